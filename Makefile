@@ -1,0 +1,69 @@
+# lastmeter — two commands for a newcomer: `make run` and `make test`.
+# Both create .venv and install what they need on a fresh machine.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test lint pytest worker bench clean static browser-prereqs
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip setuptools wheel
+	$(BIN)/pip install -q -e ".[dev]"
+	touch $(STAMP)
+
+## Browser libraries (Leaflet, ECharts) from npm: `npm ci` against the committed lock file, then their
+## dist files are copied into node_modules_static/, which Django serves (settings.STATICFILES_DIRS).
+## Nothing is fetched from a CDN at run time.
+STATIC_STAMP := node_modules_static/.stamp
+$(STATIC_STAMP): package.json package-lock.json
+	command -v npm >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq nodejs npm; }
+	npm ci --no-audit --no-fund
+	rm -rf node_modules_static
+	mkdir -p node_modules_static/vendor/leaflet node_modules_static/vendor/echarts
+	cp -r node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css \
+	      node_modules/leaflet/dist/images node_modules_static/vendor/leaflet/
+	cp node_modules/echarts/dist/echarts.min.js node_modules_static/vendor/echarts/
+	cp node_modules/leaflet/LICENSE node_modules_static/vendor/leaflet/LICENSE.txt
+	cp node_modules/echarts/LICENSE node_modules_static/vendor/echarts/LICENSE.txt
+	touch $(STATIC_STAMP)
+
+static: $(STATIC_STAMP)
+
+## The browser tests (pytest -m browser) drive Debian's chromium through Playwright; as root we
+## install it when missing, otherwise say how.
+browser-prereqs:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
+	  else echo "browser tests need Debian's chromium: sudo apt-get install chromium" >&2; fi; \
+	fi
+
+## Run the product with demo data on the embedded default (SQLite, in-memory channel layer,
+## in-process worker) at http://127.0.0.1:8000/
+run: $(STAMP) $(STATIC_STAMP)
+	$(BIN)/lastmeter demo
+	$(BIN)/lastmeter serve
+
+## Lint, type-check and run the whole test suite.
+test: lint pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check lastmeter bench
+	$(BIN)/mypy lastmeter
+
+pytest: $(STAMP) $(STATIC_STAMP) browser-prereqs
+	mkdir -p var
+	$(BIN)/pytest -n 2 -p no:cacheprovider
+
+worker: $(STAMP)
+	$(BIN)/lastmeter worker
+
+clean:
+	rm -rf $(VENV) var node_modules node_modules_static
+
+## Refresh the translation catalogue from the code, then compile it (needs gettext's xgettext).
+i18n: $(STAMP)
+	cd lastmeter && ../$(BIN)/django-admin makemessages -l zh_Hans --settings=lastmeter.settings --pythonpath=.. -i "*/tests/*" -i "testing/*"
+	$(BIN)/python scripts/compile_messages.py

@@ -1,0 +1,105 @@
+"""Capture the README's screenshots from a running demo (`make run`, or `lastmeter serve`).
+
+    .venv/bin/python docs/capture_screenshots.py [--base http://127.0.0.1:8000] [--wait 0]
+
+Logs in as the demo dispatcher and as the officer who holds the newest dispatch order (read
+from the demo database, so run it with the same LASTMETER_VAR_DIR / DATABASE_URL as the server),
+and saves docs/screenshot-command-centre.png and docs/screenshot-phone.png. Uses Debian's
+chromium through Playwright, like the browser tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+DOCS = Path(__file__).resolve().parent
+PASSWORD = "lastmeter-demo"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def officer_with_order() -> str:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lastmeter.settings")
+    sys.path.insert(0, str(DOCS.parent))
+    import django
+
+    django.setup()
+    from lastmeter.dispatching.models import Assignment
+
+    a = (
+        Assignment.objects.filter(cleared_at__isnull=True, unit__person__user__isnull=False)
+        .select_related("unit__person__user")
+        .order_by("-dispatched_at")
+        .first()
+    )
+    return a.unit.person.user.username if a else "officer1"
+
+
+def login(browser, base: str, username: str, **options):
+    ctx = browser.new_context(locale="zh-CN", **options)
+    page = ctx.new_page()
+    page.goto(base + "/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    return page
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--base", default="http://127.0.0.1:8000")
+    parser.add_argument("--wait", type=float, default=0.0, help="seconds to let the demo run first")
+    args = parser.parse_args()
+    time.sleep(args.wait)
+    officer = officer_with_order()
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        board = login(browser, args.base, "dispatcher", viewport={"width": 1440, "height": 900})
+        board.goto(args.base + "/command/")
+        board.wait_for_selector("body[data-live='1']")
+        board.wait_for_selector("body[data-roads='1']", timeout=60_000)
+        first = board.locator("#incidents li").first
+        if first.count():
+            first.click()
+            board.wait_for_selector("#recommendations li", timeout=30_000)
+        time.sleep(2)
+        board.screenshot(path=str(DOCS / "screenshot-command-centre.png"))
+
+        phone = login(
+            browser,
+            args.base,
+            officer,
+            viewport={"width": 412, "height": 880},
+            is_mobile=True,
+            has_touch=True,
+            device_scale_factor=2,
+        )
+        phone.goto(args.base + "/phone/")
+        phone.wait_for_selector("body[data-live='1']")
+        phone.wait_for_selector("body[data-roads='1']", timeout=60_000)
+        nav = phone.locator("[data-testid='navigate-order']").first
+        if nav.count():
+            nav.click()
+            time.sleep(2)
+        phone.screenshot(path=str(DOCS / "screenshot-phone.png"))
+        browser.close()
+    print("saved", DOCS / "screenshot-command-centre.png", DOCS / "screenshot-phone.png")
+
+
+if __name__ == "__main__":
+    main()

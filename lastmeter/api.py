@@ -1,0 +1,52 @@
+"""The /api/v1 NinjaAPI: routers of every app, and the mapping of service errors to HTTP."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
+
+from lastmeter.appeals.api import public_router as tracking_router
+from lastmeter.appeals.api import router as appeals_router
+from lastmeter.appeals.choices import TransitionError
+from lastmeter.appeals.services import NotAllowed, ServiceError
+from lastmeter.grids.api import router as grids_router
+
+api = NinjaAPI(title="lastmeter API", version="1", urls_namespace="api")
+api.add_router("/", appeals_router)
+api.add_router("/", tracking_router)
+api.add_router("/", "lastmeter.intake.api.router")
+api.add_router("/", "lastmeter.roads.api.router")
+api.add_router("/", "lastmeter.dispatching.api.router")
+api.add_router("/", grids_router)
+api.add_router("/", "lastmeter.grids.planning_api.router")
+
+
+@api.exception_handler(NotAllowed)
+def _not_allowed(request: HttpRequest, exc: NotAllowed):
+    return api.create_response(request, {"detail": str(exc)}, status=403)
+
+
+@api.exception_handler(TransitionError)
+def _transition(request: HttpRequest, exc: TransitionError):
+    return api.create_response(request, {"detail": str(exc)}, status=409)
+
+
+@api.exception_handler(ServiceError)
+def _service_error(request: HttpRequest, exc: ServiceError):
+    return api.create_response(request, {"detail": str(exc)}, status=400)
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404):
+    return api.create_response(request, {"detail": str(exc) or "not found"}, status=404)
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request: HttpRequest, exc: ValidationError):
+    return api.create_response(request, {"detail": "invalid input", "errors": exc.errors}, status=422)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauth(request: HttpRequest, exc: AuthenticationError):
+    return api.create_response(request, {"detail": "authentication required"}, status=401)

@@ -1,0 +1,286 @@
+"""Starting, stopping, pausing clocks, and the sweeper that warns, breaches and escalates.
+
+The sweeper follows the healthchecks pattern: deadlines live in indexed columns, one loop scans
+for rows that are due, and each state change is a compare-and-set UPDATE filtered on the old
+state. Two sweepers running at once (or one restarted mid-run) therefore warn and escalate each
+clock exactly once: only the UPDATE that still sees the old state changes a row, and the
+escalation is written in the same transaction as that UPDATE.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Min
+from django.utils import timezone
+
+from lastmeter.accounts.choices import CHAIN_LEVELS, Role
+from lastmeter.accounts.models import Person, RoleAssignment
+from lastmeter.appeals.choices import (
+    CLOCK_TRANSITIONS,
+    ClockKind,
+    ClockState,
+    ClockUnit,
+    EventKind,
+    check_transition,
+)
+from lastmeter.appeals.models import Appeal, AppealEvent, Clock, ClockPolicy, Transfer
+from lastmeter.appeals.notify.reporter import notify_staff
+from lastmeter.lib.clocks import compute_due, warn_time
+from lastmeter.realtime.events import COMMAND_GROUP, person_group, publish_after_commit
+
+log = logging.getLogger("lastmeter.clocks")
+
+# Used when an administrator has configured no policy for a clock kind.
+BUILTIN_POLICIES: dict[str, tuple[int, str]] = {
+    ClockKind.CONTACT: (2, ClockUnit.HOURS),
+    ClockKind.LAND: (24, ClockUnit.HOURS),
+    ClockKind.TRANSFER_ACCEPT: (4, ClockUnit.HOURS),
+    ClockKind.COMPLAINT_REPLY: (15, ClockUnit.CALENDAR_DAYS),
+}
+
+
+def policy_for(kind: str, category_id: int | None) -> tuple[int, str, bool]:
+    """(amount, unit, pause_while_waiting): the category's policy, else the default, else built-in."""
+    policies = {
+        p.category_id: p for p in ClockPolicy.objects.filter(kind=kind, category_id__in=[category_id, None])
+    }
+    policy = policies.get(category_id) or policies.get(None)
+    if policy is not None:
+        return policy.amount, policy.unit, policy.pause_while_waiting
+    amount, unit = BUILTIN_POLICIES[kind]
+    return amount, unit, kind in (ClockKind.CONTACT, ClockKind.LAND)
+
+
+def _tz() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def start_clock(
+    appeal: Appeal,
+    kind: str,
+    *,
+    transfer: Transfer | None = None,
+    now: datetime | None = None,
+    amount: int | None = None,
+    unit: str | None = None,
+) -> Clock:
+    """Start a clock on the appeal. Caller holds the appeal's row lock inside a transaction."""
+    now = now or timezone.now()
+    p_amount, p_unit, pause = policy_for(kind, appeal.category_id)
+    amount = amount or p_amount
+    unit = unit or p_unit
+    due = compute_due(now, amount, unit, _tz())
+    clock = Clock.objects.create(
+        appeal=appeal,
+        transfer=transfer,
+        kind=kind,
+        unit=unit,
+        amount=amount,
+        pause_while_waiting=pause,
+        state=ClockState.RUNNING,
+        started_at=now,
+        due_at=due,
+        warn_at=warn_time(now, due, settings.LASTMETER_WARNING_FRACTION),
+    )
+    refresh_next_deadline(appeal)
+    return clock
+
+
+def _set_clock_state(clock: Clock, target: str, **fields) -> bool:
+    """Compare-and-set one clock from its current state to `target`; False if someone was first."""
+    check_transition(CLOCK_TRANSITIONS, clock.state, target, "clock")
+    updated = Clock.objects.filter(id=clock.pk, state=clock.state).update(state=target, **fields)
+    if updated:
+        clock.state = target
+        for name, value in fields.items():
+            setattr(clock, name, value)
+    return updated == 1
+
+
+def stop_clocks(
+    appeal: Appeal, kinds: list[str], *, now: datetime | None = None, cancel: bool = False
+) -> None:
+    """Meet (or cancel) the appeal's live clocks of these kinds. Caller holds the appeal lock."""
+    now = now or timezone.now()
+    for clock in appeal.clocks.filter(
+        kind__in=kinds, state__in=[ClockState.RUNNING, ClockState.PAUSED, ClockState.BREACHED]
+    ):
+        if cancel:
+            _set_clock_state(clock, ClockState.CANCELLED)
+        elif clock.state == ClockState.BREACHED:
+            _set_clock_state(clock, ClockState.MET_LATE, met_at=now)
+        elif clock.state == ClockState.PAUSED:
+            _set_clock_state(clock, ClockState.CANCELLED)
+        else:
+            _set_clock_state(clock, ClockState.MET, met_at=now)
+    refresh_next_deadline(appeal)
+
+
+def pause_clocks(appeal: Appeal, *, now: datetime | None = None) -> int:
+    now = now or timezone.now()
+    paused = 0
+    for clock in appeal.clocks.filter(state=ClockState.RUNNING, pause_while_waiting=True):
+        remaining = max(0.0, (clock.due_at - now).total_seconds())
+        paused += _set_clock_state(clock, ClockState.PAUSED, paused_at=now, remaining_s=remaining)
+    refresh_next_deadline(appeal)
+    return paused
+
+
+def resume_clocks(appeal: Appeal, *, now: datetime | None = None) -> int:
+    """Give each paused clock back the time it had left (calendar time, whatever its unit)."""
+    now = now or timezone.now()
+    resumed = 0
+    for clock in appeal.clocks.filter(state=ClockState.PAUSED):
+        due = now + timedelta(seconds=clock.remaining_s or 0.0)
+        total = due - clock.started_at - (now - (clock.paused_at or now))
+        warn = due - total * (1 - settings.LASTMETER_WARNING_FRACTION)
+        resumed += _set_clock_state(
+            clock, ClockState.RUNNING, due_at=due, warn_at=max(warn, now), paused_at=None, remaining_s=None
+        )
+    refresh_next_deadline(appeal)
+    return resumed
+
+
+def refresh_next_deadline(appeal: Appeal) -> None:
+    nxt = appeal.clocks.filter(state=ClockState.RUNNING).aggregate(m=Min("due_at"))["m"]
+    Appeal.objects.filter(pk=appeal.pk).update(next_deadline_at=nxt)
+    appeal.next_deadline_at = nxt
+
+
+# --- escalation -------------------------------------------------------------------------------
+
+
+def _chain_people(appeal: Appeal) -> list[tuple[str, Person]]:
+    """Escalation targets for the appeal, bottom level first: one person per level of the
+    four-level chain that has someone (building head → grid member → community police → leadership)."""
+    from lastmeter.grids.selectors import responsibility_chain
+
+    if appeal.grid is None:
+        leaders = RoleAssignment.objects.filter(role=Role.LEADERSHIP).select_related("person").order_by("id")
+        return [(Role.LEADERSHIP, ra.person) for ra in leaders[:1]]
+    levels = responsibility_chain(appeal.grid, appeal.building)
+    ordered = []
+    for level in reversed(levels):  # bottom first
+        if level.people:
+            ordered.append((level.level, level.people[0]))
+    return ordered
+
+
+def escalation_target(appeal: Appeal) -> tuple[str, Person] | None:
+    """The next level up the chain: the first breach goes one level above the assignee, each
+    further breach one level higher. None once the top (leadership) has been reached."""
+    chain = _chain_people(appeal)
+    rank = {level: i for i, level in enumerate(CHAIN_LEVELS)}  # 0 = leadership, the top
+    assignee_rank = len(CHAIN_LEVELS)  # not in the chain: everyone is above
+    for level, person in chain:
+        if person.pk == appeal.assignee_id:
+            assignee_rank = min(assignee_rank, rank[level])
+    # Nearest level first; levels without anyone are skipped.
+    above = sorted((lp for lp in chain if rank[lp[0]] < assignee_rank), key=lambda lp: -rank[lp[0]])
+    if appeal.escalation_level < len(above):
+        return above[appeal.escalation_level]
+    return None
+
+
+# --- the sweeper ------------------------------------------------------------------------------
+
+
+def _warn_one(clock_id: int, now: datetime) -> bool:
+    with transaction.atomic():
+        if not Clock.objects.filter(id=clock_id, state=ClockState.RUNNING, warned_at__isnull=True).update(
+            warned_at=now
+        ):
+            return False
+        clock = Clock.objects.select_related("appeal").get(id=clock_id)
+        AppealEvent.objects.create(
+            appeal=clock.appeal,
+            kind=EventKind.CLOCK_WARNING,
+            actor_label="system",
+            note=clock.kind,
+            data={"clock": clock.pk, "due_at": clock.due_at.isoformat()},
+        )
+        groups = [COMMAND_GROUP] + (
+            [person_group(clock.appeal.assignee_id)] if clock.appeal.assignee_id else []
+        )
+        publish_after_commit(
+            groups, "clock.warning", {"appeal": clock.appeal_id, "kind": clock.kind, "due_at": clock.due_at}
+        )
+        return True
+
+
+def _breach_one(clock_id: int, now: datetime) -> bool:
+    with transaction.atomic():
+        # Compare-and-set: only the sweeper whose UPDATE still sees `running` goes on to escalate.
+        if not Clock.objects.filter(id=clock_id, state=ClockState.RUNNING, due_at__lte=now).update(
+            state=ClockState.BREACHED, breached_at=now
+        ):
+            return False
+        clock = Clock.objects.select_related("appeal").get(id=clock_id)
+        appeal = (
+            Appeal.objects.select_for_update(of=("self",))
+            .select_related("grid", "grid__community", "building")
+            .get(pk=clock.appeal_id)
+        )
+        AppealEvent.objects.create(
+            appeal=appeal,
+            kind=EventKind.CLOCK_BREACH,
+            actor_label="system",
+            note=clock.kind,
+            data={"clock": clock.pk, "due_at": clock.due_at.isoformat()},
+        )
+        target = escalation_target(appeal)
+        if target is not None:
+            level, person = target
+            appeal.escalation_level += 1
+            appeal.save(update_fields=["escalation_level", "updated_at"])
+            Clock.objects.filter(id=clock.pk).update(escalated_to=person)
+            event = AppealEvent.objects.create(
+                appeal=appeal,
+                kind=EventKind.ESCALATED,
+                actor_label="system",
+                note=f"{level}: {person.name}",
+                data={"clock": clock.pk, "level": level, "person": person.pk},
+            )
+            notify_staff(
+                person,
+                appeal,
+                f"[lastmeter] {appeal.reference}: {clock.get_kind_display()} deadline breached; escalated to you.",
+                key=f"escalation:{clock.pk}:{event.pk}",
+            )
+            groups = [COMMAND_GROUP, person_group(person.pk)]
+        else:
+            groups = [COMMAND_GROUP]
+        refresh_next_deadline(appeal)
+        publish_after_commit(
+            groups,
+            "clock.breached",
+            {"appeal": appeal.pk, "reference": appeal.reference, "kind": clock.kind, "due_at": clock.due_at},
+        )
+        return True
+
+
+def sweep(now: datetime | None = None, limit: int = 500) -> dict[str, int]:
+    """One pass: warn clocks past their warning time, breach clocks past their deadline.
+    Idempotent and safe to run concurrently with itself."""
+    now = now or timezone.now()
+    warned = breached = 0
+    due_ids = list(
+        Clock.objects.filter(state=ClockState.RUNNING, due_at__lte=now).values_list("id", flat=True)[:limit]
+    )
+    for clock_id in due_ids:
+        breached += _breach_one(clock_id, now)
+    warn_ids = list(
+        Clock.objects.filter(state=ClockState.RUNNING, warned_at__isnull=True, warn_at__lte=now).values_list(
+            "id", flat=True
+        )[:limit]
+    )
+    for clock_id in warn_ids:
+        warned += _warn_one(clock_id, now)
+    if warned or breached:
+        log.info("sweep: %s warned, %s breached", warned, breached)
+    return {"warned": warned, "breached": breached}

@@ -1,0 +1,357 @@
+"""Appeals, their clocks, transfers, timeline, landing proofs, ratings and the outbox."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from lastmeter.appeals.choices import (
+    AppealState,
+    Channel,
+    ClockKind,
+    ClockState,
+    ClockUnit,
+    EventKind,
+    OutboxState,
+    Priority,
+    TransferState,
+)
+
+
+def new_tracking_token() -> str:
+    return secrets.token_urlsafe(18)
+
+
+class Category(models.Model):
+    """A node of the appeal taxonomy. A category with a department is out of police scope:
+    appeals in it are transferred to that department at once."""
+
+    code = models.SlugField(_("code"), max_length=120, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    name_en = models.CharField(_("English name"), max_length=200, blank=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    department = models.ForeignKey(
+        "accounts.Department",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="categories",
+        help_text=_("Empty: handled by the police. Set: transferred to this department."),
+    )
+    default_priority = models.IntegerField(choices=Priority.choices, default=Priority.NORMAL)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ClockPolicy(models.Model):
+    """How long a clock of one kind runs, for one category (or for all when category is empty)."""
+
+    kind = models.CharField(_("clock"), max_length=30, choices=ClockKind.choices)
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.CASCADE, related_name="policies"
+    )
+    amount = models.PositiveIntegerField(_("amount"))
+    unit = models.CharField(_("unit"), max_length=20, choices=ClockUnit.choices, default=ClockUnit.HOURS)
+    pause_while_waiting = models.BooleanField(_("pause while waiting for the reporter"), default=False)
+
+    class Meta:
+        verbose_name = _("clock policy")
+        verbose_name_plural = _("clock policies")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "category"], name="one_policy_per_kind_category"),
+            models.UniqueConstraint(
+                fields=["kind"], condition=Q(category__isnull=True), name="one_default_policy_per_kind"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.amount} {self.get_unit_display()} ({self.category or '*'})"
+
+
+class Appeal(models.Model):
+    """A resident's request for help, from any channel, and everything done about it.
+
+    The reporter's phone is personal data: it is masked in every list and each unmasked read is
+    logged (accounts.AccessLog). Residents without an account follow the appeal by `tracking_token`.
+    """
+
+    reference = models.CharField(_("reference"), max_length=32, unique=True, null=True, blank=True)
+    tracking_token = models.CharField(max_length=40, unique=True, default=new_tracking_token, editable=False)
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    # Where and how to answer on the channel the appeal came from (chat id, message id, …).
+    channel_ref = models.JSONField(default=dict, blank=True)
+    reporter_name = models.CharField(_("reporter name"), max_length=100, blank=True)
+    reporter_phone = models.CharField(_("reporter phone"), max_length=40, blank=True)
+    reporter_email = models.EmailField(_("reporter e-mail"), blank=True)
+    reporter_person = models.ForeignKey(
+        "accounts.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="reported_appeals"
+    )
+    filed_by = models.ForeignKey(
+        "accounts.Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="filed_appeals",
+        help_text=_("A volunteer or staff member who filed on the reporter's behalf."),
+    )
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    text = models.TextField(_("text"))
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    lat = models.FloatField(_("latitude"), null=True, blank=True)
+    lon = models.FloatField(_("longitude"), null=True, blank=True)
+    location_confidence = models.FloatField(null=True, blank=True)
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.PROTECT, related_name="appeals"
+    )
+    grid = models.ForeignKey(
+        "grids.Grid", null=True, blank=True, on_delete=models.SET_NULL, related_name="appeals"
+    )
+    building = models.ForeignKey(
+        "accounts.OrgUnit", null=True, blank=True, on_delete=models.SET_NULL, related_name="appeals"
+    )
+    assignee = models.ForeignKey(
+        "accounts.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_appeals"
+    )
+    department = models.ForeignKey(
+        "accounts.Department",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="appeals",
+        help_text=_("The department of the current transfer, if any."),
+    )
+    priority = models.IntegerField(_("priority"), choices=Priority.choices, default=Priority.NORMAL)
+    state = models.CharField(
+        _("state"), max_length=20, choices=AppealState.choices, default=AppealState.RECEIVED
+    )
+    state_changed_at = models.DateTimeField(auto_now_add=True)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
+    )
+    waiting_for_reporter = models.BooleanField(default=False)
+    escalation_level = models.PositiveSmallIntegerField(default=0)
+    resolution = models.TextField(_("resolution"), blank=True)
+    # The earliest running deadline, denormalised for the queue's sort and countdown.
+    next_deadline_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    contacted_at = models.DateTimeField(null=True, blank=True)
+    landed_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("appeal")
+        verbose_name_plural = _("appeals")
+        indexes = [
+            models.Index(fields=["state", "grid"]),
+            models.Index(fields=["department", "state"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference or f"appeal {self.pk}"
+
+    @property
+    def has_location(self) -> bool:
+        return self.lat is not None and self.lon is not None
+
+
+class AppealMedia(models.Model):
+    """A photo or file attached to an appeal (by the reporter, or as landing proof)."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="media")
+    file = models.FileField(upload_to="appeals/%Y/%m/")
+    content_type = models.CharField(max_length=100, blank=True)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+
+class Clock(models.Model):
+    """A deadline on an appeal. The sweeper moves it to breached with compare-and-set updates.
+
+    `warn_at`/`due_at` are computed at start from the policy; a paused clock keeps the time it had
+    left in `remaining_s` and gets a new due date when resumed.
+    """
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="clocks")
+    transfer = models.ForeignKey(
+        "Transfer", null=True, blank=True, on_delete=models.CASCADE, related_name="clocks"
+    )
+    kind = models.CharField(max_length=30, choices=ClockKind.choices)
+    unit = models.CharField(max_length=20, choices=ClockUnit.choices)
+    amount = models.PositiveIntegerField()
+    pause_while_waiting = models.BooleanField(default=False)
+    state = models.CharField(max_length=20, choices=ClockState.choices, default=ClockState.RUNNING)
+    started_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    warn_at = models.DateTimeField()
+    warned_at = models.DateTimeField(null=True, blank=True)
+    breached_at = models.DateTimeField(null=True, blank=True)
+    met_at = models.DateTimeField(null=True, blank=True)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    remaining_s = models.FloatField(null=True, blank=True)
+    escalated_to = models.ForeignKey(
+        "accounts.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["due_at"]
+        indexes = [
+            # The sweeper's two scans touch only running clocks; partial indexes keep them cheap.
+            models.Index(fields=["due_at"], condition=Q(state="running"), name="clock_running_due"),
+            models.Index(
+                fields=["warn_at"],
+                condition=Q(state="running", warned_at__isnull=True),
+                name="clock_unwarned_warn",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.appeal} {self.kind} {self.state} due {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class Transfer(models.Model):
+    """An appeal handed to a department outside the police, with its answer."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="transfers")
+    department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT, related_name="transfers")
+    state = models.CharField(max_length=20, choices=TransferState.choices, default=TransferState.PENDING)
+    note = models.TextField(blank=True)
+    reason = models.TextField(_("return reason"), blank=True)
+    outcome = models.TextField(_("outcome"), blank=True)
+    created_by = models.ForeignKey(
+        "accounts.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        "accounts.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.appeal} → {self.department} ({self.state})"
+
+
+class AppealEvent(models.Model):
+    """One line of an appeal's timeline: who did what, when, through which channel."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    kind = models.CharField(max_length=30, choices=EventKind.choices)
+    actor = models.ForeignKey(
+        "accounts.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(
+        max_length=100, blank=True, help_text=_("'system', 'reporter', a bot name…")
+    )
+    channel = models.CharField(max_length=20, blank=True)
+    from_state = models.CharField(max_length=20, blank=True)
+    to_state = models.CharField(max_length=20, blank=True)
+    note = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+class LandingProof(models.Model):
+    """Proof of presence on site: the officer's position, its distance to the appeal, the time."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="landings")
+    officer = models.ForeignKey("accounts.Person", on_delete=models.PROTECT, related_name="+")
+    lat = models.FloatField()
+    lon = models.FloatField()
+    accuracy_m = models.FloatField(null=True, blank=True)
+    distance_m = models.FloatField()
+    at = models.DateTimeField(auto_now_add=True)
+    photo = models.ForeignKey(AppealMedia, null=True, blank=True, on_delete=models.SET_NULL)
+
+
+class Rating(models.Model):
+    """The reporter's satisfaction (1–5) with a resolution, or a contest that reopened it."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="ratings")
+    score = models.PositiveSmallIntegerField(null=True, blank=True)
+    comment = models.TextField(blank=True)
+    contested = models.BooleanField(default=False)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | Q(score__gte=1, score__lte=5), name="rating_score_1_to_5"
+            )
+        ]
+
+
+class Subscription(models.Model):
+    """Someone else who reported the same problem (a duplicate) and gets this appeal's updates."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="subscriptions")
+    name = models.CharField(max_length=100, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    email = models.EmailField(blank=True)
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    channel_ref = models.JSONField(default=dict, blank=True)
+    source_appeal = models.ForeignKey(
+        Appeal, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class OutboxMessage(models.Model):
+    """A message to send, written in the same transaction as the change it reports.
+
+    The worker claims a row with a compare-and-set update, sends it with `key` as idempotency key,
+    then marks it sent; failures back off exponentially and park as `failed` after N attempts.
+    """
+
+    key = models.CharField(max_length=200, unique=True)
+    transport = models.CharField(max_length=40, help_text=_("sms, email, console, or channel:<kind>"))
+    recipient = models.JSONField(default=dict)
+    subject = models.CharField(max_length=200, blank=True)
+    body = models.TextField()
+    appeal = models.ForeignKey(
+        Appeal, null=True, blank=True, on_delete=models.SET_NULL, related_name="outbox"
+    )
+    state = models.CharField(max_length=20, choices=OutboxState.choices, default=OutboxState.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    locked_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["next_attempt_at"], condition=Q(state="pending"), name="outbox_pending_due"),
+            models.Index(fields=["locked_until"], condition=Q(state="sending"), name="outbox_sending_lease"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.transport} {self.key} ({self.state})"
+
+
+class DeliveryReceipt(models.Model):
+    """What a local backend (console, log) delivered, keyed by the outbox key: the idempotency
+    record that makes a re-delivery after a crash a no-op for backends we control."""
+
+    key = models.CharField(max_length=200, unique=True)
+    transport = models.CharField(max_length=40)
+    delivered_at = models.DateTimeField(auto_now_add=True)

@@ -1,0 +1,50 @@
+"""Fixtures shared by every app's tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from lastmeter.appeals.services import NewAppeal, do_create_appeal
+from lastmeter.testing.world import POINT_IN_A, World, build_world
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # PBKDF2's deliberate slowness would dominate the suite; tests need no brute-force resistance.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _private_var_dir(settings, tmp_path):
+    # Trained triage models are files under VAR_DIR; a model one test trains must not change how
+    # another test's messages are classified (that made results depend on test order).
+    settings.VAR_DIR = tmp_path / "var"
+    from lastmeter.triage import services as triage_services
+
+    for key in ("model_key", "model", "model_method", "first_use_key", "first_use", "first_use_method"):
+        triage_services._cache.pop(key, None)
+
+
+@pytest.fixture
+def world(db) -> World:
+    return build_world()
+
+
+@pytest.fixture
+def new_appeal(world):
+    """Factory: an appeal from a resident, located in grid A unless told otherwise."""
+
+    def make(**overrides):
+        data = dict(
+            channel="web",
+            text="福州路上有车辆违停，堵住了小区出口",
+            reporter_name="刘女士",
+            reporter_phone="13912345678",
+            lat=POINT_IN_A[0],
+            lon=POINT_IN_A[1],
+            category=world.police_category,
+        )
+        data.update(overrides)
+        return do_create_appeal(NewAppeal(**data))
+
+    return make

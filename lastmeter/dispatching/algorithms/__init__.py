@@ -1,0 +1,1 @@
+"""Pure dispatching algorithms (no Django): nearest available units by road travel time."""

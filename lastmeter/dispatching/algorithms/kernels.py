@@ -1,0 +1,266 @@
+"""Compiled (numba) parts of the fleet: placing units, and the whole nearest-unit query in one call.
+
+One Python→numba call per query matters: with 5,000 units the search itself settles a few hundred
+nodes (~20 µs), so numpy glue (masks, crow-flies top-K, per-unit checks) would otherwise dominate.
+``fleet_query`` filters units, picks the crow-flies top-K, finds units on the incident's own chain,
+runs ``roads.algorithms.kernels.nearest_targets``, ranks by straight line, and assembles the routes.
+
+Per-unit storage (arrays indexed by slot; ``_PER`` = 2 entries per slot):
+entries (``entry_*``) are the unit's departure hooks linked into per-core-node lists; chain positions
+(``pchain``/``poff``/``pe``/``ps``) say where on which chain the unit stands, for each direction.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from lastmeter.roads.algorithms.core import hook_arrays
+from lastmeter.roads.algorithms.geo import EARTH_RADIUS_M
+from lastmeter.roads.algorithms.kernels import nearest_targets
+from lastmeter.roads.algorithms.routing import assemble_core
+
+PER = 2
+
+
+@njit(cache=True, nogil=True)
+def unplace(slot, node_head, entry_next, entry_node, pchain):
+    """Unlink a unit's entries from the per-node lists (cost: units sharing that node)."""
+    for e in range(PER * slot, PER * slot + PER):
+        node = entry_node[e]
+        pchain[e] = -1
+        if node < 0:
+            continue
+        if node_head[node] == e:
+            node_head[node] = entry_next[e]
+        else:
+            p = node_head[node]
+            while entry_next[p] != e:
+                p = entry_next[p]
+            entry_next[p] = entry_next[e]
+        entry_node[e] = -1
+        entry_next[e] = -1
+
+
+@njit(cache=True, nogil=True)
+def place(
+    slot, u, v, t, fwd, bwd,
+    core_of, edge_chain, edge_off, seconds, chain_start, chain_end, chain_total,
+    node_head, entry_next, entry_node, entry_cost, entry_e, entry_s, pchain, poff, pe, ps,
+):  # fmt: skip
+    """Move a unit to snapped position (u, v, t, fwd, bwd): unlink old entries, link new hooks.
+
+    Returns the number of departure hooks (0: the position cannot be left, e.g. a one-way dead end).
+    """
+    unplace(slot, node_head, entry_next, entry_node, pchain)
+    n, nodes, costs, es, ss, pc, po = hook_arrays(
+        u, v, t, fwd, bwd, True, core_of, edge_chain, edge_off, seconds, chain_start, chain_end, chain_total
+    )
+    n = min(n, PER)  # never more than 2 for a valid position (see CoreGraph.departures)
+    for i in range(n):
+        e = PER * slot + i
+        entry_node[e] = nodes[i]
+        entry_cost[e] = costs[i]
+        entry_e[e] = es[i]
+        entry_s[e] = ss[i]
+        entry_next[e] = node_head[nodes[i]]
+        node_head[nodes[i]] = e
+    for i in range(2):
+        pchain[PER * slot + i] = pc[i]
+        poff[PER * slot + i] = po[i]
+        pe[PER * slot + i] = fwd if i == 0 else bwd
+        ps[PER * slot + i] = t if i == 0 else 1.0 - t
+    return n
+
+
+@njit(cache=True, nogil=True)
+def _haversine(lat1, lon1, lat2, lon2):
+    p1 = math.radians(lat1)
+    p2 = math.radians(lat2)
+    a = (
+        math.sin((p2 - p1) / 2) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+
+
+@njit(cache=True, nogil=True)
+def fleet_query(
+    ilat, ilon, ix, iy, arr_n, arr_nodes, arr_costs, arr_es, arr_ss, inc_pchain, inc_poff, inc_pe, inc_ps,
+    inc_slat, inc_slon,
+    k, explain, with_routes, max_cost, want_factor, want_extra, agency_ok, kind_ok,
+    n_slots, active, avail, agency, kind, ulat, ulon, ux, uy, uslat, uslon,
+    node_head, entry_next, entry_unit, entry_cost, entry_node, entry_e, entry_s, pchain, poff, pe, ps,
+    rindptr, rindices, rseconds, redge, chain_head_core, chain_ptr, chain_edges, edge_chain, edge_pos,
+    indices, meters, glat, glon,
+    ok, d2, want, init_u, init_c, dist, pedge, stamp, gen, hkey, hnode, ubest, ustamp, uvia, ufinal, ckey,
+    cunit, out_unit, out_cost,
+):  # fmt: skip
+    """The nearest-unit query (see ``nearest.Fleet.nearest``).  Caller holds the fleet lock.
+
+    Returns ``(n_top, n_allowed, res_unit, res_cost, res_crow_m, res_crow_rank, res_route, n_settled, exhausted,
+    edges, edge_off, lat, lon, point_off, route_m)``: result rows are the road top-K (fastest first)
+    followed by crow-flies top-K units missing from it (cost inf when not reached); ``res_route[i]`` is
+    the route index of row i (-1: none).
+    """
+    # 1. allowed units and the crow-flies top-K (sorted by (distance, slot))
+    kk = 0
+    n_ok = 0
+    cu = np.full(k, -1, np.int64)
+    cd = np.full(k, np.inf)
+    for u in range(n_slots):
+        o = active[u] == 1 and avail[u] == 1 and agency_ok[agency[u]] and kind_ok[kind[u]]
+        ok[u] = 1 if o else 0
+        if not o:
+            continue
+        dd = (ux[u] - ix) ** 2 + (uy[u] - iy) ** 2
+        d2[n_ok] = dd  # compact list of allowed units' squared distances, for ranking
+        n_ok += 1
+        if explain and (kk < k or dd < cd[kk - 1]):
+            j = kk if kk < k else k - 1
+            while j > 0 and cd[j - 1] > dd:
+                cd[j] = cd[j - 1]
+                cu[j] = cu[j - 1]
+                j -= 1
+            cd[j] = dd
+            cu[j] = u
+            if kk < k:
+                kk += 1
+    for i in range(kk):
+        want[cu[i]] = 1
+    # 2. units on the incident's own chain, behind it: their direct drive is a first candidate
+    n_init = 0
+    for e in range(PER * n_slots):
+        c = pchain[e]
+        if c < 0 or not ok[e // PER]:
+            continue
+        for j in range(2):
+            if c == inc_pchain[j] and poff[e] <= inc_poff[j]:
+                init_u[n_init] = e // PER
+                init_c[n_init] = inc_poff[j] - poff[e]
+                n_init += 1
+    # 3. the search
+    n_out, n_settled, exhausted = nearest_targets(
+        rindptr, rindices, rseconds, redge, arr_nodes[:arr_n].astype(np.int32), arr_costs[:arr_n],
+        node_head, entry_next, entry_unit, entry_cost, ok, init_u[:n_init], init_c[:n_init],
+        k, max_cost, want, kk, want_factor, want_extra,
+        dist, pedge, stamp, gen, hkey, hnode, ubest, ustamp, uvia, ufinal, ckey, cunit, out_unit, out_cost,
+    )  # fmt: skip
+    for i in range(kk):
+        want[cu[i]] = 0
+    # 4. result rows: road top-K, then displaced crow-flies units
+    n_top = min(k, n_out)
+    rows = np.empty(n_top + kk, np.int64)
+    cost = np.empty(n_top + kk, np.float64)
+    for i in range(n_top):
+        rows[i] = out_unit[i]
+        cost[i] = out_cost[i]
+    n_rows = n_top
+    for i in range(kk):
+        u = cu[i]
+        inside = False
+        for j in range(n_top):
+            if rows[j] == u:
+                inside = True
+        if not inside:
+            rows[n_rows] = u
+            cost[n_rows] = ubest[u] if ufinal[u] == gen else np.inf
+            n_rows += 1
+    rows = rows[:n_rows]
+    cost = cost[:n_rows]
+    crow_m = np.empty(n_rows, np.float64)
+    rank = np.empty(n_rows, np.int64)
+    for i in range(n_rows):
+        u = rows[i]
+        crow_m[i] = _haversine(ilat, ilon, ulat[u], ulon[u])
+        du = (ux[u] - ix) ** 2 + (uy[u] - iy) ** 2
+        r = 1
+        for w in range(n_ok):
+            r += d2[w] < du
+        rank[i] = r
+    # 5. routes for the top-K (if asked) and for displaced units that were reached
+    route_of = np.full(n_rows, -1, np.int64)
+    n_routes = 0
+    for i in range(n_rows):
+        if (i < n_top and with_routes) or (i >= n_top and cost[i] < np.inf):
+            route_of[i] = n_routes
+            n_routes += 1
+    dep_e = np.full(n_routes, -1, np.int64)
+    dep_s = np.zeros(n_routes)
+    a_e = np.full(n_routes, -1, np.int64)
+    a_s = np.zeros(n_routes)
+    direct = np.zeros(n_routes, np.uint8)
+    offs = np.zeros(n_routes + 1, np.int64)
+    o_lat = np.empty(n_routes)
+    o_lon = np.empty(n_routes)
+    chains = np.empty(0, np.int32)
+    for pass_no in range(2):
+        if pass_no == 1:
+            chains = np.empty(offs[n_routes], np.int32)
+        for i in range(n_rows):
+            r = route_of[i]
+            if r < 0:
+                continue
+            u = rows[i]
+            via = uvia[u]
+            cnt = 0
+            if via >= 0:
+                ce = pedge[via]
+                while ce >= 0:
+                    if pass_no == 1:
+                        chains[offs[r] + cnt] = ce
+                    cnt += 1
+                    ce = pedge[chain_head_core[ce]]
+            if pass_no == 0:
+                offs[r + 1] = offs[r] + cnt
+                continue
+            o_lat[r] = uslat[u]
+            o_lon[r] = uslon[u]
+            if via < 0:  # direct along the shared chain: the best (unit side, incident side) pair
+                best = np.inf
+                for j1 in range(2):
+                    e1 = PER * u + j1
+                    for j2 in range(2):
+                        same = pchain[e1] >= 0 and pchain[e1] == inc_pchain[j2] and poff[e1] <= inc_poff[j2]
+                        if same and inc_poff[j2] - poff[e1] < best:
+                            best = inc_poff[j2] - poff[e1]
+                            dep_e[r] = pe[e1]
+                            dep_s[r] = ps[e1]
+                            a_e[r] = inc_pe[j2]
+                            a_s[r] = inc_ps[j2]
+                direct[r] = 1
+                continue
+            for e in range(PER * u, PER * u + PER):
+                if entry_node[e] == via:
+                    dep_e[r] = entry_e[e]
+                    dep_s[r] = entry_s[e]
+            end = chain_head_core[chains[offs[r + 1] - 1]] if cnt > 0 else via
+            for j in range(arr_n):
+                if arr_nodes[j] == end:
+                    a_e[r] = arr_es[j]
+                    a_s[r] = arr_ss[j]
+    d_lat = np.full(n_routes, inc_slat)
+    d_lon = np.full(n_routes, inc_slon)
+    edges, eoff, rlat, rlon, poff_out, route_m = assemble_core(
+        dep_e, dep_s, a_e, a_s, direct, chains, offs, chain_ptr, chain_edges, edge_chain, edge_pos, indices,
+        meters, glat, glon, o_lat, o_lon, d_lat, d_lon,
+    )  # fmt: skip
+    return (
+        n_top,
+        n_ok,
+        rows,
+        cost,
+        crow_m,
+        rank,
+        route_of,
+        n_settled,
+        exhausted,
+        edges,
+        eoff,
+        rlat,
+        rlon,
+        poff_out,
+        route_m,
+    )

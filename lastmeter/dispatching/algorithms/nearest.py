@@ -1,0 +1,486 @@
+"""Nearest available units by road travel time, with routes and crow-flies explanations.
+
+A ``Fleet`` keeps every unit snapped onto the road network of a ``RoadNetwork``.  A unit standing on a
+road can drive to the ends of its chain that one-way rules allow (``CoreGraph.departures``: nodes of the
+contracted search graph, with the seconds to get there).  Those entries live in per-node linked lists
+inside numpy arrays, so moving a unit costs one snap plus O(1) relinking — no index rebuild.
+
+``Fleet.nearest`` snaps the incident, then makes one call into ``kernels.fleet_query`` (numba), which
+runs a reverse Dijkstra from the incident (``roads.algorithms.kernels.nearest_targets``) that stops as
+soon as the K fastest allowed units are certain, so it explores only the incident's neighbourhood.  Units on the incident's own chain are
+offered their direct drive as initial candidates.  Before searching, the K nearest units *as the crow
+flies* are found (vectorised, in the network's local metric projection) and marked "wanted": the same
+search keeps going until they are settled too, up to a cap (``WANT_FACTOR`` × the K-th ETA, at least
+``WANT_EXTRA_S`` more).  Each crow-flies top-K unit missing from the road top-K gets an ``Explanation``
+with a reason code and a sentence ("Unit X is 350 m away as the crow flies but 6 min by road: it is on
+a one-way street heading away from the scene").
+
+Thread-safety: one ``RLock`` per fleet serialises updates and queries (a query is about a millisecond).
+When the ``RoadNetwork`` is swapped, the fleet notices on its next call and re-snaps every unit.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from lastmeter.roads.algorithms.geo import EARTH_RADIUS_M
+from lastmeter.roads.algorithms.network import NetworkState, RoadNetwork
+from lastmeter.roads.algorithms.routing import Route, routes_from_arrays
+from lastmeter.roads.algorithms.snapping import Snap, SnapError
+
+from .kernels import PER, fleet_query, place, unplace
+
+WANT_FACTOR = 2.0
+WANT_EXTRA_S = 120.0
+DETOUR_RATIO = 1.6
+_M_PER_DEG = np.pi / 180.0 * EARTH_RADIUS_M
+
+
+@dataclass(frozen=True, slots=True)
+class UnitETA:
+    """One recommended unit: road ETA (seconds), route, and its straight-line rank for comparison."""
+
+    unit_id: Hashable
+    agency: str
+    kind: str
+    seconds: float
+    meters: float  # road distance (nan when routes were not requested)
+    crow_m: float
+    crow_rank: int  # 1 = nearest as the crow flies among the allowed units
+    route: Route | None
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """Why a unit in the straight-line top-K is not in the road top-K."""
+
+    unit_id: Hashable
+    crow_rank: int
+    crow_m: float
+    road_seconds: float | None  # None: not reached within the search (see reason)
+    road_meters: float | None
+    reason: str  # "one_way" | "detour" | "longer_route" | "slower_roads" | "unreachable" | "beyond_search"
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Recommendation:
+    """Answer of ``Fleet.nearest``: units fastest first, plus explanations of crow-flies differences."""
+
+    incident: Snap
+    units: list[UnitETA]
+    explanations: list[Explanation]
+    settled_nodes: int
+    network_version: int
+
+
+def format_duration(seconds: float) -> str:
+    """Human ETA: '45 s', '6 min', '1 h 05 min'."""
+    if seconds < 59.5:
+        return f"{round(seconds)} s"
+    m = round(seconds / 60)
+    return f"{m} min" if m < 60 else f"{m // 60} h {m % 60:02d} min"
+
+
+_warm_lock = threading.Lock()
+_warmed = False
+
+
+def warm_up() -> None:
+    """Load (or compile, first time on a machine) the fleet kernels once per process, on a toy map,
+    so that the first real query or update is not slowed by numba's JIT."""
+    global _warmed
+    with _warm_lock:
+        if _warmed:
+            return
+        from lastmeter.roads.algorithms.graph import build_graph
+
+        g = build_graph(
+            np.array([0.0, 0.0, 0.0]),
+            np.array([0.0, 0.001, 0.002]),
+            np.array([0, 1, 1, 2]),
+            np.array([1, 0, 2, 1]),
+            np.array([9.0] * 4),
+            np.array([99.0] * 4),
+        )
+        fleet = Fleet(RoadNetwork(g), warm=False)
+        fleet.upsert("a", 0.0, 0.0005, agency="x")
+        fleet.upsert("b", 0.0, 0.0019, agency="y")
+        fleet.nearest(0.0, 0.0015, 1, agencies=["x"])
+        fleet.nearest(0.0, 0.0015, 2, explain=False, routes=False)
+        _warmed = True
+
+
+class Fleet:
+    """Units (id, position, agency, kind, availability) snapped onto a ``RoadNetwork``."""
+
+    _ARRAYS = (  # name, fill, dtype, entries per slot
+        ("_lat", np.nan, np.float64, 1),
+        ("_lon", np.nan, np.float64, 1),
+        ("_x", np.nan, np.float64, 1),
+        ("_y", np.nan, np.float64, 1),
+        ("_slat", np.nan, np.float64, 1),
+        ("_slon", np.nan, np.float64, 1),
+        ("_agency", 0, np.int32, 1),
+        ("_kind", 0, np.int32, 1),
+        ("_avail", 0, np.uint8, 1),
+        ("_active", 0, np.uint8, 1),
+        ("_entry_next", -1, np.int32, PER),
+        ("_entry_node", -1, np.int32, PER),
+        ("_entry_cost", 0.0, np.float64, PER),
+        ("_entry_e", -1, np.int64, PER),
+        ("_entry_s", 0.0, np.float64, PER),
+        ("_pchain", -1, np.int64, PER),
+        ("_poff", 0.0, np.float64, PER),
+        ("_pe", -1, np.int64, PER),
+        ("_ps", 0.0, np.float64, PER),
+    )
+
+    # per-slot arrays, created (and grown) by ``_grow`` from ``_ARRAYS``
+    _lat: np.ndarray
+    _lon: np.ndarray
+    _x: np.ndarray
+    _y: np.ndarray
+    _slat: np.ndarray
+    _slon: np.ndarray
+    _agency: np.ndarray
+    _kind: np.ndarray
+    _avail: np.ndarray
+    _active: np.ndarray
+    _entry_next: np.ndarray
+    _entry_node: np.ndarray
+    _entry_cost: np.ndarray
+    _entry_e: np.ndarray
+    _entry_s: np.ndarray
+    _pchain: np.ndarray
+    _poff: np.ndarray
+    _pe: np.ndarray
+    _ps: np.ndarray
+
+    def __init__(self, network: RoadNetwork, *, max_snap_m: float | None = None, warm: bool = True) -> None:
+        self._net = network
+        self._max_snap_m = max_snap_m
+        self._lock = threading.RLock()
+        self._slot_of: dict[Hashable, int] = {}
+        self._ids: list[Hashable | None] = []
+        self._free: list[int] = []
+        self._snaps: list[Snap | None] = []
+        self._codes: dict[str, int] = {}
+        self._names: list[str] = []
+        self._state: NetworkState | None = None
+        self._node_head = np.zeros(0, np.int32)
+        self._all_allowed = np.zeros(0, np.bool_)
+        self._grow(64)
+        if warm:
+            warm_up()
+
+    # ------------------------------------------------------------------ storage
+    def _grow(self, cap: int) -> None:
+        old = len(self._ids)
+        for name, fill, dtype, per in self._ARRAYS:
+            new = np.full(cap * per, fill, dtype=dtype)
+            arr = getattr(self, name, None)
+            if arr is not None:
+                new[: arr.size] = arr
+            setattr(self, name, new)
+        self._entry_unit = np.repeat(np.arange(cap, dtype=np.int32), PER)
+        self._ids.extend([None] * (cap - old))
+        self._snaps.extend([None] * (cap - old))
+        self._free.extend(range(cap - 1, old - 1, -1))
+
+    def _code(self, label: str) -> int:
+        if label not in self._codes:
+            self._codes[label] = len(self._names)
+            self._names.append(label)
+        return self._codes[label]
+
+    def _link(self, slot: int, snap: Snap | None, state: NetworkState) -> None:
+        """Attach the unit at ``snap`` (None: off the map, left unlinked).  Caller holds the lock."""
+        self._snaps[slot] = snap
+        if snap is None:
+            unplace(slot, self._node_head, self._entry_next, self._entry_node, self._pchain)
+            return
+        self._slat[slot] = snap.lat
+        self._slon[slot] = snap.lon
+        core = state.core
+        place(
+            slot, snap.u, snap.v, snap.t, snap.fwd_edge, snap.bwd_edge,
+            core.core_of, core.edge_chain, core.edge_off, core.seconds, core.chain_start, core.chain_end,
+            core.chain_total,
+            self._node_head, self._entry_next, self._entry_node, self._entry_cost, self._entry_e, self._entry_s,
+            self._pchain, self._poff, self._pe, self._ps,
+        )  # fmt: skip
+
+    def _bind(self) -> NetworkState:
+        """Current network state; re-snap every unit if the network was swapped.  Caller holds the lock."""
+        state = self._net.state
+        if state is self._state:
+            return state
+        self._state = state
+        self._node_head = np.full(state.core.n_core, -1, np.int32)
+        self._entry_node[:] = -1
+        self._entry_next[:] = -1
+        self._pchain[:] = -1
+        active = np.flatnonzero(self._active)
+        self._x[active], self._y[active] = state.graph.projection.forward(
+            self._lat[active], self._lon[active]
+        )
+        for slot in active.tolist():
+            try:
+                snap = state.snapper.snap(self._lat[slot], self._lon[slot], self._max_snap_m)
+            except SnapError:
+                snap = None  # off the new map: kept, but never recommended until it moves
+            self._link(slot, snap, state)
+        return state
+
+    # ------------------------------------------------------------------ updates
+    def upsert(
+        self,
+        unit_id: Hashable,
+        lat: float,
+        lon: float,
+        *,
+        agency: str | None = None,
+        kind: str | None = None,
+        available: bool | None = None,
+        snap: Snap | None = None,
+    ) -> Snap:
+        """Add a unit or move it; tags left as None keep their value (new units: "", "", available).
+
+        ``snap`` may be passed when the caller already snapped the point on the current network.
+        Raises ``SnapError`` (unit unchanged) if the point is farther than ``max_snap_m`` from a road.
+        """
+        with self._lock:
+            state = self._bind()
+            if snap is None:
+                snap = state.snapper.snap(lat, lon, self._max_snap_m)
+            slot = self._slot_of.get(unit_id)
+            if slot is None:
+                if not self._free:
+                    self._grow(2 * len(self._ids))
+                slot = self._free.pop()
+                self._slot_of[unit_id] = slot
+                self._ids[slot] = unit_id
+                self._active[slot] = 1
+                self._agency[slot] = self._code(agency or "")
+                self._kind[slot] = self._code(kind or "")
+                self._avail[slot] = 1 if available is None else int(bool(available))
+            else:
+                if agency is not None:
+                    self._agency[slot] = self._code(agency)
+                if kind is not None:
+                    self._kind[slot] = self._code(kind)
+                if available is not None:
+                    self._avail[slot] = int(bool(available))
+            proj = state.graph.projection
+            self._lat[slot] = lat
+            self._lon[slot] = lon
+            self._x[slot] = (lon - proj.lon0) * _M_PER_DEG * proj.coslat0
+            self._y[slot] = (lat - proj.lat0) * _M_PER_DEG
+            self._link(slot, snap, state)
+            return snap
+
+    def set_available(self, unit_id: Hashable, available: bool) -> None:
+        """Mark a unit (un)available; raises KeyError for an unknown unit."""
+        with self._lock:
+            self._avail[self._slot_of[unit_id]] = int(bool(available))
+
+    def remove(self, unit_id: Hashable) -> None:
+        """Forget a unit (no error if it is unknown)."""
+        with self._lock:
+            slot = self._slot_of.pop(unit_id, None)
+            if slot is None:
+                return
+            if self._state is not None:
+                unplace(slot, self._node_head, self._entry_next, self._entry_node, self._pchain)
+            self._active[slot] = 0
+            self._avail[slot] = 0
+            self._ids[slot] = None
+            self._snaps[slot] = None
+            self._free.append(slot)
+
+    def __len__(self) -> int:
+        return len(self._slot_of)
+
+    def __contains__(self, unit_id: object) -> bool:
+        return unit_id in self._slot_of
+
+    def snap_of(self, unit_id: Hashable) -> Snap | None:
+        """Where the unit stands on the current network (None if off the map); KeyError if unknown."""
+        with self._lock:
+            self._bind()
+            return self._snaps[self._slot_of[unit_id]]
+
+    # ------------------------------------------------------------------ queries
+    def _allowed(self, labels: Iterable[str] | None) -> np.ndarray:
+        if labels is None:
+            if self._all_allowed.size != max(len(self._names), 1):
+                self._all_allowed = np.ones(max(len(self._names), 1), np.bool_)
+            return self._all_allowed
+        out = np.zeros(max(len(self._names), 1), np.bool_)
+        for label in labels:
+            if label in self._codes:
+                out[self._codes[label]] = True
+        return out
+
+    def nearest(
+        self,
+        lat: float,
+        lon: float,
+        k: int = 5,
+        *,
+        agencies: Iterable[str] | None = None,
+        kinds: Iterable[str] | None = None,
+        max_seconds: float = np.inf,
+        explain: bool = True,
+        routes: bool = True,
+        max_snap_m: float | None = None,
+    ) -> Recommendation:
+        """The ``k`` allowed units that reach (lat, lon) fastest by road, fastest first.
+
+        Allowed = available, and in ``agencies``/``kinds`` when given (None = any).  Units slower than
+        ``max_seconds`` are left out.  With ``explain``, crow-flies top-K units missing from the answer
+        get an ``Explanation``.  Raises ``SnapError`` if the incident is farther than ``max_snap_m``
+        from any road, ``ValueError`` if k < 1.
+        """
+        if k < 1:
+            raise ValueError("k must be at least 1")
+        with self._lock:
+            state = self._bind()
+            incident = state.snapper.snap(lat, lon, max_snap_m)
+            return self._nearest(state, incident, lat, lon, k, agencies, kinds, max_seconds, explain, routes)
+
+    def nearest_to_snap(
+        self,
+        incident: Snap,
+        k: int = 5,
+        *,
+        agencies: Iterable[str] | None = None,
+        kinds: Iterable[str] | None = None,
+        max_seconds: float = np.inf,
+        explain: bool = True,
+        routes: bool = True,
+    ) -> Recommendation:
+        """Like ``nearest`` for an incident already snapped on the *current* network."""
+        if k < 1:
+            raise ValueError("k must be at least 1")
+        with self._lock:
+            state = self._bind()
+            return self._nearest(
+                state, incident, incident.lat, incident.lon, k, agencies, kinds, max_seconds, explain, routes
+            )
+
+    def _nearest(self, state, incident, lat, lon, k, agencies, kinds, max_seconds, explain, routes):
+        graph, core = state.graph, state.core
+        n_slots = len(self._ids)
+        ws = state.workspace(n_slots)
+        arr_n, arr_nodes, arr_costs, arr_es, arr_ss, inc_pc, inc_po = core.hooks(incident, False)
+        inc_pe = np.array([incident.fwd_edge, incident.bwd_edge], np.int64)
+        inc_ps = np.array([incident.t, 1.0 - incident.t])
+        proj = graph.projection
+        ix = (lon - proj.lon0) * _M_PER_DEG * proj.coslat0
+        iy = (lat - proj.lat0) * _M_PER_DEG
+        (n_top, n_ok, rows, cost, crow_m, rank, route_of, settled, exhausted, *route_arrays) = fleet_query(
+            float(lat), float(lon), ix, iy, arr_n, arr_nodes, arr_costs, arr_es, arr_ss, inc_pc, inc_po,
+            inc_pe, inc_ps, incident.lat, incident.lon,
+            k, explain, routes, float(max_seconds), WANT_FACTOR, WANT_EXTRA_S,
+            self._allowed(agencies), self._allowed(kinds),
+            n_slots, self._active, self._avail, self._agency, self._kind, self._lat, self._lon, self._x,
+            self._y, self._slat, self._slon,
+            self._node_head, self._entry_next, self._entry_unit, self._entry_cost, self._entry_node,
+            self._entry_e, self._entry_s, self._pchain, self._poff, self._pe, self._ps,
+            core.rindptr, core.rindices, core.rseconds, core.redge, core.chain_head_core, core.chain_ptr,
+            core.chain_edges, core.edge_chain, core.edge_pos,
+            graph.indices, graph.meters, graph.lat, graph.lon,
+            ws.ok, ws.d2, ws.want, ws.init_u, ws.init_c, ws.dist, ws.pedge, ws.stamp, ws.next_gen(),
+            ws.hkey, ws.hnode, ws.ubest, ws.ustamp, ws.uvia, ws.ufinal, ws.ckey, ws.cunit, ws.out_unit,
+            ws.out_cost,
+        )  # fmt: skip
+        with_route = route_of >= 0
+        built = routes_from_arrays(cost[with_route], *route_arrays)
+        route_at = dict(zip(np.flatnonzero(with_route).tolist(), built, strict=True))
+        units = []
+        for i in range(n_top):
+            slot = int(rows[i])
+            r = route_at.get(i)
+            units.append(
+                UnitETA(
+                    unit_id=self._ids[slot],
+                    agency=self._names[self._agency[slot]],
+                    kind=self._names[self._kind[slot]],
+                    seconds=float(cost[i]),
+                    meters=r.meters if r is not None else float("nan"),
+                    crow_m=float(crow_m[i]),
+                    crow_rank=int(rank[i]),
+                    route=r,
+                )
+            )
+        kk = min(k, n_ok)  # size of the crow-flies top-K among the allowed units
+        explanations = [
+            self._explain(
+                int(rows[i]), float(crow_m[i]), int(rank[i]), route_at.get(i), exhausted, units, kk, (ix, iy)
+            )
+            for i in range(n_top, len(rows))
+        ]
+        return Recommendation(incident, units, explanations, int(settled), state.version)
+
+    # ------------------------------------------------------------------ explanations
+    def _explain(self, slot, crow_m, rank, route, exhausted, units, kk, inc_xy) -> Explanation:
+        uid = self._ids[slot]
+        faster = [u for u in units if u.crow_rank > kk]
+        tail = ""
+        if faster:
+            tail = "; faster by road: " + ", ".join(
+                f"{u.unit_id} ({format_duration(u.seconds)})" for u in faster
+            )
+        head = f"Unit {uid} is {crow_m:,.0f} m away as the crow flies"
+        away = self._heads_away(slot, inc_xy)
+        one_way = "it is on a one-way street heading away from the scene"
+        if route is None:
+            limit = units[-1].seconds if units else 0.0
+            bound = format_duration(max(WANT_FACTOR * limit, limit + WANT_EXTRA_S))
+            if exhausted:
+                reason = "unreachable"
+                detail = "but has no drivable route to the scene (one-way streets or a separate road network)"
+            elif away:
+                reason, detail = "one_way", f"but more than {bound} by road: {one_way}"
+            else:
+                reason, detail = "beyond_search", f"but more than {bound} by road"
+            return Explanation(uid, rank, crow_m, None, None, reason, f"{head} {detail}{tail}.")
+        ratio = route.meters / max(crow_m, 1.0)
+        km = route.meters / 1000
+        last = units[-1] if units else None
+        if away:
+            reason, detail = "one_way", f"{one_way} ({km:.1f} km route)"
+        elif ratio >= DETOUR_RATIO:
+            reason = "detour"
+            detail = (
+                f"the road route is {km:.1f} km, {ratio:.1f}× the straight line "
+                "(a river, railway, motorway or one-way streets lie in between)"
+            )
+        elif last is not None and last.route is not None and route.meters > last.route.meters:
+            reason = "longer_route"
+            detail = f"its road route is {km:.2f} km against {last.route.meters / 1000:.2f} km for unit {last.unit_id}"
+        else:
+            reason = "slower_roads"
+            kmh = route.meters / max(route.seconds, 1e-9) * 3.6
+            detail = f"its {km:.1f} km route is on slower roads (average {kmh:.0f} km/h)"
+        text = f"{head} but {format_duration(route.seconds)} by road: {detail}{tail}."
+        return Explanation(uid, rank, crow_m, route.seconds, route.meters, reason, text)
+
+    def _heads_away(self, slot: int, inc_xy: tuple[float, float]) -> bool:
+        """True if the unit stands mid-block on a one-way road whose only direction leads away from the
+        incident at ``inc_xy`` (metres in the network projection).  Caller holds the lock."""
+        snap = self._snaps[slot]
+        if snap is None or (snap.fwd_edge >= 0) == (snap.bwd_edge >= 0) or snap.t in (0.0, 1.0):
+            return False
+        ahead = snap.v if snap.fwd_edge >= 0 else snap.u
+        assert self._state is not None
+        x, y = self._state.graph.xy
+        here = (self._x[slot] - inc_xy[0]) ** 2 + (self._y[slot] - inc_xy[1]) ** 2
+        there = (x[ahead] - inc_xy[0]) ** 2 + (y[ahead] - inc_xy[1]) ** 2
+        return bool(there > here)

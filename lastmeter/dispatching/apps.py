@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DispatchingConfig(AppConfig):
+    name = "lastmeter.dispatching"
+    label = "dispatching"

@@ -1,0 +1,120 @@
+"""Enumerations and the transition tables of units, incidents and SOS alarms.
+
+Every status write in lastmeter.dispatching goes through ``check_transition`` with one of these
+tables (the same helper as appeals, so the API maps a refused transition to HTTP 409).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from lastmeter.appeals.choices import TransitionError, check_transition
+
+__all__ = [
+    "INCIDENT_TRANSITIONS",
+    "SOS_TRANSITIONS",
+    "UNIT_TRANSITIONS",
+    "Agency",
+    "IncidentStatus",
+    "MessageKind",
+    "SosStatus",
+    "TransitionError",
+    "UnitStatus",
+    "UnitType",
+    "check_transition",
+]
+
+
+class Agency(models.TextChoices):
+    POLICE = "police", _("Police")
+    TRAFFIC_POLICE = "traffic_police", _("Traffic police")
+    URBAN_MANAGEMENT = "urban_management", _("Urban management")
+    FIRE = "fire", _("Fire and rescue")
+
+
+class UnitType(models.TextChoices):
+    PATROL_CAR = "patrol_car", _("Patrol car")
+    MOTORBIKE = "motorbike", _("Motorbike")
+    FOOT = "foot", _("Foot patrol")
+    FIRE_ENGINE = "fire_engine", _("Fire engine")
+    ENFORCEMENT_VAN = "enforcement_van", _("Enforcement van")
+
+
+class UnitStatus(models.TextChoices):
+    AVAILABLE = "available", _("Available")
+    DISPATCHED = "dispatched", _("Dispatched")
+    EN_ROUTE = "en_route", _("En route")
+    ON_SCENE = "on_scene", _("On scene")
+    RETURNING = "returning", _("Returning")
+    OFF_DUTY = "off_duty", _("Off duty")
+
+
+U = UnitStatus
+UNIT_TRANSITIONS: dict[str, frozenset[str]] = {
+    U.AVAILABLE: frozenset({U.DISPATCHED, U.OFF_DUTY}),
+    # dispatched/en route → available: the unit was recalled before it arrived.
+    # dispatched → on scene: it was around the corner and never reported "en route".
+    U.DISPATCHED: frozenset({U.EN_ROUTE, U.ON_SCENE, U.AVAILABLE}),
+    U.EN_ROUTE: frozenset({U.ON_SCENE, U.AVAILABLE}),
+    U.ON_SCENE: frozenset({U.RETURNING, U.AVAILABLE}),
+    # A returning unit is free again: it may be sent straight to the next incident.
+    U.RETURNING: frozenset({U.AVAILABLE, U.DISPATCHED, U.OFF_DUTY}),
+    U.OFF_DUTY: frozenset({U.AVAILABLE}),
+}
+# Statuses in which a unit may receive a new assignment, and in which it counts as "available" for
+# recommendations.
+DISPATCHABLE = frozenset({U.AVAILABLE, U.RETURNING})
+# Statuses in which a unit has an active assignment.
+ASSIGNED = frozenset({U.DISPATCHED, U.EN_ROUTE, U.ON_SCENE})
+
+
+class IncidentStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    DISPATCHED = "dispatched", _("Units dispatched")
+    ON_SCENE = "on_scene", _("Units on scene")
+    CLOSED = "closed", _("Closed")
+
+
+INC = IncidentStatus
+INCIDENT_TRANSITIONS: dict[str, frozenset[str]] = {
+    INC.OPEN: frozenset({INC.DISPATCHED, INC.CLOSED}),
+    # dispatched → open: every dispatched unit was recalled before arriving; the incident still waits.
+    INC.DISPATCHED: frozenset({INC.ON_SCENE, INC.OPEN, INC.CLOSED}),
+    INC.ON_SCENE: frozenset({INC.CLOSED}),
+    INC.CLOSED: frozenset(),
+}
+# Incidents that can still receive units (reinforcements go to dispatched/on-scene incidents too).
+INCIDENT_ACTIVE = frozenset({INC.OPEN, INC.DISPATCHED, INC.ON_SCENE})
+
+
+class SosStatus(models.TextChoices):
+    RAISED = "raised", _("Raised")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    RESOLVED = "resolved", _("Resolved")
+
+
+SOS_TRANSITIONS: dict[str, frozenset[str]] = {
+    SosStatus.RAISED: frozenset({SosStatus.ACKNOWLEDGED, SosStatus.RESOLVED}),
+    SosStatus.ACKNOWLEDGED: frozenset({SosStatus.RESOLVED}),
+    SosStatus.RESOLVED: frozenset(),
+}
+SOS_OPEN = frozenset({SosStatus.RAISED, SosStatus.ACKNOWLEDGED})
+
+
+class MessageKind(models.TextChoices):
+    TEXT = "text", _("Text")
+    SYSTEM = "system", _("System")
+    SOS = "sos", _("SOS")
+    POSITION = "position", _("Shared position")
+
+
+def _check_tables() -> None:
+    """Every state of each table is a known status (guards typos when the tables are edited)."""
+    for table, enum in ((UNIT_TRANSITIONS, U), (INCIDENT_TRANSITIONS, INC), (SOS_TRANSITIONS, SosStatus)):
+        assert set(table) == set(enum.values), table
+        for targets in table.values():
+            assert targets <= set(enum.values), targets
+
+
+_check_tables()

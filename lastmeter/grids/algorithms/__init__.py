@@ -1,0 +1,47 @@
+"""Pure grid algorithms (no Django): plain arrays in, dataclasses out.
+
+- ``combine_workload(factors, weights)``: per-unit workload shares from drivers/mileage/accidents/difficulty
+  (police strength is capacity, not demand: it sets K and the staffing — see ``workload``).
+- ``make_units(adjacency, centroids, workload, area=None)`` -> ``Units``; ``lattice_units`` for tests/benches.
+- ``partition(units, k, method="auto"|"milp"|"heuristic", tol=0.02, ...)`` -> ``PartitionResult``
+  (assignment, per-grid workload, deviations, compactness, centres, contiguity, gap).
+- ``staff_grids(grid_workload, auxiliaries)`` -> ``Staffing`` (1 officer + Hamilton-apportioned auxiliaries).
+- ``service_areas``, ``blockade_plan``, ``bottleneck_assignment``, ``add_platforms``, ``road_graph``:
+  fixed stations on a road graph (see ``service_areas``).
+"""
+
+from .partition import InfeasibleBalance, PartitionResult, partition
+from .service_areas import (
+    BlockadePlan,
+    PlatformAddition,
+    ServiceAreas,
+    add_platforms,
+    blockade_plan,
+    bottleneck_assignment,
+    road_graph,
+    service_areas,
+)
+from .staffing import Staffing, apportion, staff_grids
+from .units import Units, lattice_units, make_units
+from .workload import combine_workload
+
+__all__ = [
+    "BlockadePlan",
+    "InfeasibleBalance",
+    "PartitionResult",
+    "PlatformAddition",
+    "ServiceAreas",
+    "Staffing",
+    "Units",
+    "add_platforms",
+    "apportion",
+    "blockade_plan",
+    "bottleneck_assignment",
+    "combine_workload",
+    "lattice_units",
+    "make_units",
+    "partition",
+    "road_graph",
+    "service_areas",
+    "staff_grids",
+]

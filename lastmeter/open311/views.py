@@ -1,0 +1,362 @@
+"""Open311 GeoReport v2 server at /open311/v2/ (JSON and XML), with mySociety's
+servicerequestupdates extension.
+
+Services are the appeal categories; a service request is an appeal and its id is the appeal's
+reference. Public reads show status, category, place, dates and deadline of every appeal, but the
+free text (description, address, status notes) only of requests that were filed through Open311
+itself: what residents said on chat, phone or the web form never leaves the station this way.
+POSTs need an api_key (stored hashed); they go through the intake like every other channel.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Prefetch, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
+
+from lastmeter.appeals.choices import OPEN_STATES, AppealState, Channel, ClockKind, EventKind
+from lastmeter.appeals.models import Appeal, AppealEvent, Category, Clock
+from lastmeter.intake.channels.base import InboundMessage
+from lastmeter.intake.choices import Decision, ItemStatus
+from lastmeter.intake.models import InboundItem
+from lastmeter.intake.services import submit
+from lastmeter.lib.geo import validate_lat_lon
+from lastmeter.open311.models import key_for
+from lastmeter.open311.render import FORMATS, error, respond, respond_one, utc
+
+MAX_WINDOW = timedelta(days=90)
+LIMIT = 1000
+
+
+class Refused(Exception):
+    def __init__(self, status_code: int, message: str):
+        super().__init__(message)
+        self.status_code = status_code
+
+
+def _fmt(view):
+    """Check the {format} suffix and turn Refused into the spec's error list."""
+
+    def wrapped(request: HttpRequest, *args, fmt: str, **kwargs) -> HttpResponse:
+        if fmt not in FORMATS:
+            return error("json", 404, f"unknown format {fmt!r}: use json or xml")
+        jurisdiction = getattr(settings, "LASTMETER_OPEN311_JURISDICTION", "")
+        given = request.GET.get("jurisdiction_id") or request.POST.get("jurisdiction_id")
+        if given and jurisdiction and given != jurisdiction:
+            return error(fmt, 404, f"unknown jurisdiction_id {given!r}")
+        try:
+            return view(request, *args, fmt=fmt, **kwargs)
+        except Refused as exc:
+            return error(fmt, exc.status_code, str(exc))
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+# --- discovery and services --------------------------------------------------------------------
+
+
+@require_GET
+@_fmt
+def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
+    base = request.build_absolute_uri(reverse("open311:root"))
+    data = {
+        "changeset": "2026-11-01T00:00:00Z",
+        "contact": getattr(settings, "DEFAULT_FROM_EMAIL", ""),
+        "key_service": "Ask the station's administrator (lastmeter open311 issue-key NAME).",
+        "endpoints": [
+            {
+                "specification": "http://wiki.open311.org/GeoReport_v2",
+                "url": base.rstrip("/"),
+                "changeset": "2026-11-01T00:00:00Z",
+                "type": "production",
+                "formats": ["text/xml", "application/json"],
+            }
+        ],
+    }
+    # endpoints → endpoint, formats → format: the element names of the discovery document.
+    return respond_one(fmt, data, root="discovery", lists={"endpoints": "endpoint", "formats": "format"})
+
+
+def _service(c: Category) -> dict:
+    return {
+        "service_code": c.code,
+        "service_name": c.name,
+        "description": c.name_en or c.name,
+        "metadata": False,
+        "type": "realtime" if c.department_id is None else "batch",
+        "keywords": ",".join(x for x in (c.name, c.name_en) if x),
+        "group": c.parent.name if c.parent else ("police" if c.department_id is None else "department"),
+    }
+
+
+@require_GET
+@_fmt
+def services(request: HttpRequest, fmt: str) -> HttpResponse:
+    rows = [_service(c) for c in Category.objects.select_related("parent").order_by("code")]
+    return respond(fmt, rows, root="services", item="service")
+
+
+@require_GET
+@_fmt
+def service_definition(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
+    if not Category.objects.filter(code=code).exists():
+        raise Refused(404, f"service_code {code!r} not found")
+    data = {"service_code": code, "attributes": []}
+    return respond_one(fmt, data, root="service_definition", lists={"attributes": "attribute"})
+
+
+# --- service requests --------------------------------------------------------------------------
+
+
+def _public_text(appeal: Appeal) -> bool:
+    return appeal.channel == Channel.OPEN311
+
+
+def _row(appeal: Appeal) -> dict:
+    land = next((c for c in getattr(appeal, "land_clocks", []) if c.kind == ClockKind.LAND), None)
+    public = _public_text(appeal)
+    status_open = appeal.state in OPEN_STATES
+    notes = None
+    if appeal.state == AppealState.MERGED:
+        notes = "duplicate"
+    elif appeal.department_id and appeal.state in (AppealState.TRANSFERRED, AppealState.ACCEPTED):
+        notes = "transferred to the responsible department"
+    elif public and appeal.resolution:
+        notes = appeal.resolution[:1000]
+    lat, lon = appeal.lat, appeal.lon
+    if lat is not None and lon is not None and not public:
+        # About 100 m: enough for a map of problems, not enough to find a reporter's door.
+        lat, lon = round(lat, 3), round(lon, 3)
+    return {
+        "service_request_id": appeal.reference or str(appeal.pk),
+        "status": "open" if status_open else "closed",
+        "status_notes": notes,
+        "service_name": appeal.category.name if appeal.category else None,
+        "service_code": appeal.category.code if appeal.category else "uncategorised",
+        "description": appeal.text[:4000] if public else None,
+        "agency_responsible": appeal.department.name if appeal.department else _agency(),
+        "service_notice": None,
+        "requested_datetime": utc(appeal.created_at),
+        "updated_datetime": utc(appeal.updated_at),
+        "expected_datetime": utc(land.due_at) if land else None,
+        "address": appeal.address if public and appeal.address else None,
+        "address_id": None,
+        "zipcode": None,
+        "lat": lat,
+        "long": lon,
+        "media_url": None,
+    }
+
+
+def _agency() -> str:
+    return getattr(settings, "LASTMETER_OPEN311_AGENCY", "") or "公安派出所"
+
+
+def _queryset() -> QuerySet[Appeal]:
+    return Appeal.objects.select_related("category", "department").prefetch_related(
+        Prefetch("clocks", queryset=Clock.objects.filter(kind=ClockKind.LAND), to_attr="land_clocks")
+    )
+
+
+def _date(value: str, name: str) -> datetime:
+    parsed = parse_datetime(value.strip().replace(" ", "+")) if value else None
+    if parsed is None:
+        raise Refused(400, f"{name} must be a W3C datetime such as 2026-11-20T08:00:00Z")
+    if timezone.is_naive(parsed):
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed
+
+
+def _window(request: HttpRequest) -> tuple[datetime, datetime]:
+    start_raw, end_raw = request.GET.get("start_date", ""), request.GET.get("end_date", "")
+    given_end = _date(end_raw, "end_date") if end_raw else None
+    given_start = _date(start_raw, "start_date") if start_raw else None
+    if given_start is None:
+        end = given_end or timezone.now()
+        start = end - MAX_WINDOW
+    else:
+        start = given_start
+        end = given_end or min(start + MAX_WINDOW, timezone.now() + timedelta(days=1))
+    if end < start:
+        raise Refused(400, "end_date is before start_date")
+    if end - start > MAX_WINDOW:
+        raise Refused(400, "start_date and end_date may not span more than 90 days")
+    return start, end
+
+
+def _list(request: HttpRequest, fmt: str) -> HttpResponse:
+    qs = _queryset()
+    ids = [x.strip() for x in request.GET.get("service_request_id", "").split(",") if x.strip()]
+    if ids:
+        # The spec: a list of ids overrides every other filter.
+        qs = qs.filter(reference__in=ids[:LIMIT])
+    else:
+        codes = [x.strip() for x in request.GET.get("service_code", "").split(",") if x.strip()]
+        if codes:
+            qs = qs.filter(category__code__in=codes)
+        start, end = _window(request)
+        qs = qs.filter(created_at__gte=start, created_at__lte=end)
+        statuses = {x.strip() for x in request.GET.get("status", "").split(",") if x.strip()}
+        if statuses - {"open", "closed"}:
+            raise Refused(400, "status must be open, closed or both")
+        if statuses == {"open"}:
+            qs = qs.filter(state__in=OPEN_STATES)
+        elif statuses == {"closed"}:
+            qs = qs.exclude(state__in=OPEN_STATES)
+    rows = [_row(a) for a in qs.order_by("-created_at")[:LIMIT]]
+    return respond(fmt, rows, root="service_requests", item="request")
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+@_fmt
+def requests_(request: HttpRequest, fmt: str) -> HttpResponse:
+    if request.method == "GET":
+        return _list(request, fmt)
+    return _create(request, fmt)
+
+
+@require_GET
+@_fmt
+def request_detail(request: HttpRequest, request_id: str, fmt: str) -> HttpResponse:
+    appeal = _queryset().filter(reference=request_id).first()
+    if appeal is None:
+        raise Refused(404, f"service_request_id {request_id!r} not found")
+    return respond(fmt, [_row(appeal)], root="service_requests", item="request")
+
+
+@require_GET
+@_fmt
+def token(request: HttpRequest, token_id: str, fmt: str) -> HttpResponse:
+    item = (
+        InboundItem.objects.filter(token=token_id, channel=Channel.OPEN311).select_related("appeal").first()
+    )
+    if item is None:
+        raise Refused(404, f"token {token_id!r} not found")
+    ref = item.appeal.reference if item.appeal and item.decision == Decision.NEW_APPEAL else None
+    return respond(
+        fmt, [{"service_request_id": ref, "token": item.token}], root="service_requests", item="request"
+    )
+
+
+def _float(name: str, value: str) -> float | None:
+    if value in ("", None):
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        raise Refused(400, f"{name} must be a number") from None
+    if not math.isfinite(number):
+        raise Refused(400, f"{name} must be a finite number")
+    return number
+
+
+def _create(request: HttpRequest, fmt: str) -> HttpResponse:
+    key = key_for(request.POST.get("api_key", ""))
+    if key is None:
+        raise Refused(403, "a valid api_key is required to create service requests")
+    code = request.POST.get("service_code", "").strip()
+    if not code:
+        raise Refused(400, "service_code is required")
+    if not Category.objects.filter(code=code).exists():
+        raise Refused(400, f"service_code {code!r} not found")
+    lat, lon = _float("lat", request.POST.get("lat", "")), _float("long", request.POST.get("long", ""))
+    try:
+        validate_lat_lon(lat, lon)
+    except ValueError as exc:
+        raise Refused(400, str(exc)) from None
+    address = request.POST.get("address_string", "").strip()
+    if lat is None and not address and not request.POST.get("address_id"):
+        raise Refused(400, "a location is required: lat and long, or address_string")
+    description = request.POST.get("description", "").strip()
+    if not description:
+        raise Refused(400, "description is required")
+    if len(description) > 4000:
+        raise Refused(400, "description is longer than 4000 characters")
+    fields = {k: request.POST.get(k, "") for k in request.POST if k != "api_key"}
+    body = json.dumps(fields, ensure_ascii=False, sort_keys=True).encode()
+    idem = request.headers.get("Idempotency-Key") or hashlib.sha256(body).hexdigest()
+    name = " ".join(x for x in (request.POST.get("first_name", ""), request.POST.get("last_name", "")) if x)
+    msg = InboundMessage(
+        channel=Channel.OPEN311,
+        text=description,
+        sender_id=request.POST.get("device_id", "") or request.POST.get("account_id", ""),
+        sender_name=name.strip(),
+        phone=request.POST.get("phone", ""),
+        email=request.POST.get("email", ""),
+        lat=lat,
+        lon=lon,
+        address=address,
+        category_code=code,
+        filed_by_id=key.person_id,
+        media=[],
+        raw=fields,
+    )
+    item, _ = submit(msg, key=f"key{key.pk}:{idem}", body=body, source=f"open311:{key.name}")
+    type(key).objects.filter(pk=key.pk).update(last_used_at=timezone.now())
+    if item.status == ItemStatus.REJECTED:
+        raise Refused(400, item.decision_reason)
+    row: dict = {"service_notice": None, "account_id": None}
+    if item.appeal is not None and item.decision == Decision.NEW_APPEAL:
+        row = {"service_request_id": item.appeal.reference, **row}
+    else:
+        row = {"token": item.token, **row}
+    return respond(fmt, [row], root="service_requests", item="request", status=201)
+
+
+# --- mySociety servicerequestupdates extension ---------------------------------------------
+
+
+@require_GET
+@_fmt
+def updates(request: HttpRequest, fmt: str) -> HttpResponse:
+    start, end = _window(request)
+    events = (
+        AppealEvent.objects.filter(kind=EventKind.STATE, at__gte=start, at__lte=end)
+        .select_related("appeal")
+        .order_by("at", "id")[:LIMIT]
+    )
+    rows = []
+    for event in events:
+        appeal = event.appeal
+        public = _public_text(appeal)
+        rows.append(
+            {
+                "update_id": str(event.pk),
+                "service_request_id": appeal.reference or str(appeal.pk),
+                "status": _update_status(event.to_state),
+                "updated_datetime": utc(event.at),
+                "description": (event.note[:1000] if public and event.note else event.get_kind_display()),
+                "media_url": None,
+            }
+        )
+    return respond(fmt, rows, root="service_request_updates", item="request_update")
+
+
+def _update_status(state: str) -> str:
+    """mySociety's status words for our appeal states."""
+    words: dict[str, str] = {
+        AppealState.ACKNOWLEDGED: "investigating",
+        AppealState.CONTACTED: "in_progress",
+        AppealState.LANDED: "action_scheduled",
+        AppealState.RESOLVED: "fixed",
+        AppealState.CLOSED: "closed",
+        AppealState.TRANSFERRED: "not_councils_responsibility",
+        AppealState.ACCEPTED: "in_progress",
+        AppealState.RETURNED: "open",
+        AppealState.MERGED: "duplicate",
+        AppealState.REOPENED: "open",
+    }
+    return words.get(state, "open")

@@ -1,0 +1,53 @@
+"""Publishing live events to websocket groups, only after the surrounding transaction commits.
+
+Services call `publish_after_commit`; if the transaction rolls back, nothing is sent, so a
+screen never shows a change the database does not have.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+
+log = logging.getLogger(__name__)
+
+COMMAND_GROUP = "command"  # the command centre and dispatchers
+
+
+def person_group(person_id: int) -> str:
+    return f"person.{person_id}"
+
+
+def grid_group(grid_id: int) -> str:
+    return f"grid.{grid_id}"
+
+
+def _jsonable(payload: dict[str, Any]) -> dict[str, Any]:
+    import json
+
+    return json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
+
+
+def send_now(group: str, event: str, payload: dict[str, Any]) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(
+            group, {"type": "lastmeter.event", "event": event, "payload": _jsonable(payload)}
+        )
+    except Exception:  # a dead channel layer must not break the write that already committed
+        log.exception("could not publish %s to %s", event, group)
+
+
+def publish_after_commit(groups: list[str], event: str, payload: dict[str, Any]) -> None:
+    def _send() -> None:
+        for group in groups:
+            send_now(group, event, payload)
+
+    transaction.on_commit(_send)

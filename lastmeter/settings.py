@@ -1,0 +1,173 @@
+"""The one settings module of lastmeter.
+
+Everything is read from environment variables through lastmeter.lib.env; with none set, the
+embedded default runs: SQLite under ./var, the in-memory channel layer, an in-process outbox
+worker. DATABASE_URL switches to PostgreSQL, REDIS_URL to the Redis channel layer and cache.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.utils.translation import gettext_lazy as _
+
+from lastmeter.lib.env import database_from_url, env_bool, env_float, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = BASE_DIR.parent
+VAR_DIR = Path(env_str("LASTMETER_VAR_DIR", str(PROJECT_DIR / "var")))
+
+DEBUG = env_bool("LASTMETER_DEBUG", False)
+# A fixed key is only acceptable for the embedded demo; deployments must set their own.
+SECRET_KEY = env_str("LASTMETER_SECRET_KEY", "lastmeter-embedded-demo-key-change-me-in-production")
+ALLOWED_HOSTS = env_list("LASTMETER_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("LASTMETER_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "channels",
+    "lastmeter.accounts",
+    "lastmeter.grids",
+    "lastmeter.roads",
+    "lastmeter.appeals",
+    "lastmeter.intake",
+    "lastmeter.triage",
+    "lastmeter.dispatching",
+    "lastmeter.open311",
+    "lastmeter.stats",
+    "lastmeter.realtime",
+    "lastmeter.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    # Serves collected static files from the ASGI process itself, so the embedded default needs
+    # no separate web server (a well-kept library rather than a hand-written static handler).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "lastmeter.urls"
+ASGI_APPLICATION = "lastmeter.asgi.application"
+WSGI_APPLICATION = None
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASE_URL = env_str("DATABASE_URL", "")
+if DATABASE_URL:
+    DATABASES = {"default": database_from_url(DATABASE_URL)}
+else:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)  # SQLite needs its directory to exist
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(VAR_DIR / "lastmeter.sqlite3"),
+            # Several writers (web, sweeper, outbox worker) share the file: wait instead of failing.
+            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
+            # A file, not :memory:, so that tests with several threads (two sweepers racing)
+            # see real SQLite locking rather than shared-cache "table is locked" errors.
+            "TEST": {"NAME": str(VAR_DIR / "test-lastmeter.sqlite3")},
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env_str("REDIS_URL", "")
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": env_str("LASTMETER_CHANNEL_PREFIX", "lastmeter")},
+        }
+    }
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env_str("LASTMETER_CHANNEL_PREFIX", "lastmeter"),
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/accounts/login/"
+
+LANGUAGE_CODE = env_str("LASTMETER_LANGUAGE", "zh-hans")
+LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = env_str("LASTMETER_TIME_ZONE", "Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [d for d in [PROJECT_DIR / "node_modules_static"] if d.exists()]
+# Serve straight from the apps' static dirs too, so `collectstatic` is an optimisation, not a must.
+WHITENOISE_USE_FINDERS = True
+MEDIA_URL = "/media/"
+MEDIA_ROOT = VAR_DIR / "media"
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("LASTMETER_MAX_BODY_BYTES", 2 * 1024 * 1024)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("LASTMETER_LOG_LEVEL", "WARNING")},
+    "loggers": {"lastmeter": {"level": env_str("LASTMETER_LOG_LEVEL", "INFO")}},
+}
+
+# --- lastmeter's own knobs -------------------------------------------------------------------
+# Where a landing must be proven: the officer's reported position within this many metres.
+LASTMETER_LANDING_RADIUS_M = env_float("LASTMETER_LANDING_RADIUS_M", 300.0)
+# Fraction of a clock elapsed at which the sweeper raises a warning.
+LASTMETER_WARNING_FRACTION = env_float("LASTMETER_WARNING_FRACTION", 0.75)
+# Outbox delivery: attempts before a message is parked as failed, and the base back-off.
+LASTMETER_OUTBOX_MAX_ATTEMPTS = env_int("LASTMETER_OUTBOX_MAX_ATTEMPTS", 8)
+LASTMETER_OUTBOX_BACKOFF_S = env_float("LASTMETER_OUTBOX_BACKOFF_S", 30.0)
+# Run the sweeper and outbox worker inside the web process (embedded default).
+LASTMETER_INPROCESS_WORKER = env_bool("LASTMETER_INPROCESS_WORKER", True)
+# Notification backends per transport, dotted paths; console logs instead of sending.
+LASTMETER_SMS_BACKEND = env_str("LASTMETER_SMS_BACKEND", "lastmeter.appeals.notify.backends.ConsoleBackend")
+LASTMETER_EMAIL_BACKEND = env_str("LASTMETER_EMAIL_BACKEND", "lastmeter.appeals.notify.backends.EmailBackend")
+EMAIL_BACKEND = env_str("LASTMETER_DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env_str("LASTMETER_FROM_EMAIL", "lastmeter@localhost")
+# Positions older than this are flagged stale on the unit board.
+LASTMETER_STALE_POSITION_S = env_int("LASTMETER_STALE_POSITION_S", 120)
+# Map tiles: empty means draw only the system's own GeoJSON (works offline).
+LASTMETER_TILE_URL = env_str("LASTMETER_TILE_URL", "")
+# Road network used for routing and the demo.
+LASTMETER_ROAD_FILE = env_str(
+    "LASTMETER_ROAD_FILE", str(BASE_DIR / "roads" / "data" / "shanghai_central_osmnx_drive.osm.gz")
+)
+LASTMETER_ROAD_CACHE_DIR = Path(env_str("LASTMETER_ROAD_CACHE_DIR", str(VAR_DIR / "roads")))

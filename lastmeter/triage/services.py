@@ -1,0 +1,614 @@
+"""Triage wiring: builds the algorithms' inputs from the database and applies their answers.
+
+The pure algorithms live in lastmeter.triage.algorithms (no Django). This module:
+- decides whether a message is an appeal (``appeal_or_not``),
+- picks a category (``classify``): the newest trained model under VAR_DIR/triage/models; without
+  one, a model trained at first use on the stored TriageLabel rows (demo + staff corrections) when
+  there are enough; otherwise keyword rules from the category taxonomy — the result says which,
+- finds a place in the text with a gazetteer of the shipped OSM extract (built once per process),
+- finds open appeals the message duplicates,
+- writes staff corrections (category → TriageLabel; location → routing to the grid).
+
+Every algorithm is imported lazily and defensively: if a module is missing or fails, the
+fallback here is used and the result's ``method`` says so.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import re
+import threading
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from lastmeter.accounts.selectors import Scope
+from lastmeter.appeals.choices import OPEN_STATES, EventKind
+from lastmeter.appeals.models import Appeal, Category
+from lastmeter.intake import fallback_triage as fallback
+from lastmeter.triage.models import LabelSource, LabelTask, TriageLabel
+
+log = logging.getLogger("lastmeter.triage")
+_lock = threading.Lock()
+_cache: dict[str, Any] = {}
+
+
+def _algorithm(name: str):
+    """The algorithms module ``name`` or None when it is absent or broken."""
+    try:
+        return importlib.import_module(f"lastmeter.triage.algorithms.{name}")
+    except Exception:  # a missing or half-written module must not stop intake
+        return None
+
+
+# --- appeal or not ---------------------------------------------------------------------------
+
+
+@dataclass
+class Verdict:
+    """What a message is: ``label`` in appeal/update/thanks/praise/chatter; ``is_appeal`` for
+    appeal-like labels (a problem someone wants dealt with)."""
+
+    label: str
+    score: float
+    reason: str
+    method: str
+
+    @property
+    def is_appeal(self) -> bool:
+        return self.label in ("appeal", "update")
+
+
+def appeal_or_not(text: str, *, addressed: bool = False, about_open_appeal: bool = False) -> Verdict:
+    """Precondition: ``text`` is the message without platform markup. ``addressed`` is true when
+    the bot or police were @-mentioned; ``about_open_appeal`` when the sender has an open appeal
+    in this thread (then "still nothing?" is a follow-up). Uses the algorithms' message_kind
+    rules when present, else the keyword rules of intake.fallback_triage."""
+    module = _algorithm("message_kind")
+    func = getattr(module, "classify_message", None) if module is not None else None
+    if func is not None:
+        try:
+            out = func(text, about_open_appeal=about_open_appeal)
+            kind = str(getattr(out, "kind", ""))
+            label = {"appeal": "appeal", "follow_up": "update", "none": "chatter"}.get(kind)
+            if label == "chatter" and about_open_appeal:
+                # A sender with an open appeal: the keyword rules' "update" cues (补充, 还没…) win.
+                fb = fallback.appeal_or_not(text, addressed=addressed)
+                if fb[0] == "update":
+                    return Verdict(fb[0], fb[1], fb[2], "keyword rules (follow-up cue)")
+            if label is not None:
+                score = float(getattr(out, "score", 0.0))
+                return Verdict(label, score, str(getattr(out, "reason", "")), "message_kind rules")
+        except Exception:
+            log.exception("message_kind.classify_message failed; using keyword rules")
+    label, score, reason = fallback.appeal_or_not(text, addressed=addressed)
+    return Verdict(label, score, reason, "keyword rules")
+
+
+def _verdict_from(out: Any) -> Verdict | None:
+    label = getattr(out, "label", None)
+    score = getattr(out, "score", None)
+    reason = getattr(out, "reason", "") or ""
+    if label is None and isinstance(out, tuple) and len(out) >= 2:
+        label, score = out[0], out[1]
+        reason = out[2] if len(out) > 2 else ""
+    if label is None and isinstance(out, dict):
+        label, score, reason = out.get("label"), out.get("score"), out.get("reason", "")
+    if isinstance(label, bool):
+        label = "appeal" if label else "chatter"
+    if not isinstance(label, str):
+        return None
+    return Verdict(
+        str(label), float(score or 0.0), str(reason) or f"algorithm says {label}", "appeal_or_not model"
+    )
+
+
+# --- category --------------------------------------------------------------------------------
+
+
+@dataclass
+class CategoryGuess:
+    category: Category | None
+    score: float
+    method: str
+    top: list[tuple[str, float]] = field(default_factory=list)
+
+
+def models_dir() -> Path:
+    return Path(settings.VAR_DIR) / "triage" / "models"
+
+
+def model_files() -> list[Path]:
+    """Trained model files, oldest version first (names category-v0001.skops, …)."""
+    folder = models_dir()
+    if not folder.exists():
+        return []
+    return sorted(folder.glob("category-v*.skops"))
+
+
+def next_model_path() -> Path:
+    files = model_files()
+    last = 0
+    for f in files:
+        match = re.search(r"-v(\d+)", f.stem)
+        if match:
+            last = max(last, int(match.group(1)))
+    folder = models_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"category-v{last + 1:04d}.skops"
+
+
+def _trained_model():
+    """The newest model file, loaded once per process (reloaded when a newer file appears)."""
+    files = model_files()
+    if not files:
+        return None, ""
+    newest = files[-1]
+    key = f"file:{newest}:{newest.stat().st_mtime_ns}"
+    with _lock:
+        if _cache.get("model_key") == key:
+            return _cache["model"], _cache["model_method"]
+    from lastmeter.triage.algorithms.classifier import load_model
+
+    try:
+        model = load_model(newest)
+    except Exception as exc:  # a corrupt or foreign file: say so, fall back
+        log.warning("cannot load triage model %s: %s", newest, exc)
+        return None, ""
+    with _lock:
+        _cache.update(model_key=key, model=model, model_method=f"trained model {newest.name}")
+    return model, f"trained model {newest.name}"
+
+
+MIN_LABELS_FOR_FIRST_USE = 10
+
+
+def _first_use_model():
+    """Without a model file: train on the stored labels (demo examples and staff corrections)
+    once per process, and again when the number of labels changes."""
+    rows = list(TriageLabel.objects.filter(task=LabelTask.CATEGORY).values_list("text", "label"))
+    labels = {label for _, label in rows}
+    if len(rows) < MIN_LABELS_FOR_FIRST_USE or len(labels) < 2:
+        return None, ""
+    key = f"labels:{len(rows)}"
+    with _lock:
+        if _cache.get("first_use_key") == key:
+            return _cache["first_use"], _cache["first_use_method"]
+    from lastmeter.triage.algorithms.classifier import train
+
+    try:
+        model = train([t for t, _ in rows], [lab for _, lab in rows])
+    except ValueError as exc:
+        log.warning("cannot train on stored labels: %s", exc)
+        return None, ""
+    method = f"model trained at first use on {len(rows)} stored labels"
+    with _lock:
+        _cache.update(first_use_key=key, first_use=model, first_use_method=method)
+    return model, method
+
+
+def classify(text: str) -> CategoryGuess:
+    """The category of an appeal text, with how it was decided. Categories unknown to the
+    database are ignored (the model may know labels not loaded yet)."""
+    model, method = _trained_model()
+    if model is None:
+        model, method = _first_use_model()
+    if model is not None:
+        try:
+            top = model.predict(text, k=3)
+        except Exception:
+            log.exception("triage model failed; using keyword rules")
+            top = []
+        known = {c.code: c for c in Category.objects.filter(code__in=[lab for lab, _ in top])}
+        for label, score in top:
+            if label in known:
+                return CategoryGuess(known[label], score, method, top)
+        if top:
+            return CategoryGuess(None, 0.0, method + " (no known category)", top)
+    categories = list(Category.objects.select_related("department"))
+    code, score = fallback.keyword_category(text, [(c.code, c.name, c.name_en) for c in categories])
+    category = next((c for c in categories if c.code == code), None)
+    return CategoryGuess(category, score, "keyword rules", [(code, score)] if code else [])
+
+
+# --- place -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Place:
+    lat: float
+    lon: float
+    name: str
+    confidence: float
+    method: str
+
+
+def gazetteer():
+    """The gazetteer of the shipped OSM extract, built once per process (thread-safe)."""
+    with _lock:
+        if "gazetteer" in _cache:
+            return _cache["gazetteer"]
+    path = Path(settings.LASTMETER_ROAD_FILE)
+    built: Any = None
+    module = _algorithm("gazetteer")
+    cls = getattr(module, "Gazetteer", None) if module is not None else None
+    if cls is not None:
+        try:
+            streets = fallback.StreetIndex.from_osm(path).streets
+            roads = {name: [(lon, lat) for _, lat, lon in nodes] for name, nodes in streets.items()}
+            built = ("algorithm", cls(roads))
+        except Exception:
+            log.exception("gazetteer.Gazetteer failed; using the street-name fallback")
+    if built is None:
+        try:
+            built = ("fallback", fallback.StreetIndex.from_osm(path))
+        except (OSError, ValueError) as exc:
+            log.warning("no gazetteer: %s", exc)
+            built = ("none", None)
+    with _lock:
+        _cache["gazetteer"] = built
+    return built
+
+
+def place_from_text(text: str) -> Place | None:
+    kind, gaz = gazetteer()
+    if gaz is None:
+        return None
+    if kind == "algorithm":
+        for name in ("locate", "find", "lookup", "geocode"):
+            func = getattr(gaz, name, None)
+            if func is None:
+                continue
+            try:
+                hit = func(text)
+            except Exception:
+                log.exception("gazetteer.%s failed", name)
+                return None
+            if hit is None:
+                return None
+            if isinstance(hit, list):
+                if not hit:
+                    return None
+                hit = hit[0]
+            lat, lon = getattr(hit, "lat", None), getattr(hit, "lon", None)
+            if lat is None or lon is None:
+                return None
+            return Place(
+                float(lat),
+                float(lon),
+                str(getattr(hit, "matched", "") or getattr(hit, "name", "")),
+                float(getattr(hit, "confidence", getattr(hit, "score", 0.5))),
+                "gazetteer",
+            )
+        return None
+    hit = gaz.locate(text)
+    if hit is None:
+        return None
+    return Place(hit.lat, hit.lon, hit.name, hit.confidence, "street-name match")
+
+
+# --- duplicates ------------------------------------------------------------------------------
+
+DUPLICATE_WINDOW = timedelta(days=7)
+DUPLICATE_THRESHOLD = 0.62
+
+
+@dataclass
+class DuplicateHit:
+    appeal: Appeal
+    score: float
+
+
+def find_duplicates(
+    text: str,
+    *,
+    lat: float | None = None,
+    lon: float | None = None,
+    category: Category | None = None,
+    exclude: set[int] | None = None,
+    limit: int = 3,
+) -> list[DuplicateHit]:
+    """Open appeals of the last week that describe the same problem, best first, score ≥
+    DUPLICATE_THRESHOLD. Merged appeals are skipped (their survivor is the candidate)."""
+    since = timezone.now() - DUPLICATE_WINDOW
+    candidates = list(
+        Appeal.objects.filter(state__in=OPEN_STATES, created_at__gte=since)
+        .exclude(pk__in=exclude or set())
+        .only("id", "text", "lat", "lon", "category_id", "reference")
+        .order_by("-created_at")[:500]
+    )
+    if not candidates:
+        return []
+    scored = fallback.duplicate_scores(
+        text,
+        lat,
+        lon,
+        category.pk if category else None,
+        [(a.pk, a.text, a.lat, a.lon, a.category_id) for a in candidates],
+    )
+    module = _algorithm("duplicates")
+    if module is not None:
+        scored = _algorithm_duplicates(module, text, lat, lon, candidates) or scored
+    by_id = {a.pk: a for a in candidates}
+    hits = [DuplicateHit(by_id[i], s) for i, s in scored if s >= DUPLICATE_THRESHOLD and i in by_id]
+    hits.sort(key=lambda h: -h.score)
+    return hits[:limit]
+
+
+def _algorithm_duplicates(module, text, lat, lon, candidates) -> list[tuple[int, float]] | None:
+    for name in ("find_duplicates", "score_candidates", "duplicates"):
+        func = getattr(module, name, None)
+        if func is None:
+            continue
+        try:
+            out = func(
+                text,
+                [
+                    {"id": a.pk, "text": a.text, "lat": a.lat, "lon": a.lon, "category": a.category_id}
+                    for a in candidates
+                ],
+                lat=lat,
+                lon=lon,
+            )
+        except Exception:
+            log.exception("duplicates.%s failed; using the fallback", name)
+            return None
+        result = []
+        for row in out or []:
+            ident = getattr(row, "id", None) if not isinstance(row, tuple | dict) else None
+            score = getattr(row, "score", None)
+            if isinstance(row, tuple):
+                ident, score = row[0], row[1]
+            elif isinstance(row, dict):
+                ident, score = row.get("id"), row.get("score")
+            if ident is not None and score is not None:
+                result.append((int(ident), float(score)))
+        return result
+    return None
+
+
+# --- staff corrections -----------------------------------------------------------------------
+
+
+def record_label(
+    text: str,
+    label: str,
+    *,
+    task: str = LabelTask.CATEGORY,
+    previous: str = "",
+    source: str = LabelSource.STAFF,
+    appeal: Appeal | None = None,
+    by=None,
+) -> TriageLabel:
+    return TriageLabel.objects.create(
+        task=task, text=text, label=label, previous_label=previous, source=source, appeal=appeal, by=by
+    )
+
+
+def do_correct_category(scope: Scope, appeal_id: int, *, category: Category) -> Appeal:
+    """Staff set the right category; the correction is stored as a training label. When the new
+    category belongs to a department and the appeal can still be transferred, it is."""
+    from lastmeter.appeals import services as appeal_services
+    from lastmeter.appeals.selectors import access_appeal_by_scope, available_actions
+    from lastmeter.appeals.transfers import transfer_locked
+
+    access_appeal_by_scope(scope, appeal_id)
+    with transaction.atomic():
+        appeal = appeal_services._lock(appeal_id)
+        if "note" not in available_actions(scope, appeal):
+            raise appeal_services.NotAllowed("you may not change this appeal's category")
+        previous = appeal.category.code if appeal.category else ""
+        if previous == category.code:
+            return appeal
+        appeal.category = category
+        appeal.save(update_fields=["category", "updated_at"])
+        appeal_services._event(
+            appeal,
+            EventKind.NOTE,
+            scope.person,
+            note=f"category: {previous or '—'} → {category.code}",
+            data={"category": category.code, "previous": previous},
+        )
+        record_label(appeal.text, category.code, previous=previous, appeal=appeal, by=scope.person)
+        if category.department is not None and "transfer" in available_actions(scope, appeal):
+            transfer_locked(appeal, category.department, scope.person, note="category handled by department")
+    return appeal
+
+
+def locate_queue(scope: Scope):
+    """Open appeals without coordinates that this viewer may see (the 'locate' queue)."""
+    from lastmeter.appeals.selectors import visible_appeals
+
+    return (
+        visible_appeals(scope).filter(state__in=OPEN_STATES).filter(lat__isnull=True).order_by("created_at")
+    )
+
+
+def do_set_location(scope: Scope, appeal_id: int, *, lat: float, lon: float, address: str = "") -> Appeal:
+    """Staff place an appeal on the map: coordinates are validated, the grid and person on duty
+    are found, and the appeal is (re)assigned if it had no grid yet."""
+    from lastmeter.appeals import services as appeal_services
+    from lastmeter.appeals.notify.reporter import notify_staff
+    from lastmeter.appeals.selectors import access_appeal_by_scope, available_actions
+    from lastmeter.grids.selectors import responsible_for_point
+    from lastmeter.lib.geo import validate_lat_lon
+
+    try:
+        validate_lat_lon(lat, lon)
+    except ValueError as exc:
+        raise appeal_services.ServiceError(str(exc)) from None
+    access_appeal_by_scope(scope, appeal_id)
+    with transaction.atomic():
+        appeal = appeal_services._lock(appeal_id)
+        if "note" not in available_actions(scope, appeal):
+            raise appeal_services.NotAllowed("you may not locate this appeal")
+        appeal.lat, appeal.lon = lat, lon
+        appeal.location_confidence = 1.0
+        fields = ["lat", "lon", "location_confidence", "updated_at"]
+        if address.strip():
+            appeal.address = address.strip()[:300]
+            fields.append("address")
+        if appeal.grid_id is None:
+            grid, assignee = responsible_for_point(lat, lon, timezone.now())
+            appeal.grid = grid
+            fields.append("grid")
+            if assignee is not None and appeal.assignee_id is None:
+                appeal.assignee = assignee
+                fields.append("assignee")
+                notify_staff(
+                    assignee,
+                    appeal,
+                    f"[lastmeter] {appeal.reference}: {appeal.text[:60]}",
+                    key=f"assigned:{appeal.pk}:{assignee.pk}:located",
+                )
+        appeal.save(update_fields=fields)
+        appeal_services._event(
+            appeal,
+            EventKind.NOTE,
+            scope.person,
+            note=f"located at {lat:.6f},{lon:.6f} {address}".strip(),
+            data={"lat": lat, "lon": lon, "grid": appeal.grid_id},
+        )
+        appeal_services._publish(appeal, "appeal.changed")
+    return appeal
+
+
+def reset_caches() -> None:
+    """Forget the cached model and gazetteer (tests; after `lastmeter triage train`)."""
+    with _lock:
+        _cache.clear()
+
+
+# --- taxonomy --------------------------------------------------------------------------------
+
+TAXONOMY_DIR = Path(__file__).resolve().parent / "data"
+
+
+def default_taxonomy_file() -> Path | None:
+    for name in ("taxonomy.json", "taxonomy.csv", "categories.json", "categories.csv"):
+        if (TAXONOMY_DIR / name).exists():
+            return TAXONOMY_DIR / name
+    found = sorted(TAXONOMY_DIR.glob("*taxonomy*")) if TAXONOMY_DIR.exists() else []
+    return found[0] if found else None
+
+
+def _taxonomy_rows(path: Path) -> list[dict[str, Any]]:
+    import csv
+    import io
+    import json
+
+    text = path.read_text(encoding="utf-8-sig")
+    if path.suffix == ".json":
+        data = json.loads(text)
+        if isinstance(data, dict):
+            data = data.get("categories") or data.get("taxonomy") or []
+        rows: list[dict[str, Any]] = []
+
+        def walk(nodes, parent=""):
+            for node in nodes or []:
+                if not isinstance(node, dict):
+                    raise ValueError(f"{path}: every category must be an object")
+                rows.append({**node, "parent": node.get("parent", parent)})
+                walk(node.get("children"), node.get("code", ""))
+
+        walk(data)
+        return rows
+    reader = csv.DictReader(io.StringIO(text))
+    fields = reader.fieldnames or []
+    if "unit_kind" in fields and "level1" in fields:
+        return _algorithm_taxonomy_rows(path)
+    if "code" in fields and "name" in fields:
+        return list(reader)
+    levels = [f for f in fields if f]  # e.g. 一级分类,二级分类,三级分类: a path of names
+    rows, seen = [], set()
+    for row in reader:
+        parent = ""
+        for level in levels:
+            name = (row.get(level) or "").strip()
+            if not name:
+                break
+            code = f"{parent}.{name}" if parent else name
+            if code not in seen:
+                seen.add(code)
+                rows.append({"code": code, "name": name, "parent": parent})
+            parent = code
+    return rows
+
+
+def _algorithm_taxonomy_rows(path: Path) -> list[dict[str, Any]]:
+    """Rows of the triage algorithms' taxonomy CSV (code, level1-3, name_en, unit_kind,
+    unit_code, keywords): parents first; a department unit becomes the category's department."""
+    from lastmeter.triage.algorithms import taxonomy as algo
+
+    tax = algo.load_taxonomy(path)
+    rows = []
+    for cat in sorted(tax, key=lambda c: c.level):
+        parent = tax.parent(cat)
+        rows.append(
+            {
+                "code": cat.code,
+                "name": cat.name,
+                "name_en": cat.name_en,
+                "parent": parent.code if parent else "",
+                "department": cat.unit.code if cat.unit.is_transfer else "",
+                "department_name": cat.unit.name_zh,
+            }
+        )
+    return rows
+
+
+def load_taxonomy(path: str | Path) -> dict[str, int]:
+    """Create or update Category rows (and missing Departments) from a taxonomy file:
+    JSON (a list of {code, name, name_en?, parent?, department?, department_name?, priority?,
+    children?}) or CSV with such columns, or a CSV of level columns (a path of names per row).
+    Idempotent. Raises ValueError with a message for unusable files."""
+    from django.utils.text import slugify
+
+    from lastmeter.accounts.models import Department
+
+    path = Path(path)
+    if not path.exists():
+        raise ValueError(f"{path}: no such file")
+    try:
+        rows = _taxonomy_rows(path)
+    except (ValueError, UnicodeDecodeError, KeyError) as exc:
+        raise ValueError(f"{path}: {exc}") from None
+    counts = {"categories_created": 0, "categories_updated": 0, "departments_created": 0}
+    with transaction.atomic():
+        by_code: dict[str, Category] = {}
+        for row in rows:
+            code = str(row.get("code") or "").strip()[:120]
+            name = str(row.get("name") or "").strip()[:200]
+            if not code or not name:
+                raise ValueError(f"{path}: a category without code or name: {row}")
+            department = None
+            dept_code = str(row.get("department") or "").strip()
+            if dept_code:
+                department = Department.objects.filter(code=dept_code).first()
+                if department is None:
+                    department = Department.objects.create(
+                        code=slugify(dept_code, allow_unicode=True)[:60] or dept_code[:60],
+                        name=str(row.get("department_name") or dept_code)[:200],
+                    )
+                    counts["departments_created"] += 1
+            defaults: dict[str, Any] = {"name": name, "department": department}
+            if row.get("name_en"):
+                defaults["name_en"] = str(row["name_en"])[:200]
+            if str(row.get("priority") or "").isdigit():
+                defaults["default_priority"] = int(row["priority"])
+            parent_code = str(row.get("parent") or "").strip()
+            if parent_code:
+                parent = by_code.get(parent_code) or Category.objects.filter(code=parent_code).first()
+                if parent is None:
+                    raise ValueError(f"{path}: category {code} names an unknown parent {parent_code}")
+                defaults["parent"] = parent
+            category, created = Category.objects.update_or_create(code=code, defaults=defaults)
+            by_code[code] = category
+            counts["categories_created" if created else "categories_updated"] += 1
+    return counts

@@ -1,0 +1,19 @@
+"""URL map: admin, API, Open311, pages."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from lastmeter.api import api
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("accounts/login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("intake/", include("lastmeter.intake.urls")),
+    path("open311/v2/", include("lastmeter.open311.urls")),
+    path("planning/", include("lastmeter.grids.planning_urls")),
+    path("", include("lastmeter.web.urls")),
+]

@@ -1,0 +1,17 @@
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from lastmeter.web.demo import DEMO_PASSWORD, load_demo
+
+
+class Command(BaseCommand):
+    help = "Migrate and load the demo jurisdiction (central Shanghai) if it is not there yet."
+
+    def handle(self, *args, **options):
+        call_command("migrate", verbosity=0)
+        created = load_demo(self.stdout)
+        if not created:
+            self.stdout.write("demo already loaded")
+        self.stdout.write(
+            f"log in at http://127.0.0.1:8000/ as admin, dispatcher, officer1 … officer6, liaison — password {DEMO_PASSWORD}"
+        )

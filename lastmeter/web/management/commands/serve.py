@@ -1,0 +1,28 @@
+"""`lastmeter serve`: the ASGI server (daphne) with, on the embedded default, the worker in-process."""
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Serve lastmeter over HTTP and websockets (daphne); runs the worker in-process unless disabled."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+
+    def handle(self, *args, host="127.0.0.1", port=8000, **options):
+        from daphne.cli import CommandLineInterface
+
+        call_command("collectstatic", interactive=False, verbosity=0)
+        from lastmeter.roads.services import warm_in_background
+
+        # Load the road network now, so the first recommendation does not wait for it.
+        warm_in_background()
+        if settings.LASTMETER_INPROCESS_WORKER:
+            from lastmeter.appeals.management_worker import start_in_process
+
+            start_in_process()
+        self.stdout.write(f"lastmeter on http://{host}:{port}/")
+        CommandLineInterface().run(["-b", host, "-p", str(port), "lastmeter.asgi:application"])
