@@ -152,6 +152,50 @@ class AsgiServer:
         self.stop()
 
 
+def wait_for_database_quiet(*, timeout_s: float = 15.0, settle_polls: int = 3) -> None:
+    """Wait until no other session is working in the test database (PostgreSQL only).
+
+    A server's request or websocket handler can still be inside a transaction when a test ends; the
+    flush that follows a transactional test (TRUNCATE, which takes table locks one by one) then
+    deadlocks against it. Call this after the browser pages are closed and before the flush.
+    SQLite needs nothing: its busy timeout makes the flush wait for the file lock.
+    """
+    if connection.vendor != "postgresql":
+        return
+    deadline = time.monotonic() + timeout_s
+    quiet_polls = 0
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND state IN ('active', 'idle in transaction', "
+                "'idle in transaction (aborted)')"
+            )
+            (busy,) = cursor.fetchone()
+        quiet_polls = quiet_polls + 1 if busy == 0 else 0
+        if quiet_polls >= settle_polls:
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"other sessions still busy in the test database after {timeout_s}s")
+
+
+def wait_for_sessions_gone(*, timeout_s: float = 15.0) -> None:
+    """After servers stop, wait for their PostgreSQL sessions to end (so the database can be dropped)."""
+    if connection.vendor != "postgresql":
+        return
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid()"
+            )
+            (others,) = cursor.fetchone()
+        if others == 0:
+            return
+        time.sleep(0.1)
+
+
 @contextlib.contextmanager
 def servers(count: int, **kwargs) -> Iterator[list[AsgiServer]]:
     """`count` servers side by side, launched together so their start-up imports overlap."""
@@ -165,3 +209,4 @@ def servers(count: int, **kwargs) -> Iterator[list[AsgiServer]]:
     finally:
         for server in started:
             server.stop()
+        wait_for_sessions_gone()

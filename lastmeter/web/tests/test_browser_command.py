@@ -19,7 +19,12 @@ import pytest
 
 from lastmeter.accounts.auth import issue_token
 from lastmeter.dispatching.models import Assignment, CommandGroup, CommandGroupMember, Incident, Unit
-from lastmeter.realtime.testing import AsgiServer, session_cookie
+from lastmeter.realtime.testing import (
+    AsgiServer,
+    session_cookie,
+    wait_for_database_quiet,
+    wait_for_sessions_gone,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -59,6 +64,8 @@ def live_server_url(django_db_setup, django_db_blocker):
     server.start()
     yield server.base_url
     server.stop()
+    with django_db_blocker.unblock():
+        wait_for_sessions_gone()
 
 
 @pytest.fixture(scope="session")
@@ -99,6 +106,8 @@ def open_page(browser, live_server_url):
     yield open_
     for ctx in contexts:
         ctx.close()
+    # The server may still be handling the pages' last messages; the flush must not race it.
+    wait_for_database_quiet()
 
 
 def _unit(code: str, person, where: tuple[float, float], **extra) -> Unit:
