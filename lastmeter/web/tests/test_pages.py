@@ -85,3 +85,24 @@ def test_it_filters_overdue_appeals(world, new_appeal):
         sweep()
         page = login("dispatcher").get("/appeals/?overdue=1").content.decode()
     assert late.reference in page and fresh.reference not in page
+
+
+def _nav_hrefs(page: str) -> set[str]:
+    header = page.split("<nav>", 1)[1].split("</nav>", 1)[0]
+    return {
+        href
+        for href in ("/appeals/", "/command/", "/phone/", "/planning/", "/planning/service-areas/")
+        if f'href="{href}"' in header
+    }
+
+
+def test_it_links_each_person_only_to_the_pages_their_scope_opens(world):
+    assert _nav_hrefs(login("dispatcher").get("/appeals/").content.decode()) == {
+        "/appeals/",
+        "/command/",
+        "/planning/",
+        "/planning/service-areas/",
+    }
+    assert _nav_hrefs(login("officer_a").get("/appeals/").content.decode()) == {"/appeals/", "/phone/"}
+    liaison = login(world.liaison.user.username).get("/appeals/").content.decode()
+    assert _nav_hrefs(liaison) == {"/appeals/"}
