@@ -8,8 +8,13 @@
 - ``staff_grids(grid_workload, auxiliaries)`` -> ``Staffing`` (1 officer + Hamilton-apportioned auxiliaries).
 - ``service_areas``, ``blockade_plan``, ``bottleneck_assignment``, ``add_platforms``, ``road_graph``:
   fixed stations on a road graph (see ``service_areas``).
+- ``review_districts``: a city-wide review by district (coverage, workload spread, findings, a relocate-
+  then-add proposal per district) (see ``districts``).
+- ``containment_plan``: the optimal cordon that contains a fleeing vehicle (see ``containment``).
 """
 
+from .containment import ContainmentPlan, NoContainment, containment_plan, separates
+from .districts import CityReview, DistrictFigures, DistrictProposal, Finding, review_districts
 from .partition import InfeasibleBalance, PartitionResult, partition
 from .service_areas import (
     BlockadePlan,
@@ -27,7 +32,13 @@ from .workload import combine_workload
 
 __all__ = [
     "BlockadePlan",
+    "CityReview",
+    "ContainmentPlan",
+    "DistrictFigures",
+    "DistrictProposal",
+    "Finding",
     "InfeasibleBalance",
+    "NoContainment",
     "PartitionResult",
     "PlatformAddition",
     "ServiceAreas",
@@ -38,10 +49,13 @@ __all__ = [
     "blockade_plan",
     "bottleneck_assignment",
     "combine_workload",
+    "containment_plan",
     "lattice_units",
     "make_units",
     "partition",
+    "review_districts",
     "road_graph",
+    "separates",
     "service_areas",
     "staff_grids",
 ]

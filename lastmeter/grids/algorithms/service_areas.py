@@ -91,6 +91,8 @@ def service_areas(
 
 
 def _areas_from_matrix(dist, stations, rates, speed_kmh, target_min) -> ServiceAreas:
+    if dist.shape[0] == 0:  # no station at all (e.g. a district without platforms): nothing is reached
+        dist = np.full((1, dist.shape[1]), np.inf)
     best = np.argmin(dist, axis=0)  # first minimum = lowest station index on ties
     d = dist[best, np.arange(dist.shape[1])]
     assign = np.where(np.isfinite(d), best, -1)
@@ -223,20 +225,68 @@ def add_platforms(
     """
     stations = np.asarray(stations, dtype=np.int64)
     n = graph.shape[0]
-    rates = np.ones(n) if rates is None else np.asarray(rates, dtype=np.float64)
     if candidates is None:
         candidates = np.setdiff1d(np.arange(n), stations)
     candidates = np.asarray(candidates, dtype=np.int64)
-    if k < 1 or k > candidates.size:
-        raise ValueError(f"k must be between 1 and {candidates.size}")
     g = sp.csr_array(graph)
     d_old = dijkstra(g, directed=False, indices=stations)
     d_new = dijkstra(g, directed=False, indices=candidates)
+    return add_platforms_from_distances(
+        np.atleast_2d(d_old),
+        np.atleast_2d(d_new),
+        stations,
+        candidates,
+        k,
+        rates,
+        speed_kmh=speed_kmh,
+        target_min=target_min,
+        time_limit=time_limit,
+        max_rounds=max_rounds,
+    )
+
+
+def fewest_additions(
+    d_old: np.ndarray, d_new: np.ndarray, radius_m: float, time_limit: float = 30.0
+) -> tuple[int, np.ndarray]:
+    """Least number of candidate rows of ``d_new`` that bring every column within ``radius_m`` (exact
+    set cover), and one such choice. ``d_old`` ``(s, m)`` existing stations (may have ``s = 0``), ``d_new``
+    ``(c, m)`` candidates, both in metres to the same ``m`` demand nodes. ``10**9`` if impossible."""
+    base = d_old.min(axis=0) if d_old.shape[0] else np.full(d_new.shape[1], np.inf)
+    return _cover_size(d_new <= radius_m, base > radius_m, time_limit)
+
+
+def add_platforms_from_distances(
+    d_old: np.ndarray,
+    d_new: np.ndarray,
+    stations: np.ndarray,
+    candidates: np.ndarray,
+    k: int,
+    rates: np.ndarray | None = None,
+    *,
+    speed_kmh: float = 60.0,
+    target_min: float = 3.0,
+    time_limit: float = 30.0,
+    max_rounds: int = 20,
+) -> PlatformAddition:
+    """``add_platforms`` on precomputed distances: ``d_old`` ``(s, m)`` from the stations and ``d_new``
+    ``(c, m)`` from the candidates to the ``m`` demand nodes (e.g. one district's intersections), metres.
+
+    The returned areas are over those ``m`` demand nodes (their indices are columns, not graph nodes);
+    ``stations``/``candidates`` are only labels carried into the result.
+    """
+    stations = np.asarray(stations, dtype=np.int64)
+    candidates = np.asarray(candidates, dtype=np.int64)
+    m = d_new.shape[1]
+    rates = np.ones(m) if rates is None else np.asarray(rates, dtype=np.float64)
+    if k < 1 or k > candidates.size:
+        raise ValueError(f"k must be between 1 and {candidates.size}")
     before = _areas_from_matrix(d_old, stations, rates, speed_kmh, target_min)
-    base = d_old.min(axis=0)
+    base = before.distance_m
     # The optimal worst distance is one of the existing distances or a candidate-node distance.
     radii = np.unique(np.concatenate([base[np.isfinite(base)], d_new[np.isfinite(d_new)]]))
     radii = radii[radii <= (base.max() if np.isfinite(base.max()) else np.inf)]
+    if radii.size == 0:
+        raise ValueError("no candidate reaches any demand node")
     lo, hi = 0, radii.size - 1
     best_cover = None
     while lo < hi:
