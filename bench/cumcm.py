@@ -1,12 +1,20 @@
 """CUMCM 2011 problem B from the raw spreadsheet: service areas, 3-minute coverage, workloads, blockade of
-District A's 13 exits, and where to add 2-5 platforms — plus the whole city's coverage per district.
+District A's 13 exits, and where to add 2-5 platforms (part 1); the whole city reviewed district by
+district with a relocate-and-add proposal, and the optimal containment of a suspect fleeing from
+intersection 32 with a 3-minute head start (part 2).
 
 Data: ../shared/data/cumcm2011b/appendix2_data.xls (read with xlrd, the dev extra). Map coordinates are
 millimetres at 1:100,000, i.e. 1 unit = 100 m; police vehicles drive at 60 km/h (1 km per minute).
 
-Baseline in the same run: the straight-line (Euclidean) nearest-platform assignment, the naive answer a
-planner without a road graph would give; the summary reports how many intersections it puts on the wrong
-platform and how much it underestimates the worst response time.
+Baselines in the same run: the straight-line (Euclidean) nearest-platform assignment, the naive answer a
+planner without a road graph would give (how many intersections it puts on the wrong platform, how much it
+underestimates the worst response time); for the city review, adding platforms without relocating any
+(how many more it needs); for the containment, sealing the 17 city exits instead of a cordon (when it is
+complete, and how many exits the suspect reaches first).
+
+Part 2's assumptions (the statement leaves them open): each district's platforms answer its own
+intersections, driving on the whole network; the suspect drives at the police's 60 km/h; every one of the
+80 platforms may be sent; a cordon node must be sealed strictly before the suspect could get there.
 
 Run: .venv/bin/python bench/cumcm.py
 """
@@ -22,6 +30,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import require_data, write_result
 
+from lastmeter.grids.algorithms.containment import NoContainment, containment_plan, separates, travel_minutes
+from lastmeter.grids.algorithms.districts import CityReview, DistrictFigures, review_districts
 from lastmeter.grids.algorithms.service_areas import (
     add_platforms,
     blockade_plan,
@@ -33,6 +43,10 @@ UNIT_M = 100.0  # one map millimetre is 100 m
 SPEED_KMH = 60.0
 TARGET_MIN = 3.0
 DISTRICTS = "ABCDEF"
+INCIDENT = 32  # the contest's P (1-based)
+HEAD_START_MIN = 3.0
+MAX_MOVES = 3  # relocations per district in the proposal
+MAX_ADD = 20  # enough for every district to reach the 3-minute target
 
 
 def load(path: Path) -> dict:
@@ -165,33 +179,183 @@ def main() -> None:
             "platform_workload_max_min": [float(pw.max()), float(pw.min())],
         }
     city_block = blockade_plan(g_city, data["platform_node"], data["city_exits"], SPEED_KMH)
+    review, review_s = _timed(
+        review_districts,
+        g_city,
+        data["platform_node"],
+        data["platform_district"],
+        data["district"],
+        data["rate"],
+        speed_kmh=SPEED_KMH,
+        target_min=TARGET_MIN,
+        max_moves=MAX_MOVES,
+        max_add=MAX_ADD,
+    )
+    add_only = review_districts(
+        g_city,
+        data["platform_node"],
+        data["platform_district"],
+        data["district"],
+        data["rate"],
+        speed_kmh=SPEED_KMH,
+        target_min=TARGET_MIN,
+        max_moves=0,
+        max_add=MAX_ADD,
+    )
+    review_json = _review_json(review, add_only, num)
+    cont_json = _containment(data, g_city, city_block, num)
     elapsed = time.perf_counter() - t0
 
     best5 = adds[-1]
+    rv = review_json["totals"]
+    c = cont_json
     summary = (
         f"cumcm: A {len(district_a['beyond_3min'])}/{nodes.size} intersections >3 min "
         f"(worst {areas.max_time_min:.2f} min; Euclidean baseline puts {wrong} on another platform, "
-        f"worst {base_time.max():.2f} min); A workload {areas.workload.max():.1f}..{areas.workload.min():.1f}; "
-        f"A blockade last exit at {block.last_sealed_min:.4f} min; +5 platforms {best5['added_intersections']}"
-        f" worst {best5['worst_time_min']:.2f} min; city {city.beyond_target.size}/{data['xy'].shape[0]} >3 min,"
-        f" city blockade {city_block.last_sealed_min:.2f} min; {elapsed:.1f}s"
+        f"worst {base_time.max():.2f} min); A blockade last exit at {block.last_sealed_min:.4f} min; "
+        f"+5 platforms worst {best5['worst_time_min']:.2f} min; city {rv['beyond_before']}/{data['xy'].shape[0]}"
+        f" >3 min -> {rv['beyond_after']} with {rv['moved']} moved + {rv['added']} added platforms "
+        f"(add-only baseline needs {rv['added_without_moves']}); containment from {INCIDENT}: "
+        f"{c['cordon_size']} cordon nodes sealed {c['completion_after_alarm_min']:.2f} min after the alarm "
+        f"(cut valid: {c['cut_valid']}; the 17-exit blockade needs {c['baseline_exits']['last_sealed_after_alarm_min']:.2f}"
+        f" min, ratio {c['ratio_to_exit_blockade']:.2f}); {elapsed:.1f}s"
     )
     payload = {
         "district_A": district_a,
         "city": {
             "intersections": int(data["xy"].shape[0]),
             "platforms": int(data["platform_node"].size),
-            "beyond_3min": int(city.beyond_target.size),
-            "per_district": per_district,
+            "beyond_3min_nearest_platform_anywhere": int(city.beyond_target.size),
+            "per_district_nearest_platform_anywhere": per_district,
             "blockade_17_exits": {
                 "last_sealed_min": city_block.last_sealed_min,
                 "total_min": city_block.total_min,
             },
+            "review": review_json,
+            "review_seconds": review_s,
         },
+        "containment": cont_json,
         "seconds": elapsed,
     }
     _print_report(district_a, per_district)
+    _print_review(review_json)
+    _print_containment(cont_json)
     write_result("cumcm", payload, summary)
+
+
+def _timed(fn, *args, **kwargs):
+    t = time.perf_counter()
+    out = fn(*args, **kwargs)
+    return out, time.perf_counter() - t
+
+
+def _fig(f: DistrictFigures) -> dict:
+    hi, lo = f.workload_max_min
+    return {
+        "platforms": f.platforms,
+        "intersections": f.intersections,
+        "incident_rate": round(f.incident_rate, 2),
+        "beyond_3min": f.beyond_target,
+        "covered_pct": round(f.covered_pct, 1),
+        "worst_time_min": round(f.worst_time_min, 3),
+        "mean_time_min": round(f.mean_time_min, 3),
+        "workload_max": round(hi, 2),
+        "workload_min": round(lo, 2),
+        "workload_cv": round(f.workload_cv, 3),
+        "rate_per_platform": round(f.rate_per_platform, 2),
+    }
+
+
+def _review_json(review: CityReview, add_only: CityReview, num) -> dict:
+    rows = {}
+    for p, base in zip(review.proposals, add_only.proposals, strict=True):
+        rows[DISTRICTS[p.district]] = {
+            "before": _fig(p.before),
+            "findings": [f.detail for f in review.findings if f.district == p.district],
+            "moves": [[a + 1, b + 1] for a, b in p.moves],
+            "after_moves": _fig(p.relocated),
+            "added": num(p.added),
+            "after": _fig(p.after),
+            "added_without_moves": int(base.added.size),
+        }
+    before = sum(p.before.beyond_target for p in review.proposals)
+    return {
+        "rule": "each district's platforms serve its own intersections (paths over the whole network)",
+        "max_moves_per_district": MAX_MOVES,
+        "max_add_per_district": MAX_ADD,
+        "city_rate_per_platform": round(review.city_rate_per_platform, 3),
+        "districts": rows,
+        "totals": {
+            "beyond_before": int(before),
+            "beyond_after": int(sum(p.after.beyond_target for p in review.proposals)),
+            "worst_before_min": round(max(p.before.worst_time_min for p in review.proposals), 3),
+            "worst_after_min": round(max(p.after.worst_time_min for p in review.proposals), 3),
+            "moved": int(sum(len(p.moves) for p in review.proposals)),
+            "added": int(sum(p.added.size for p in review.proposals)),
+            "added_without_moves": int(sum(p.added.size for p in add_only.proposals)),
+            "unreasonable_districts": sorted({DISTRICTS[f.district] for f in review.findings}),
+        },
+    }
+
+
+def _containment(data: dict, g, city_block, num) -> dict:
+    """The optimal cordon around P, and the exit blockade as the baseline."""
+    p_node = INCIDENT - 1
+    stations, exits = data["platform_node"], data["city_exits"]
+    try:
+        plan, secs = _timed(
+            containment_plan,
+            g,
+            p_node,
+            stations,
+            exits,
+            head_start_min=HEAD_START_MIN,
+            police_speed_kmh=SPEED_KMH,
+            suspect_speed_kmh=SPEED_KMH,
+        )
+    except NoContainment as exc:
+        print(f"[bench] containment impossible: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
+    # Baseline: seal the 17 exits (the blockade plan above) — complete when, and does the suspect get out first?
+    suspect = travel_minutes(g, np.array([p_node]), SPEED_KMH)[0]
+    exit_arrival = HEAD_START_MIN + city_block.time_min
+    escaped = int((exit_arrival >= suspect[city_block.exits]).sum())
+    baseline_complete = HEAD_START_MIN + city_block.last_sealed_min
+    return {
+        "incident": INCIDENT,
+        "head_start_min": HEAD_START_MIN,
+        "speeds_kmh": {"police": SPEED_KMH, "suspect": SPEED_KMH},
+        "cordon_size": int(plan.cordon.size),
+        "platforms_used": int(np.unique(plan.station).size),
+        "completion_min": round(plan.completion_min, 4),
+        "completion_after_alarm_min": round(plan.completion_min - HEAD_START_MIN, 4),
+        "total_police_min": round(plan.total_min, 3),
+        "contained_intersections": int(plan.region.size),
+        "cut_valid": bool(separates(g, p_node, exits, plan.cordon)),
+        "min_slack_min": round(float(plan.slack_min.min()), 4) if plan.cordon.size else None,
+        "milps": plan.milps,
+        "seconds": round(secs, 3),
+        "assignments": [
+            {
+                "node": int(v) + 1,
+                "platform": int(s) + 1,
+                "police_min": round(float(t), 3),
+                "suspect_min": round(float(u), 3),
+            }
+            for v, s, t, u in zip(
+                plan.cordon, plan.station_node, plan.police_min, plan.suspect_min, strict=True
+            )
+        ],
+        "baseline_exits": {
+            "last_sealed_min": round(baseline_complete, 4),
+            "last_sealed_after_alarm_min": round(city_block.last_sealed_min, 4),
+            "exits_reached_by_suspect_first": escaped,
+        },
+        "ratio_to_exit_blockade": round(
+            (plan.completion_min - HEAD_START_MIN) / city_block.last_sealed_min, 3
+        ),
+        "region": num(plan.region),
+    }
 
 
 def _print_report(a: dict, per_district: dict) -> None:
@@ -210,6 +374,56 @@ def _print_report(a: dict, per_district: dict) -> None:
         )
     for name, row in per_district.items():
         print(f"  district {name}: {row}")
+
+
+def _print_review(r: dict) -> None:
+    print(f"City review ({r['rule']}; city: {r['city_rate_per_platform']} incidents/day per platform)")
+    head = f"  {'':2}{'plat':>5}{'>3min':>7}{'cover%':>8}{'worst':>7}{'mean':>6}{'wl max':>8}{'wl min':>7}{'cv':>6}{'rate/pl':>8}"
+    print(head + "   ->  after: plat >3min worst   cv rate/pl  (moved, added; add-only)")
+    for name, row in r["districts"].items():
+        b, a = row["before"], row["after"]
+        print(
+            f"  {name:2}{b['platforms']:>5}{b['beyond_3min']:>7}{b['covered_pct']:>8.1f}{b['worst_time_min']:>7.2f}"
+            f"{b['mean_time_min']:>6.2f}{b['workload_max']:>8.1f}{b['workload_min']:>7.1f}{b['workload_cv']:>6.2f}"
+            f"{b['rate_per_platform']:>8.2f}   ->  {a['platforms']:>10}{a['beyond_3min']:>6}{a['worst_time_min']:>6.2f}"
+            f"{a['workload_cv']:>5.2f}{a['rate_per_platform']:>8.2f}  ({len(row['moves'])}, {len(row['added'])};"
+            f" {row['added_without_moves']})"
+        )
+    for name, row in r["districts"].items():
+        print(f"  {name}: {'; '.join(row['findings']) or 'reasonable'}")
+        if row["moves"] or row["added"]:
+            print(f"     move {row['moves']} then add at {row['added']}")
+    t = r["totals"]
+    print(
+        f"  city: {t['beyond_before']} -> {t['beyond_after']} intersections beyond 3 min, worst "
+        f"{t['worst_before_min']:.2f} -> {t['worst_after_min']:.2f} min; {t['moved']} moved, {t['added']} added "
+        f"(without moving: {t['added_without_moves']} added); unreasonable: {', '.join(t['unreasonable_districts'])}"
+    )
+
+
+def _print_containment(c: dict) -> None:
+    print(
+        f"Containment: incident at {c['incident']}, suspect {c['head_start_min']:g} min ahead, both at "
+        f"{c['speeds_kmh']['police']:g} km/h"
+    )
+    print(
+        f"  cordon of {c['cordon_size']} intersections, {c['platforms_used']} platforms, complete "
+        f"{c['completion_min']:.4f} min after the incident ({c['completion_after_alarm_min']:.4f} after the alarm); "
+        f"least slack {c['min_slack_min']} min; {c['contained_intersections']} intersections inside; "
+        f"cut valid: {c['cut_valid']}; {c['milps']} MILPs, {c['seconds']}s"
+    )
+    print(
+        "  node<-platform (police/suspect min): "
+        + ", ".join(
+            f"{a['node']}<-{a['platform']} ({a['police_min']:.2f}/{a['suspect_min']:.2f})"
+            for a in c["assignments"]
+        )
+    )
+    b = c["baseline_exits"]
+    print(
+        f"  baseline, sealing the 17 exits: complete {b['last_sealed_after_alarm_min']:.2f} min after the alarm; "
+        f"the suspect reaches {b['exits_reached_by_suspect_first']} of them first"
+    )
 
 
 if __name__ == "__main__":
