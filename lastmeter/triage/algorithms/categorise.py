@@ -10,9 +10,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
 
 from .taxonomy import Category, Taxonomy
-from .text import CJK, normalise
+from .text import CJK, Prepared, normalise, normalised_head
 
 # Names too generic to be evidence on their own.
 _GENERIC = {"其他", "其他污染", "其他补贴", "其他野生资源管理", "管理", "服务"}
@@ -31,12 +34,16 @@ class CategoryDecision:
 
 
 class KeywordMatcher:
-    """Finds taxonomy keywords in a text in time linear in its length (substring look-ups by end
-    character, no regex alternation over hundreds of words)."""
+    """Finds taxonomy keywords in a text in time linear in its length, without a Python loop over
+    every character: each CJK keyword (all have two or more characters) is filed under its last two
+    characters; one vectorised look-up of the text's character bigrams finds the few positions where
+    a keyword may end, and only those are checked."""
 
     def __init__(self, taxonomy: Taxonomy, use_names: bool = True):
-        self._cjk: dict[str, list[tuple[str, str]]] = {}  # last char -> [(keyword, code)]
+        by_tail: dict[int, list[tuple[str, str]]] = {}  # last two chars as one int -> [(keyword, code)]
         self._latin: dict[str, list[str]] = {}
+        self._weight: dict[str, float] = {}
+        self._short: list[tuple[str, str]] = []  # one-character CJK keywords (none in the seed)
         latin_words = []
         for cat in taxonomy:
             words = list(cat.keywords)
@@ -46,13 +53,20 @@ class KeywordMatcher:
                 w = normalise(w)
                 if not w:
                     continue
-                if re.search(f"[{CJK}]", w):
-                    self._cjk.setdefault(w[-1], []).append((w, cat.code))
+                # Evidence weight: CJK characters count double (one carries about a Latin word's meaning).
+                self._weight[w] = sum(2.0 if _CJK_CHAR.match(c) else 1.0 for c in w)
+                if _CJK_CHAR.search(w):
+                    if len(w) < 2:
+                        self._short.append((w, cat.code))
+                    else:
+                        by_tail.setdefault(_pair(w[-2], w[-1]), []).append((w, cat.code))
                 else:
                     self._latin.setdefault(w, []).append(cat.code)
                     latin_words.append(w)
-        for lst in self._cjk.values():
+        for lst in by_tail.values():
             lst.sort(key=lambda kc: -len(kc[0]))
+        self._by_tail = by_tail
+        self._tails = np.array(sorted(by_tail), dtype=np.int64)
         self._latin_re = (
             re.compile(
                 r"\b(?:"
@@ -63,41 +77,54 @@ class KeywordMatcher:
             else None
         )
 
-    def matches(self, text: str, max_chars: int = 800) -> list[tuple[str, str, int]]:
+    def matches(self, text: str | Prepared, max_chars: int = 800) -> list[tuple[str, str, int]]:
         """``(code, keyword, position)`` for every keyword occurrence in the first ``max_chars``
-        characters, longest keyword first at a spot."""
-        text = normalise(text[: 2 * max_chars])[:max_chars]
+        characters, by position of the keyword's end, longest keyword first at a spot."""
+        text = normalised_head(text, max_chars)
         out = []
-        if self._cjk:
-            for i, ch in enumerate(text):
-                cands = self._cjk.get(ch)
-                if not cands:
-                    continue
-                for kw, code in cands:
-                    start = i - len(kw) + 1
+        if self._tails.size and len(text) >= 2:
+            u = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+            pairs = (u[:-1] << 21) | u[1:]
+            at = np.minimum(np.searchsorted(self._tails, pairs), self._tails.size - 1)
+            for j in np.flatnonzero(self._tails[at] == pairs).tolist():
+                end = j + 2
+                for kw, code in self._by_tail[int(pairs[j])]:
+                    start = end - len(kw)
                     if start >= 0 and text.startswith(kw, start):
                         out.append((code, kw, start))
+        for kw, code in self._short:
+            start = text.find(kw)
+            while start >= 0:
+                out.append((code, kw, start))
+                start = text.find(kw, start + 1)
         if self._latin_re is not None:
             for m in self._latin_re.finditer(text):
                 out.extend((code, m.group(0), m.start()) for code in self._latin[m.group(0)])
         return out
 
-    def scores(self, text: str) -> dict[str, tuple[float, list[str]]]:
+    def scores(self, text: str | Prepared) -> dict[str, tuple[float, list[str]]]:
         """Per category: evidence score (sum of keyword lengths, CJK chars count double) and keywords."""
         acc: dict[str, tuple[float, list[str]]] = {}
         for code, kw, _ in self.matches(text):
-            weight = sum(2.0 if re.match(f"[{CJK}]", c) else 1.0 for c in kw)
             score, kws = acc.get(code, (0.0, []))
             if kw not in kws:
-                acc[code] = (score + weight, [*kws, kw])
+                acc[code] = (score + self._weight[kw], [*kws, kw])
         return acc
 
 
+def _pair(a: str, b: str) -> int:
+    """Two characters as one int (code points are < 2**21)."""
+    return (ord(a) << 21) | ord(b)
+
+
+_CJK_CHAR = re.compile(f"[{CJK}]")
+
+
 def categorise(
-    text: str,
+    text: str | Prepared,
     taxonomy: Taxonomy,
     matcher: KeywordMatcher | None = None,
-    model=None,
+    model: Any = None,
     *,
     min_model_score: float = 0.45,
     min_keyword_weight: float = 4.0,

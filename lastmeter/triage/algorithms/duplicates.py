@@ -4,23 +4,26 @@ Same problem = near in space (default <= 300 m) and time (default <= 72 h) and s
 of TF-IDF-weighted character 1–2-grams; language-neutral, robust to re-wording). Reports without a
 location are compared on time and text only, with a stricter text threshold.
 
-``DuplicateIndex`` buckets appeals in a latitude-band / longitude grid whose cells are at least the
-distance threshold wide, so a query reads only the 3 x 3 cells around it; ``find_duplicates_bruteforce``
-is the reference it must agree with.
+``DuplicateIndex`` keeps the open appeals' vectors as one sparse block (rows and postings) with
+per-row time and place arrays. A query keeps the rows inside its time window and, when it has a
+place, inside a latitude/longitude box that contains every point within the distance (vectorised
+numpy, no per-candidate Python), scores them in one compiled pass (kernels.py) and judges only the
+few rows similar enough. ``find_duplicates_bruteforce`` is the reference it must agree with.
 """
 
 from __future__ import annotations
 
 import math
-from bisect import bisect_left, bisect_right
+import threading
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
-from .features import HashSpec, hashed_counts
-from .text import normalise
+from .features import HashSpec, hashed_counts, hashed_doc
+from .kernels import score_postings, score_rows
+from .text import Prepared, normalise
 
 _EARTH_R = 6371008.8
 _M_PER_DEG = _EARTH_R * math.pi / 180
@@ -68,21 +71,24 @@ def haversine_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     return 2 * _EARTH_R * math.asin(math.sqrt(min(1.0, a)))
 
 
-# Title and opening lines; also bounds the work per query (a sparse pass over every open appeal).
+# Title and opening lines; also bounds the work per query.
 MAX_CHARS = 400
 _SPEC = HashSpec(word_ngrams=(1, 1), char_ngrams=(1, 2), word_bits=1, char_bits=18)
 
 
-def _prepared(text: str) -> str:
+def _prepared(text: str | Prepared) -> str:
     """Normalised text without spaces (CJK-friendly), only the first MAX_CHARS characters: a long
     letter's opening names its problem."""
-    return normalise(text[: 2 * MAX_CHARS]).replace(" ", "")[:MAX_CHARS]
+    norm = text.norm[: 2 * MAX_CHARS] if isinstance(text, Prepared) else normalise(text[: 2 * MAX_CHARS])
+    return norm.replace(" ", "")[:MAX_CHARS]
 
 
 class TextSimilarity:
     """Cosine similarity of TF-IDF weighted character 1-2-grams (hashed in numpy, see features.py).
     The IDF comes from a corpus (the open appeals); grams unseen there get the maximum IDF.
-    ``vectors`` returns L2-normalised CSR rows."""
+    ``vectors`` returns L2-normalised CSR rows (float32); ``query`` one such row as arrays."""
+
+    n_features = _SPEC.n_features
 
     def __init__(self, corpus: Iterable[str] = ()):
         counts = self._counts(list(corpus))
@@ -92,10 +98,10 @@ class TextSimilarity:
         self.idf = np.log((1.0 + n) / (1.0 + df)) + 1.0  # unseen: log(1 + n) + 1, the maximum
 
     @staticmethod
-    def _counts(texts: list[str]) -> sp.csr_matrix:
+    def _counts(texts: Sequence[str | Prepared]) -> sp.csr_matrix:
         return hashed_counts([((), _prepared(t)) for t in texts], _SPEC)
 
-    def vectors(self, texts: Sequence[str]) -> sp.csr_matrix:
+    def vectors(self, texts: Sequence[str | Prepared]) -> sp.csr_matrix:
         m = self._counts(list(texts))
         data = (1.0 + np.log(m.data.astype(np.float64))) * self.idf[m.indices]
         lengths = np.diff(m.indptr)
@@ -108,8 +114,16 @@ class TextSimilarity:
         m.data = (data / np.repeat(norms, lengths)).astype(np.float32)
         return m
 
+    def query(self, text: str | Prepared) -> tuple[np.ndarray, np.ndarray]:
+        """One text's vector as ``(columns int64, values float32)``: the same numbers as its row of
+        :meth:`vectors`, without building a sparse matrix (the per-message path)."""
+        cols, counts = hashed_doc((), _prepared(text), _SPEC)
+        data = (1.0 + np.log(counts)) * self.idf[cols]
+        norm = math.sqrt(float(data @ data)) if data.size else 0.0
+        return cols, (data / (norm or 1.0)).astype(np.float32)
+
     def similarity(self, x: str, y: str) -> float:
-        v = self.vectors([x, y])
+        v = self.vectors([x, y]).astype(np.float64)
         return float(v[0].multiply(v[1]).sum())
 
 
@@ -126,15 +140,17 @@ def _judge(
     lat: float | None,
     app: OpenAppeal,
 ) -> DuplicateMatch | None:
-    timed = created_at is not None and app.created_at is not None
-    hours = abs(created_at - app.created_at) / 3600.0 if timed else None
-    if hours is not None and hours > params.max_hours:
-        return None
-    located = lon is not None and app.lon is not None
-    dist = haversine_m(lon, lat, app.lon, app.lat) if located else None
-    if dist is not None and dist > params.max_distance_m:
-        return None
-    threshold = params.min_similarity if located else params.min_similarity_without_place
+    hours = None
+    if created_at is not None and app.created_at is not None:
+        hours = abs(created_at - app.created_at) / 3600.0
+        if hours > params.max_hours:
+            return None
+    dist = None
+    if lon is not None and lat is not None and app.lon is not None and app.lat is not None:
+        dist = haversine_m(lon, lat, app.lon, app.lat)
+        if dist > params.max_distance_m:
+            return None
+    threshold = params.min_similarity if dist is not None else params.min_similarity_without_place
     if sim < threshold:
         return None
     near = 1.0 - 0.3 * (dist / params.max_distance_m) if dist is not None else 0.8
@@ -152,6 +168,11 @@ def _judge(
     )
 
 
+def _ranked(matches: list[DuplicateMatch], k: int) -> list[DuplicateMatch]:
+    matches.sort(key=lambda m: (-m.score, str(m.appeal_id)))
+    return matches[:k]
+
+
 def find_duplicates_bruteforce(
     text: str,
     created_at: float | None,
@@ -166,233 +187,214 @@ def find_duplicates_bruteforce(
     sim = similarity or TextSimilarity(a.text for a in appeals)
     if not appeals:
         return []
-    vecs = sim.vectors([text] + [a.text for a in appeals])
+    vecs = sim.vectors([text] + [a.text for a in appeals]).astype(np.float64)
     sims = (vecs[1:] @ vecs[0].T).toarray().ravel()
     out = []
     for app, s in zip(appeals, sims.tolist(), strict=True):
         m = _judge(params, s, created_at, lon, lat, app)
         if m is not None:
             out.append(m)
-    out.sort(key=lambda m: (-m.score, str(m.appeal_id)))
-    return out[:k]
+    return _ranked(out, k)
+
+
+class _Rows:
+    """A block of appeals: text vectors as CSR arrays (and, for the main block, CSC postings), and
+    per-row time, place (NaN when unlocated) and an ``alive`` flag (removed rows stay until the
+    next compaction, never read)."""
+
+    def __init__(self, ids: list[Hashable], apps: list[OpenAppeal], vecs: sp.csr_matrix, postings: bool):
+        self.ids = ids
+        self.indptr = vecs.indptr.astype(np.int64)
+        self.indices = vecs.indices.astype(np.int32)
+        self.data = vecs.data.astype(np.float32)
+        self.row_nnz = np.diff(self.indptr)
+        n = len(ids)
+        self.time = np.array([a.created_at for a in apps], dtype=np.float64).reshape(n)
+        self.lon = np.array([np.nan if a.lon is None else a.lon for a in apps], dtype=np.float64).reshape(n)
+        self.lat = np.array([np.nan if a.lat is None else a.lat for a in apps], dtype=np.float64).reshape(n)
+        self.unlocated = np.isnan(self.lat)
+        self.alive = np.ones(n, dtype=bool)
+        self.col_ptr: np.ndarray | None = None
+        if postings and n:
+            csc = vecs.tocsc()
+            csc.sort_indices()
+            self.col_ptr = csc.indptr.astype(np.int64)
+            self.col_rows = csc.indices.astype(np.int32)
+            self.col_data = csc.data.astype(np.float32)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def matrix(self, rows: np.ndarray) -> sp.csr_matrix:
+        m = sp.csr_matrix((self.data, self.indices, self.indptr), shape=(len(self.ids), _SPEC.n_features))
+        return m[rows]
+
+    def candidates(
+        self, created_at: float, span: float, box: tuple[float, float, float, float] | None
+    ) -> np.ndarray:
+        """Rows alive, within ``span`` seconds and (for a located query) unlocated or inside the box
+        ``(lon, lat, dlon, dlat)`` in degrees."""
+        mask = self.alive & (np.abs(self.time - created_at) <= span)
+        if box is not None:
+            lon, lat, dlon, dlat = box
+            dl = np.abs(self.lon - lon)
+            dl = np.minimum(dl, 360.0 - dl)
+            with np.errstate(invalid="ignore"):
+                mask &= self.unlocated | ((np.abs(self.lat - lat) <= dlat) & (dl <= dlon))
+        return np.flatnonzero(mask)
+
+    def score(
+        self, rows: np.ndarray, qcols: np.ndarray, qvals: np.ndarray, scratch: tuple[np.ndarray, np.ndarray]
+    ) -> np.ndarray:
+        """Cosine of the query with each of ``rows``: by postings when the query's grams occur in
+        fewer rows than the candidates' total non-zeros, else row by row."""
+        if self.col_ptr is not None:
+            postings = int((self.col_ptr[qcols + 1] - self.col_ptr[qcols]).sum())
+            if postings < int(self.row_nnz[rows].sum()):
+                every = score_postings(
+                    self.col_ptr, self.col_rows, self.col_data, qcols, qvals, len(self.ids)
+                )
+                return every[rows]
+        return score_rows(self.indptr, self.indices, self.data, rows, qcols, qvals, *scratch)
 
 
 class DuplicateIndex:
-    """Open appeals indexed by place (grid) and time (sorted list) with cached text vectors.
+    """Open appeals with their text vectors, times and places, kept current with ``add``/``remove``.
 
-    ``add``/``remove`` keep it current as appeals open and close; the IDF statistics are those of the
-    appeals given at construction (call ``rebuild`` now and then, e.g. nightly)."""
+    The IDF statistics are those of the appeals given at construction (call ``rebuild`` now and then,
+    e.g. nightly). Appeals added later wait in a small pending block until the next compaction.
+    ``find`` is safe to call from several threads at once (each thread has its own scratch vector);
+    ``add``/``remove``/``rebuild`` need the caller to exclude concurrent calls."""
+
+    COMPACT_AFTER = 256
 
     def __init__(self, appeals: Iterable[OpenAppeal] = (), params: DuplicateParams = DuplicateParams()):
         self.params = params
+        self._local = threading.local()
         self.rebuild(list(appeals))
 
     def rebuild(self, appeals: list[OpenAppeal] | None = None) -> None:
         """Re-index ``appeals`` (default: the current ones) with fresh IDF statistics."""
         appeals = list(self._appeals.values()) if appeals is None else appeals
-        self.similarity = TextSimilarity(a.text for a in appeals)
-        self._appeals: dict[Hashable, OpenAppeal] = {}
-        self._cells: dict[tuple[int, int], set[Hashable]] = {}
-        self._times: list[tuple[float, str, Hashable]] = []  # sorted (created_at, repr(id), id)
-        self._unlocated_times: list[tuple[float, str, Hashable]] = []
         for app in appeals:
-            self._register(app)
-        # Text vectors as one CSR block (one sparse product per query); appeals added later wait in
-        # a small pending block until the next compaction.
-        ids = list(self._appeals)
-        self._set_block(ids, self.similarity.vectors([self._appeals[i].text for i in ids]))
+            _check_indexable(app)
+        self._appeals: dict[Hashable, OpenAppeal] = {a.id: a for a in appeals}
+        apps = list(self._appeals.values())
+        self.similarity = TextSimilarity(a.text for a in apps)
+        self._set_block(apps, self.similarity.vectors([a.text for a in apps]))
         self._pending: dict[Hashable, sp.csr_matrix] = {}
-        self._pending_block: tuple[list, sp.csr_matrix] | None = None
+        self._pending_rows: _Rows | None = None
 
-    def _set_block(self, ids: list, block: sp.csr_matrix) -> None:
-        self._block = block
-        # Column-major copy: postings of each hashed gram, to find the rows sharing a rare gram.
-        self._block_csc = block.tocsc()
-        self._block_ids = ids
+    def _set_block(self, apps: list[OpenAppeal], vecs: sp.csr_matrix) -> None:
+        ids = [a.id for a in apps]
+        self._block = _Rows(ids, apps, vecs, postings=True)
         self._block_pos = {aid: i for i, aid in enumerate(ids)}
-        self._block_time = np.array([self._appeals[a].created_at for a in ids], dtype=float)
-        self._block_alive = np.ones(len(ids), dtype=bool)
 
     def _compact(self) -> None:
-        alive = np.flatnonzero(self._block_alive)
-        ids = [self._block_ids[i] for i in alive] + list(self._pending)
-        self._set_block(ids, sp.vstack([self._block[alive], *self._pending.values()], format="csr"))
+        alive = np.flatnonzero(self._block.alive)
+        apps = [self._appeals[self._block.ids[i]] for i in alive]
+        apps += [self._appeals[a] for a in self._pending]
+        vecs = sp.vstack([self._block.matrix(alive), *self._pending.values()], format="csr")
+        self._set_block(apps, vecs)
         self._pending = {}
-        self._pending_block = None
-
-    def _register(self, app: OpenAppeal) -> None:
-        _check(app)
-        if app.created_at is None:
-            raise ValueError(f"appeal {app.id!r}: the index needs created_at")
-        self._appeals[app.id] = app
-        item = (app.created_at, repr(app.id), app.id)
-        self._times.insert(bisect_left(self._times, item[:2]), item)
-        if app.lon is not None:
-            self._cells.setdefault(self._cell(app.lon, app.lat), set()).add(app.id)
-        else:
-            self._unlocated_times.insert(bisect_left(self._unlocated_times, item[:2]), item)
+        self._pending_rows = None
 
     def __len__(self) -> int:
         return len(self._appeals)
 
-    # Cells: latitude bands of max_distance_m; in each band longitude cells at least max_distance_m
-    # wide at the band's pole-ward edge, so any point within the distance is in the 3 x 3 block.
-    def _band(self, lat: float) -> int:
-        return math.floor(lat * _M_PER_DEG / self.params.max_distance_m)
+    def __contains__(self, appeal_id: Hashable) -> bool:
+        return appeal_id in self._appeals
 
-    def _lon_width(self, band: int) -> float:
-        # Pole-ward edge of the neighbouring band (a query may sit there) and 1 % slack: a great
-        # circle is slightly shorter than the parallel, so the cell must be a little wider.
-        edge = (max(abs(band), abs(band + 1)) + 1) * self.params.max_distance_m / _M_PER_DEG
-        cos = max(math.cos(math.radians(min(edge, 89.9))), 1e-6)
-        return 1.01 * self.params.max_distance_m / (_M_PER_DEG * cos)
-
-    def _cell(self, lon: float, lat: float) -> tuple[int, int]:
-        band = self._band(lat)
-        return band, math.floor(lon / self._lon_width(band))
+    def get(self, appeal_id: Hashable) -> OpenAppeal | None:
+        return self._appeals.get(appeal_id)
 
     def add(self, app: OpenAppeal) -> None:
         """Index ``app`` (replacing an appeal of the same id). Precondition: ``created_at`` is set."""
-        _check(app)
-        if app.created_at is None:
-            raise ValueError(f"appeal {app.id!r}: the index needs created_at")
+        _check_indexable(app)
         if app.id in self._appeals:
             self.remove(app.id)
-        self._register(app)
+        self._appeals[app.id] = app
         self._pending[app.id] = self.similarity.vectors([app.text])
-        self._pending_block = None
-        if len(self._pending) > 256:
+        self._pending_rows = None
+        if len(self._pending) > self.COMPACT_AFTER:
             self._compact()
 
-    @staticmethod
-    def _drop_time(times: list, app: OpenAppeal) -> None:
-        i = bisect_left(times, (app.created_at, repr(app.id)))
-        while i < len(times) and times[i][2] != app.id:
-            i += 1
-        if i < len(times):
-            del times[i]
-
     def remove(self, appeal_id: Hashable) -> None:
-        app = self._appeals.pop(appeal_id, None)
-        if app is None:
+        if self._appeals.pop(appeal_id, None) is None:
             return
         if self._pending.pop(appeal_id, None) is not None:
-            self._pending_block = None
+            self._pending_rows = None
         pos = self._block_pos.pop(appeal_id, None)
         if pos is not None:
-            self._block_alive[pos] = False  # the row stays in the block, never read again
-        self._drop_time(self._times, app)
-        if app.lon is not None:
-            cell = self._cells.get(self._cell(app.lon, app.lat))
-            if cell is not None:
-                cell.discard(appeal_id)
-        else:
-            self._drop_time(self._unlocated_times, app)
+            self._block.alive[pos] = False
 
-    def _in_window(self, times: list, created_at: float) -> list[Hashable]:
-        span = self.params.max_hours * 3600.0
-        lo = bisect_left(times, (created_at - span,))
-        hi = bisect_right(times, (created_at + span, "\uffff"))
-        return [item[2] for item in times[lo:hi]]
-
-    def _candidates(self, created_at: float, lon: float | None, lat: float | None) -> set[Hashable]:
-        if lon is None:
-            return set(self._in_window(self._times, created_at))
-        near: set[Hashable] = set()
-        band = self._band(lat)
-        for b in (band - 1, band, band + 1):
-            col = math.floor(lon / self._lon_width(b))
-            for c in (col - 1, col, col + 1):
-                near |= self._cells.get((b, c), set())
-        # Appeals without a location can still be duplicates (on text, with the stricter threshold);
-        # the time window of located ones is checked by _judge.
-        near.update(self._in_window(self._unlocated_times, created_at))
-        return near
-
-    PREFILTER_GRAMS = 32
-    PREFILTER_MAX_DF = 0.02
-    PREFILTER_MIN_ROWS = 500
-
-    def _pending_scores(self, q: np.ndarray) -> list[tuple[Hashable, float]]:
+    def _pending_block(self) -> _Rows | None:
         if not self._pending:
-            return []
-        if self._pending_block is None:
+            return None
+        if self._pending_rows is None:
             ids = list(self._pending)
-            self._pending_block = (ids, sp.vstack([self._pending[i] for i in ids], format="csr"))
-        ids, block = self._pending_block
-        return list(zip(ids, (block @ q).tolist(), strict=True))
+            vecs = sp.vstack([self._pending[i] for i in ids], format="csr")
+            self._pending_rows = _Rows(ids, [self._appeals[i] for i in ids], vecs, postings=False)
+        return self._pending_rows
 
-    def _unlocated_query(
-        self, q: np.ndarray, q_cols: np.ndarray, created_at: float, floor: float
-    ) -> list[tuple[Hashable, float]]:
-        """(id, similarity) of the appeals in the time window with similarity >= floor.
-        ``q``: dense query vector; ``q_cols``: its non-zero columns."""
-        span = self.params.max_hours * 3600.0
-        out = []
-        if self._block.shape[0]:
-            # Large indices: only rows sharing one of the query's rarest grams (document frequency
-            # under PREFILTER_MAX_DF) are scored. A text similar enough to be a duplicate shares
-            # some of them, and their postings are short, unlike a pass over every open appeal.
-            # Small indices are scored exhaustively (exact, and cheap anyway).
-            n = self._block.shape[0]
-            if n >= self.PREFILTER_MIN_ROWS:
-                qi = np.unique(q_cols)
-                df = np.diff(self._block_csc.indptr)[qi]
-                ok = df <= max(1, self.PREFILTER_MAX_DF * n)
-                rare = qi[ok][np.argsort(df[ok], kind="stable")][: self.PREFILTER_GRAMS]
-                # A query made only of common grams has no short postings: score every row.
-                rows = np.unique(self._block_csc[:, rare].indices) if rare.size >= 4 else np.arange(n)
-            else:
-                rows = np.arange(n)
-            rows = rows[self._block_alive[rows] & (np.abs(self._block_time[rows] - created_at) <= span)]
-            if rows.size:
-                sims = self._block[rows] @ q
-                keep = sims >= floor
-                out = [
-                    (self._block_ids[r], float(v))
-                    for r, v in zip(rows[keep].tolist(), sims[keep].tolist(), strict=True)
-                ]
-        out += [
-            (a, sim)
-            for a, sim in self._pending_scores(q)
-            if sim >= floor and abs(self._appeals[a].created_at - created_at) <= span
-        ]
-        return out
+    def _scratch(self) -> tuple[np.ndarray, np.ndarray]:
+        """This thread's zeroed query vector and column bitmap (see kernels.score_rows)."""
+        pair = getattr(self._local, "scratch", None)
+        if pair is None:
+            n = TextSimilarity.n_features
+            pair = (np.zeros(n, dtype=np.float32), np.zeros((n + 63) // 64, dtype=np.uint64))
+            self._local.scratch = pair
+        return pair
 
-    def _located_query(self, q: np.ndarray, ids: set[Hashable]) -> list[tuple[Hashable, float]]:
-        rows = [self._block_pos[a] for a in ids if a in self._block_pos]
-        out = []
-        if rows:
-            sims = self._block[rows] @ q
-            out = [(self._block_ids[r], float(s)) for r, s in zip(rows, sims.tolist(), strict=True)]
-        if self._pending:
-            out += [(a, s) for a, s in self._pending_scores(q) if a in ids]
-        return out
+    def _box(self, lon: float, lat: float) -> tuple[float, float, float, float]:
+        """A lon/lat box holding every point within max_distance_m of (lon, lat), with slack.
+        hav(d/R) >= cos(lat1) cos(lat2) hav(dlon), so dlon <= 2 asin(sin(d/2R) / cos(lat_max))."""
+        d = self.params.max_distance_m * 1.001 + 1.0
+        dlat = math.degrees(d / _EARTH_R)
+        c = math.cos(math.radians(min(90.0, abs(lat) + dlat)))
+        ratio = math.sin(d / (2 * _EARTH_R)) / c if c > 1e-12 else 2.0
+        dlon = 360.0 if ratio >= 1.0 else math.degrees(2 * math.asin(ratio)) * 1.001
+        return lon, lat, dlon, dlat
 
     def find(
-        self, text: str, created_at: float, lon: float | None = None, lat: float | None = None, k: int = 3
+        self,
+        text: str | Prepared,
+        created_at: float,
+        lon: float | None = None,
+        lat: float | None = None,
+        k: int = 3,
     ) -> list[DuplicateMatch]:
         """Best ``k`` open appeals this report duplicates, best first (empty list: a new problem)."""
         if (lon is None) != (lat is None):
             raise ValueError("lon and lat must both be given or both be None")
         floor = min(self.params.min_similarity, self.params.min_similarity_without_place)
-        qv = self.similarity.vectors([text])
-        # Dense query (one float per hashed gram): csr @ dense is a single fast pass over the rows.
-        q = np.zeros(qv.shape[1], dtype=np.float32)
-        q[qv.indices] = qv.data
-        if lon is None:
-            scored = self._unlocated_query(q, qv.indices, created_at, floor)
-        else:
-            scored = self._located_query(q, self._candidates(created_at, lon, lat))
+        qcols, qvals = self.similarity.query(text)
+        # 1 ppm and 1 s of slack: the window must never drop a row _judge would accept.
+        span = self.params.max_hours * 3600.0 * (1 + 1e-6) + 1.0
+        box = self._box(lon, lat) if lon is not None and lat is not None else None
         out = []
-        for aid, sim in scored:
-            if sim < floor:
-                continue  # cheap reject before distances
-            m = _judge(self.params, sim, created_at, lon, lat, self._appeals[aid])
-            if m is not None:
-                out.append(m)
-        out.sort(key=lambda m: (-m.score, str(m.appeal_id)))
-        return out[:k]
+        for rows in (self._block, self._pending_block()):
+            if rows is None or not len(rows):
+                continue
+            cand = rows.candidates(created_at, span, box)
+            if not cand.size:
+                continue
+            sims = rows.score(cand, qcols, qvals, self._scratch())
+            keep = np.flatnonzero(sims >= floor)
+            # Only the rows similar enough reach Python: distances, thresholds and the reason.
+            for j in keep.tolist():
+                m = _judge(
+                    self.params, float(sims[j]), created_at, lon, lat, self._appeals[rows.ids[cand[j]]]
+                )
+                if m is not None:
+                    out.append(m)
+        return _ranked(out, k)
+
+
+def _check_indexable(app: OpenAppeal) -> None:
+    _check(app)
+    if app.created_at is None:
+        raise ValueError(f"appeal {app.id!r}: the index needs created_at")
 
 
 def find_duplicates(

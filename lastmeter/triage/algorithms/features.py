@@ -48,15 +48,19 @@ class HashSpec:
         return (1 << self.word_bits) + (1 << self.char_bits)
 
 
-def _ngram_keys(units: np.ndarray, doc_of: np.ndarray, lo: int, hi: int, bits: int, salt: int):
+def _ngram_keys(
+    units: np.ndarray, doc_of: np.ndarray | None, lo: int, hi: int, bits: int, salt: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Buckets of all contiguous n-grams (lo <= n <= hi) that do not cross a document boundary.
 
-    ``units`` is the concatenation of every document's units, ``doc_of[i]`` the document of unit i.
-    Returns ``(doc_index, bucket)`` arrays. A polynomial rolling hash builds each n-gram from the
-    (n-1)-gram; a single splitmix64 round per n-gram spreads it over the buckets.
+    ``units`` is the concatenation of every document's units, ``doc_of[i]`` the document of unit i
+    (None: a single document, no boundary to check). Returns ``(doc_index, bucket)`` arrays
+    (``doc_index`` is empty for a single document). A polynomial rolling hash builds each n-gram from
+    the (n-1)-gram; a single splitmix64 round per n-gram spreads it over the buckets.
     """
     docs_out, cols_out = [], []
-    acc = None
+    acc: np.ndarray | None = None
+    shift = _U(64 - bits)
     with np.errstate(over="ignore"):
         for n in range(1, hi + 1):
             if units.size < n:
@@ -64,14 +68,37 @@ def _ngram_keys(units: np.ndarray, doc_of: np.ndarray, lo: int, hi: int, bits: i
             acc = units.copy() if acc is None else acc[:-1] * _GOLD + units[n - 1 :]
             if n < lo:
                 continue
-            # An n-gram starting at i is valid when unit i+n-1 lies in the same document as unit i.
-            same = doc_of[: doc_of.size - n + 1] == doc_of[n - 1 :]
-            h = _mix(acc[same] + _U(salt + 0x1000 * n))
-            docs_out.append(doc_of[: doc_of.size - n + 1][same])
-            cols_out.append((h >> _U(64 - bits)).astype(np.int64))
+            if doc_of is None:
+                h = _mix(acc + _U(salt + 0x1000 * n))
+            else:
+                # An n-gram starting at i is valid when unit i+n-1 lies in the same document as unit i.
+                same = doc_of[: doc_of.size - n + 1] == doc_of[n - 1 :]
+                h = _mix(acc[same] + _U(salt + 0x1000 * n))
+                docs_out.append(doc_of[: doc_of.size - n + 1][same])
+            cols_out.append((h >> shift).astype(np.int64))
     if not cols_out:
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    return np.concatenate(docs_out), np.concatenate(cols_out)
+    docs = np.concatenate(docs_out) if docs_out else np.empty(0, np.int64)
+    return docs, np.concatenate(cols_out)
+
+
+_WORD_SALT = 0x5157
+_CHAR_SALT = 0xC4A2
+
+
+def hashed_doc(words: Sequence[str], chars: str, spec: HashSpec) -> tuple[np.ndarray, np.ndarray]:
+    """One document's hashed features as ``(columns, counts)``: columns sorted ascending (int64),
+    counts float64. The same columns and counts as its row of :func:`hashed_counts`, computed by the
+    compiled kernels (the per-message path: numpy's and scipy's fixed cost per call dominated it)."""
+    from .kernels import count_buckets, ngram_buckets
+
+    keys = ngram_buckets(
+        char_units(chars), *spec.char_ngrams, spec.char_bits, _CHAR_SALT, 1 << spec.word_bits
+    )
+    if words:
+        wk = ngram_buckets(word_units(words), *spec.word_ngrams, spec.word_bits, _WORD_SALT, 0)
+        keys = np.concatenate([wk, keys])
+    return count_buckets(keys)
 
 
 def word_units(words: Sequence[str]) -> np.ndarray:
@@ -98,7 +125,7 @@ def hashed_counts(docs: Sequence[tuple[Sequence[str], str]], spec: HashSpec) -> 
         np.repeat(np.arange(n_docs, dtype=np.int64), word_lens),
         *spec.word_ngrams,
         bits=spec.word_bits,
-        salt=0x5157,
+        salt=_WORD_SALT,
     )
     texts = [c for _, c in docs]
     char_lens = np.fromiter((len(c) for c in texts), dtype=np.int64, count=n_docs)
@@ -107,7 +134,7 @@ def hashed_counts(docs: Sequence[tuple[Sequence[str], str]], spec: HashSpec) -> 
         np.repeat(np.arange(n_docs, dtype=np.int64), char_lens),
         *spec.char_ngrams,
         bits=spec.char_bits,
-        salt=0xC4A2,
+        salt=_CHAR_SALT,
     )
     n_features = spec.n_features
     keys = np.concatenate([wd * n_features + wc, cd * n_features + cc + (1 << spec.word_bits)])

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from .text import CJK, normalise
+from .text import CJK, Prepared, normalise, normalised_head
 
 LonLat = tuple[float, float]
 
@@ -173,7 +173,8 @@ class Gazetteer:
         sa = a * [math.cos(lat0), 1.0]
         sb = b * [math.cos(lat0), 1.0]
         d2 = ((sa[:, None, :] - sb[None, :, :]) ** 2).sum(axis=2)
-        i, j = np.unravel_index(int(np.argmin(d2)), d2.shape)
+        flat = np.unravel_index(int(np.argmin(d2)), d2.shape)
+        i, j = int(flat[0]), int(flat[1])
         gap = float(_haversine_m(a[i, 0], a[i, 1], b[j, 0], b[j, 1]))
         mid = (float((a[i, 0] + b[j, 0]) / 2), float((a[i, 1] + b[j, 1]) / 2))
         return mid, gap
@@ -266,9 +267,9 @@ class Gazetteer:
         return sorted(out, key=lambda m: m.start)
 
     # ----------------------------------------------------------------------------------- locate
-    def locate(self, text: str, max_chars: int = 600) -> PlaceMatch | None:
+    def locate(self, text: str | Prepared, max_chars: int = 600) -> PlaceMatch | None:
         """Best place named in ``text`` or None. Only the first ``max_chars`` characters are read."""
-        text = normalise(text[: 2 * max_chars])[:max_chars]
+        text = normalised_head(text, max_chars)
         if not text:
             return None
         mentions = self._mentions(text)
@@ -346,8 +347,9 @@ class Gazetteer:
         before = text[max(0, m.start - 8) : m.start]
         num = _NUMBER_ZH.match(after)
         num_en = re.search(r"(\d+[a-z]?)\s*$", before) if not re.search(f"[{CJK}]", m.key) else None
-        if num or num_en:
-            house = (num or num_en).group(1)
+        hit = num or num_en
+        if hit is not None:
+            house = hit.group(1)
             return PlaceMatch(
                 lon, lat, round(0.5 * m.fuzzy, 4), "address", (name,), text[m.start : m.end + (num.end() if num else 0)],
                 f"{name} No. {house}: house numbers are not in the map data, point is mid-road",

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from .categorise import CategoryDecision, KeywordMatcher, categorise
 from .duplicates import DuplicateIndex, DuplicateMatch
 from .gazetteer import Gazetteer, PlaceMatch
 from .message_kind import MessageDecision, MessageKind, classify_message
 from .taxonomy import Taxonomy, load_taxonomy
+from .text import prepare
 
 # Queues a person works through when the machine is not sure.
 QUEUE_CLASSIFY = "classify"
@@ -76,10 +78,10 @@ class Triage:
     appeal also goes to the locate queue and is not used for the duplicate search."""
 
     taxonomy: Taxonomy = field(default_factory=load_taxonomy)
-    model: object | None = None
+    model: Any = None  # classifier.Model, or anything with .predict(text, k) -> [(label, score)]
     gazetteer: Gazetteer | None = None
     duplicates: DuplicateIndex | None = None
-    message_model: object | None = None
+    message_model: Any = None
     min_place_confidence: float = 0.5
     # Long letters are cut here once: their first paragraphs carry the problem, and every stage
     # below is linear in the length (the whole step must stay within a few milliseconds).
@@ -93,13 +95,21 @@ class Triage:
         return self._matcher
 
     def warm_up(self) -> None:
-        """Build lazy parts now (keyword matcher, jieba dictionary) so the first message is not slow."""
+        """Build lazy parts now (keyword matcher, jieba dictionary if a model uses words, compiled
+        duplicate kernels) so the first message is not slow."""
         from .text import warm_up
 
         _ = self.matcher
-        if self.model is not None:
-            warm_up()
-            self.model.predict("warm up", k=1)
+        for model in (self.model, self.message_model):
+            if model is not None:
+                if getattr(getattr(model, "config", None), "word_max_chars", 0):
+                    warm_up()
+                model.predict("warm up", k=1)
+        if self.gazetteer is not None:
+            self.gazetteer.locate("warm up")
+        if self.duplicates is not None:
+            self.duplicates.find("warm up", 0.0)
+            self.duplicates.find("warm up", 0.0, 0.0, 0.0)
 
     def run(
         self,
@@ -115,18 +125,19 @@ class Triage:
         an Open311 request); otherwise the gazetteer reads one from the text. ``force_appeal``: the
         channel is appeal-only (a web form), so skip the appeal-or-not decision."""
         started = time.perf_counter()
-        text = text[: self.max_chars]
+        # Normalised once; every stage below reads a prefix of this shared form.
+        msg = prepare(text[: self.max_chars])
         if force_appeal:
             decision = MessageDecision(MessageKind.APPEAL, 1.0, "appeal-only channel")
         else:
-            decision = classify_message(text, about_open_appeal=about_open_appeal, model=self.message_model)
+            decision = classify_message(msg, about_open_appeal=about_open_appeal, model=self.message_model)
         if decision.kind is not MessageKind.APPEAL:
             return TriageResult(decision, elapsed_ms=_ms(started))
-        category = categorise(text, self.taxonomy, self.matcher, self.model)
+        category = categorise(msg, self.taxonomy, self.matcher, self.model)
         queues = [] if category.category is not None else [QUEUE_CLASSIFY]
         place = None
         if lon is None and self.gazetteer is not None:
-            place = self.gazetteer.locate(text)
+            place = self.gazetteer.locate(msg)
         if lon is None:
             if place is not None and place.confidence >= self.min_place_confidence:
                 lon, lat = place.lon, place.lat
@@ -134,7 +145,7 @@ class Triage:
                 queues.append(QUEUE_LOCATE)
         dups: tuple[DuplicateMatch, ...] = ()
         if self.duplicates is not None:
-            dups = tuple(self.duplicates.find(text, created_at, lon, lat))
+            dups = tuple(self.duplicates.find(msg, created_at, lon, lat))
         return TriageResult(decision, category, place, dups, tuple(queues), _ms(started))
 
 

@@ -139,11 +139,30 @@ def test_it_predicts_like_sklearn_on_the_fast_path(model, texts):
     assert np.allclose(fast, slow, atol=1e-5)
 
 
+@settings(max_examples=25, deadline=None)
+@given(st.text(alphabet="违停车噪音偷小区 parkingnoise", max_size=30))
+def test_it_predicts_one_message_like_sklearn_on_the_compiled_path(model, text):
+    ref = model.predict_proba_reference([text])[0]
+    for label, p in model.predict(text, k=3):
+        assert p == pytest.approx(ref[model.labels.index(label)], abs=1e-5)
+
+
 def test_it_predicts_like_sklearn_when_binary_and_uncalibrated():
     labels = ["a" if lab == "noise" else "b" for lab in LABELS]
     m = train(TEXTS, labels, TrainConfig(word_bits=12, char_bits=12, calibrate=False))
     probe = ["噪音", "被偷", "", "parked"]
     assert np.allclose(m.predict_proba(probe), m.predict_proba_reference(probe), atol=1e-5)
+    for text, ref in zip(probe, m.predict_proba_reference(probe), strict=True):
+        assert dict(m.predict(text, k=2)) == pytest.approx(dict(zip(m.labels, ref, strict=True)), abs=1e-5)
+
+
+def test_it_can_still_use_jieba_words():
+    m = train(TEXTS, LABELS, TrainConfig(word_bits=12, char_bits=12, word_max_chars=100))
+    assert m.predict("门口又有车违停了")[0][0] == "parking"
+    ref = m.predict_proba_reference(["门口又有车违停了"])[0]
+    assert dict(m.predict("门口又有车违停了")) == pytest.approx(
+        dict(zip(m.labels, ref, strict=True)), abs=1e-5
+    )
 
 
 def test_it_cross_validates():

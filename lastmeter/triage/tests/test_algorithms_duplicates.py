@@ -84,22 +84,30 @@ def test_it_compacts_after_many_additions():
     assert hits and hits[0].appeal_id == 7
 
 
-def test_it_prefilters_large_indices_by_rare_grams_without_losing_duplicates():
+def test_it_scores_a_large_index_exactly_by_rows_and_by_postings():
     streets = ["福州路", "九江路", "汉口路", "广东路", "延安路", "北京路", "南京路", "天津路"]
     problems = ["垃圾没人清理", "路灯不亮", "井盖松动", "有车违停", "噪音扰民", "积水很深"]
     texts = [
         f"{i}号 {s}{p}"
         for i, (s, p) in enumerate((s, p) for s in streets for p in problems for _ in range(13))
     ]
-    appeals = [OpenAppeal(i, t, 0.0) for i, t in enumerate(texts)]
-    index = DuplicateIndex(appeals)
-    assert len(index) >= index.PREFILTER_MIN_ROWS
-    for i in (3, 250, 600):
-        want = find_duplicates_bruteforce(
-            texts[i], 0.0, None, None, appeals, index.params, index.similarity, k=1
+    # Half located on a 10 x 10 grid of ~100 m steps (row-by-row scoring of the few near ones),
+    # half without a place (every row in the window: scoring by postings).
+    appeals = [
+        OpenAppeal(
+            i, t, 0.0, *((LON + (i % 10) * 0.001, LAT + (i // 10 % 10) * 0.001) if i % 2 else (None, None))
         )
-        got = index.find(texts[i], 0.0, k=1)
-        assert got and got[0].appeal_id == want[0].appeal_id == i
+        for i, t in enumerate(texts)
+    ]
+    index = DuplicateIndex(appeals)
+    for i in (3, 250, 251, 600):
+        app = appeals[i]
+        for where in ((None, None), (app.lon, app.lat)):
+            want = find_duplicates_bruteforce(
+                texts[i], 0.0, *where, appeals, index.params, index.similarity, k=5
+            )
+            got = index.find(texts[i], 0.0, *where, k=5)
+            assert got == want and got[0].appeal_id == i
 
 
 def test_it_measures_text_similarity():
@@ -117,6 +125,15 @@ appeal_st = st.builds(
     st.floats(0, 200),
     st.one_of(st.none(), st.tuples(st.floats(-0.006, 0.006), st.floats(-0.006, 0.006))),
 )
+
+
+def test_it_removes_and_replaces_rows_of_the_block_and_of_the_pending_part():
+    index = DuplicateIndex(OPEN)
+    index.add(OpenAppeal(1, "九江路垃圾堆了很多没人清理", 0.0, LON, LAT))  # replaces a block row
+    assert [h.appeal_id for h in index.find("九江路垃圾堆了很多没人清理", 0.0, LON, LAT, k=5)] == [1, 2]
+    index.remove(1)  # now a pending row
+    assert [h.appeal_id for h in index.find("九江路垃圾堆了很多没人清理", 0.0, LON, LAT, k=5)] == [2]
+    assert 1 not in index and index.get(2) is OPEN[1]
 
 
 @settings(max_examples=80, deadline=None)
