@@ -39,6 +39,28 @@ def test_it_sorts_chat_messages(text, kind):
     assert decision.reason and 0.0 <= decision.score <= 1.0
 
 
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("温馨提示：近期电信诈骗高发，请大家不要向陌生账户转账", N),  # a notice, not a report
+        ("提醒一下，下周一开始垃圾早上七点前要扔", N),  # a weak topic word without a complaint
+        ("各位邻居注意，刚才3栋有人家门被撬了，民警能来看看吗", A),  # a notice that asks the police
+        ("谢谢大家帮忙找到了我家的猫", N),  # solved
+        ("楼下垃圾堆了好几天没人清运", A),  # a weak topic word with a complaint
+        ("何时启动梅溪湖路过江通道的建设？", A),  # the formal register of a letter
+    ],
+)
+def test_it_reads_notices_solved_matters_and_weak_topics(text, kind):
+    decision = classify_message(text)
+    assert decision.kind is kind, decision.reason
+
+
+def test_it_treats_details_from_a_sender_with_an_open_appeal_as_follow_ups():
+    assert classify_message("补充一下，车牌号是沪B 88K21", about_open_appeal=True).kind is F
+    assert classify_message("好的谢谢", about_open_appeal=True).kind is N
+    assert classify_message("问题已经解决了，感谢", about_open_appeal=True).kind is N
+
+
 def test_it_treats_nudges_about_an_open_appeal_as_follow_ups():
     assert classify_message("还没有人来吗").kind is N
     assert classify_message("还没有人来吗", about_open_appeal=True).kind is F
