@@ -1,4 +1,5 @@
-"""Grid planning API under /api/v1/planning: units, plans (preview, move, adopt), platforms, service areas.
+"""Grid planning API under /api/v1/planning: units, plans (preview, move, adopt), platforms, service areas,
+the city-wide review by district, and the containment of a fleeing vehicle.
 
 Thin: selectors read, grids.planning / grids.platforms write and compute. Only planners (leadership,
 administrators, dispatchers, superusers) get past ``require_planner``; others get 403.
@@ -78,6 +79,15 @@ class AdditionIn(Schema):
     target_min: float = 3.0
     rates: str = "appeals"
     max_candidates: int = 300
+
+
+class ContainmentIn(Schema):
+    incident: ExitIn
+    head_start_min: float = 3.0
+    police_speed_kmh: float = 60.0
+    suspect_speed_kmh: float = 60.0
+    margin_min: float = 0.0
+    exits: list[ExitIn] | None = None  # default: the road network's edge
 
 
 def _planner(request: HttpRequest):
@@ -243,4 +253,44 @@ def add_platforms(request: HttpRequest, data: AdditionIn):
         target_min=data.target_min,
         rates=data.rates,
         max_candidates=data.max_candidates,
+    )
+
+
+@router.get("/planning/district-review", url_name="planning_district_review")
+def district_review(
+    request: HttpRequest,
+    by: str = "community",
+    speed_kmh: float = 60.0,
+    target_min: float = 3.0,
+    rates: str = "appeals",
+    max_moves: int = 2,
+    max_add: int = 5,
+):
+    """Every district (community, or grid with ``by=grid``) answered by its own platforms: coverage,
+    worst time, workload spread, what is unreasonable, and a relocate-then-add proposal (before/after)."""
+    _planner(request)
+    return _run(
+        platforms.district_review_report,
+        by=by,
+        speed_kmh=speed_kmh,
+        target_min=target_min,
+        rates=rates,
+        max_moves=max_moves,
+        max_add=max_add,
+    )
+
+
+@router.post("/planning/containment", url_name="planning_containment")
+def containment(request: HttpRequest, data: ContainmentIn):
+    """The cordon that contains a suspect fleeing from the incident: intersections the platforms seal
+    before the suspect can get there, complete as early as possible, with the fewest platforms."""
+    _planner(request)
+    return _run(
+        platforms.containment_report,
+        data.incident.dict(),
+        head_start_min=data.head_start_min,
+        police_speed_kmh=data.police_speed_kmh,
+        suspect_speed_kmh=data.suspect_speed_kmh,
+        margin_min=data.margin_min,
+        exits=[e.dict() for e in data.exits] if data.exits else None,
     )

@@ -15,21 +15,25 @@ suspect is contained in the part of the network the cordon encloses.
 
 ``containment_plan`` chooses the cordon and the assignment lexicographically: the earliest time at which
 the cordon is complete (the last node sealed), then the fewest platforms, then the least total travel.
-Exact: an exponential + binary search over the candidate completion times, each a feasibility MILP
-(HiGHS) — binary ``x[j, v]`` (platform j seals node v), continuous reach marks ``r[v]`` with
+Exact, with HiGHS: binary ``x[j, v]`` (platform j seals node v), continuous reach marks ``r[v]`` with
 ``r[incident] = 1``, ``r[exit] = 0`` and ``r[u] <= r[v] + sum_j x[j, v]`` on every road (u, v), so the
-marks can only stop at a sealed node; a cheap necessary test (removing every node sealable by then must
-cut the incident off) skips hopeless thresholds. At the optimal time one more MILP minimises
-``W * platforms + total travel``. Plain arrays in and out; nothing here imports Django.
+marks can only stop at a sealed node. Cheap necessary tests (the nodes sealable by time t must cut the
+incident off, with a minimum vertex cut no larger than the platforms available) give a lower bound on
+the completion time; a feasibility MILP at that bound often settles it, otherwise a MILP minimises the
+completion time T (``T >= t x`` for every pair); a last MILP over the pairs done by then minimises
+``W * platforms + total travel``. Before that the graph is reduced exactly: dangling trees (no exit, no
+incident) are dropped and every chain of degree-2 nodes becomes one node (one seal cuts a chain; each
+platform takes the chain node it reaches first). Plain arrays in and out; nothing here imports Django.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.csgraph import breadth_first_order, dijkstra
+from scipy.sparse.csgraph import breadth_first_order, dijkstra, maximum_flow
 
 from ._highs import solve_milp
 
@@ -53,6 +57,7 @@ class ContainmentPlan:
     region: np.ndarray  # nodes the suspect may still reach: the incident's side of the cordon
     head_start_min: float
     milps: int  # MILPs solved (the search's cost)
+    optimal: bool  # False if the time limit cut the search short (the cordon is still valid)
 
     @property
     def slack_min(self) -> np.ndarray:
@@ -96,6 +101,23 @@ def separates(graph: sp.sparray | sp.spmatrix, source: int, exits: np.ndarray, c
     if source in set(cut.tolist()) or source in set(exits.tolist()):
         return False
     return not reachable(graph, source, cut)[exits].any()
+
+
+def boundary_exits(xy: np.ndarray, degree: np.ndarray, tol_m: float = 100.0) -> np.ndarray:
+    """Default exits of a clipped road extract: dead ends (degree 1) within ``tol_m`` of the convex hull of
+    all nodes — where the extract cut roads that lead out of the mapped area.
+
+    Preconditions: ``xy`` ``(n, 2)`` projected metres; ``degree`` ``(n,)`` road degree of each node.
+    """
+    import shapely
+
+    xy = np.asarray(xy, dtype=np.float64)
+    if xy.shape[0] < 3:
+        return np.flatnonzero(np.asarray(degree) == 1)
+    hull = shapely.convex_hull(shapely.multipoints(xy))
+    edge = hull.exterior if hasattr(hull, "exterior") else hull
+    near = shapely.distance(edge, shapely.points(xy)) <= tol_m
+    return np.flatnonzero(near & (np.asarray(degree) == 1))
 
 
 def allowed_pairs(police_min: np.ndarray, suspect_min: np.ndarray, margin_min: float = 0.0) -> np.ndarray:
@@ -149,25 +171,35 @@ def containment_from_times(
     time_limit: float = 60.0,
 ) -> ContainmentPlan:
     """The core of ``containment_plan`` on given times: ``police`` ``(s, n)`` arrival minutes of each
-    platform (head start included), ``suspect`` ``(n,)`` the suspect's earliest arrival minutes."""
+    platform (head start included), ``suspect`` ``(n,)`` the suspect's earliest arrival minutes.
+
+    ``time_limit`` bounds the whole search (seconds). If it runs out after a complete cordon was found,
+    that cordon is returned with ``optimal=False``; before, ``RuntimeError``.
+    """
+    deadline = time.monotonic() + time_limit
     stations = np.asarray(stations, dtype=np.int64)
     exits = np.unique(np.asarray(exits, dtype=np.int64))
-    n = graph.shape[0]
     if incident in set(exits.tolist()):
         raise NoContainment("the incident is at an exit: the suspect is already out")
     comp = reachable(graph, incident)
     live_exits = exits[comp[exits]]
     if live_exits.size == 0:  # nothing to seal: the incident's part of the network has no exit
-        return _plan(graph, incident, stations, police, suspect, [], [], head_start_min, 0)
+        return _plan(graph, incident, stations, police, suspect, [], [], head_start_min, 0, True)
     ok = allowed_pairs(police, suspect, margin_min) & comp[None, :]
     ok[:, incident] = False
-    js, vs = np.nonzero(ok)
-    times = police[js, vs]
+    red = _reduce(graph, comp, incident, live_exits)
+    js, vs, times, origin = red.pairs(police, ok)
     values = np.unique(times)
+    adj = red.adjacency()
 
     def necessary(t: float) -> bool:
-        sealable = np.unique(vs[times <= t + TOL])
-        return not reachable(graph, incident, sealable)[live_exits].any()
+        """Cheap tests every feasible threshold passes: the nodes sealable by then cut the incident off,
+        and a smallest such cut (max-flow) needs no more nodes than there are platforms able to help."""
+        now = times <= t + TOL
+        sealable = np.unique(vs[now])
+        if reachable(adj, red.incident, sealable)[red.exits].any():
+            return False
+        return red.min_cut(sealable, np.unique(js[now]).size + 1) <= np.unique(js[now]).size
 
     if values.size == 0 or not necessary(values[-1]):
         raise NoContainment(
@@ -181,42 +213,134 @@ def containment_from_times(
             hi = mid
         else:
             lo = mid + 1
-    edges = _directed_edges(graph, comp)
-    milps = 0
-
-    def feasible(i: int) -> bool:
-        nonlocal milps
+    # The lower bound is often the answer (a feasibility MILP says so); otherwise one MILP finds the
+    # least completion time (T >= t x for every pair). A last one, restricted to the pairs done by then,
+    # finds the fewest platforms and then the least total travel.
+    milps, at_lo = 1, np.flatnonzero(times <= values[lo] + TOL)
+    status, x = _solve(red, js[at_lo], vs[at_lo], times[at_lo], deadline)
+    if x is not None:
+        chosen = at_lo[x > 0.5]
+    elif status == "no" and lo + 1 < values.size:
         milps += 1
-        keep = times <= values[i] + TOL
-        sol = _solve(n, js[keep], vs[keep], times[keep], edges, incident, live_exits, None, time_limit)
-        return sol is not None
-
-    # Exponential search upward from the lower bound (the answer is usually near it), then bisect.
-    step, top, below = 1, None, lo - 1
-    probe = lo
-    while top is None:
-        if feasible(probe):
-            top = probe
-        else:
-            below = probe
-            if probe == values.size - 1:
-                raise NoContainment("no set of platforms can seal a complete cordon in time")
-            probe = min(probe + step, values.size - 1)
-            step *= 2
-    while top - below > 1:
-        mid = (top + below) // 2
-        if feasible(mid):
-            top = mid
-        else:
-            below = mid
-    keep = times <= values[top] + TOL
-    weight = float(stations.size * values[top] + 1.0)  # more than any possible total of travel times
-    milps += 1
-    x = _solve(n, js[keep], vs[keep], times[keep], edges, incident, live_exits, weight, time_limit)
-    assert x is not None, "the optimal threshold became infeasible"
-    chosen = np.flatnonzero(x > 0.5)
+        status, x = _solve(red, js, vs, times, deadline, bottleneck=float(values[lo + 1]))
+        if status == "no":
+            raise NoContainment("no set of platforms can seal a complete cordon in time")
+        chosen = np.flatnonzero(x > 0.5) if x is not None else np.zeros(0, dtype=np.int64)
+    elif status == "no":
+        raise NoContainment("no set of platforms can seal a complete cordon in time")
+    if x is None:
+        raise RuntimeError("containment search ran out of time before finding any cordon")
+    proven = status == "yes"
+    done_by = float(times[chosen].max())
+    keep = np.flatnonzero(times <= done_by + TOL)
+    weight = float(stations.size * done_by + 1.0)  # more than any possible total of travel times
+    status, x = _solve(red, js[keep], vs[keep], times[keep], deadline, weight=weight)
+    if x is not None:
+        chosen = keep[x > 0.5]
+    proven = proven and status == "yes"
     return _plan(
-        graph, incident, stations, police, suspect, js[keep][chosen], vs[keep][chosen], head_start_min, milps
+        graph, incident, stations, police, suspect, js[chosen], origin[chosen], head_start_min, 2, proven
+    )
+
+
+@dataclass
+class _Reduced:
+    """The incident's component without dangling trees, each chain of degree-2 nodes contracted to one node.
+
+    Exact for the cordon: a dangling tree (no exit, no incident) never needs sealing; sealing any node of
+    a chain cuts exactly that chain, so one node per chain suffices — for each platform, the chain node it
+    seals earliest.
+    """
+
+    n: int
+    edges: np.ndarray  # (e, 2) directed edges of the reduced graph, both directions
+    members: list[np.ndarray]  # original nodes of each reduced node
+    incident: int
+    exits: np.ndarray
+
+    def min_cut(self, sealable: np.ndarray, cap: int) -> int:
+        """Fewest nodes, all from ``sealable``, separating the incident from the exits (at most ``cap``):
+        max-flow with each node split into in -> out, capacity 1 if sealable, ``cap`` otherwise."""
+        n = self.n
+        inner = np.full(n, cap, dtype=np.int32)
+        inner[sealable] = 1
+        e = self.edges
+        sink = 2 * n
+        rows = np.concatenate([np.arange(n), n + e[:, 0], n + self.exits])  # v_in -> v_out; u_out -> v_in
+        cols = np.concatenate([n + np.arange(n), e[:, 1], np.full(self.exits.size, sink)])
+        caps = np.concatenate([inner, np.full(e.shape[0] + self.exits.size, cap, dtype=np.int32)])
+        g = sp.csr_array((caps.astype(np.int32), (rows, cols)), shape=(2 * n + 1, 2 * n + 1))
+        return int(maximum_flow(g, n + self.incident, sink).flow_value)
+
+    def adjacency(self) -> sp.csr_array:
+        e = self.edges
+        return sp.csr_array((np.ones(e.shape[0]), (e[:, 0], e[:, 1])), shape=(self.n, self.n))
+
+    def pairs(self, police: np.ndarray, ok: np.ndarray):
+        """(platform, reduced node, time, original node) of every allowed pair, earliest node per chain."""
+        js, vs, ts, og = [], [], [], []
+        for r, mem in enumerate(self.members):
+            t = np.where(ok[:, mem], police[:, mem], np.inf)  # (s, len(mem))
+            arg = np.argmin(t, axis=1)
+            best = t[np.arange(t.shape[0]), arg]
+            j = np.flatnonzero(np.isfinite(best))
+            js.append(j)
+            vs.append(np.full(j.size, r))
+            ts.append(best[j])
+            og.append(mem[arg[j]])
+        cat = np.concatenate
+        return cat(js).astype(np.int64), cat(vs).astype(np.int64), cat(ts), cat(og).astype(np.int64)
+
+
+def _reduce(graph, comp: np.ndarray, incident: int, exits: np.ndarray) -> _Reduced:
+    g = sp.csr_array(graph)
+    g = sp.csr_array(((g + g.T) != 0).astype(np.int8))
+    g.setdiag(0)
+    g.eliminate_zeros()
+    nbrs = [
+        set(g.indices[g.indptr[v] : g.indptr[v + 1]].tolist()) if comp[v] else set()
+        for v in range(g.shape[0])
+    ]
+    terminal = {int(incident), *exits.tolist()}
+    # Drop dangling trees: non-terminal leaves, repeatedly.
+    stack = [v for v in np.flatnonzero(comp).tolist() if len(nbrs[v]) <= 1 and v not in terminal]
+    alive = comp.copy()
+    while stack:
+        v = stack.pop()
+        if not alive[v]:
+            continue
+        alive[v] = False
+        for u in nbrs[v]:
+            nbrs[u].discard(v)
+            if alive[u] and len(nbrs[u]) <= 1 and u not in terminal:
+                stack.append(u)
+        nbrs[v] = set()
+    junction = [v for v in np.flatnonzero(alive).tolist() if len(nbrs[v]) != 2 or v in terminal]
+    index = {v: i for i, v in enumerate(junction)}
+    members = [np.array([v]) for v in junction]
+    edges: list[tuple[int, int]] = []
+    seen = np.zeros(g.shape[0], dtype=bool)
+    for v in junction:
+        for u in nbrs[v]:
+            if u in index:
+                edges.append((index[v], index[u]))
+                continue
+            if seen[u]:
+                continue
+            chain, prev, cur = [], v, u  # walk the chain of degree-2 nodes to the junction at its far end
+            while cur not in index:
+                seen[cur] = True
+                chain.append(cur)
+                prev, cur = cur, next(w for w in nbrs[cur] if w != prev)
+            if cur == v:  # a loop back to where it started cuts nothing
+                continue
+            r = len(members)
+            members.append(np.array(chain))
+            edges += [(index[v], r), (r, index[v]), (r, index[cur]), (index[cur], r)]
+    # Cycles of degree-2 nodes without any junction cannot hold the incident (a terminal): ignored.
+    e = np.unique(np.array(edges, dtype=np.int64).reshape(-1, 2), axis=0)
+    return _Reduced(
+        len(members), e, members, index[int(incident)], np.array([index[x] for x in exits.tolist()])
     )
 
 
@@ -229,9 +353,21 @@ def _directed_edges(graph, comp: np.ndarray) -> np.ndarray:
     return both.reshape(-1, 2)
 
 
-def _solve(n, js, vs, ts, edges, incident, exits, weight, time_limit) -> np.ndarray | None:
-    """Feasibility (``weight is None``) or ``min weight * sum(x) + sum(t x)``; returns x or None."""
-    p = js.size
+def _solve(
+    red: _Reduced,
+    js: np.ndarray,
+    vs: np.ndarray,
+    ts: np.ndarray,
+    deadline: float,
+    *,
+    weight: float | None = None,
+    bottleneck: float | None = None,
+) -> tuple[str, np.ndarray | None]:
+    """One cordon MILP on the reduced graph before ``deadline`` (``time.monotonic``): with ``bottleneck``
+    (a lower bound on it) minimise the completion time; with ``weight`` minimise
+    ``weight * platforms + total time``. Returns ('yes' | 'no' | 'unknown', x of the best solution found)."""
+    n, edges, p = red.n, red.edges, js.size
+    extra = 1 if bottleneck is not None else 0  # the completion time T, last column
     rows: list[np.ndarray] = []
     cols: list[np.ndarray] = []
     vals: list[np.ndarray] = []
@@ -262,34 +398,42 @@ def _solve(n, js, vs, ts, edges, incident, exits, weight, time_limit) -> np.ndar
     cols.append(np.array(ec, dtype=np.int64))
     vals.append(-np.ones(len(er)))
     nrow += e
-    a = sp.csr_array(
-        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(nrow, p + n)
-    )
-    lower_r, upper_r = np.zeros(n), np.ones(n)
-    lower_r[incident] = 1.0
-    upper_r[exits] = 0.0
-    c = np.zeros(p + n)
+    c = np.zeros(p + n + extra)
     if weight is not None:
         c[:p] = weight + ts
+    if extra:  # t_k x_k - T <= 0 for every pair k
+        trow = nrow + np.arange(p)
+        rows += [trow, trow]
+        cols += [np.arange(p), np.full(p, p + n)]
+        vals += [ts, -np.ones(p)]
+        nrow += p
+        c[-1] = 1.0
+    a = sp.csr_array(
+        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(nrow, p + n + extra)
+    )
+    lower_r, upper_r = np.zeros(n), np.ones(n)
+    lower_r[red.incident] = 1.0
+    upper_r[red.exits] = 0.0
     sol = solve_milp(
         c,
         a,
         np.full(nrow, -np.inf),
-        np.concatenate([np.ones(n_cap), np.zeros(e)]),
-        np.concatenate([np.zeros(p), lower_r]),
-        np.concatenate([np.ones(p), upper_r]),
-        np.concatenate([np.ones(p, dtype=bool), np.zeros(n, dtype=bool)]),
-        time_limit=time_limit,
+        np.concatenate([np.ones(n_cap), np.zeros(nrow - n_cap)]),
+        np.concatenate([np.zeros(p), lower_r, [bottleneck] if extra else []]),
+        np.concatenate([np.ones(p), upper_r, [np.inf] if extra else []]),
+        np.concatenate([np.ones(p, dtype=bool), np.zeros(n + extra, dtype=bool)]),
+        time_limit=max(deadline - time.monotonic(), 0.01),
         mip_rel_gap=0.0,
     )
     if sol.status == "infeasible":
-        return None
-    if sol.status != "optimal" or sol.x is None:
-        raise RuntimeError(f"containment MILP not solved ({sol.status})")
-    return sol.x[:p]
+        return "no", None
+    x = sol.x[:p] if sol.x is not None else None
+    return ("yes" if sol.status == "optimal" else "unknown"), x
 
 
-def _plan(graph, incident, stations, police, suspect, js, vs, head_start_min, milps) -> ContainmentPlan:
+def _plan(
+    graph, incident, stations, police, suspect, js, vs, head_start_min, milps, optimal
+) -> ContainmentPlan:
     js = np.asarray(js, dtype=np.int64)
     vs = np.asarray(vs, dtype=np.int64)
     pt = police[js, vs] if js.size else np.zeros(0)
@@ -308,4 +452,5 @@ def _plan(graph, incident, stations, police, suspect, js, vs, head_start_min, mi
         region=region,
         head_start_min=float(head_start_min),
         milps=int(milps),
+        optimal=bool(optimal),
     )

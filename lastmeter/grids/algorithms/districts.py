@@ -60,6 +60,28 @@ class DistrictFigures:
     def workload_max_min(self) -> tuple[float, float]:
         return (float(self.workload.max()), float(self.workload.min())) if self.workload.size else (0.0, 0.0)
 
+    def as_dict(self) -> dict:
+        """Rounded plain figures for reports (JSON has no infinity: ``None`` means unreachable)."""
+        hi, lo = self.workload_max_min
+        return {
+            "platforms": self.platforms,
+            "intersections": self.intersections,
+            "incidents": round(self.incident_rate, 3),
+            "beyond_target": self.beyond_target,
+            "covered_pct": round(self.covered_pct, 1),
+            "worst_time_min": finite(self.worst_time_min),
+            "mean_time_min": finite(self.mean_time_min),
+            "workload_max": round(hi, 3),
+            "workload_min": round(lo, 3),
+            "workload_cv": round(self.workload_cv, 3),
+            "incidents_per_platform": finite(self.rate_per_platform, 3),
+        }
+
+
+def finite(v: float, digits: int = 2) -> float | None:
+    """``v`` rounded, or ``None`` if it is infinite (unreachable) — for JSON, which has no infinity."""
+    return round(float(v), digits) if math.isfinite(v) else None
+
 
 def district_figures(
     dist: np.ndarray,
@@ -123,6 +145,31 @@ class CityReview:
     city_rate_per_platform: float
     speed_kmh: float
     target_min: float
+
+
+def label_points(lon: np.ndarray, lat: np.ndarray, polygons: list) -> np.ndarray:
+    """Index of the first of ``polygons`` (shapely geometries, lon/lat) covering each point; -1 if none."""
+    import shapely
+
+    lon, lat = np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
+    out = np.full(lon.shape, -1, dtype=np.int64)
+    for i, poly in enumerate(polygons):
+        inside = shapely.intersects_xy(poly, lon, lat)  # a point on the boundary counts as inside
+        out[(out < 0) & inside] = i
+    return out
+
+
+def onto_nearest(rates: np.ndarray, xy: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """``rates`` with every non-target node's rate moved to its nearest ``targets`` node (straight line)."""
+    from scipy.spatial import cKDTree
+
+    r = np.asarray(rates, dtype=np.float64).copy()
+    off = np.setdiff1d(np.flatnonzero(r), targets)
+    if off.size and len(targets):
+        _, j = cKDTree(xy[targets]).query(xy[off])
+        np.add.at(r, np.asarray(targets)[np.asarray(j)], r[off])
+        r[off] = 0.0
+    return r
 
 
 def relocation_score(dist: np.ndarray, rates: np.ndarray, radius_m: float) -> tuple[float, ...]:

@@ -49,6 +49,24 @@ def road_graph(coords: np.ndarray, edges: np.ndarray, scale: float = 1.0) -> sp.
     return sp.csr_array((w[keep], (u[keep], v[keep])), shape=(n, n))
 
 
+def undirected_lengths(
+    tail: np.ndarray, head: np.ndarray, meters: np.ndarray, n: int
+) -> tuple[sp.csr_array, np.ndarray]:
+    """Symmetric ``n x n`` matrix of the shortest length of any arc between two nodes (either direction),
+    and each node's number of neighbours. Zero-length arcs get 1 mm so that they stay edges."""
+    tail, head = np.asarray(tail, dtype=np.int64), np.asarray(head, dtype=np.int64)
+    lo, hi = np.minimum(tail, head), np.maximum(tail, head)
+    key, inv = np.unique(lo * max(n, 1) + hi, return_inverse=True)
+    length = np.full(key.size, np.inf)
+    np.minimum.at(length, inv, np.asarray(meters, dtype=np.float64))
+    length = np.maximum(length, 1e-3)
+    u, v = key // max(n, 1), key % max(n, 1)
+    m = sp.csr_array(
+        (np.concatenate([length, length]), (np.concatenate([u, v]), np.concatenate([v, u]))), shape=(n, n)
+    )
+    return m, np.bincount(np.concatenate([u, v]), minlength=n)
+
+
 def minutes(distance_m: np.ndarray | float, speed_kmh: float) -> np.ndarray:
     return np.asarray(distance_m) / (speed_kmh * 1000.0 / 60.0)
 

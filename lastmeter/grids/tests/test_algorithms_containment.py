@@ -14,7 +14,13 @@ import scipy.sparse as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lastmeter.grids.algorithms.containment import NoContainment, containment_plan, reachable, separates
+from lastmeter.grids.algorithms.containment import (
+    NoContainment,
+    boundary_exits,
+    containment_plan,
+    reachable,
+    separates,
+)
 
 
 def graph(n: int, roads: list[tuple[int, int, float]]) -> sp.csr_array:
@@ -97,6 +103,14 @@ def test_it_checks_cuts_on_the_undirected_graph():
     assert reachable(g, 0, np.array([1])).tolist() == [True, False, False, False]
 
 
+def test_it_takes_dead_ends_at_the_edge_of_the_map_as_exits():
+    # A plus of 1 km arms (dead ends at the tips) and a 100 m dead end near the centre: only the tips
+    # lie on the hull of the map.
+    xy = np.array([[0, 0], [1000, 0], [-1000, 0], [0, 1000], [0, -1000], [100, 100]], dtype=float)
+    degree = np.array([5, 1, 1, 1, 1, 1])
+    assert boundary_exits(xy, degree, tol_m=50).tolist() == [1, 2, 3, 4]
+
+
 # --- the brute-force reference ------------------------------------------------------------------
 
 
@@ -155,9 +169,36 @@ def cases(draw):
     return n, roads, incident, stations, exits, head, v_suspect
 
 
+@st.composite
+def sparse_cases(draw):
+    """A random path through all nodes plus a few chords: long chains and dangling trees."""
+    n = draw(st.integers(6, 9))
+    order = draw(st.permutations(list(range(n))))
+    pairs = [(min(order[i], order[i + 1]), max(order[i], order[i + 1])) for i in range(n - 1)]
+    chords = draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=2))
+    chosen = list(dict.fromkeys(pairs + [(min(u, v), max(u, v)) for u, v in chords if u != v]))
+    roads = [(u, v, 1000.0 * draw(st.integers(1, 4))) for u, v in chosen]
+    incident = draw(st.integers(0, n - 1))
+    stations = draw(st.lists(st.integers(0, n - 1), min_size=1, max_size=4, unique=True))
+    exits = draw(st.lists(st.integers(0, n - 1), min_size=1, max_size=3, unique=True))
+    head = draw(st.sampled_from([0.0, 0.5, 1.0]))
+    v_suspect = draw(st.sampled_from([30.0, 60.0]))
+    return n, roads, incident, stations, exits, head, v_suspect
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cases())
 def test_it_matches_brute_force_on_random_small_graphs(case):
+    check_against_brute_force(case)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sparse_cases())
+def test_it_matches_brute_force_on_sparse_graphs_with_chains(case):
+    check_against_brute_force(case)
+
+
+def check_against_brute_force(case):
     n, roads, incident, stations, exits, head, v_suspect = case
     expected = brute_force(n, roads, incident, stations, exits, head, 60.0, v_suspect)
     g = graph(n, roads)
