@@ -202,7 +202,7 @@ def main() -> None:
         max_moves=0,
         max_add=MAX_ADD,
     )
-    review_json = _review_json(review, add_only, num)
+    review_json = _review_json(data, review, add_only, num)
     cont_json = _containment(data, g_city, city_block, num)
     elapsed = time.perf_counter() - t0
 
@@ -266,11 +266,13 @@ def _fig(f: DistrictFigures) -> dict:
     }
 
 
-def _review_json(review: CityReview, add_only: CityReview, num) -> dict:
+def _review_json(data: dict, review: CityReview, add_only: CityReview, num) -> dict:
     rows = {}
     for p, base in zip(review.proposals, add_only.proposals, strict=True):
+        mine = data["platform_node"][data["platform_district"] == p.district]
         rows[DISTRICTS[p.district]] = {
             "before": _fig(p.before),
+            "workload_per_platform": dict(zip(num(mine), p.before.workload.round(2).tolist(), strict=True)),
             "findings": [f.detail for f in review.findings if f.district == p.district],
             "moves": [[a + 1, b + 1] for a, b in p.moves],
             "after_moves": _fig(p.relocated),

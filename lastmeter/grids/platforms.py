@@ -547,13 +547,13 @@ def district_review_report(
     rows = []
     for prop in review.proposals:
         key, name, _ = districts[prop.district]
+        codes = [p.code for p, d in zip(a.platforms, station_district, strict=True) if d == prop.district]
         rows.append(
             {
                 "key": key,
                 "name": name,
-                "platforms": [
-                    p.code for p, d in zip(a.platforms, station_district, strict=True) if d == prop.district
-                ],
+                "platforms": codes,
+                "workload": dict(zip(codes, prop.before.workload.round(3).tolist(), strict=True)),
                 "before": prop.before.as_dict(),
                 "findings": [
                     {"kind": f.kind, "value": finite(f.value, 3), "detail": f.detail}

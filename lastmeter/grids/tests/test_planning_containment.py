@@ -51,6 +51,7 @@ def test_it_reviews_each_district_and_proposes_a_fix(world, network):
         "云南中路社区",
         ["east"],
     )
+    assert a["workload"] == {"west": 5.0} and b["workload"] == {"east": 4.0}  # one per intersection
     # West answers M0..M4 alone: M3 (0.6 min) and M4 (0.8 min) are beyond 0.5 min.
     assert a["before"]["intersections"] == 5 and a["before"]["beyond_target"] == 2
     assert a["before"]["worst_time_min"] == pytest.approx(0.8, abs=0.01)
