@@ -13,7 +13,7 @@ from ninja.errors import HttpError
 
 from lastmeter.accounts.auth import API_AUTH, request_scope
 from lastmeter.appeals.services import NotAllowed
-from lastmeter.grids import planning, platforms
+from lastmeter.grids import planning, platform_reviews, platforms
 from lastmeter.grids.choices import PlanTransitionError, PlatformKind
 from lastmeter.grids.planning_models import GridPlan, Platform
 from lastmeter.grids.planning_presenters import plan_detail, plan_row, platform_row
@@ -270,7 +270,7 @@ def district_review(
     worst time, workload spread, what is unreasonable, and a relocate-then-add proposal (before/after)."""
     _planner(request)
     return _run(
-        platforms.district_review_report,
+        platform_reviews.district_review_report,
         by=by,
         speed_kmh=speed_kmh,
         target_min=target_min,
@@ -286,7 +286,7 @@ def containment(request: HttpRequest, data: ContainmentIn):
     before the suspect can get there, complete as early as possible, with the fewest platforms."""
     _planner(request)
     return _run(
-        platforms.containment_report,
+        platform_reviews.containment_report,
         data.incident.dict(),
         head_start_min=data.head_start_min,
         police_speed_kmh=data.police_speed_kmh,

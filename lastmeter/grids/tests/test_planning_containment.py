@@ -13,7 +13,8 @@ from django.test import Client
 
 from lastmeter.accounts.auth import issue_token
 from lastmeter.grids.planning_report import PlanError
-from lastmeter.grids.platforms import containment_report, district_review_report, do_save_platform
+from lastmeter.grids.platform_reviews import containment_report, district_review_report
+from lastmeter.grids.platforms import do_save_platform
 from lastmeter.grids.tests.roads_helpers import graph, latlon
 from lastmeter.roads.algorithms.network import RoadNetwork
 from lastmeter.roads.services import use_network
