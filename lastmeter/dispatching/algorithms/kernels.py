@@ -3,7 +3,9 @@
 One Python→numba call per query matters: with 5,000 units the search itself settles a few hundred
 nodes (~20 µs), so numpy glue (masks, crow-flies top-K, per-unit checks) would otherwise dominate.
 ``fleet_query`` filters units, picks the crow-flies top-K, finds units on the incident's own chain,
-runs ``roads.algorithms.kernels.nearest_targets``, ranks by straight line, and assembles the routes.
+runs ``roads.algorithms.kernels.nearest_targets`` (reverse Dijkstra until K units are final), times
+the crow-flies top-K units missing from the answer with ``ball_astar`` (a goal-directed search from
+each of them into the settled ball, up to a cap), ranks by straight line, and assembles the routes.
 
 Per-unit storage (arrays indexed by slot; ``_PER`` = 2 entries per slot):
 entries (``entry_*``) are the unit's departure hooks linked into per-core-node lists; chain positions
@@ -19,7 +21,7 @@ from numba import njit
 
 from lastmeter.roads.algorithms.core import hook_arrays
 from lastmeter.roads.algorithms.geo import EARTH_RADIUS_M
-from lastmeter.roads.algorithms.kernels import nearest_targets
+from lastmeter.roads.algorithms.kernels import ball_astar, nearest_targets, reset_nodes
 from lastmeter.roads.algorithms.routing import assemble_core
 
 PER = 2
@@ -88,22 +90,27 @@ def _haversine(lat1, lon1, lat2, lon2):
 
 @njit(cache=True, nogil=True)
 def fleet_query(
-    ilat, ilon, ix, iy, arr_n, arr_nodes, arr_costs, arr_es, arr_ss, inc_pchain, inc_poff, inc_pe, inc_ps,
-    inc_slat, inc_slon,
+    ilat, ilon, ix, iy, inc_u, inc_v, inc_t, inc_fwd, inc_bwd, inc_slat, inc_slon, tx, ty,
     k, explain, with_routes, max_cost, want_factor, want_extra, agency_ok, kind_ok,
     n_slots, active, avail, agency, kind, ulat, ulon, ux, uy, uslat, uslon,
     node_head, entry_next, entry_unit, entry_cost, entry_node, entry_e, entry_s, pchain, poff, pe, ps,
-    rindptr, rindices, rseconds, redge, chain_head_core, chain_ptr, chain_edges, edge_chain, edge_pos,
-    indices, meters, glat, glon,
-    ok, d2, want, init_u, init_c, dist, pedge, stamp, gen, hkey, hnode, ubest, ustamp, uvia, ufinal, ckey,
-    cunit, out_unit, out_cost,
+    core_of, edge_chain, edge_off, seconds, chain_start, chain_end, chain_total,
+    rindptr, rindices, rseconds, redge, findptr, findices, fseconds, fedge, chain_head_core, chain_tail_core,
+    cx, cy, inv_speed, chain_ptr, chain_edges, edge_pos, indices, meters, glat, glon,
+    ok, d2, init_u, init_c, dist, pedge, touched, hkey, hnode,
+    fdist, fpred, ftouched, fkey, fnode, path,
+    gen, ubest, ustamp, uvia, ufinal, ckey, cunit, out_unit, out_cost,
 ):  # fmt: skip
     """The nearest-unit query (see ``nearest.Fleet.nearest``).  Caller holds the fleet lock.
 
-    Returns ``(n_top, n_allowed, res_unit, res_cost, res_crow_m, res_crow_rank, res_route, n_settled, exhausted,
-    edges, edge_off, lat, lon, point_off, route_m)``: result rows are the road top-K (fastest first)
-    followed by crow-flies top-K units missing from it (cost inf when not reached); ``res_route[i]`` is
-    the route index of row i (-1: none).
+    The incident is the query point (ilat, ilon) = (ix, iy) metres, snapped on segment inc_u–inc_v at
+    fraction inc_t (edges inc_fwd/inc_bwd, -1 = absent) at (inc_slat, inc_slon) = (tx, ty) metres.
+    Returns ``(n_top, n_allowed, rows, cost, crow_m, crow_rank, route_of, unreachable, n_settled,
+    exhausted, edges, edge_off, lat, lon, point_off, route_m)`` (n_settled: nodes settled by all the
+    searches): rows are the road top-K (fastest first)
+    followed by crow-flies top-K units missing from it (cost inf when slower than the cap or
+    unreachable; ``unreachable[i]`` = proven to have no route); ``route_of[i]`` is the route index of
+    row i (-1: none).  Scratch arrays are left reset.
     """
     # 1. allowed units and the crow-flies top-K (sorted by (distance, slot))
     kk = 0
@@ -128,9 +135,12 @@ def fleet_query(
             cu[j] = u
             if kk < k:
                 kk += 1
-    for i in range(kk):
-        want[cu[i]] = 1
-    # 2. units on the incident's own chain, behind it: their direct drive is a first candidate
+    # 2. where the incident is reached from, and units on its own chain, behind it: their direct
+    #    drive is a first candidate
+    arr_n, arr_nodes, arr_costs, arr_es, arr_ss, inc_pchain, inc_poff = hook_arrays(
+        inc_u, inc_v, inc_t, inc_fwd, inc_bwd, False, core_of, edge_chain, edge_off, seconds, chain_start,
+        chain_end, chain_total,
+    )  # fmt: skip
     n_init = 0
     for e in range(PER * n_slots):
         c = pchain[e]
@@ -142,32 +152,84 @@ def fleet_query(
                 init_c[n_init] = inc_poff[j] - poff[e]
                 n_init += 1
     # 3. the search
-    n_out, n_settled, exhausted = nearest_targets(
-        rindptr, rindices, rseconds, redge, arr_nodes[:arr_n].astype(np.int32), arr_costs[:arr_n],
-        node_head, entry_next, entry_unit, entry_cost, ok, init_u[:n_init], init_c[:n_init],
-        k, max_cost, want, kk, want_factor, want_extra,
-        dist, pedge, stamp, gen, hkey, hnode, ubest, ustamp, uvia, ufinal, ckey, cunit, out_unit, out_cost,
+    seeds = arr_nodes[:arr_n].astype(np.int32)
+    n_out, n_settled, exhausted, n_touched, frontier = nearest_targets(
+        rindptr, rindices, rseconds, redge, seeds, arr_costs[:arr_n],
+        node_head, entry_next, entry_unit, entry_cost, ok, init_u[:n_init], init_c[:n_init], k, max_cost,
+        dist, pedge, touched, hkey, hnode,
+        gen, ubest, ustamp, uvia, ufinal, ckey, cunit, out_unit, out_cost,
     )  # fmt: skip
-    for i in range(kk):
-        want[cu[i]] = 0
-    # 4. result rows: road top-K, then displaced crow-flies units
+    # 4. result rows: road top-K, then displaced crow-flies units.  For each row: the node it leaves
+    #    from (-1: direct along the incident's chain), where to follow ``pedge`` from (-1: nowhere), and
+    #    a slice of forward edges driven first (``pre``, found by ``ball_astar``).
     n_top = min(k, n_out)
     rows = np.empty(n_top + kk, np.int64)
     cost = np.empty(n_top + kk, np.float64)
+    unreach = np.zeros(n_top + kk, np.uint8)
+    r_via = np.full(n_top + kk, -1, np.int64)
+    r_walk = np.full(n_top + kk, -1, np.int64)
+    r_pre = np.zeros(n_top + kk + 1, np.int64)
+    pre = np.empty(64, np.int32)
     for i in range(n_top):
-        rows[i] = out_unit[i]
+        u = out_unit[i]
+        rows[i] = u
         cost[i] = out_cost[i]
+        r_via[i] = uvia[u]
+        r_walk[i] = uvia[u]
+        r_pre[i + 1] = r_pre[i]
     n_rows = n_top
+    cap = -1.0
+    if n_out >= k:
+        c_k = out_cost[k - 1]
+        cap = min(max_cost, max(c_k * want_factor, c_k + want_extra))
+    src_node = np.empty(PER, np.int64)
+    src_cost = np.empty(PER, np.float64)
     for i in range(kk):
         u = cu[i]
         inside = False
         for j in range(n_top):
             if rows[j] == u:
                 inside = True
-        if not inside:
-            rows[n_rows] = u
-            cost[n_rows] = ubest[u] if ufinal[u] == gen else np.inf
-            n_rows += 1
+        if inside:
+            continue
+        rows[n_rows] = u
+        cost[n_rows] = np.inf
+        r_pre[n_rows + 1] = r_pre[n_rows]
+        if exhausted:
+            unreach[n_rows] = 1  # everything that can reach the incident was settled
+        elif cap >= 0.0:
+            n_src = 0
+            for e in range(PER * u, PER * u + PER):
+                if entry_node[e] >= 0:
+                    src_node[n_src] = entry_node[e]
+                    src_cost[n_src] = entry_cost[e]
+                    n_src += 1
+            best0 = ubest[u] if ustamp[u] == gen else np.inf
+            best, mode, via, n_path, proven, n_fwd = ball_astar(
+                findptr, findices, fseconds, fedge, chain_tail_core, cx, cy, tx, ty, inv_speed,
+                src_node, src_cost, n_src, seeds, arr_costs, arr_n, dist, frontier, best0, cap,
+                fdist, fpred, ftouched, fkey, fnode, path,
+            )  # fmt: skip
+            unreach[n_rows] = 1 if proven else 0
+            n_settled += n_fwd
+            if best <= cap:
+                cost[n_rows] = best
+                if mode == 0:
+                    r_via[n_rows] = uvia[u]
+                    r_walk[n_rows] = uvia[u]
+                else:
+                    r_via[n_rows] = via
+                    r_walk[n_rows] = chain_head_core[path[n_path - 1]] if (mode == 1 and n_path > 0) else -1
+                    if mode == 1 and n_path == 0:
+                        r_walk[n_rows] = via  # the vehicle leaves from a ball node
+                    lo = r_pre[n_rows]
+                    if lo + n_path > pre.shape[0]:
+                        grown = np.empty(2 * (lo + n_path), np.int32)
+                        grown[:lo] = pre[:lo]
+                        pre = grown
+                    pre[lo : lo + n_path] = path[:n_path]
+                    r_pre[n_rows + 1] = lo + n_path
+        n_rows += 1
     rows = rows[:n_rows]
     cost = cost[:n_rows]
     crow_m = np.empty(n_rows, np.float64)
@@ -204,10 +266,14 @@ def fleet_query(
             if r < 0:
                 continue
             u = rows[i]
-            via = uvia[u]
+            via = r_via[i]
             cnt = 0
-            if via >= 0:
-                ce = pedge[via]
+            for j in range(r_pre[i], r_pre[i + 1]):
+                if pass_no == 1:
+                    chains[offs[r] + cnt] = pre[j]
+                cnt += 1
+            if r_walk[i] >= 0:
+                ce = pedge[r_walk[i]]
                 while ce >= 0:
                     if pass_no == 1:
                         chains[offs[r] + cnt] = ce
@@ -219,17 +285,17 @@ def fleet_query(
             o_lat[r] = uslat[u]
             o_lon[r] = uslon[u]
             if via < 0:  # direct along the shared chain: the best (unit side, incident side) pair
-                best = np.inf
+                best_d = np.inf
                 for j1 in range(2):
                     e1 = PER * u + j1
                     for j2 in range(2):
                         same = pchain[e1] >= 0 and pchain[e1] == inc_pchain[j2] and poff[e1] <= inc_poff[j2]
-                        if same and inc_poff[j2] - poff[e1] < best:
-                            best = inc_poff[j2] - poff[e1]
+                        if same and inc_poff[j2] - poff[e1] < best_d:
+                            best_d = inc_poff[j2] - poff[e1]
                             dep_e[r] = pe[e1]
                             dep_s[r] = ps[e1]
-                            a_e[r] = inc_pe[j2]
-                            a_s[r] = inc_ps[j2]
+                            a_e[r] = inc_fwd if j2 == 0 else inc_bwd
+                            a_s[r] = inc_t if j2 == 0 else 1.0 - inc_t
                 direct[r] = 1
                 continue
             for e in range(PER * u, PER * u + PER):
@@ -241,6 +307,7 @@ def fleet_query(
                 if arr_nodes[j] == end:
                     a_e[r] = arr_es[j]
                     a_s[r] = arr_ss[j]
+    reset_nodes(dist, touched, n_touched)
     d_lat = np.full(n_routes, inc_slat)
     d_lon = np.full(n_routes, inc_slon)
     edges, eoff, rlat, rlon, poff_out, route_m = assemble_core(
@@ -255,6 +322,7 @@ def fleet_query(
         crow_m,
         rank,
         route_of,
+        unreach,
         n_settled,
         exhausted,
         edges,

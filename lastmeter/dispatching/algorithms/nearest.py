@@ -7,13 +7,13 @@ inside numpy arrays, so moving a unit costs one snap plus O(1) relinking — no 
 
 ``Fleet.nearest`` snaps the incident, then makes one call into ``kernels.fleet_query`` (numba), which
 runs a reverse Dijkstra from the incident (``roads.algorithms.kernels.nearest_targets``) that stops as
-soon as the K fastest allowed units are certain, so it explores only the incident's neighbourhood.  Units on the incident's own chain are
-offered their direct drive as initial candidates.  Before searching, the K nearest units *as the crow
-flies* are found (vectorised, in the network's local metric projection) and marked "wanted": the same
-search keeps going until they are settled too, up to a cap (``WANT_FACTOR`` × the K-th ETA, at least
-``WANT_EXTRA_S`` more).  Each crow-flies top-K unit missing from the road top-K gets an ``Explanation``
-with a reason code and a sentence ("Unit X is 350 m away as the crow flies but 6 min by road: it is on
-a one-way street heading away from the scene").
+soon as the K fastest allowed units are certain, so it explores only the incident's neighbourhood.
+Units on the incident's own chain are offered their direct drive as initial candidates.  The K nearest
+units *as the crow flies* are found too (in the network's local metric projection); each of them
+missing from the road top-K is timed by a goal-directed search from that unit into the area the first
+search settled (``ball_astar``), up to a cap (``WANT_FACTOR`` × the K-th ETA, at least ``WANT_EXTRA_S``
+more), and gets an ``Explanation`` with a reason code and a sentence ("Unit X is 350 m away as the crow
+flies but 6 min by road: it is on a one-way street heading away from the scene").
 
 Thread-safety: one ``RLock`` per fleet serialises updates and queries (a query is about a millisecond).
 When the ``RoadNetwork`` is swapped, the fleet notices on its next call and re-snaps every unit.
@@ -74,7 +74,7 @@ class Recommendation:
     incident: Snap
     units: list[UnitETA]
     explanations: list[Explanation]
-    settled_nodes: int
+    settled_nodes: int  # search effort: core nodes settled (incident search + explanation searches)
     network_version: int
 
 
@@ -172,6 +172,7 @@ class Fleet:
         self._codes: dict[str, int] = {}
         self._names: list[str] = []
         self._state: NetworkState | None = None
+        self._static: tuple = ()
         self._node_head = np.zeros(0, np.int32)
         self._all_allowed = np.zeros(0, np.bool_)
         self._grow(64)
@@ -221,6 +222,14 @@ class Fleet:
         if state is self._state:
             return state
         self._state = state
+        core, graph = state.core, state.graph
+        self._static = (  # graph arrays in ``fleet_query``'s order, gathered once per network state
+            core.core_of, core.edge_chain, core.edge_off, core.seconds, core.chain_start, core.chain_end,
+            core.chain_total, core.rindptr, core.rindices, core.rseconds, core.redge, core.findptr,
+            core.findices, core.fseconds, core.fedge, core.chain_head_core, core.chain_tail_core, core.cx,
+            core.cy, core.inv_speed, core.chain_ptr, core.chain_edges, core.edge_pos,
+            graph.indices, graph.meters, graph.lat, graph.lon,
+        )  # fmt: skip
         self._node_head = np.full(state.core.n_core, -1, np.int32)
         self._entry_node[:] = -1
         self._entry_next[:] = -1
@@ -375,56 +384,68 @@ class Fleet:
             )
 
     def _nearest(self, state, incident, lat, lon, k, agencies, kinds, max_seconds, explain, routes):
-        graph, core = state.graph, state.core
+        graph = state.graph
         n_slots = len(self._ids)
         ws = state.workspace(n_slots)
-        arr_n, arr_nodes, arr_costs, arr_es, arr_ss, inc_pc, inc_po = core.hooks(incident, False)
-        inc_pe = np.array([incident.fwd_edge, incident.bwd_edge], np.int64)
-        inc_ps = np.array([incident.t, 1.0 - incident.t])
         proj = graph.projection
         ix = (lon - proj.lon0) * _M_PER_DEG * proj.coslat0
         iy = (lat - proj.lat0) * _M_PER_DEG
-        (n_top, n_ok, rows, cost, crow_m, rank, route_of, settled, exhausted, *route_arrays) = fleet_query(
-            float(lat), float(lon), ix, iy, arr_n, arr_nodes, arr_costs, arr_es, arr_ss, inc_pc, inc_po,
-            inc_pe, inc_ps, incident.lat, incident.lon,
-            k, explain, routes, float(max_seconds), WANT_FACTOR, WANT_EXTRA_S,
-            self._allowed(agencies), self._allowed(kinds),
-            n_slots, self._active, self._avail, self._agency, self._kind, self._lat, self._lon, self._x,
-            self._y, self._slat, self._slon,
-            self._node_head, self._entry_next, self._entry_unit, self._entry_cost, self._entry_node,
-            self._entry_e, self._entry_s, self._pchain, self._poff, self._pe, self._ps,
-            core.rindptr, core.rindices, core.rseconds, core.redge, core.chain_head_core, core.chain_ptr,
-            core.chain_edges, core.edge_chain, core.edge_pos,
-            graph.indices, graph.meters, graph.lat, graph.lon,
-            ws.ok, ws.d2, ws.want, ws.init_u, ws.init_c, ws.dist, ws.pedge, ws.stamp, ws.next_gen(),
-            ws.hkey, ws.hnode, ws.ubest, ws.ustamp, ws.uvia, ws.ufinal, ws.ckey, ws.cunit, ws.out_unit,
-            ws.out_cost,
+        tx = (incident.lon - proj.lon0) * _M_PER_DEG * proj.coslat0
+        ty = (incident.lat - proj.lat0) * _M_PER_DEG
+        (n_top, n_ok, rows, cost, crow_m, rank, route_of, unreach, settled, exhausted, *route_arrays) = (
+            fleet_query(
+                float(lat), float(lon), ix, iy, incident.u, incident.v, incident.t, incident.fwd_edge,
+                incident.bwd_edge, incident.lat, incident.lon, tx, ty,
+                k, explain, routes, float(max_seconds), WANT_FACTOR, WANT_EXTRA_S,
+                self._allowed(agencies), self._allowed(kinds),
+                n_slots, self._active, self._avail, self._agency, self._kind, self._lat, self._lon, self._x,
+                self._y, self._slat, self._slon,
+                self._node_head, self._entry_next, self._entry_unit, self._entry_cost, self._entry_node,
+                self._entry_e, self._entry_s, self._pchain, self._poff, self._pe, self._ps,
+                *self._static,
+                ws.ok, ws.d2, ws.init_u, ws.init_c, ws.dist, ws.pedge, ws.touched, ws.hkey, ws.hnode,
+                ws.fdist, ws.fpred, ws.ftouched, ws.fkey, ws.fnode, ws.path,
+                ws.next_gen(), ws.ubest, ws.ustamp, ws.uvia, ws.ufinal, ws.ckey, ws.cunit, ws.out_unit,
+                ws.out_cost,
+            )
         )  # fmt: skip
+        route_idx = route_of.tolist()
         with_route = route_of >= 0
         built = routes_from_arrays(cost[with_route], *route_arrays)
-        route_at = dict(zip(np.flatnonzero(with_route).tolist(), built, strict=True))
+        slots = rows.tolist()
+        costs = cost.tolist()
+        crows = crow_m.tolist()
+        ranks = rank.tolist()
+        ids, names, agency, kind = self._ids, self._names, self._agency, self._kind
         units = []
         for i in range(n_top):
-            slot = int(rows[i])
-            r = route_at.get(i)
+            slot = slots[i]
+            r = built[route_idx[i]] if route_idx[i] >= 0 else None
             units.append(
                 UnitETA(
-                    unit_id=self._ids[slot],
-                    agency=self._names[self._agency[slot]],
-                    kind=self._names[self._kind[slot]],
-                    seconds=float(cost[i]),
-                    meters=r.meters if r is not None else float("nan"),
-                    crow_m=float(crow_m[i]),
-                    crow_rank=int(rank[i]),
-                    route=r,
+                    ids[slot],
+                    names[agency[slot]],
+                    names[kind[slot]],
+                    costs[i],
+                    r.meters if r is not None else float("nan"),
+                    crows[i],
+                    ranks[i],
+                    r,
                 )
             )
         kk = min(k, n_ok)  # size of the crow-flies top-K among the allowed units
         explanations = [
             self._explain(
-                int(rows[i]), float(crow_m[i]), int(rank[i]), route_at.get(i), exhausted, units, kk, (ix, iy)
+                slots[i],
+                crows[i],
+                ranks[i],
+                built[route_idx[i]] if route_idx[i] >= 0 else None,
+                bool(exhausted or unreach[i]),
+                units,
+                kk,
+                (ix, iy),
             )
-            for i in range(n_top, len(rows))
+            for i in range(n_top, len(slots))
         ]
         return Recommendation(incident, units, explanations, int(settled), state.version)
 

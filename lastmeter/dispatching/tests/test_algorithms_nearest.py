@@ -5,6 +5,8 @@ Speeds are 36 km/h (10 m/s), so seconds = metres / 10.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -182,3 +184,30 @@ def test_it_formats_durations_for_people():
     assert format_duration(44.6) == "45 s"
     assert format_duration(359) == "6 min"
     assert format_duration(3900) == "1 h 05 min"
+
+
+def test_it_proves_a_nearby_unit_unreachable_without_settling_the_whole_map():
+    # A main street with side streets every 100 m near the incident, 3 km long both ways; and 40 m
+    # north of the incident a yard street that joins nothing.
+    xs = range(-500, 600, 100)
+    points = [(-3000, 0), (3000, 0), (0, 40), (100, 40)] + [(x, 0) for x in xs] + [(x, -50) for x in xs]
+    main = [0, *range(4, 4 + len(xs)), 1]
+    roads = [*itertools.pairwise(main), (2, 3)]
+    roads += [(4 + i, 4 + len(xs) + i) for i in range(len(xs))]
+    f = Fleet(RoadNetwork(make_graph(points, roads)))
+    f.upsert("main-car", *latlon(300, 0))  # 30 s
+    f.upsert("yard-car", *latlon(50, 40))  # 64 m as the crow flies, no road to the scene
+    rec = f.nearest(*INCIDENT, k=1)
+    assert [u.unit_id for u in rec.units] == ["main-car"]
+    (why,) = rec.explanations
+    assert why.unit_id == "yard-car" and why.reason == "unreachable" and why.road_seconds is None
+    # about 300 m of main street and side streets, and the yard: not the 3 km ends
+    assert rec.settled_nodes < 20
+
+
+def test_it_leaves_its_scratch_space_clean_after_every_query(fleet, net):
+    for k in (1, 3, 6):
+        fleet.nearest(*INCIDENT, k=k, agencies=["police"])
+        fleet.nearest(*latlon(1990, -80), k=k)
+    ws = net.state.workspace()
+    assert np.all(np.isinf(ws.dist)) and np.all(np.isinf(ws.fdist))

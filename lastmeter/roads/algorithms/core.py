@@ -204,6 +204,18 @@ def hook_arrays(
     return n, nodes, costs, es, ss, pchain, poff
 
 
+def _inverse_top_speed(x, y, tail, head, seconds) -> float:
+    """1 / max over edges of (straight projected length / travel time), times (1 - 1e-9); 0 if unbounded."""
+    if seconds.size == 0:
+        return 0.0
+    length = np.hypot(x[head] - x[tail], y[head] - y[tail])
+    if np.any((seconds <= 0.0) & (length > 0.0)):
+        return 0.0
+    moving = seconds > 0.0
+    top = float(np.max(length[moving] / seconds[moving])) if moving.any() else 0.0
+    return (1.0 - 1e-9) / top if top > 0.0 else 0.0
+
+
 @dataclass(frozen=True, slots=True)
 class Hook:
     """A connection between a position and the core: core node, seconds, and the move (e, s) used.
@@ -261,6 +273,23 @@ class CoreGraph:
         self.redge = kept.astype(np.int32)  # chain id of each reverse edge
         # forward "head" per chain, in core ids (walk_paths follows pedge -> head)
         self.chain_head_core = self.core_of[self.chain_end].astype(np.int32)
+        self.chain_tail_core = self.core_of[self.chain_start].astype(np.int32)
+        # Forward CSR of the same core edges, for searches from one vehicle (``kernels.ball_astar``).
+        tails = self.chain_tail_core[keep]
+        order = np.argsort(tails, kind="stable")
+        self.findptr = np.zeros(nc + 1, np.int32)
+        np.cumsum(np.bincount(tails, minlength=nc), out=self.findptr[1:])
+        kept = keep[order]
+        self.findices = self.chain_head_core[kept].astype(np.int32)
+        self.fseconds = self.chain_total[kept].astype(np.float64)
+        self.fedge = kept.astype(np.int32)
+        # Straight-line lower bound on travel time, for A*: metres (graph projection) of each core node,
+        # and 1 / the fastest metres-per-second of any edge (projected length / time), shaved by 1e-9 so
+        # rounding never makes the bound exceed a true time.  0 when an edge takes no time at all.
+        x, y = graph.xy
+        self.cx = np.ascontiguousarray(x[core_nodes], dtype=np.float64)
+        self.cy = np.ascontiguousarray(y[core_nodes], dtype=np.float64)
+        self.inv_speed = _inverse_top_speed(x, y, graph.tail, graph.indices, seconds)
 
     @property
     def n_core(self) -> int:

@@ -17,7 +17,7 @@ from numba import njit
 
 from .core import CoreGraph, Hook
 from .graph import RoadGraph
-from .kernels import Workspace, nearest_targets, walk_paths
+from .kernels import Workspace, nearest_targets, reset_nodes, walk_paths
 from .snapping import Snap
 
 
@@ -188,46 +188,24 @@ def shortest_route(
     for i, h in enumerate(dep):
         entry_next[i] = head[h.core]
         head[h.core] = i
+    n_touched = 0
     try:
-        ws.want[0] = 0
-        n_out, _, _ = nearest_targets(
-            core.rindptr,
-            core.rindices,
-            core.rseconds,
-            core.redge,
-            np.array([h.core for h in arr], np.int32),
-            np.array([h.seconds for h in arr], np.float64),
-            head,
-            entry_next,
-            np.zeros(len(dep), np.int32),
-            np.array([h.seconds for h in dep], np.float64),
+        n_out, _, _, n_touched, _ = nearest_targets(
+            core.rindptr, core.rindices, core.rseconds, core.redge,
+            np.array([h.core for h in arr], np.int32), np.array([h.seconds for h in arr], np.float64),
+            head, entry_next, np.zeros(len(dep), np.int32), np.array([h.seconds for h in dep], np.float64),
             np.ones(1, np.uint8),
             np.zeros(0 if direct is None else 1, np.int32),
             np.array([] if direct is None else [direct[0]], np.float64),
-            1,
-            float(max_seconds),
-            ws.want,
-            0,
-            1.0,
-            0.0,
-            ws.dist,
-            ws.pedge,
-            ws.stamp,
-            gen,
-            ws.hkey,
-            ws.hnode,
-            ws.ubest,
-            ws.ustamp,
-            ws.uvia,
-            ws.ufinal,
-            ws.ckey,
-            ws.cunit,
-            ws.out_unit,
-            ws.out_cost,
-        )
+            1, float(max_seconds),
+            ws.dist, ws.pedge, ws.touched, ws.hkey, ws.hnode,
+            gen, ws.ubest, ws.ustamp, ws.uvia, ws.ufinal, ws.ckey, ws.cunit, ws.out_unit, ws.out_cost,
+        )  # fmt: skip
     finally:
         for h in dep:
             head[h.core] = -1
+        # only pedge is read below, and it needs no reset
+        reset_nodes(ws.dist, ws.touched, n_touched)
     if n_out == 0:
         return None
     via = int(ws.uvia[0])
