@@ -17,6 +17,7 @@ import os
 import platform
 import subprocess
 import sys
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -105,3 +106,48 @@ def write_result(name: str, payload: dict, summary: str | None = None) -> Path:
     if summary:
         print(summary)
     return path
+
+
+# ---------------------------------------------------------------------- shared-machine diagnostics
+# Benchmarks run on machines shared with other jobs.  These helpers record how busy the machine was, so
+# that a wall-clock figure can be read next to the CPU time of the measured thread.
+
+
+def machine_snapshot() -> dict:
+    """Load average, machine-wide CPU ticks (``/proc/stat``, Linux) and this process's CPU time, now."""
+    snap: dict = {
+        "loadavg": [round(x, 2) for x in os.getloadavg()],
+        "process_cpu_s": os.times()[0] + os.times()[1],
+    }
+    snap["wall_s"] = time.monotonic()
+    try:
+        with open("/proc/stat", encoding="ascii") as fh:
+            fields = fh.readline().split()[1:]
+        ticks = [int(x) for x in fields]
+        snap["ticks"] = {
+            "busy": ticks[0] + ticks[1] + ticks[2] + ticks[5] + ticks[6],  # user nice system irq softirq
+            "steal": ticks[7] if len(ticks) > 7 else 0,
+        }
+    except (OSError, ValueError, IndexError):
+        pass
+    return snap
+
+
+def machine_report(start: dict, end: dict) -> dict:
+    """What else the machine did between two ``machine_snapshot``s.
+
+    ``other_cpu_share``: CPU time used by *other* processes, as a share of all CPUs over the interval
+    (0 = we had the machine to ourselves, 1 = every CPU was busy with other work); ``steal_share``: time
+    the hypervisor gave our virtual CPUs to other guests, same unit.
+    """
+    out: dict = {"loadavg_start": start["loadavg"], "loadavg_end": end["loadavg"]}
+    wall = end["wall_s"] - start["wall_s"]
+    cpus = os.cpu_count() or 1
+    if "ticks" in start and "ticks" in end and wall > 0:
+        hz = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+        busy = (end["ticks"]["busy"] - start["ticks"]["busy"]) / hz
+        ours = end["process_cpu_s"] - start["process_cpu_s"]
+        out["other_cpu_share"] = round(max(busy - ours, 0.0) / (wall * cpus), 3)
+        out["steal_share"] = round((end["ticks"]["steal"] - start["ticks"]["steal"]) / hz / (wall * cpus), 3)
+    out["seconds"] = round(wall, 1)
+    return out
