@@ -45,6 +45,10 @@ class DuplicateParams:
     max_hours: float = 72.0
     min_similarity: float = 0.35  # when both have a location
     min_similarity_without_place: float = 0.6  # when either lacks one
+    # Floor on the combined score (similarity x nearness x recency, <= similarity): a caller that
+    # decides on the score (intake's DUPLICATE_THRESHOLD) passes it here so the search can skip
+    # every row whose similarity alone is below it.
+    min_score: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -156,6 +160,8 @@ def _judge(
     near = 1.0 - 0.3 * (dist / params.max_distance_m) if dist is not None else 0.8
     recent = 1.0 - 0.2 * (hours / params.max_hours) if hours is not None else 0.9
     score = round(sim * near * recent, 4)
+    if score < params.min_score:
+        return None
     where = f"{dist:.0f} m away" if dist is not None else "no location to compare"
     when = f"{hours:.1f} h apart" if hours is not None else "time not compared"
     return DuplicateMatch(
@@ -367,7 +373,8 @@ class DuplicateIndex:
         """Best ``k`` open appeals this report duplicates, best first (empty list: a new problem)."""
         if (lon is None) != (lat is None):
             raise ValueError("lon and lat must both be given or both be None")
-        floor = min(self.params.min_similarity, self.params.min_similarity_without_place)
+        p = self.params
+        floor = max(min(p.min_similarity, p.min_similarity_without_place), p.min_score - 1e-4)
         qcols, qvals = self.similarity.query(text)
         # 1 ppm and 1 s of slack: the window must never drop a row _judge would accept.
         span = self.params.max_hours * 3600.0 * (1 + 1e-6) + 1.0

@@ -162,3 +162,16 @@ def test_it_agrees_with_the_brute_force_reference(rows, words, t, offset, base_l
 
 def test_it_measures_distance():
     assert haversine_m(0, 0, 0, 1) == pytest.approx(111_195, rel=1e-3)
+
+
+def test_it_drops_matches_below_a_score_floor_like_the_reference():
+    params = DuplicateParams(min_similarity=0.05, min_similarity_without_place=0.05, min_score=0.5)
+    index = DuplicateIndex(OPEN, params)
+    text = "福州路西藏中路路口那辆违停的车还在，停了好几天"
+    got = index.find(text, 10 * H, LON + 0.0003, LAT, k=5)
+    assert got == find_duplicates_bruteforce(
+        text, 10 * H, LON + 0.0003, LAT, OPEN, params, index.similarity, k=5
+    )
+    assert all(m.score >= 0.5 for m in got)
+    loose = DuplicateIndex(OPEN, DuplicateParams(min_similarity=0.05, min_similarity_without_place=0.05))
+    assert len(loose.find(text, 10 * H, LON + 0.0003, LAT, k=5)) > len(got)

@@ -60,3 +60,22 @@ def test_it_refuses_a_correction_by_an_officer_of_another_grid(world, new_appeal
         services.do_correct_category(
             world.scope(world.other_officer), appeal.pk, category=world.department_category
         )
+
+
+def test_it_finds_duplicates_on_the_process_index_and_follows_database_changes(world, new_appeal):
+    from lastmeter.appeals.models import Appeal
+
+    services.reset_caches()
+    first = new_appeal(text="福州路小区出口有车辆违停，堵住了出口", lat=None, lon=None)
+    hits = services.find_duplicates("福州路小区出口有车辆违停，堵住出口了")
+    assert [h.appeal for h in hits] == [first] and hits[0].score >= services.DUPLICATE_THRESHOLD
+    assert services.find_duplicates("福州路小区出口有车辆违停，堵住出口了", exclude={first.pk}) == []
+    # A new appeal saved in this process is seen by the next search (signal), …
+    second = new_appeal(text="九江路的垃圾堆了三天没人清运，味道很大", lat=None, lon=None)
+    assert [h.appeal for h in services.find_duplicates("九江路垃圾堆了三天没人清运，味道很大")] == [second]
+    # … a change that bypassed the signals and updated_at is caught when the hit is re-read, …
+    Appeal.objects.filter(pk=second.pk).update(text="完全不同的事情")
+    assert services.find_duplicates("九江路垃圾堆了三天没人清运，味道很大") == []
+    # … and a closed appeal is no longer a candidate.
+    Appeal.objects.filter(pk=first.pk).update(state="closed")
+    assert services.find_duplicates("福州路小区出口有车辆违停，堵住出口了") == []
