@@ -105,18 +105,28 @@ def fleet_query(
 
     The incident is the query point (ilat, ilon) = (ix, iy) metres, snapped on segment inc_u–inc_v at
     fraction inc_t (edges inc_fwd/inc_bwd, -1 = absent) at (inc_slat, inc_slon) = (tx, ty) metres.
-    Returns ``(n_top, n_allowed, rows, cost, crow_m, crow_rank, route_of, unreachable, n_settled,
-    exhausted, edges, edge_off, lat, lon, point_off, route_m)`` (n_settled: nodes settled by all the
-    searches): rows are the road top-K (fastest first)
-    followed by crow-flies top-K units missing from it (cost inf when slower than the cap or
-    unreachable; ``unreachable[i]`` = proven to have no route); ``route_of[i]`` is the route index of
-    row i (-1: none).  Scratch arrays are left reset.
+    Returns ``(n_top, n_allowed, n_settled, exhausted, rows, edges, latlon, offsets)`` (n_settled:
+    nodes settled by all the searches; few arrays, because each array returned to Python costs a
+    microsecond or so).  ``rows[i]`` = (slot, seconds, crow metres, crow rank, route index or -1,
+    proven unreachable 0/1, route metres): the road top-K fastest first, then the crow-flies top-K
+    units missing from it (seconds inf when slower than the cap or unreachable).  Route r has edges
+    ``edges[offsets[0, r]:offsets[0, r+1]]`` and points ``latlon[:, offsets[1, r]:offsets[1, r+1]]``.
+    Scratch arrays are left reset.
     """
-    # 1. allowed units and the crow-flies top-K (sorted by (distance, slot))
+    # 1. where the incident is reached from (arrival hooks) and where it stands on its chain(s)
+    arr_n, arr_nodes, arr_costs, arr_es, arr_ss, inc_pchain, inc_poff = hook_arrays(
+        inc_u, inc_v, inc_t, inc_fwd, inc_bwd, False, core_of, edge_chain, edge_off, seconds, chain_start,
+        chain_end, chain_total,
+    )  # fmt: skip
+    # 2. one pass over the units: allowed ones, the M nearest as the crow flies (sorted by (distance,
+    #    slot); the first K are the ones to explain, all M give crow ranks without another pass), and
+    #    units on the incident's own chain, behind it, whose direct drive is a first candidate
+    m = 4 * k
     kk = 0
     n_ok = 0
-    cu = np.full(k, -1, np.int64)
-    cd = np.full(k, np.inf)
+    n_init = 0
+    cu = np.full(m, -1, np.int64)
+    cd = np.full(m, np.inf)
     for u in range(n_slots):
         o = active[u] == 1 and avail[u] == 1 and agency_ok[agency[u]] and kind_ok[kind[u]]
         ok[u] = 1 if o else 0
@@ -125,32 +135,27 @@ def fleet_query(
         dd = (ux[u] - ix) ** 2 + (uy[u] - iy) ** 2
         d2[n_ok] = dd  # compact list of allowed units' squared distances, for ranking
         n_ok += 1
-        if explain and (kk < k or dd < cd[kk - 1]):
-            j = kk if kk < k else k - 1
+        if kk < m or dd < cd[kk - 1]:
+            j = kk if kk < m else m - 1
             while j > 0 and cd[j - 1] > dd:
                 cd[j] = cd[j - 1]
                 cu[j] = cu[j - 1]
                 j -= 1
             cd[j] = dd
             cu[j] = u
-            if kk < k:
+            if kk < m:
                 kk += 1
-    # 2. where the incident is reached from, and units on its own chain, behind it: their direct
-    #    drive is a first candidate
-    arr_n, arr_nodes, arr_costs, arr_es, arr_ss, inc_pchain, inc_poff = hook_arrays(
-        inc_u, inc_v, inc_t, inc_fwd, inc_bwd, False, core_of, edge_chain, edge_off, seconds, chain_start,
-        chain_end, chain_total,
-    )  # fmt: skip
-    n_init = 0
-    for e in range(PER * n_slots):
-        c = pchain[e]
-        if c < 0 or not ok[e // PER]:
-            continue
-        for j in range(2):
-            if c == inc_pchain[j] and poff[e] <= inc_poff[j]:
-                init_u[n_init] = e // PER
-                init_c[n_init] = inc_poff[j] - poff[e]
-                n_init += 1
+        for e in range(PER * u, PER * u + PER):
+            c = pchain[e]
+            if c < 0:
+                continue
+            for j in range(2):
+                if c == inc_pchain[j] and poff[e] <= inc_poff[j]:
+                    init_u[n_init] = u
+                    init_c[n_init] = inc_poff[j] - poff[e]
+                    n_init += 1
+    n_crow = kk  # entries of the crow list
+    kk = min(k, kk) if explain else 0  # crow-flies top-K to explain
     # 3. the search
     seeds = arr_nodes[:arr_n].astype(np.int32)
     n_out, n_settled, exhausted, n_touched, frontier = nearest_targets(
@@ -233,15 +238,24 @@ def fleet_query(
     rows = rows[:n_rows]
     cost = cost[:n_rows]
     crow_m = np.empty(n_rows, np.float64)
-    rank = np.empty(n_rows, np.int64)
+    rank = np.ones(n_rows, np.int64)  # 1 + allowed units strictly closer as the crow flies
+    du = np.empty(n_rows, np.float64)
+    left = 0  # rows farther than the whole crow list: they need a pass over all allowed units
     for i in range(n_rows):
         u = rows[i]
         crow_m[i] = _haversine(ilat, ilon, ulat[u], ulon[u])
-        du = (ux[u] - ix) ** 2 + (uy[u] - iy) ** 2
-        r = 1
+        du[i] = (ux[u] - ix) ** 2 + (uy[u] - iy) ** 2
+        if n_crow < m or du[i] <= cd[m - 1]:  # every closer unit is in the list
+            for j in range(n_crow):
+                rank[i] += cd[j] < du[i]
+            du[i] = -1.0
+        else:
+            left += 1
+    if left > 0:
         for w in range(n_ok):
-            r += d2[w] < du
-        rank[i] = r
+            x = d2[w]
+            for i in range(n_rows):
+                rank[i] += x < du[i]
     # 5. routes for the top-K (if asked) and for displaced units that were reached
     route_of = np.full(n_rows, -1, np.int64)
     n_routes = 0
@@ -314,21 +328,19 @@ def fleet_query(
         dep_e, dep_s, a_e, a_s, direct, chains, offs, chain_ptr, chain_edges, edge_chain, edge_pos, indices,
         meters, glat, glon, o_lat, o_lon, d_lat, d_lon,
     )  # fmt: skip
-    return (
-        n_top,
-        n_ok,
-        rows,
-        cost,
-        crow_m,
-        rank,
-        route_of,
-        unreach,
-        n_settled,
-        exhausted,
-        edges,
-        eoff,
-        rlat,
-        rlon,
-        poff_out,
-        route_m,
-    )
+    out = np.empty((n_rows, 7), np.float64)
+    for i in range(n_rows):
+        out[i, 0] = rows[i]
+        out[i, 1] = cost[i]
+        out[i, 2] = crow_m[i]
+        out[i, 3] = rank[i]
+        out[i, 4] = route_of[i]
+        out[i, 5] = unreach[i]
+        out[i, 6] = route_m[route_of[i]] if route_of[i] >= 0 else np.nan
+    latlon = np.empty((2, rlat.shape[0]), np.float64)
+    latlon[0, :] = rlat
+    latlon[1, :] = rlon
+    offsets = np.empty((2, n_routes + 1), np.int64)
+    offsets[0, :] = eoff
+    offsets[1, :] = poff_out
+    return n_top, n_ok, n_settled, exhausted, out, edges, latlon, offsets

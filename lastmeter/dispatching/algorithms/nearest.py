@@ -29,7 +29,7 @@ import numpy as np
 
 from lastmeter.roads.algorithms.geo import EARTH_RADIUS_M
 from lastmeter.roads.algorithms.network import NetworkState, RoadNetwork
-from lastmeter.roads.algorithms.routing import Route, routes_from_arrays
+from lastmeter.roads.algorithms.routing import Route
 from lastmeter.roads.algorithms.snapping import Snap, SnapError
 
 from .kernels import PER, fleet_query, place, unplace
@@ -392,61 +392,57 @@ class Fleet:
         iy = (lat - proj.lat0) * _M_PER_DEG
         tx = (incident.lon - proj.lon0) * _M_PER_DEG * proj.coslat0
         ty = (incident.lat - proj.lat0) * _M_PER_DEG
-        (n_top, n_ok, rows, cost, crow_m, rank, route_of, unreach, settled, exhausted, *route_arrays) = (
-            fleet_query(
-                float(lat), float(lon), ix, iy, incident.u, incident.v, incident.t, incident.fwd_edge,
-                incident.bwd_edge, incident.lat, incident.lon, tx, ty,
-                k, explain, routes, float(max_seconds), WANT_FACTOR, WANT_EXTRA_S,
-                self._allowed(agencies), self._allowed(kinds),
-                n_slots, self._active, self._avail, self._agency, self._kind, self._lat, self._lon, self._x,
-                self._y, self._slat, self._slon,
-                self._node_head, self._entry_next, self._entry_unit, self._entry_cost, self._entry_node,
-                self._entry_e, self._entry_s, self._pchain, self._poff, self._pe, self._ps,
-                *self._static,
-                ws.ok, ws.d2, ws.init_u, ws.init_c, ws.dist, ws.pedge, ws.touched, ws.hkey, ws.hnode,
-                ws.fdist, ws.fpred, ws.ftouched, ws.fkey, ws.fnode, ws.path,
-                ws.next_gen(), ws.ubest, ws.ustamp, ws.uvia, ws.ufinal, ws.ckey, ws.cunit, ws.out_unit,
-                ws.out_cost,
-            )
+        n_top, n_ok, settled, exhausted, rows, edges, latlon, offsets = fleet_query(
+            float(lat), float(lon), ix, iy, incident.u, incident.v, incident.t, incident.fwd_edge,
+            incident.bwd_edge, incident.lat, incident.lon, tx, ty,
+            k, explain, routes, float(max_seconds), WANT_FACTOR, WANT_EXTRA_S,
+            self._allowed(agencies), self._allowed(kinds),
+            n_slots, self._active, self._avail, self._agency, self._kind, self._lat, self._lon, self._x,
+            self._y, self._slat, self._slon,
+            self._node_head, self._entry_next, self._entry_unit, self._entry_cost, self._entry_node,
+            self._entry_e, self._entry_s, self._pchain, self._poff, self._pe, self._ps,
+            *self._static,
+            ws.ok, ws.d2, ws.init_u, ws.init_c, ws.dist, ws.pedge, ws.touched, ws.hkey, ws.hnode,
+            ws.fdist, ws.fpred, ws.ftouched, ws.fkey, ws.fnode, ws.path,
+            ws.next_gen(), ws.ubest, ws.ustamp, ws.uvia, ws.ufinal, ws.ckey, ws.cunit, ws.out_unit,
+            ws.out_cost,
         )  # fmt: skip
-        route_idx = route_of.tolist()
-        with_route = route_of >= 0
-        built = routes_from_arrays(cost[with_route], *route_arrays)
-        slots = rows.tolist()
-        costs = cost.tolist()
-        crows = crow_m.tolist()
-        ranks = rank.tolist()
+        # rows: (slot, seconds, crow m, crow rank, route index, unreachable, route m); see fleet_query
+        table = rows.tolist()
+        e_off, p_off = offsets.tolist()
+        lats, lons = latlon[0], latlon[1]
         ids, names, agency, kind = self._ids, self._names, self._agency, self._kind
         units = []
-        for i in range(n_top):
-            slot = slots[i]
-            r = built[route_idx[i]] if route_idx[i] >= 0 else None
-            units.append(
-                UnitETA(
-                    ids[slot],
-                    names[agency[slot]],
-                    names[kind[slot]],
-                    costs[i],
-                    r.meters if r is not None else float("nan"),
-                    crows[i],
-                    ranks[i],
-                    r,
-                )
-            )
+        explanations = []
         kk = min(k, n_ok)  # size of the crow-flies top-K among the allowed units
-        explanations = [
-            self._explain(
-                slots[i],
-                crows[i],
-                ranks[i],
-                built[route_idx[i]] if route_idx[i] >= 0 else None,
-                bool(exhausted or unreach[i]),
-                units,
-                kk,
-                (ix, iy),
-            )
-            for i in range(n_top, len(slots))
-        ]
+        for i, (slot_f, seconds, crow, rank_f, r_f, unreach, meters) in enumerate(table):
+            slot, rank, r = int(slot_f), int(rank_f), int(r_f)
+            route = None
+            if r >= 0:
+                route = Route(
+                    seconds,
+                    meters,
+                    edges[e_off[r] : e_off[r + 1]],
+                    lats[p_off[r] : p_off[r + 1]],
+                    lons[p_off[r] : p_off[r + 1]],
+                )
+            if i < n_top:
+                units.append(
+                    UnitETA(
+                        ids[slot],
+                        names[agency[slot]],
+                        names[kind[slot]],
+                        seconds,
+                        meters,
+                        crow,
+                        rank,
+                        route,
+                    )
+                )
+            else:
+                explanations.append(
+                    self._explain(slot, crow, rank, route, bool(exhausted or unreach), units, kk, (ix, iy))
+                )
         return Recommendation(incident, units, explanations, int(settled), state.version)
 
     # ------------------------------------------------------------------ explanations
