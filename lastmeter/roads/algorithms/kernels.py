@@ -264,13 +264,16 @@ def ball_astar(
             break
         size = heap_pop(fkey, fnode, size)
         dx = fdist[x]
-        if f > dx + _bound(x, cx, cy, tx, ty, inv_speed, frontier):
+        if dx < 0.0 or f > dx + _bound(x, cx, cy, tx, ty, inv_speed, frontier):
             continue  # stale entry
+        # Closed for good (marked by a negative time): the bound is consistent, so a closed node is
+        # never reached faster later, and each node is pushed at most once per in-edge (heap capacity).
+        fdist[x] = -1.0
         n_settled += 1
         for j in range(findptr[x], findptr[x + 1]):
             y = findices[j]
             nd = dx + fseconds[j]
-            if nd >= fdist[y]:
+            if nd >= fdist[y] or fdist[y] < 0.0:
                 continue
             if dist[y] < frontier:  # in the ball: the rest of the way is known; never expand it
                 if fdist[y] == INF:
