@@ -170,7 +170,7 @@ def _load_fresh() -> _Loaded:
     cache = cache_path_for(source)
     t0 = time.monotonic()
     graph = read_graph(source, cache)
-    network = RoadNetwork(graph, source=source)
+    network = RoadNetwork(graph, source=source, routable_only=True)
     now = time.monotonic()
     log.info(
         "road network %s: %d nodes, %d edges in %.1fs", source.name, graph.n_nodes, graph.n_edges, now - t0
@@ -258,7 +258,15 @@ def reload_network(path: str | Path | None = None, *, bump: bool = True) -> dict
         now = time.monotonic()
         stamp = (_mtime(source), _mtime(cache))
         if _loaded is None:
-            _loaded = _Loaded(RoadNetwork(graph, source=source), source, cache, stamp, generation, now, now)
+            _loaded = _Loaded(
+                RoadNetwork(graph, source=source, routable_only=True),
+                source,
+                cache,
+                stamp,
+                generation,
+                now,
+                now,
+            )
         else:
             _loaded.network.swap(graph, source=source)
             _loaded.source, _loaded.cache = source, cache

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .components import largest_strong_component
 from .core import CoreGraph
 from .graph import RoadGraph, build_graph
 from .kernels import Workspace
@@ -34,12 +35,14 @@ _warmed = False
 class NetworkState:
     """Immutable bundle of one graph and its indexes.  Safe to share between threads."""
 
-    def __init__(self, graph: RoadGraph, source: str | None = None) -> None:
+    def __init__(self, graph: RoadGraph, source: str | None = None, *, routable_only: bool = False) -> None:
+        """``routable_only``: snap only onto the largest strongly connected component (see
+        ``components``), so that a snapped point can always reach, and be reached from, the rest."""
         self.graph = graph
         self.source = source
         self.version = next(_versions)
         self.core = CoreGraph(graph)
-        self.snapper = Snapper(graph)
+        self.snapper = Snapper(graph, routable=largest_strong_component(graph) if routable_only else None)
         self._local = threading.local()
 
     def workspace(self, n_units: int = 1) -> Workspace:
@@ -55,11 +58,19 @@ class NetworkState:
 class RoadNetwork:
     """Holder of the current ``NetworkState``; ``swap``/``reload`` replace it atomically."""
 
-    def __init__(self, graph: RoadGraph, *, source: str | Path | None = None, warm: bool = True) -> None:
+    def __init__(
+        self,
+        graph: RoadGraph,
+        *,
+        source: str | Path | None = None,
+        warm: bool = True,
+        routable_only: bool = False,
+    ) -> None:
         if warm:
             warm_up()
+        self.routable_only = routable_only
         self._write_lock = threading.Lock()
-        self._state = NetworkState(graph, str(source) if source else None)
+        self._state = NetworkState(graph, str(source) if source else None, routable_only=routable_only)
 
     @property
     def state(self) -> NetworkState:
@@ -76,7 +87,7 @@ class RoadNetwork:
 
     def swap(self, graph: RoadGraph, source: str | Path | None = None) -> None:
         """Replace the graph; indexes are built first, then published with one assignment."""
-        new = NetworkState(graph, str(source) if source else None)
+        new = NetworkState(graph, str(source) if source else None, routable_only=self.routable_only)
         with self._write_lock:
             self._state = new
 

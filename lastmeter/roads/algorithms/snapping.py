@@ -170,13 +170,26 @@ def _snap_point(
 class Snapper:
     """Nearest-segment index over a ``RoadGraph`` (immutable once built; safe to share across threads)."""
 
-    def __init__(self, graph: RoadGraph, cell_m: float = 100.0, spacing_m: float = 25.0) -> None:
+    def __init__(
+        self,
+        graph: RoadGraph,
+        cell_m: float = 100.0,
+        spacing_m: float = 25.0,
+        *,
+        routable: np.ndarray | None = None,
+    ) -> None:
+        """``routable`` (bool per node, optional): only segments whose both ends are routable are
+        indexed, so points never snap onto a fragment that routes cannot leave or enter."""
         self.graph = graph
         self.cell = float(cell_m)
         self.spacing = float(spacing_m)
         n = graph.n_nodes
         tail = graph.tail.astype(np.int64)
         head = graph.indices.astype(np.int64)
+        edge_ids = np.arange(graph.n_edges, dtype=np.int32)
+        if routable is not None:
+            keep = routable[tail] & routable[head]
+            tail, head, edge_ids = tail[keep], head[keep], edge_ids[keep]
         lo, hi = np.minimum(tail, head), np.maximum(tail, head)
         seg_key, inv = np.unique(lo * max(n, 1) + hi, return_inverse=True)
         self.seg_u = (seg_key // max(n, 1)).astype(np.int32)
@@ -184,7 +197,7 @@ class Snapper:
         ns = seg_key.size
         self.seg_fwd = np.full(ns, -1, np.int32)
         self.seg_bwd = np.full(ns, -1, np.int32)
-        eids = np.arange(graph.n_edges, dtype=np.int32)
+        eids = edge_ids
         is_fwd = tail == lo
         self.seg_fwd[inv[is_fwd]] = eids[is_fwd]
         self.seg_bwd[inv[~is_fwd]] = eids[~is_fwd]

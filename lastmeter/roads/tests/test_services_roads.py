@@ -20,8 +20,15 @@ from lastmeter.roads import services
 from lastmeter.roads.algorithms.geo import haversine_m
 from lastmeter.roads.algorithms.graph import build_graph
 
-# A—B two-way (福州路, 20 s), B→C one-way (单行道, 15 s); C is a dead end (nothing leaves it).
-PTS = {"A": (31.2300, 121.4660), "B": (31.2300, 121.4680), "C": (31.2300, 121.4700)}
+# A—B two-way (福州路, 20 s), B→C one-way (单行道, 15 s), and the way back C→E→A one-way (回程路,
+# 2 × 25 s) south of it: strongly connected, so every road can be snapped onto (the network snaps only
+# onto its largest strongly connected component), and the one-way rules decide the routes.
+PTS = {
+    "A": (31.2300, 121.4660),
+    "B": (31.2300, 121.4680),
+    "C": (31.2300, 121.4700),
+    "E": (31.2280, 121.4680),
+}
 
 
 def graph(extra_node: bool = False):
@@ -29,7 +36,13 @@ def graph(extra_node: bool = False):
     pts = dict(PTS, D=(31.2320, 121.4680))
     lat = np.array([pts[k][0] for k in keys])
     lon = np.array([pts[k][1] for k in keys])
-    edges = [("A", "B", 20.0, 1), ("B", "A", 20.0, 1), ("B", "C", 15.0, 0)]
+    edges = [
+        ("A", "B", 20.0, 1),
+        ("B", "A", 20.0, 1),
+        ("B", "C", 15.0, 0),
+        ("C", "E", 25.0, 2),
+        ("E", "A", 25.0, 2),
+    ]
     if extra_node:
         edges += [("B", "D", 25.0, 1), ("D", "B", 25.0, 1)]
     ix = {k: i for i, k in enumerate(keys)}
@@ -41,7 +54,7 @@ def graph(extra_node: bool = False):
         np.array([s for *_, s, _ in edges]),
         np.array([float(haversine_m(*pts[a], *pts[b])) for a, b, *_ in edges]),
         edge_name=np.array([n for *_, n in edges]),
-        names=["单行道", "福州路"],
+        names=["单行道", "福州路", "回程路"],
         reorder=False,
     )
 
@@ -71,12 +84,12 @@ def rewrite(path, g):
 def test_it_loads_lazily_and_reloads_in_place(road_file):
     assert services.network_info()["loaded"] is False
     net = services.get_network()
-    assert services.network_info()["nodes"] == 3
+    assert services.network_info()["nodes"] == 4
     v1 = net.version
     rewrite(road_file, graph(extra_node=True))
     assert services.check_for_changes() is True
     assert services.get_network() is net  # same object: holders (the fleet index) keep working
-    assert net.version != v1 and net.graph.n_nodes == 4
+    assert net.version != v1 and net.graph.n_nodes == 5
     assert services.check_for_changes() is False  # nothing changed since
 
 
@@ -94,7 +107,7 @@ def test_it_keeps_the_current_network_when_the_new_file_is_bad(road_file):
     road_file.write_bytes(b"not a graph")
     with pytest.raises(services.RoadError):
         services.reload_network()
-    assert net.version == v1 and services.get_network().graph.n_nodes == 3
+    assert net.version == v1 and services.get_network().graph.n_nodes == 4
 
 
 def test_it_builds_and_reuses_the_npz_cache_of_an_osm_file(tmp_path, settings):
@@ -122,7 +135,7 @@ def test_it_draws_the_network_as_merged_simplified_lines(road_file):
     fc = services.network_geojson()
     assert fc["type"] == "FeatureCollection"
     props = sorted((f["properties"]["name"], f["properties"]["oneway"]) for f in fc["features"])
-    assert props == [("单行道", True), ("福州路", False)]
+    assert props == [("单行道", True), ("回程路", True), ("福州路", False)]
     street = next(f for f in fc["features"] if f["properties"]["name"] == "福州路")
     assert street["geometry"]["coordinates"][0][0] == pytest.approx(121.466) or street["geometry"][
         "coordinates"
@@ -146,10 +159,9 @@ def test_it_answers_routes_with_time_geometry_and_clear_errors(world, road_file,
     assert body["eta_s"] == pytest.approx(35.0, abs=0.01)
     assert body["route"] == [list(PTS["A"]), list(PTS["B"]), list(PTS["C"])]
     assert body["streets"] == ["福州路", "单行道"] and body["geometry"]["type"] == "LineString"
-    assert (
-        c.get("/api/v1/roads/route", {"from": "31.2300,121.4700", "to": "31.2300,121.4660"}).status_code
-        == 404
-    )
+    back = c.get("/api/v1/roads/route", {"from": "31.2300,121.4700", "to": "31.2300,121.4660"}).json()
+    assert back["eta_s"] == pytest.approx(50.0, abs=0.01)  # round by 回程路, not 15 s against 单行道
+    assert back["streets"][-1] == "回程路"
     r = c.get("/api/v1/roads/route", {"from": "here", "to": "31.23,121.47"})
     assert r.status_code == 400 and "'from'" in r.json()["detail"]
     assert c.get("/api/v1/roads/route", {"from": "31.5,121.9", "to": "31.23,121.47"}).status_code == 400
@@ -158,7 +170,7 @@ def test_it_answers_routes_with_time_geometry_and_clear_errors(world, road_file,
         Client().get("/api/v1/roads/route", {"from": "31.23,121.466", "to": "31.23,121.47"}).status_code
         == 401
     )
-    assert len(c.get("/api/v1/roads/network").json()["features"]) == 2
+    assert len(c.get("/api/v1/roads/network").json()["features"]) == 3
 
 
 def test_it_lets_only_administrators_reload(world, road_file, api):
@@ -168,14 +180,14 @@ def test_it_lets_only_administrators_reload(world, road_file, api):
     RoleAssignment.objects.create(person=admin, role=Role.ADMINISTRATOR)
     rewrite(road_file, graph(extra_node=True))
     r = api(admin).post("/api/v1/roads/reload")
-    assert r.status_code == 200 and r.json()["nodes"] == 4
+    assert r.status_code == 200 and r.json()["nodes"] == 5
     assert int(django_cache.get(services.GENERATION_KEY)) >= 1  # the other processes will follow
-    assert api(world.dispatcher).get("/api/v1/roads/status").json()["nodes"] == 4
+    assert api(world.dispatcher).get("/api/v1/roads/status").json()["nodes"] == 5
 
 
 def test_it_has_a_command_for_info_cache_and_routes(road_file, capsys):
     call_command("roads", "info")
-    assert json.loads(capsys.readouterr().out)["nodes"] == 3
+    assert json.loads(capsys.readouterr().out)["nodes"] == 4
     call_command("roads", "route", "31.2300,121.4660", "31.2300,121.4700")
     assert json.loads(capsys.readouterr().out)["eta_s"] == pytest.approx(35.0, abs=0.01)
     with pytest.raises(CommandError):
