@@ -1,4 +1,7 @@
-"""Triage algorithms (pure Python + numpy/scipy/scikit-learn; nothing from Django).
+"""Triage algorithms (pure Python + numpy/scipy/scikit-learn/numba; nothing from Django).
+
+- ``text.prepare(text) -> Prepared``: a message normalised once; every function below accepts it in
+  place of the text (the whole step shares it). ``kernels``: the compiled per-message loops.
 
 - ``message_kind.classify_message(text, about_open_appeal=False, model=None) -> MessageDecision``
   (kind appeal | follow_up | none, score, reason)
@@ -8,7 +11,7 @@
   ``save_model`` / ``load_model`` (skops, versioned, trusted types listed)
 - ``categorise.categorise(text, taxonomy, matcher=None, model=None) -> CategoryDecision``
 - ``gazetteer.Gazetteer(roads, places, communities).locate(text) -> PlaceMatch | None``
-- ``duplicates.DuplicateIndex(open_appeals).find(text, created_at, lon, lat) -> [DuplicateMatch]``
+- ``duplicates.DuplicateIndex(open_appeals, params).find(text, created_at, lon, lat) -> [DuplicateMatch]``
 - ``pipeline.Triage(...).run(text, created_at, lon=None, lat=None) -> TriageResult`` (the whole step)
 - ``evaluate.evaluate(texts, labels, folds=5) -> dict`` (what ``lastmeter triage evaluate`` prints)
 """

@@ -1,10 +1,13 @@
 """Trainable text classifier for triage (category / department / agency / message kind).
 
-Features: TF-IDF over hashed character 1–3-grams (robust to segmentation errors and typos, and
-language-neutral), optionally plus hashed jieba word uni+bigrams (off by default: on the Chinese
-7-class bench they did not add macro-F1 — 0.890 with them, 0.893 without — and jieba was the single
-most expensive part of the per-message step, ~0.6 ms on a letter); see features.py. Classifier: a linear model
-trained by SGD with the modified-Huber loss, its scores calibrated into probabilities (sigmoid, 3-fold
+Features: TF-IDF over hashed character 1–3-grams of the first 600 characters (robust to
+segmentation errors and typos, and language-neutral), optionally plus hashed jieba word uni+bigrams
+of the first ``word_max_chars`` characters; see features.py. Words are off by default: on the Chinese
+7-class bench they add ~0.008 macro-F1 (3-seed means: 0.892 without, 0.899 with words of the first
+100 characters, 0.896 with 60) but jieba costs ~0.7 ms per letter: the whole triage step of a
+letter went from CPU p50 1.07 / p99 2.96 ms to 1.78 / 3.81 ms with words (same process, messages
+interleaved, a loaded 2-core machine), past the 3.5 ms p99 aim. Classifier: a linear model trained
+by SGD with the modified-Huber loss, its scores calibrated into probabilities (sigmoid, 3-fold
 cross-validation) so the top-3 list carries meaningful scores. Classes with fewer than three examples
 cannot be calibrated: the model then uses the loss's own probability estimate.
 
@@ -61,10 +64,10 @@ class TrainConfig:
 
     ``word_max_chars`` / ``char_max_chars`` bound the work per message: long letters state their
     topic in the title and first lines, so only the first characters are segmented (word features)
-    and hashed (character features). ``word_max_chars=0`` (the default) turns word features off;
-    give ``word_bits`` ~18 when turning them on (10 only keeps the unused word block small).
-    Measured on the bench: 400 instead of 600 characters cost 0.009 macro-F1, character 1–4-grams
-    0.005; neither was kept.
+    and hashed (character features); ``word_max_chars=0`` (the default) turns word features off —
+    give ``word_bits`` ~18 when turning them on (10 only keeps the unused word block small). On the
+    bench: 400 instead of 600 characters cost 0.009 macro-F1, character 1–4-grams 0.005; neither
+    was kept.
     """
 
     word_ngrams: tuple[int, int] = (1, 2)
