@@ -55,6 +55,9 @@ def test_it_makes_one_appeal_when_the_form_is_submitted_twice(client, world):
     assert Appeal.objects.count() == 1 and InboundItem.objects.count() == 1
 
 
+ENGLISH = {"accept-language": "en"}  # the messages are checked in English; zh-Hans is the default
+
+
 @pytest.mark.parametrize(
     "extra, words",
     [
@@ -65,7 +68,7 @@ def test_it_makes_one_appeal_when_the_form_is_submitted_twice(client, world):
     ],
 )
 def test_it_refuses_bad_forms_with_a_message(client, world, extra, words):
-    r = client.post(reverse("intake:report"), form(**extra))
+    r = client.post(reverse("intake:report"), form(**extra), headers=ENGLISH)
     assert r.status_code == 400 and words in r.content.decode()
     assert Appeal.objects.count() == 0
 
@@ -73,7 +76,7 @@ def test_it_refuses_bad_forms_with_a_message(client, world, extra, words):
 def test_it_refuses_a_photo_that_is_not_an_image_or_too_big(client, world, settings):
     fake = io.BytesIO(b"MZ\x90\x00 not a png")
     fake.name = "x.png"
-    r = client.post(reverse("intake:report"), {**form(nonce="n-2"), "photo": fake})
+    r = client.post(reverse("intake:report"), {**form(nonce="n-2"), "photo": fake}, headers=ENGLISH)
     assert r.status_code == 400 and "JPEG or PNG" in r.content.decode()
     settings.LASTMETER_INTAKE = {"MAX_PHOTO_BYTES": 10}
     big = io.BytesIO(PNG)
