@@ -91,6 +91,7 @@ def _strings() -> dict[str, str]:
         "mark_landed": _("Mark landed"),
         "arrived": _("Arrived on scene"),
         "no_position": _("No position yet: share your position first."),
+        "no_route": _("No road route found: showing the straight-line direction."),
         "position_shared": _("Position shared"),
         "error": _("Error"),
         "connected": _("Live"),

@@ -137,7 +137,13 @@
     var q = "?from=" + pos.lat + "," + pos.lon + "&to=" + lat + "," + lon;
     LM.api("GET", LM.url("route") + q)
       .then(function (r) { draw(mb.routeLatLngs(r.route || r)); })
-      .catch(function () { draw([[pos.lat, pos.lon], [lat, lon]]); });
+      .catch(function () {
+        // No road route (off the network, or the server could not answer): show the direction as
+        // a straight line, and say so on the page rather than passing it off as a route.
+        draw([[pos.lat, pos.lon], [lat, lon]]);
+        document.body.dataset.route = "straight";
+        notify(t("no_route"), "error");
+      });
   }
 
   // --- dispatch orders ------------------------------------------------------------------------
