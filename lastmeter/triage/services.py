@@ -534,6 +534,28 @@ def reset_caches() -> None:
     open_appeals.reset()
 
 
+def warm_in_background() -> threading.Thread:
+    """Load the model, the gazetteer and the compiled kernels in a daemon thread (when a server
+    starts), so the first resident's message is triaged in milliseconds, not seconds."""
+
+    def run() -> None:
+        from django.db import connections
+
+        try:
+            appeal_or_not("小区门口有车违停，麻烦处理")
+            classify("小区门口有车违停，麻烦处理")
+            place_from_text("人民广场附近")
+            find_duplicates("小区门口有车违停，麻烦处理", lat=31.23, lon=121.47)
+        except Exception:  # a warm-up failure only means the first message pays the cost
+            log.exception("triage warm-up failed")
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run, name="lastmeter-triage-warm", daemon=True)
+    thread.start()
+    return thread
+
+
 # --- taxonomy --------------------------------------------------------------------------------
 
 TAXONOMY_DIR = Path(__file__).resolve().parent / "data"

@@ -79,3 +79,10 @@ def test_it_finds_duplicates_on_the_process_index_and_follows_database_changes(w
     # … and a closed appeal is no longer a candidate.
     Appeal.objects.filter(pk=first.pk).update(state="closed")
     assert services.find_duplicates("福州路小区出口有车辆违停，堵住出口了") == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_warms_up_in_the_background_without_failing(world, caplog):
+    services.warm_in_background().join(timeout=120)
+    assert not [r for r in caplog.records if r.name == "lastmeter.triage" and r.levelname == "ERROR"]
+    assert services.appeal_or_not("谢谢民警同志").is_appeal is False  # still answers afterwards

@@ -17,9 +17,12 @@ class Command(BaseCommand):
 
         call_command("collectstatic", interactive=False, verbosity=0)
         from lastmeter.roads.services import warm_in_background
+        from lastmeter.triage.services import warm_in_background as warm_triage
 
-        # Load the road network now, so the first recommendation does not wait for it.
+        # Load the road network and the triage models now, so the first recommendation and the
+        # first resident's message do not wait for them.
         warm_in_background()
+        warm_triage()
         if settings.LASTMETER_INPROCESS_WORKER:
             from lastmeter.appeals.management_worker import start_in_process
 
