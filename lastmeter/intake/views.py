@@ -33,7 +33,7 @@ from lastmeter.intake.channels.base import InboundMessage
 from lastmeter.intake.choices import REVERSALS, Decision, ItemStatus
 from lastmeter.intake.models import InboundItem
 from lastmeter.intake.services import do_reverse, requeue_failed, submit
-from lastmeter.lib.geo import validate_lat_lon
+from lastmeter.lib.geo import CoordinateError, validate_lat_lon
 
 PHOTO_TYPES = {"image/jpeg": (b"\xff\xd8\xff", "jpg"), "image/png": (b"\x89PNG\r\n\x1a\n", "png")}
 VOLUNTEER_ROLES = {Role.BUILDING_HEAD, Role.VOLUNTEER, Role.GRID_MEMBER, Role.COMMUNITY_POLICE}
@@ -60,8 +60,14 @@ def _coordinates(post) -> tuple[float | None, float | None]:
     lat, lon = number("lat"), number("lon")
     try:
         validate_lat_lon(lat, lon)
-    except ValueError as exc:
-        raise FormError(str(exc)) from None
+    except CoordinateError as exc:
+        said = {
+            "half": _("give both latitude and longitude, or neither"),
+            "not_finite": _("coordinates must be finite numbers"),
+            "latitude": _("latitude %(value)s is outside -90..90") % {"value": lat},
+            "longitude": _("longitude %(value)s is outside -180..180") % {"value": lon},
+        }
+        raise FormError(said.get(exc.code, str(exc))) from None
     return lat, lon
 
 

@@ -16,18 +16,28 @@ def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
 
 
+class CoordinateError(ValueError):
+    """A bad coordinate pair. ``code`` names the rule broken ("half", "not_finite", "latitude",
+    "longitude") so that pages can say it in the reader's language; the message is English."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
 def validate_lat_lon(lat: float | None, lon: float | None) -> None:
-    """Raise ValueError with a clear message for missing halves or out-of-range coordinates."""
+    """Raise CoordinateError (a ValueError) with a clear message for missing halves or
+    out-of-range coordinates."""
     if (lat is None) != (lon is None):
-        raise ValueError("give both latitude and longitude, or neither")
+        raise CoordinateError("half", "give both latitude and longitude, or neither")
     if lat is None or lon is None:
         return
     if not (math.isfinite(lat) and math.isfinite(lon)):
-        raise ValueError("coordinates must be finite numbers")
+        raise CoordinateError("not_finite", "coordinates must be finite numbers")
     if not -90.0 <= lat <= 90.0:
-        raise ValueError(f"latitude {lat} is outside -90..90")
+        raise CoordinateError("latitude", f"latitude {lat} is outside -90..90")
     if not -180.0 <= lon <= 180.0:
-        raise ValueError(f"longitude {lon} is outside -180..180")
+        raise CoordinateError("longitude", f"longitude {lon} is outside -180..180")
 
 
 def box_polygon(lon0: float, lat0: float, lon1: float, lat1: float) -> dict:

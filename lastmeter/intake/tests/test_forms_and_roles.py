@@ -154,3 +154,13 @@ def test_it_files_through_the_api_with_an_idempotency_key(client, world):
     )
     assert bad.status_code == 400
     assert client.post("/api/v1/intake/messages", body, content_type="application/json").status_code == 401
+
+
+@pytest.mark.parametrize(
+    "extra, words",
+    [({"lat": "95"}, "纬度 95.0 超出"), ({"lon": ""}, "请同时填写纬度和经度")],
+)
+def test_it_tells_residents_what_is_wrong_with_the_pin_in_chinese_by_default(client, world, extra, words):
+    r = client.post(reverse("intake:report"), form(**extra))
+    assert r.status_code == 400 and words in r.content.decode()
+    assert Appeal.objects.count() == 0
