@@ -8,7 +8,7 @@ the grid officer's groups.
 from __future__ import annotations
 
 import pytest
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth import get_user_model
@@ -39,12 +39,12 @@ async def _hello(comm: WebsocketCommunicator) -> list[str]:
     return hello["payload"]["groups"]
 
 
-@sync_to_async
+@database_sync_to_async
 def _world():
     return build_world()
 
 
-@sync_to_async
+@database_sync_to_async
 def _group_for(members, *, archived: bool = False) -> CommandGroup:
     incident = Incident.objects.create(title="路口冲突", lat=POINT_IN_A[0], lon=POINT_IN_A[1])
     group = CommandGroup.objects.create(incident=incident, name="指挥群")
@@ -57,7 +57,7 @@ def _group_for(members, *, archived: bool = False) -> CommandGroup:
     return group
 
 
-@sync_to_async
+@database_sync_to_async
 def _add_member(group: CommandGroup, person) -> None:
     CommandGroupMember.objects.create(group=group, person=person)
 
@@ -72,7 +72,7 @@ async def test_it_refuses_an_anonymous_socket():
 
 
 async def test_it_refuses_a_login_without_a_person():
-    user = await sync_to_async(get_user_model().objects.create_user)("nobody", password="x")
+    user = await database_sync_to_async(get_user_model().objects.create_user)("nobody", password="x")
     comm = await _connect(user)
     connected, code = await comm.connect()
     assert not connected
@@ -187,7 +187,7 @@ async def test_it_authenticates_the_session_cookie_through_the_asgi_application(
 
     world = await _world()
     client = Client()
-    await sync_to_async(client.force_login)(world.dispatcher.user)
+    await database_sync_to_async(client.force_login)(world.dispatcher.user)
     cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
     origin = (b"origin", b"http://127.0.0.1")
     comm = WebsocketCommunicator(application, "/ws/live/", headers=[(b"cookie", cookie), origin])
