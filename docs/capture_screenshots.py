@@ -4,7 +4,8 @@
 
 Logs in as the demo dispatcher and as the officer who holds the newest dispatch order (read
 from the demo database, so run it with the same LASTMETER_VAR_DIR / DATABASE_URL as the server),
-and saves docs/screenshot-command-centre.png and docs/screenshot-phone.png. Uses Debian's
+and saves docs/screenshot-command-centre.png, docs/screenshot-phone.png and
+docs/screenshot-planning.png. Uses Debian's
 chromium through Playwright, like the browser tests.
 """
 
@@ -97,8 +98,17 @@ def main() -> None:
             nav.click()
             time.sleep(2)
         phone.screenshot(path=str(DOCS / "screenshot-phone.png"))
+
+        # The planner's platforms page: containment of a fleeing vehicle with the page's defaults.
+        board.goto(args.base + "/planning/service-areas/")
+        board.wait_for_selector("#sa-map.leaflet-container", timeout=60_000)
+        board.click("#containment-form button")
+        board.wait_for_selector("#containment-result:not([hidden])", timeout=60_000)
+        time.sleep(1)
+        board.locator("[data-testid='sa-map-card']").scroll_into_view_if_needed()
+        board.screenshot(path=str(DOCS / "screenshot-planning.png"), full_page=True)
         browser.close()
-    print("saved", DOCS / "screenshot-command-centre.png", DOCS / "screenshot-phone.png")
+    print("saved", *(DOCS / f"screenshot-{n}.png" for n in ("command-centre", "phone", "planning")))
 
 
 if __name__ == "__main__":
