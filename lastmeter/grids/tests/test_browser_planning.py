@@ -96,17 +96,26 @@ def live_server_url(django_db_setup, django_db_blocker):
         wait_for_sessions_gone()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(chromium):
-    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make between
-    # browser steps are ordinary synchronous calls, so Django's async guard is lifted for them.
+    # Playwright's sync API keeps an event loop running in this thread while it is started, so it
+    # lives for one module only: asyncio tests that the same worker runs later need the thread free.
+    # The ORM calls the tests make between browser steps are ordinary synchronous calls, so Django's
+    # async guard is lifted for them, and put back afterwards.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+    try:
+        with sync_playwright() as p:
+            b = p.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+            yield b
+            b.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture
