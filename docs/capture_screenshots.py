@@ -19,15 +19,6 @@ from pathlib import Path
 
 DOCS = Path(__file__).resolve().parent
 PASSWORD = "lastmeter-demo"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 def officer_with_order() -> str:
@@ -68,8 +59,10 @@ def main() -> None:
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     from playwright.sync_api import sync_playwright
 
+    from lastmeter.testing.browser import CHROMIUM, CHROMIUM_ARGS  # the browser tests' flags
+
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         board = login(browser, args.base, "dispatcher", viewport={"width": 1440, "height": 900})
         board.goto(args.base + "/command/")
         board.wait_for_selector("body[data-live='1']")

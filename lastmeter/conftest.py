@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lastmeter.appeals.services import NewAppeal, do_create_appeal
+from lastmeter.testing.browser import browser, chromium, live_server_url  # noqa: F401 (fixtures)
 from lastmeter.testing.world import POINT_IN_A, World, build_world
 
 

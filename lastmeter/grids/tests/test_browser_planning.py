@@ -9,34 +9,15 @@ An officer who is not a planner gets 403.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import httpx
 import pytest
-from django.conf import settings
 
 from lastmeter.grids.demo import DEMO_PLATFORMS
 from lastmeter.grids.platforms import do_save_platform
-from lastmeter.realtime.testing import (
-    AsgiServer,
-    session_cookie,
-    wait_for_database_quiet,
-    wait_for_sessions_gone,
-)
+from lastmeter.realtime.testing import session_cookie, wait_for_database_quiet
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 WAIT_MS = 60_000  # generous: the first analysis loads the road network in the server
 PAGE = "/planning/service-areas/"
 
@@ -68,54 +49,6 @@ COUNT_MARKERS = """
   });
 })();
 """
-
-
-def _leaflet_installed() -> bool:
-    return any((Path(d) / "vendor" / "leaflet" / "leaflet.js").exists() for d in settings.STATICFILES_DIRS)
-
-
-@pytest.fixture(scope="session")
-def chromium() -> Path:
-    if not CHROMIUM.exists():
-        message = "browser tests need Debian's chromium at /usr/bin/chromium (apt-get install chromium)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return CHROMIUM
-
-
-@pytest.fixture(scope="session")
-def live_server_url(django_db_setup, django_db_blocker):
-    """One daphne per test process, over the test database."""
-    with django_db_blocker.unblock():
-        server = AsgiServer()
-    server.start()
-    yield server.base_url
-    server.stop()
-    with django_db_blocker.unblock():
-        wait_for_sessions_gone()
-
-
-@pytest.fixture(scope="module")
-def browser(chromium):
-    # Playwright's sync API keeps an event loop running in this thread while it is started, so it
-    # lives for one module only: asyncio tests that the same worker runs later need the thread free.
-    # The ORM calls the tests make between browser steps are ordinary synchronous calls, so Django's
-    # async guard is lifted for them, and put back afterwards.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    try:
-        with sync_playwright() as p:
-            b = p.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
-            yield b
-            b.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture
@@ -156,11 +89,9 @@ def test_it_lets_a_planner_contain_a_fleeing_vehicle(planner_page, live_server_u
     # The server-rendered report lists every platform.
     report = page.locator("[data-testid='service-areas']").inner_text()
     assert all(p.code in report for p in platforms)
-    leaflet = _leaflet_installed()
-    if leaflet:
-        page.wait_for_selector("#sa-map.leaflet-container", timeout=WAIT_MS)
-        page.wait_for_function("window.__markers.length > 0", timeout=WAIT_MS)
-        assert page.locator("#sa-map canvas").count() >= 1
+    page.wait_for_selector("#sa-map.leaflet-container", timeout=WAIT_MS)
+    page.wait_for_function("window.__markers.length > 0", timeout=WAIT_MS)
+    assert page.locator("#sa-map canvas").count() >= 1
 
     form = page.locator("#containment-form")
     # The page defaults are the brief's scenario: one minute ahead, a suspect at 30 km/h.
@@ -183,10 +114,9 @@ def test_it_lets_a_planner_contain_a_fleeing_vehicle(planner_page, live_server_u
     codes = {p.code for p in platforms}
     assert all(any(c in rows.nth(i).inner_text() for c in codes) for i in range(rows.count()))
     assert page.locator("#containment-error").is_hidden()
-    if leaflet:
-        drawn = page.evaluate("window.__markers")[before:]
-        assert drawn.count(CORDON_COLOUR) == plan["cordon_size"]
-        assert drawn.count(INCIDENT_COLOUR) == 1
+    drawn = page.evaluate("window.__markers")[before:]
+    assert drawn.count(CORDON_COLOUR) == plan["cordon_size"]
+    assert drawn.count(INCIDENT_COLOUR) == 1
     assert errors == []
 
 

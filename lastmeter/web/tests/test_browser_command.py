@@ -11,83 +11,21 @@ once per test process; each test commits its own data (transactional), so the se
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import httpx
 import pytest
 
 from lastmeter.accounts.auth import issue_token
 from lastmeter.dispatching.models import Assignment, CommandGroup, CommandGroupMember, Incident, Unit
-from lastmeter.realtime.testing import (
-    AsgiServer,
-    session_cookie,
-    wait_for_database_quiet,
-    wait_for_sessions_gone,
-)
+from lastmeter.realtime.testing import session_cookie, wait_for_database_quiet
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 WAIT_MS = 30_000  # generous: the first recommendation loads the road network in the server
 
 # Real street corners of the demo area (People's Square, Shanghai).
 SCENE = (31.23728, 121.47601)  # 九江路
 NEAR = (31.23585, 121.47640)  # 福州路福建中路口
 FAR = (31.22940, 121.46770)  # 黄陂北路
-
-
-@pytest.fixture(scope="session")
-def chromium() -> Path:
-    if not CHROMIUM.exists():
-        message = "browser tests need Debian's chromium at /usr/bin/chromium (apt-get install chromium)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return CHROMIUM
-
-
-@pytest.fixture(scope="session")
-def live_server_url(django_db_setup, django_db_blocker):
-    """One daphne per test process, over the test database."""
-    with django_db_blocker.unblock():
-        server = AsgiServer()
-    server.start()
-    yield server.base_url
-    server.stop()
-    with django_db_blocker.unblock():
-        wait_for_sessions_gone()
-
-
-@pytest.fixture(scope="module")
-def browser(chromium):
-    # Playwright's sync API keeps an event loop running in this thread while it is started, so it
-    # lives for one module only: asyncio tests that the same worker runs later need the thread free.
-    # The ORM calls the tests make between browser steps are ordinary synchronous calls, so Django's
-    # async guard is lifted for them, and put back afterwards.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    try:
-        with sync_playwright() as p:
-            b = p.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
-            yield b
-            b.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture
