@@ -152,6 +152,30 @@ class AsgiServer:
         self.stop()
 
 
+OTHER_SESSIONS = (
+    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+)
+WORKING = " AND state IN ('active', 'idle in transaction', 'idle in transaction (aborted)')"
+
+
+def _wait_for_no_other_sessions(query: str, *, timeout_s: float, settle_polls: int) -> bool:
+    """Poll `query` (a count of other sessions) until it is 0 `settle_polls` times in a row;
+    False on timeout. PostgreSQL only: on SQLite there are no sessions to see (returns True)."""
+    if connection.vendor != "postgresql":
+        return True
+    deadline = time.monotonic() + timeout_s
+    zero_polls = 0
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(query)
+            (count,) = cursor.fetchone()
+        zero_polls = zero_polls + 1 if count == 0 else 0
+        if zero_polls >= settle_polls:
+            return True
+        time.sleep(0.1)
+    return False
+
+
 def wait_for_database_quiet(*, timeout_s: float = 15.0, settle_polls: int = 3) -> None:
     """Wait until no other session is working in the test database (PostgreSQL only).
 
@@ -160,40 +184,16 @@ def wait_for_database_quiet(*, timeout_s: float = 15.0, settle_polls: int = 3) -
     deadlocks against it. Call this after the browser pages are closed and before the flush.
     SQLite needs nothing: its busy timeout makes the flush wait for the file lock.
     """
-    if connection.vendor != "postgresql":
-        return
-    deadline = time.monotonic() + timeout_s
-    quiet_polls = 0
-    while time.monotonic() < deadline:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND pid <> pg_backend_pid() AND state IN ('active', 'idle in transaction', "
-                "'idle in transaction (aborted)')"
-            )
-            (busy,) = cursor.fetchone()
-        quiet_polls = quiet_polls + 1 if busy == 0 else 0
-        if quiet_polls >= settle_polls:
-            return
-        time.sleep(0.1)
-    raise RuntimeError(f"other sessions still busy in the test database after {timeout_s}s")
+    if not _wait_for_no_other_sessions(
+        OTHER_SESSIONS + WORKING, timeout_s=timeout_s, settle_polls=settle_polls
+    ):
+        raise RuntimeError(f"other sessions still busy in the test database after {timeout_s}s")
 
 
 def wait_for_sessions_gone(*, timeout_s: float = 15.0) -> None:
-    """After servers stop, wait for their PostgreSQL sessions to end (so the database can be dropped)."""
-    if connection.vendor != "postgresql":
-        return
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND pid <> pg_backend_pid()"
-            )
-            (others,) = cursor.fetchone()
-        if others == 0:
-            return
-        time.sleep(0.1)
+    """After servers stop, wait (at most `timeout_s`) for their PostgreSQL sessions to end, so the
+    database can be dropped."""
+    _wait_for_no_other_sessions(OTHER_SESSIONS, timeout_s=timeout_s, settle_polls=1)
 
 
 @contextlib.contextmanager
