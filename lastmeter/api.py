@@ -8,9 +8,9 @@ from ninja.errors import AuthenticationError, ValidationError
 
 from lastmeter.appeals.api import public_router as tracking_router
 from lastmeter.appeals.api import router as appeals_router
-from lastmeter.appeals.choices import TransitionError
-from lastmeter.appeals.services import NotAllowed, ServiceError
 from lastmeter.grids.api import router as grids_router
+from lastmeter.lib.errors import NotAllowed, ServiceError
+from lastmeter.lib.transitions import TransitionError
 
 api = NinjaAPI(title="lastmeter API", version="1", urls_namespace="api")
 api.add_router("/", appeals_router)

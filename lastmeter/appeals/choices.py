@@ -146,14 +146,3 @@ class EventKind(models.TextChoices):
     PAUSED = "paused", _("Clocks paused")
     RESUMED = "resumed", _("Clocks resumed")
     DUPLICATE = "duplicate", _("Duplicate attached")
-
-
-class TransitionError(Exception):
-    """Raised when a status change is not in the transition table."""
-
-
-def check_transition(
-    table: dict[str, frozenset[str]], current: str, target: str, what: str = "status"
-) -> None:
-    if target not in table.get(current, frozenset()):
-        raise TransitionError(f"{what}: {current} → {target} is not allowed")

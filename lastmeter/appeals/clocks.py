@@ -20,17 +20,11 @@ from django.utils import timezone
 
 from lastmeter.accounts.choices import CHAIN_LEVELS, Role
 from lastmeter.accounts.models import Person, RoleAssignment
-from lastmeter.appeals.choices import (
-    CLOCK_TRANSITIONS,
-    ClockKind,
-    ClockState,
-    ClockUnit,
-    EventKind,
-    check_transition,
-)
+from lastmeter.appeals.choices import CLOCK_TRANSITIONS, ClockKind, ClockState, ClockUnit, EventKind
 from lastmeter.appeals.models import Appeal, AppealEvent, Clock, ClockPolicy, Transfer
 from lastmeter.appeals.notify.reporter import notify_staff
 from lastmeter.lib.clocks import compute_due, warn_time
+from lastmeter.lib.transitions import check_transition
 from lastmeter.realtime.events import COMMAND_GROUP, person_group, publish_after_commit
 
 log = logging.getLogger("lastmeter.clocks")

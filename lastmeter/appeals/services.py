@@ -17,30 +17,14 @@ from django.utils import timezone
 from lastmeter.accounts.models import Person
 from lastmeter.accounts.selectors import Scope
 from lastmeter.appeals import clocks
-from lastmeter.appeals.choices import (
-    APPEAL_TRANSITIONS,
-    AppealState,
-    Channel,
-    ClockKind,
-    EventKind,
-    Priority,
-    TransitionError,
-    check_transition,
-)
+from lastmeter.appeals.choices import APPEAL_TRANSITIONS, AppealState, Channel, ClockKind, EventKind, Priority
 from lastmeter.appeals.models import Appeal, AppealEvent, Category, LandingProof, Rating, Subscription
 from lastmeter.appeals.notify.reporter import notify_reporter, notify_staff
 from lastmeter.appeals.selectors import available_actions
+from lastmeter.lib.errors import NotAllowed, ServiceError
 from lastmeter.lib.geo import haversine_m, validate_lat_lon
+from lastmeter.lib.transitions import TransitionError, check_transition
 from lastmeter.realtime.events import COMMAND_GROUP, grid_group, person_group, publish_after_commit
-
-
-class ServiceError(Exception):
-    """Bad input or a refused action, with a message fit for the user (HTTP 400/409)."""
-
-
-class NotAllowed(ServiceError):
-    """The actor may not do this to this appeal (HTTP 403)."""
-
 
 SYSTEM = "system"
 

@@ -14,18 +14,13 @@ from django.utils import timezone
 from lastmeter.accounts.models import Department, Person
 from lastmeter.accounts.selectors import Scope
 from lastmeter.appeals import clocks
-from lastmeter.appeals.choices import (
-    TRANSFER_TRANSITIONS,
-    AppealState,
-    ClockKind,
-    EventKind,
-    TransferState,
-    check_transition,
-)
+from lastmeter.appeals.choices import TRANSFER_TRANSITIONS, AppealState, ClockKind, EventKind, TransferState
 from lastmeter.appeals.models import Appeal, ClockPolicy, Transfer
 from lastmeter.appeals.notify.reporter import notify_reporter
 from lastmeter.appeals.selectors import open_transfer_for
-from lastmeter.appeals.services import ServiceError, _event, _lock, _move, _publish, _require
+from lastmeter.appeals.services import _event, _lock, _move, _publish, _require
+from lastmeter.lib.errors import ServiceError
+from lastmeter.lib.transitions import check_transition
 from lastmeter.realtime.events import publish_after_commit
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from lastmeter.accounts.models import Person
 from lastmeter.accounts.selectors import Scope, scope_for
-from lastmeter.appeals.services import NotAllowed, ServiceError
+from lastmeter.lib.errors import NotAllowed, ServiceError
 
 Actor = Person | Scope | None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from lastmeter.appeals.choices import TransitionError, check_transition
+from lastmeter.lib.transitions import TransitionError, check_transition
 
 
 class UnitKind(models.TextChoices):

@@ -12,7 +12,6 @@ from ninja import Router, Schema
 from ninja.errors import HttpError
 
 from lastmeter.accounts.auth import API_AUTH, request_scope
-from lastmeter.appeals.services import NotAllowed
 from lastmeter.grids import planning, platform_reviews, platforms
 from lastmeter.grids.choices import PlanTransitionError, PlatformKind
 from lastmeter.grids.planning_models import GridPlan, Platform
@@ -24,6 +23,7 @@ from lastmeter.grids.planning_selectors import (
     require_planner,
     units_geojson,
 )
+from lastmeter.lib.errors import NotAllowed
 
 router = Router(tags=["grid planning"], auth=API_AUTH)
 

@@ -6,8 +6,8 @@ from django.http import Http404
 
 from lastmeter.accounts.choices import Role
 from lastmeter.accounts.selectors import Scope
-from lastmeter.appeals.services import NotAllowed
 from lastmeter.grids.planning_models import BasicUnit, GridPlan, PlanGrid, PlanUnit
+from lastmeter.lib.errors import NotAllowed
 
 PLANNER_ROLES = frozenset({Role.LEADERSHIP, Role.ADMINISTRATOR, Role.DISPATCHER})
 

@@ -20,13 +20,13 @@ from lastmeter.accounts.auth import request_scope
 from lastmeter.accounts.choices import OrgKind
 from lastmeter.accounts.models import OrgUnit
 from lastmeter.accounts.selectors import Scope
-from lastmeter.appeals.services import NotAllowed
 from lastmeter.grids import planning, platforms
 from lastmeter.grids.choices import PlanMethod, PlanTransitionError
 from lastmeter.grids.planning_models import DEFAULT_WEIGHTS, FACTOR_FIELDS, BasicUnit, GridPlan, Platform
 from lastmeter.grids.planning_presenters import plan_detail, plan_row
 from lastmeter.grids.planning_report import PlanError
 from lastmeter.grids.planning_selectors import access_plan_by_scope, require_planner
+from lastmeter.lib.errors import NotAllowed
 
 
 def _planner(request: HttpRequest) -> Scope:

@@ -25,7 +25,7 @@ from lastmeter.accounts.auth import request_scope
 from lastmeter.accounts.choices import Role
 from lastmeter.accounts.selectors import Scope
 from lastmeter.appeals import services as appeal_services
-from lastmeter.appeals.choices import Channel, TransitionError
+from lastmeter.appeals.choices import Channel
 from lastmeter.appeals.models import Category
 from lastmeter.appeals.selectors import visible_appeals
 from lastmeter.intake import conf
@@ -34,6 +34,7 @@ from lastmeter.intake.choices import REVERSALS, Decision, ItemStatus
 from lastmeter.intake.models import InboundItem
 from lastmeter.intake.services import do_reverse, requeue_failed, submit
 from lastmeter.lib.geo import CoordinateError, validate_lat_lon
+from lastmeter.lib.transitions import TransitionError
 
 PHOTO_TYPES = {"image/jpeg": (b"\xff\xd8\xff", "jpg"), "image/png": (b"\x89PNG\r\n\x1a\n", "png")}
 VOLUNTEER_ROLES = {Role.BUILDING_HEAD, Role.VOLUNTEER, Role.GRID_MEMBER, Role.COMMUNITY_POLICE}

@@ -15,12 +15,13 @@ from lastmeter.accounts.auth import request_scope
 from lastmeter.accounts.models import Department
 from lastmeter.appeals import services
 from lastmeter.appeals.api import ACTIONS, QueueFilter, _run_action, filtered_queue
-from lastmeter.appeals.choices import AppealState, TransitionError
+from lastmeter.appeals.choices import AppealState
 from lastmeter.appeals.models import Category
 from lastmeter.appeals.presenters import appeal_detail, appeal_row, event_row
 from lastmeter.appeals.schemas import ActionIn
 from lastmeter.appeals.selectors import access_appeal_by_scope, access_appeal_by_token
 from lastmeter.grids.models import Grid
+from lastmeter.lib.transitions import TransitionError
 
 
 def home(request: HttpRequest) -> HttpResponse:

@@ -19,9 +19,10 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from lastmeter.appeals.choices import OUTBOX_TRANSITIONS, OutboxState, check_transition
+from lastmeter.appeals.choices import OUTBOX_TRANSITIONS, OutboxState
 from lastmeter.appeals.models import Appeal, OutboxMessage
 from lastmeter.appeals.notify.backends import Backend, DeliveryError
+from lastmeter.lib.transitions import check_transition
 
 log = logging.getLogger("lastmeter.notify")
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from lastmeter.appeals import services
-from lastmeter.appeals.choices import APPEAL_TRANSITIONS, AppealState, ClockKind, ClockState, TransitionError
+from lastmeter.appeals.choices import APPEAL_TRANSITIONS, AppealState, ClockKind, ClockState
 from lastmeter.appeals.models import Appeal, AppealEvent, LandingProof
+from lastmeter.lib.transitions import TransitionError
 from lastmeter.testing.world import POINT_IN_A
 
 S = AppealState
@@ -61,7 +62,7 @@ def test_it_refuses_every_transition_not_in_the_table(current):
         allowed = target in APPEAL_TRANSITIONS[current]
         if allowed:
             continue
-        from lastmeter.appeals.choices import check_transition
+        from lastmeter.lib.transitions import check_transition
 
         with pytest.raises(TransitionError):
             check_transition(APPEAL_TRANSITIONS, current, target, "appeal")
