@@ -50,8 +50,9 @@ run: $(STAMP) $(STATIC_STAMP)
 test: lint pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check lastmeter bench
+	$(BIN)/ruff check lastmeter bench scripts
 	$(BIN)/mypy lastmeter
+	$(BIN)/python scripts/check_imports.py
 
 pytest: $(STAMP) $(STATIC_STAMP) browser-prereqs
 	mkdir -p var
