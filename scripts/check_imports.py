@@ -16,9 +16,11 @@ broken module cannot hide a problem) and fails, printing one line per finding, o
   (``tests/`` folders, ``conftest.py``) and the ``testing`` package are exempt from the floor
   rule — they exercise every floor — but not from the other two.
 
-We wrote this (about 150 lines) rather than adopt import-linter because import-linter's contracts
-cover layers and independence but not "no cycle between any two files", which is the rule we
-most need, and it imports nothing to do it.
+We wrote this short script rather than adopt import-linter because we want these three rules with
+exactly these meanings: a circle counts only imports that run at import time (so a commented lazy
+import may break one), a private name may not cross modules, and the floors. import-linter's
+layers and acyclic-siblings contracts would cover the floors, but it has no private-name rule, and
+a script of our own states all three in one place that a newcomer can read.
 
 Usage: ``check_imports.py [--root DIR] [--package NAME]`` — exit code 1 when anything is found.
 """
