@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from lastmeter.appeals.services import NewAppeal, do_create_appeal
 from lastmeter.testing.browser import browser, chromium, live_server_url  # noqa: F401 (fixtures)
 from lastmeter.testing.world import POINT_IN_A, World, build_world
+
+# No property test is timed: speed is measured in bench/, and Hypothesis's default 200 ms deadline
+# failed a calendar test whose first example paid for loading the holiday tables on a busy machine.
+hypothesis_settings.register_profile("lastmeter", deadline=None)
+hypothesis_settings.load_profile("lastmeter")
 
 
 @pytest.fixture(autouse=True)
