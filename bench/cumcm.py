@@ -30,9 +30,14 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import require_data, write_result
 
-from lastmeter.grids.algorithms.containment import NoContainment, containment_plan, separates, travel_minutes
-from lastmeter.grids.algorithms.districts import CityReview, DistrictFigures, review_districts
-from lastmeter.grids.algorithms.service_areas import (
+from lastmeter.planning.algorithms.containment import (
+    NoContainment,
+    containment_plan,
+    separates,
+    travel_minutes,
+)
+from lastmeter.planning.algorithms.districts import CityReview, DistrictFigures, review_districts
+from lastmeter.planning.algorithms.service_areas import (
     add_platforms,
     blockade_plan,
     road_graph,

@@ -31,9 +31,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import require_data, write_result
 
-from lastmeter.grids.algorithms import combine_workload, lattice_units, partition
-from lastmeter.grids.algorithms import metrics as M
-from lastmeter.grids.algorithms.partition import InfeasibleBalance
+from lastmeter.planning.algorithms import combine_workload, lattice_units, partition
+from lastmeter.planning.algorithms import metrics as M
+from lastmeter.planning.algorithms.partition import InfeasibleBalance
 
 SIDE = 50
 K_BIG = 20

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "lastmeter.grids",
     "lastmeter.roads",
     "lastmeter.appeals",
+    "lastmeter.planning",
     "lastmeter.intake",
     "lastmeter.triage",
     "lastmeter.dispatching",

@@ -14,6 +14,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("intake/", include("lastmeter.intake.urls")),
     path("open311/v2/", include("lastmeter.open311.urls")),
-    path("planning/", include("lastmeter.grids.planning_urls")),
+    path("planning/", include("lastmeter.planning.urls")),
     path("", include("lastmeter.web.urls")),
 ]

@@ -14,7 +14,7 @@ import logging
 from lastmeter.accounts.choices import Role
 from lastmeter.accounts.models import RoleAssignment
 from lastmeter.grids.models import Grid
-from lastmeter.grids.planning_models import BasicUnit, GridPlan
+from lastmeter.planning.models import BasicUnit, GridPlan
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +36,9 @@ DEMO_PLATFORMS = [
 def load_demo_platforms() -> int:
     """Create the demo platforms if there are none; returns how many were created (0 if the road
     network cannot be read or a platform does not snap to it)."""
-    from lastmeter.grids.planning_models import Platform
-    from lastmeter.grids.planning_report import PlanError
-    from lastmeter.grids.platforms import do_save_platform
+    from lastmeter.planning.models import Platform
+    from lastmeter.planning.platforms import do_save_platform
+    from lastmeter.planning.report import PlanError
 
     if Platform.objects.exists():
         return 0
@@ -58,9 +58,9 @@ def load_planning_demo(*, name: str = "演示方案：按工作量重划网格")
 
     Returns the plan, or None when the road network cannot be read or there are no grids.
     """
-    from lastmeter.grids.planning import PlanParams, do_create_plan, do_preview_plan
-    from lastmeter.grids.planning_report import PlanError
-    from lastmeter.grids.unit_services import do_build_units
+    from lastmeter.planning.report import PlanError
+    from lastmeter.planning.services import PlanParams, do_create_plan, do_preview_plan
+    from lastmeter.planning.unit_services import do_build_units
     from lastmeter.roads import services
 
     if not BasicUnit.objects.exists():

@@ -36,17 +36,3 @@ class Grid(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-# Grid planning (basic units, plans, platforms) lives in its own module; importing it here makes its
-# models part of this app.
-from lastmeter.grids.planning_models import (  # noqa: E402
-    AccidentRecord,
-    BasicUnit,
-    GridPlan,
-    PlanGrid,
-    PlanUnit,
-    Platform,
-)
-
-__all__ = ["AccidentRecord", "BasicUnit", "Grid", "GridPlan", "PlanGrid", "PlanUnit", "Platform"]

@@ -10,7 +10,7 @@ from django.utils import timezone
 from shapely.geometry import Point, shape
 from shapely.prepared import PreparedGeometry, prep
 
-from lastmeter.accounts.choices import Role
+from lastmeter.accounts.choices import OrgKind, Role
 from lastmeter.accounts.models import DutyShift, OrgUnit, Person, RoleAssignment
 from lastmeter.grids.models import Grid
 
@@ -79,8 +79,6 @@ def community_police_lead(community: OrgUnit) -> Person | None:
 
 
 def station_of(unit: OrgUnit) -> OrgUnit | None:
-    from lastmeter.accounts.choices import OrgKind
-
     for node in unit.ancestors():
         if node.kind == OrgKind.STATION:
             return node

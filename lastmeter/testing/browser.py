@@ -1,6 +1,6 @@
 """Browser-test fixtures: Playwright drives Debian's chromium against a daphne test server.
 
-Imported into lastmeter/conftest.py, so every browser test module (web, grids) shares them:
+Imported into lastmeter/conftest.py, so every browser test module (web, planning) shares them:
 - ``chromium``: the browser binary and the built vendor files (Leaflet, ECharts from `make static`);
   missing either fails under CI=true and skips otherwise;
 - ``live_server_url``: one daphne per test process over the test database (lastmeter.realtime.testing);

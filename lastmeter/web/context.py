@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from lastmeter.accounts.auth import request_scope
 from lastmeter.accounts.choices import Role
-from lastmeter.grids.planning_selectors import can_plan
+from lastmeter.planning.selectors import can_plan
 
 FIELD_ROLES = frozenset({Role.COMMUNITY_POLICE, Role.GRID_MEMBER})
 
