@@ -204,7 +204,7 @@ def hook_arrays(
     return n, nodes, costs, es, ss, pchain, poff
 
 
-def _inverse_top_speed(x, y, tail, head, seconds) -> float:
+def inverse_top_speed(x, y, tail, head, seconds) -> float:
     """1 / max over edges of (straight projected length / travel time), times (1 - 1e-9); 0 if unbounded."""
     if seconds.size == 0:
         return 0.0
@@ -289,7 +289,7 @@ class CoreGraph:
         x, y = graph.xy
         self.cx = np.ascontiguousarray(x[core_nodes], dtype=np.float64)
         self.cy = np.ascontiguousarray(y[core_nodes], dtype=np.float64)
-        self.inv_speed = _inverse_top_speed(x, y, graph.tail, graph.indices, seconds)
+        self.inv_speed = inverse_top_speed(x, y, graph.tail, graph.indices, seconds)
 
     @property
     def n_core(self) -> int:

@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.sparse.csgraph import dijkstra
 
-from lastmeter.roads.algorithms.core import CoreGraph, _inverse_top_speed
+from lastmeter.roads.algorithms.core import CoreGraph, inverse_top_speed
 from lastmeter.roads.algorithms.heap import heap_pop, heap_push
 from lastmeter.roads.algorithms.kernels import Workspace, ball_astar, nearest_targets, reset_nodes
 
@@ -132,9 +132,9 @@ def test_it_bounds_speed_by_the_fastest_edge_and_gives_up_on_zero_time_edges():
     x = np.array([0.0, 100.0, 100.0])
     y = np.array([0.0, 0.0, 50.0])
     tail, head = np.array([0, 1]), np.array([1, 2])
-    assert _inverse_top_speed(x, y, tail, head, np.array([10.0, 10.0])) == pytest.approx(1 / 10.0)
-    assert _inverse_top_speed(x, y, tail, head, np.array([10.0, 0.0])) == 0.0
-    assert _inverse_top_speed(x, y, tail[:0], head[:0], np.zeros(0)) == 0.0
+    assert inverse_top_speed(x, y, tail, head, np.array([10.0, 10.0])) == pytest.approx(1 / 10.0)
+    assert inverse_top_speed(x, y, tail, head, np.array([10.0, 0.0])) == 0.0
+    assert inverse_top_speed(x, y, tail[:0], head[:0], np.zeros(0)) == 0.0
 
 
 def test_it_builds_the_forward_core_graph_from_the_same_chains():
