@@ -14,8 +14,9 @@ from django.views.decorators.http import require_POST
 from lastmeter.accounts.auth import request_scope
 from lastmeter.accounts.models import Department
 from lastmeter.appeals import services
-from lastmeter.appeals.api import ACTIONS, QueueFilter, _run_action, filtered_queue
+from lastmeter.appeals.actions import ACTIONS, run_action
 from lastmeter.appeals.choices import AppealState
+from lastmeter.appeals.filters import QueueFilter, filtered_queue
 from lastmeter.appeals.models import Category
 from lastmeter.appeals.presenters import appeal_detail, appeal_row, event_row
 from lastmeter.appeals.schemas import ActionIn
@@ -43,7 +44,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         overdue=_to_bool(request.GET.get("overdue")),
         open=_to_bool(request.GET.get("open")),
     )
-    rows = [appeal_row(a) for a in filtered_queue(request, f)[:200]]
+    rows = [appeal_row(a) for a in filtered_queue(request_scope(request), f)[:200]]
     return render(
         request,
         "web/queue.html",
@@ -96,7 +97,7 @@ def act(request: HttpRequest, appeal_id: int, action: str) -> HttpResponse:
         person=int(request.POST["person"]) if request.POST.get("person", "").isdigit() else None,
     )
     try:
-        _run_action(request, appeal_id, action, body)
+        run_action(request_scope(request), appeal_id, action, body)
     except services.NotAllowed as exc:
         messages.error(request, str(exc))
         return redirect("web:detail", appeal_id=appeal_id)
