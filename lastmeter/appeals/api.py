@@ -38,7 +38,7 @@ def list_appeals(request: HttpRequest, filters: Query[QueueFilter]):
 
 
 def tracking_url(appeal: Appeal) -> str:
-    return reverse("web:track", args=[appeal.tracking_token])
+    return reverse("appeals:track", args=[appeal.tracking_token])
 
 
 @router.post("/appeals", response={201: CreatedOut, 400: ErrorOut}, auth=API_AUTH)

@@ -54,7 +54,7 @@ def _out(item) -> dict:
         "decision": item.decision,
         "reason": item.decision_reason,
         "appeal": appeal.reference if appeal else None,
-        "tracking_url": reverse("web:track", args=[appeal.tracking_token]) if appeal else None,
+        "tracking_url": reverse("appeals:track", args=[appeal.tracking_token]) if appeal else None,
     }
 
 

@@ -504,7 +504,7 @@ def _reply(item: InboundItem, msg: InboundMessage, what: str, appeal: Appeal) ->
     """Answer in the chat the message came from (outbox: sent after commit, retried)."""
     if msg.channel in STRUCTURED or not msg.reply_ref or not channel_can_answer(msg.channel):
         return
-    link = conf.get("PUBLIC_BASE_URL").rstrip("/") + reverse("web:track", args=[appeal.tracking_token])
+    link = conf.get("PUBLIC_BASE_URL").rstrip("/") + reverse("appeals:track", args=[appeal.tracking_token])
     ref = appeal.reference or str(appeal.pk)
     texts = {
         "ack": f"收到，已登记为诉求 {ref}，民警会尽快联系您。进度：{link}",

@@ -130,7 +130,7 @@ def _submit_form(request: HttpRequest, msg: InboundMessage, *, submitted_by=None
 
 def _after(request: HttpRequest, item: InboundItem) -> HttpResponse:
     if item.appeal is not None and item.decision in (Decision.NEW_APPEAL, Decision.UPDATE):
-        return redirect(reverse("web:track", args=[item.appeal.tracking_token]))
+        return redirect(reverse("appeals:track", args=[item.appeal.tracking_token]))
     return render(request, "intake/received.html", {"item": item})
 
 
@@ -164,7 +164,7 @@ def _person_form(request: HttpRequest, *, channel: str, roles: set[Role], templa
         item = _submit_form(request, msg, submitted_by=scope.person)
         if item.appeal is not None:
             messages.success(request, _("Filed as %(ref)s") % {"ref": item.appeal.reference})
-            return redirect(reverse("web:detail", args=[item.appeal.pk]))
+            return redirect(reverse("appeals:detail", args=[item.appeal.pk]))
         messages.warning(request, item.decision_reason or item.last_error or _("received; not decided yet"))
         return redirect(request.path)
     return render(request, template, context)
@@ -328,4 +328,4 @@ def correct_category(request: HttpRequest, appeal_id: int) -> HttpResponse:
             do_correct_category(scope, appeal_id, category=category)
         except (appeal_services.ServiceError, TransitionError) as exc:
             messages.error(request, str(exc))
-    return redirect(request.POST.get("next") or reverse("web:detail", args=[appeal_id]))
+    return redirect(request.POST.get("next") or reverse("appeals:detail", args=[appeal_id]))

@@ -43,7 +43,7 @@ def test_it_files_a_residents_form_with_a_photo_and_returns_the_tracking_link(
     photo.name = "p.png"
     r = client.post(reverse("intake:report"), {**form(), "photo": photo})
     appeal = Appeal.objects.get()
-    assert r.status_code == 302 and r["Location"] == reverse("web:track", args=[appeal.tracking_token])
+    assert r.status_code == 302 and r["Location"] == reverse("appeals:track", args=[appeal.tracking_token])
     assert appeal.channel == "web" and appeal.grid == world.grid_a
     assert AppealMedia.objects.get(appeal=appeal).content_type == "image/png"
     assert client.get(reverse("intake:report")).status_code == 200
