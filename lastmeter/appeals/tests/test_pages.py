@@ -85,3 +85,17 @@ def test_it_filters_overdue_appeals(world, new_appeal):
         sweep()
         page = login("dispatcher").get("/appeals/?overdue=1").content.decode()
     assert late.reference in page and fresh.reference not in page
+
+
+def test_it_says_what_is_missing_when_an_action_field_does_not_parse(world, new_appeal):
+    appeal = new_appeal()
+    c = login("officer_a")
+    c.post(f"/appeals/{appeal.pk}/act/acknowledge/")
+    page = c.post(
+        f"/appeals/{appeal.pk}/act/land/",
+        {"lat": "abc", "lon": "121.47"},
+        headers={"accept-language": "en"},
+        follow=True,
+    ).content.decode()
+    assert "landing needs the officer&#x27;s current position" in page
+    assert c.get("/appeals/?grid=abc&overdue=yes").status_code == 200
