@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time_machine
 from django.test import Client
 
 from lastmeter.appeals.choices import AppealState
+from lastmeter.appeals.clocks import sweep
 from lastmeter.testing.world import POINT_IN_B
 
 
@@ -74,10 +76,6 @@ def test_it_speaks_chinese_by_default_and_english_on_request(world, new_appeal):
 
 
 def test_it_filters_overdue_appeals(world, new_appeal):
-    import time_machine
-
-    from lastmeter.appeals.clocks import sweep
-
     with time_machine.travel("2026-03-02 09:00 +0800", tick=False) as t:
         late = new_appeal()
         t.shift(3 * 3600)
