@@ -23,6 +23,7 @@ from lastmeter.accounts.models import Person, RoleAssignment
 from lastmeter.appeals.choices import CLOCK_TRANSITIONS, ClockKind, ClockState, ClockUnit, EventKind
 from lastmeter.appeals.models import Appeal, AppealEvent, Clock, ClockPolicy, Transfer
 from lastmeter.appeals.notify.reporter import notify_staff
+from lastmeter.grids.selectors import responsibility_chain
 from lastmeter.lib.clocks import compute_due, warn_time
 from lastmeter.lib.transitions import check_transition
 from lastmeter.realtime.events import COMMAND_GROUP, person_group, publish_after_commit
@@ -152,8 +153,6 @@ def refresh_next_deadline(appeal: Appeal) -> None:
 def _chain_people(appeal: Appeal) -> list[tuple[str, Person]]:
     """Escalation targets for the appeal, bottom level first: one person per level of the
     four-level chain that has someone (building head → grid member → community police → leadership)."""
-    from lastmeter.grids.selectors import responsibility_chain
-
     if appeal.grid is None:
         leaders = RoleAssignment.objects.filter(role=Role.LEADERSHIP).select_related("person").order_by("id")
         return [(Role.LEADERSHIP, ra.person) for ra in leaders[:1]]

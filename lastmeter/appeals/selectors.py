@@ -11,7 +11,7 @@ from django.http import Http404
 
 from lastmeter.accounts.choices import Role
 from lastmeter.accounts.selectors import Scope
-from lastmeter.appeals.choices import AppealState, TransferState
+from lastmeter.appeals.choices import APPEAL_TRANSITIONS, AppealState, TransferState
 from lastmeter.appeals.models import Appeal, Transfer
 
 
@@ -71,8 +71,6 @@ def is_field_officer_for(scope: Scope, appeal: Appeal) -> bool:
 
 def available_actions(scope: Scope, appeal: Appeal) -> list[str]:
     """The actions this viewer may take on this appeal now (the detail page shows exactly these)."""
-    from lastmeter.appeals.choices import APPEAL_TRANSITIONS
-
     state = appeal.state
     allowed = APPEAL_TRANSITIONS.get(state, frozenset())
     actions: list[str] = []

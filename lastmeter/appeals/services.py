@@ -17,16 +17,16 @@ from django.utils import timezone
 from lastmeter.accounts.models import Person
 from lastmeter.accounts.selectors import Scope
 from lastmeter.appeals import clocks
-from lastmeter.appeals.choices import APPEAL_TRANSITIONS, AppealState, Channel, ClockKind, EventKind, Priority
+from lastmeter.appeals.choices import AppealState, Channel, ClockKind, EventKind, Priority
+from lastmeter.appeals.locking import lock_appeal, move_state, publish_change, record_event, require_action
 from lastmeter.appeals.models import Appeal, AppealEvent, Category, LandingProof, Rating, Subscription
 from lastmeter.appeals.notify.reporter import notify_reporter, notify_staff
-from lastmeter.appeals.selectors import available_actions
+from lastmeter.appeals.selectors import access_appeal_by_token
+from lastmeter.appeals.transfers import transfer_locked
+from lastmeter.grids.selectors import responsible_for_point
 from lastmeter.lib.errors import NotAllowed, ServiceError
 from lastmeter.lib.geo import haversine_m, validate_lat_lon
-from lastmeter.lib.transitions import TransitionError, check_transition
-from lastmeter.realtime.events import COMMAND_GROUP, grid_group, person_group, publish_after_commit
-
-SYSTEM = "system"
+from lastmeter.lib.transitions import TransitionError
 
 
 @dataclass
@@ -63,107 +63,12 @@ def check_new_appeal(data: NewAppeal) -> None:
         raise ServiceError(f"unknown priority {data.priority!r}")
 
 
-def _event(
-    appeal: Appeal,
-    kind: str,
-    actor: Person | None,
-    *,
-    note: str = "",
-    channel: str = "",
-    from_state: str = "",
-    to_state: str = "",
-    data: dict[str, Any] | None = None,
-    actor_label: str = "",
-) -> AppealEvent:
-    return AppealEvent.objects.create(
-        appeal=appeal,
-        kind=kind,
-        actor=actor,
-        actor_label=actor_label or (actor.name if actor else SYSTEM),
-        note=note,
-        channel=channel,
-        from_state=from_state,
-        to_state=to_state,
-        data=data or {},
-    )
-
-
-def _publish(appeal: Appeal, event: str) -> None:
-    groups = [COMMAND_GROUP]
-    if appeal.grid_id:
-        groups.append(grid_group(appeal.grid_id))
-    if appeal.assignee_id:
-        groups.append(person_group(appeal.assignee_id))
-    publish_after_commit(
-        groups,
-        event,
-        {
-            "id": appeal.pk,
-            "reference": appeal.reference,
-            "state": appeal.state,
-            "lat": appeal.lat,
-            "lon": appeal.lon,
-            "category": appeal.category.name if appeal.category else "",
-            "grid": appeal.grid_id,
-            "next_deadline_at": appeal.next_deadline_at,
-            "priority": appeal.priority,
-        },
-    )
-
-
-def _move(
-    appeal: Appeal,
-    target: str,
-    actor: Person | None,
-    *,
-    note: str = "",
-    channel: str = "",
-    extra_fields: tuple[str, ...] = (),
-    data: dict[str, Any] | None = None,
-) -> AppealEvent:
-    """Change state through the transition table. Caller holds the appeal's row lock."""
-    check_transition(APPEAL_TRANSITIONS, appeal.state, target, "appeal")
-    previous = appeal.state
-    appeal.state = target
-    appeal.state_changed_at = timezone.now()
-    appeal.save(update_fields=["state", "state_changed_at", "updated_at", *extra_fields])
-    return _event(
-        appeal,
-        EventKind.STATE,
-        actor,
-        note=note,
-        channel=channel,
-        from_state=previous,
-        to_state=target,
-        data=data,
-    )
-
-
-def _lock(appeal_id: int) -> Appeal:
-    return (
-        Appeal.objects.select_for_update(of=("self",))
-        .select_related("category", "grid", "grid__community")
-        .get(pk=appeal_id)
-    )
-
-
-def _require(scope: Scope, appeal: Appeal, action: str) -> None:
-    if action not in available_actions(scope, appeal):
-        if not any(t for t in APPEAL_TRANSITIONS.get(appeal.state, ())):
-            raise ServiceError(f"appeal {appeal.reference} is {appeal.state}; nothing more can be done")
-        raise NotAllowed(
-            f"you may not {action.replace('_', ' ')} appeal {appeal.reference} in state {appeal.state}"
-        )
-
-
 # --- creation and routing ---------------------------------------------------------------------
 
 
 def do_create_appeal(data: NewAppeal, *, actor: Person | None = None, now: datetime | None = None) -> Appeal:
     """Create, route to grid and person on duty, start the clocks, transfer at once if the
     category belongs to a department."""
-    from lastmeter.grids.selectors import responsible_for_point
-
     check_new_appeal(data)
     now = now or timezone.now()
     with transaction.atomic():
@@ -192,7 +97,7 @@ def do_create_appeal(data: NewAppeal, *, actor: Person | None = None, now: datet
         )
         appeal.reference = f"LM{now.astimezone().strftime('%Y%m%d')}{appeal.pk:06d}"
         appeal.save(update_fields=["reference"])
-        _event(
+        record_event(
             appeal,
             EventKind.CREATED,
             data.filed_by or actor,
@@ -201,7 +106,7 @@ def do_create_appeal(data: NewAppeal, *, actor: Person | None = None, now: datet
             data={"grid": grid.pk if grid else None, "assignee": assignee.pk if assignee else None},
         )
         if assignee is not None:
-            _event(appeal, EventKind.ASSIGNED, None, note=assignee.name, data={"person": assignee.pk})
+            record_event(appeal, EventKind.ASSIGNED, None, note=assignee.name, data={"person": assignee.pk})
             notify_staff(
                 assignee,
                 appeal,
@@ -210,13 +115,11 @@ def do_create_appeal(data: NewAppeal, *, actor: Person | None = None, now: datet
             )
         if category is not None and category.department is not None:
             # Out of police scope: hand it over immediately; police clocks never start.
-            from lastmeter.appeals.transfers import transfer_locked
-
             transfer_locked(appeal, category.department, None, note="category handled by department", now=now)
         else:
             clocks.start_clock(appeal, ClockKind.CONTACT, now=now)
             clocks.start_clock(appeal, ClockKind.LAND, now=now)
-        _publish(appeal, "appeal.created")
+        publish_change(appeal, "appeal.created")
     return appeal
 
 
@@ -225,9 +128,9 @@ def do_create_appeal(data: NewAppeal, *, actor: Person | None = None, now: datet
 
 def do_acknowledge(scope: Scope, appeal_id: int, *, note: str = "") -> Appeal:
     with transaction.atomic():
-        appeal = _lock(appeal_id)
-        _require(scope, appeal, "acknowledge")
-        event = _move(appeal, AppealState.ACKNOWLEDGED, scope.person, note=note)
+        appeal = lock_appeal(appeal_id)
+        require_action(scope, appeal, "acknowledge")
+        event = move_state(appeal, AppealState.ACKNOWLEDGED, scope.person, note=note)
         if appeal.assignee_id is None and scope.person is not None:
             appeal.assignee = scope.person
             appeal.save(update_fields=["assignee"])
@@ -235,18 +138,18 @@ def do_acknowledge(scope: Scope, appeal_id: int, *, note: str = "") -> Appeal:
             clocks.start_clock(appeal, ClockKind.CONTACT)
             clocks.start_clock(appeal, ClockKind.LAND)
         notify_reporter(appeal, "acknowledged", event_id=event.pk)
-        _publish(appeal, "appeal.changed")
+        publish_change(appeal, "appeal.changed")
     return appeal
 
 
 def do_contact(scope: Scope, appeal_id: int, *, note: str = "") -> Appeal:
     with transaction.atomic():
-        appeal = _lock(appeal_id)
-        _require(scope, appeal, "contact")
+        appeal = lock_appeal(appeal_id)
+        require_action(scope, appeal, "contact")
         appeal.contacted_at = timezone.now()
-        _move(appeal, AppealState.CONTACTED, scope.person, note=note, extra_fields=("contacted_at",))
+        move_state(appeal, AppealState.CONTACTED, scope.person, note=note, extra_fields=("contacted_at",))
         clocks.stop_clocks(appeal, [ClockKind.CONTACT])
-        _publish(appeal, "appeal.changed")
+        publish_change(appeal, "appeal.changed")
     return appeal
 
 
@@ -281,8 +184,8 @@ def do_land(
     if lat is None or lon is None:
         raise ServiceError("landing needs the officer's current position")
     with transaction.atomic():
-        appeal = _lock(appeal_id)
-        _require(scope, appeal, "land")
+        appeal = lock_appeal(appeal_id)
+        require_action(scope, appeal, "land")
         if scope.person is None:
             raise NotAllowed("landing must be done by a person in the network")
         distance = check_landing(appeal, lat, lon)
@@ -295,7 +198,7 @@ def do_land(
         if appeal.contacted_at is None:
             appeal.contacted_at = now
             fields.append("contacted_at")
-        event = _move(
+        event = move_state(
             appeal,
             AppealState.LANDED,
             scope.person,
@@ -305,7 +208,7 @@ def do_land(
         )
         clocks.stop_clocks(appeal, [ClockKind.CONTACT, ClockKind.LAND], now=now)
         notify_reporter(appeal, "landed", event_id=event.pk)
-        _publish(appeal, "appeal.changed")
+        publish_change(appeal, "appeal.changed")
     return appeal
 
 
@@ -313,11 +216,11 @@ def do_resolve(scope: Scope, appeal_id: int, *, resolution: str) -> Appeal:
     if not resolution or not resolution.strip():
         raise ServiceError("say how the appeal was resolved")
     with transaction.atomic():
-        appeal = _lock(appeal_id)
-        _require(scope, appeal, "resolve")
+        appeal = lock_appeal(appeal_id)
+        require_action(scope, appeal, "resolve")
         appeal.resolution = resolution.strip()
         appeal.resolved_at = timezone.now()
-        event = _move(
+        event = move_state(
             appeal,
             AppealState.RESOLVED,
             scope.person,
@@ -326,35 +229,37 @@ def do_resolve(scope: Scope, appeal_id: int, *, resolution: str) -> Appeal:
         )
         clocks.stop_clocks(appeal, [ClockKind.CONTACT, ClockKind.LAND], cancel=False)
         notify_reporter(appeal, "resolved", extra=appeal.resolution, event_id=event.pk)
-        _publish(appeal, "appeal.changed")
+        publish_change(appeal, "appeal.changed")
     return appeal
 
 
 def do_close(scope: Scope, appeal_id: int, *, reason: str = "") -> Appeal:
     with transaction.atomic():
-        appeal = _lock(appeal_id)
-        _require(scope, appeal, "close")
+        appeal = lock_appeal(appeal_id)
+        require_action(scope, appeal, "close")
         appeal.closed_at = timezone.now()
-        _move(appeal, AppealState.CLOSED, scope.person, note=reason, extra_fields=("closed_at",))
+        move_state(appeal, AppealState.CLOSED, scope.person, note=reason, extra_fields=("closed_at",))
         clocks.stop_clocks(appeal, [ClockKind.CONTACT, ClockKind.LAND], cancel=True)
-        _publish(appeal, "appeal.changed")
+        publish_change(appeal, "appeal.changed")
     return appeal
 
 
 def do_assign(scope: Scope, appeal_id: int, *, person: Person) -> Appeal:
     with transaction.atomic():
-        appeal = _lock(appeal_id)
-        _require(scope, appeal, "assign")
+        appeal = lock_appeal(appeal_id)
+        require_action(scope, appeal, "assign")
         appeal.assignee = person
         appeal.save(update_fields=["assignee", "updated_at"])
-        event = _event(appeal, EventKind.ASSIGNED, scope.person, note=person.name, data={"person": person.pk})
+        event = record_event(
+            appeal, EventKind.ASSIGNED, scope.person, note=person.name, data={"person": person.pk}
+        )
         notify_staff(
             person,
             appeal,
             f"[lastmeter] {appeal.reference}: {appeal.text[:60]}",
             key=f"assigned:{appeal.pk}:{person.pk}:{event.pk}",
         )
-        _publish(appeal, "appeal.changed")
+        publish_change(appeal, "appeal.changed")
     return appeal
 
 
@@ -362,34 +267,34 @@ def do_add_note(scope: Scope, appeal_id: int, *, note: str) -> AppealEvent:
     if not note.strip():
         raise ServiceError("the note is empty")
     with transaction.atomic():
-        appeal = _lock(appeal_id)
-        _require(scope, appeal, "note")
-        return _event(appeal, EventKind.NOTE, scope.person, note=note.strip())
+        appeal = lock_appeal(appeal_id)
+        require_action(scope, appeal, "note")
+        return record_event(appeal, EventKind.NOTE, scope.person, note=note.strip())
 
 
 def do_pause(scope: Scope, appeal_id: int, *, reason: str) -> Appeal:
     """Waiting for the reporter (unreachable, asked to come back later): clocks whose policy
     allows it stop counting."""
     with transaction.atomic():
-        appeal = _lock(appeal_id)
-        _require(scope, appeal, "pause")
+        appeal = lock_appeal(appeal_id)
+        require_action(scope, appeal, "pause")
         appeal.waiting_for_reporter = True
         appeal.save(update_fields=["waiting_for_reporter", "updated_at"])
         count = clocks.pause_clocks(appeal)
-        _event(appeal, EventKind.PAUSED, scope.person, note=reason, data={"clocks": count})
-        _publish(appeal, "appeal.changed")
+        record_event(appeal, EventKind.PAUSED, scope.person, note=reason, data={"clocks": count})
+        publish_change(appeal, "appeal.changed")
     return appeal
 
 
 def do_resume(scope: Scope, appeal_id: int) -> Appeal:
     with transaction.atomic():
-        appeal = _lock(appeal_id)
-        _require(scope, appeal, "resume")
+        appeal = lock_appeal(appeal_id)
+        require_action(scope, appeal, "resume")
         appeal.waiting_for_reporter = False
         appeal.save(update_fields=["waiting_for_reporter", "updated_at"])
         count = clocks.resume_clocks(appeal)
-        _event(appeal, EventKind.RESUMED, scope.person, data={"clocks": count})
-        _publish(appeal, "appeal.changed")
+        record_event(appeal, EventKind.RESUMED, scope.person, data={"clocks": count})
+        publish_change(appeal, "appeal.changed")
     return appeal
 
 
@@ -400,13 +305,13 @@ def do_merge(scope: Scope, appeal_id: int, *, into_id: int) -> Appeal:
     with transaction.atomic():
         # Lock in id order so two merges in opposite directions cannot deadlock.
         first, second = sorted([appeal_id, into_id])
-        locked = {a.pk: a for a in [_lock(first), _lock(second)]}
+        locked = {a.pk: a for a in [lock_appeal(first), lock_appeal(second)]}
         appeal, target = locked[appeal_id], locked[into_id]
-        _require(scope, appeal, "merge")
+        require_action(scope, appeal, "merge")
         if target.state == AppealState.MERGED:
             raise ServiceError("the target appeal is itself merged; merge into the surviving one")
         appeal.merged_into = target
-        event = _move(
+        event = move_state(
             appeal,
             AppealState.MERGED,
             scope.person,
@@ -415,11 +320,11 @@ def do_merge(scope: Scope, appeal_id: int, *, into_id: int) -> Appeal:
         )
         clocks.stop_clocks(appeal, [ClockKind.CONTACT, ClockKind.LAND], cancel=True)
         subscribe(target, appeal)
-        _event(
+        record_event(
             target, EventKind.DUPLICATE, scope.person, note=appeal.reference or "", data={"appeal": appeal.pk}
         )
         notify_reporter(appeal, "merged", extra=target.reference or "", event_id=event.pk)
-        _publish(appeal, "appeal.changed")
+        publish_change(appeal, "appeal.changed")
     return appeal
 
 
@@ -439,7 +344,7 @@ def subscribe(target: Appeal, source: Appeal) -> Subscription:
 
 
 def _reopen_locked(appeal: Appeal, actor: Person | None, reason: str, label: str) -> Appeal:
-    event = _move(appeal, AppealState.REOPENED, actor, note=reason, data={"by": label})
+    event = move_state(appeal, AppealState.REOPENED, actor, note=reason, data={"by": label})
     appeal.resolved_at = None
     appeal.closed_at = None
     appeal.save(update_fields=["resolved_at", "closed_at"])
@@ -447,7 +352,7 @@ def _reopen_locked(appeal: Appeal, actor: Person | None, reason: str, label: str
     event.save(update_fields=["actor_label"])
     clocks.start_clock(appeal, ClockKind.LAND)
     notify_reporter(appeal, "reopened", event_id=event.pk)
-    _publish(appeal, "appeal.changed")
+    publish_change(appeal, "appeal.changed")
     return appeal
 
 
@@ -455,24 +360,22 @@ def do_reopen(scope: Scope, appeal_id: int, *, reason: str) -> Appeal:
     if not reason.strip():
         raise ServiceError("say why the appeal is reopened")
     with transaction.atomic():
-        appeal = _lock(appeal_id)
-        _require(scope, appeal, "reopen")
+        appeal = lock_appeal(appeal_id)
+        require_action(scope, appeal, "reopen")
         return _reopen_locked(appeal, scope.person, reason.strip(), "staff")
 
 
 def do_rate(token: str, *, score: int, comment: str = "") -> Rating:
     """The reporter rates a resolved appeal (by tracking token); rating closes it."""
-    from lastmeter.appeals.selectors import access_appeal_by_token
-
     if not isinstance(score, int) or not 1 <= score <= 5:
         raise ServiceError("the score must be a whole number from 1 to 5")
     appeal_id = access_appeal_by_token(token).pk
     with transaction.atomic():
-        appeal = _lock(appeal_id)
+        appeal = lock_appeal(appeal_id)
         if appeal.state != AppealState.RESOLVED:
             raise ServiceError("only a resolved appeal can be rated")
         rating = Rating.objects.create(appeal=appeal, score=score, comment=comment.strip()[:2000])
-        _event(
+        record_event(
             appeal,
             EventKind.RATED,
             None,
@@ -481,20 +384,18 @@ def do_rate(token: str, *, score: int, comment: str = "") -> Rating:
             data={"score": score},
         )
         appeal.closed_at = timezone.now()
-        _move(appeal, AppealState.CLOSED, None, note="rated by reporter", extra_fields=("closed_at",))
-        _publish(appeal, "appeal.changed")
+        move_state(appeal, AppealState.CLOSED, None, note="rated by reporter", extra_fields=("closed_at",))
+        publish_change(appeal, "appeal.changed")
     return rating
 
 
 def do_contest(token: str, *, reason: str) -> Appeal:
     """The reporter disagrees with the resolution: the appeal reopens with a new landing clock."""
-    from lastmeter.appeals.selectors import access_appeal_by_token
-
     if not reason or not reason.strip():
         raise ServiceError("say what is still wrong")
     appeal_id = access_appeal_by_token(token).pk
     with transaction.atomic():
-        appeal = _lock(appeal_id)
+        appeal = lock_appeal(appeal_id)
         if appeal.state not in (AppealState.RESOLVED, AppealState.CLOSED):
             raise ServiceError("only a resolved or closed appeal can be contested")
         Rating.objects.create(appeal=appeal, contested=True, comment=reason.strip()[:2000])

@@ -15,10 +15,10 @@ from lastmeter.accounts.models import Department, Person
 from lastmeter.accounts.selectors import Scope
 from lastmeter.appeals import clocks
 from lastmeter.appeals.choices import TRANSFER_TRANSITIONS, AppealState, ClockKind, EventKind, TransferState
+from lastmeter.appeals.locking import lock_appeal, move_state, publish_change, record_event, require_action
 from lastmeter.appeals.models import Appeal, ClockPolicy, Transfer
 from lastmeter.appeals.notify.reporter import notify_reporter
 from lastmeter.appeals.selectors import open_transfer_for
-from lastmeter.appeals.services import _event, _lock, _move, _publish, _require
 from lastmeter.lib.errors import ServiceError
 from lastmeter.lib.transitions import check_transition
 from lastmeter.realtime.events import publish_after_commit
@@ -40,7 +40,7 @@ def transfer_locked(
     now = now or timezone.now()
     transfer = Transfer.objects.create(appeal=appeal, department=department, note=note, created_by=actor)
     appeal.department = department
-    event = _move(
+    event = move_state(
         appeal,
         AppealState.TRANSFERRED,
         actor,
@@ -75,16 +75,16 @@ def transfer_locked(
 
 def do_transfer(scope: Scope, appeal_id: int, *, department: Department, note: str = "") -> Transfer:
     with transaction.atomic():
-        appeal = _lock(appeal_id)
-        _require(scope, appeal, "transfer")
+        appeal = lock_appeal(appeal_id)
+        require_action(scope, appeal, "transfer")
         transfer = transfer_locked(appeal, department, scope.person, note=note)
-        _publish(appeal, "appeal.changed")
+        publish_change(appeal, "appeal.changed")
     return transfer
 
 
 def _locked_open_transfer(scope: Scope, appeal_id: int, action: str) -> tuple[Appeal, Transfer]:
-    appeal = _lock(appeal_id)
-    _require(scope, appeal, action)
+    appeal = lock_appeal(appeal_id)
+    require_action(scope, appeal, action)
     transfer = open_transfer_for(appeal)
     if transfer is None:
         raise ServiceError("this appeal has no open transfer")
@@ -104,9 +104,9 @@ def do_accept_transfer(scope: Scope, appeal_id: int, *, note: str = "") -> Trans
     with transaction.atomic():
         appeal, transfer = _locked_open_transfer(scope, appeal_id, "accept_transfer")
         _set_transfer(transfer, TransferState.ACCEPTED, decided_by=scope.person, decided_at=timezone.now())
-        _move(appeal, AppealState.ACCEPTED, scope.person, note=note, data={"transfer": transfer.pk})
+        move_state(appeal, AppealState.ACCEPTED, scope.person, note=note, data={"transfer": transfer.pk})
         clocks.stop_clocks(appeal, [ClockKind.TRANSFER_ACCEPT])
-        _publish(appeal, "appeal.changed")
+        publish_change(appeal, "appeal.changed")
     return transfer
 
 
@@ -123,7 +123,7 @@ def do_return_transfer(scope: Scope, appeal_id: int, *, reason: str) -> Transfer
             decided_at=timezone.now(),
         )
         appeal.department = None
-        _move(
+        move_state(
             appeal,
             AppealState.RETURNED,
             scope.person,
@@ -132,8 +132,8 @@ def do_return_transfer(scope: Scope, appeal_id: int, *, reason: str) -> Transfer
             data={"transfer": transfer.pk},
         )
         clocks.stop_clocks(appeal, [ClockKind.TRANSFER_ACCEPT])
-        _event(appeal, EventKind.TRANSFER, scope.person, note=f"returned: {reason.strip()}")
-        _publish(appeal, "appeal.changed")
+        record_event(appeal, EventKind.TRANSFER, scope.person, note=f"returned: {reason.strip()}")
+        publish_change(appeal, "appeal.changed")
     return transfer
 
 
@@ -147,7 +147,7 @@ def do_complete_transfer(scope: Scope, appeal_id: int, *, outcome: str) -> Trans
         _set_transfer(transfer, TransferState.COMPLETED, outcome=outcome.strip(), completed_at=now)
         appeal.resolution = outcome.strip()
         appeal.resolved_at = now
-        event = _move(
+        event = move_state(
             appeal,
             AppealState.RESOLVED,
             scope.person,
@@ -156,5 +156,5 @@ def do_complete_transfer(scope: Scope, appeal_id: int, *, outcome: str) -> Trans
             data={"transfer": transfer.pk},
         )
         notify_reporter(appeal, "department_outcome", extra=outcome.strip(), event_id=event.pk)
-        _publish(appeal, "appeal.changed")
+        publish_change(appeal, "appeal.changed")
     return transfer

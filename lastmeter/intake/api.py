@@ -14,8 +14,8 @@ from ninja import Router, Schema
 from lastmeter.accounts.auth import API_AUTH, request_scope
 from lastmeter.appeals.choices import Channel
 from lastmeter.intake.channels.base import InboundMessage, body_key
+from lastmeter.intake.selectors import visible_items
 from lastmeter.intake.services import submit
-from lastmeter.intake.views import visible_items
 from lastmeter.lib.geo import validate_lat_lon
 
 router = Router(tags=["intake"])
@@ -54,7 +54,7 @@ def _out(item) -> dict:
         "decision": item.decision,
         "reason": item.decision_reason,
         "appeal": appeal.reference if appeal else None,
-        "tracking_url": reverse("web:track", args=[appeal.tracking_token]) if appeal else None,
+        "tracking_url": reverse("appeals:track", args=[appeal.tracking_token]) if appeal else None,
     }
 
 

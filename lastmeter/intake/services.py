@@ -25,6 +25,7 @@ from lastmeter.accounts.models import Person
 from lastmeter.accounts.selectors import Scope
 from lastmeter.appeals import services as appeal_services
 from lastmeter.appeals.choices import OPEN_STATES, AppealState, Channel, EventKind
+from lastmeter.appeals.locking import lock_appeal, publish_change, record_event
 from lastmeter.appeals.models import Appeal, AppealMedia, Category, Subscription
 from lastmeter.appeals.notify.outbox import channel_can_answer, enqueue
 from lastmeter.intake import conf
@@ -448,7 +449,7 @@ def _create_appeal(
             appeal=appeal, file=media.get("path", ""), content_type=media.get("content_type", "")
         )
     for other_id, score in outcome.data.get("duplicates", [])[:3]:
-        appeal_services._event(
+        record_event(
             appeal,
             EventKind.NOTE,
             None,
@@ -459,8 +460,8 @@ def _create_appeal(
 
 
 def _add_update(target: Appeal, item: InboundItem, msg: InboundMessage, *, actor: Person | None) -> Appeal:
-    appeal = appeal_services._lock(target.pk)
-    appeal_services._event(
+    appeal = lock_appeal(target.pk)
+    record_event(
         appeal,
         EventKind.UPDATE,
         actor,
@@ -470,14 +471,14 @@ def _add_update(target: Appeal, item: InboundItem, msg: InboundMessage, *, actor
         data={"inbound_item": item.pk, "sender": msg.sender_id, "message_id": msg.message_id},
     )
     appeal.save(update_fields=["updated_at"])
-    appeal_services._publish(appeal, "appeal.changed")
+    publish_change(appeal, "appeal.changed")
     return appeal
 
 
 def _subscribe(target: Appeal, item: InboundItem, msg: InboundMessage, *, actor: Person | None) -> Appeal:
     """Attach the reporter to the open appeal: they get its updates on their own channel.
     Mirrors appeals.services.subscribe for a report that did not become an appeal itself."""
-    appeal = appeal_services._lock(target.pk)
+    appeal = lock_appeal(target.pk)
     ref = dict(msg.reply_ref or {})
     subscription = Subscription.objects.create(
         appeal=appeal,
@@ -488,7 +489,7 @@ def _subscribe(target: Appeal, item: InboundItem, msg: InboundMessage, *, actor:
         channel_ref=ref,
     )
     item.subscription = subscription
-    appeal_services._event(
+    record_event(
         appeal,
         EventKind.DUPLICATE,
         actor,
@@ -503,7 +504,7 @@ def _reply(item: InboundItem, msg: InboundMessage, what: str, appeal: Appeal) ->
     """Answer in the chat the message came from (outbox: sent after commit, retried)."""
     if msg.channel in STRUCTURED or not msg.reply_ref or not channel_can_answer(msg.channel):
         return
-    link = conf.get("PUBLIC_BASE_URL").rstrip("/") + reverse("web:track", args=[appeal.tracking_token])
+    link = conf.get("PUBLIC_BASE_URL").rstrip("/") + reverse("appeals:track", args=[appeal.tracking_token])
     ref = appeal.reference or str(appeal.pk)
     texts = {
         "ack": f"收到，已登记为诉求 {ref}，民警会尽快联系您。进度：{link}",
@@ -599,7 +600,7 @@ def do_reverse(
                 Subscription.objects.filter(pk=item.subscription_id).delete()
                 item.subscription = None
             if before == Decision.UPDATE and old_appeal is not None:
-                appeal_services._event(
+                record_event(
                     old_appeal,
                     EventKind.NOTE,
                     scope.person,

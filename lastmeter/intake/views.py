@@ -4,7 +4,6 @@ inbox (failed/undecided items, reversals) and the locate queue. Thin: services d
 from __future__ import annotations
 
 import json
-import math
 import secrets
 import uuid
 from datetime import timedelta
@@ -13,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -24,98 +24,47 @@ from django.views.decorators.http import require_POST
 from lastmeter.accounts.auth import request_scope
 from lastmeter.accounts.choices import Role
 from lastmeter.accounts.selectors import Scope
-from lastmeter.appeals import services as appeal_services
 from lastmeter.appeals.choices import Channel
 from lastmeter.appeals.models import Category
-from lastmeter.appeals.selectors import visible_appeals
-from lastmeter.intake import conf
 from lastmeter.intake.channels.base import InboundMessage
 from lastmeter.intake.choices import REVERSALS, Decision, ItemStatus
+from lastmeter.intake.forms import (
+    PHOTO_TYPES,
+    CategoryForm,
+    DecisionFilterForm,
+    LocationForm,
+    ReportForm,
+    ReverseForm,
+)
 from lastmeter.intake.models import InboundItem
-from lastmeter.intake.services import do_reverse, requeue_failed, submit
-from lastmeter.lib.geo import CoordinateError, validate_lat_lon
+from lastmeter.intake.selectors import visible_items
+from lastmeter.intake.services import do_reverse, process_item, requeue_failed, submit
+from lastmeter.lib.errors import ServiceError
+from lastmeter.lib.forms import first_message
 from lastmeter.lib.transitions import TransitionError
+from lastmeter.triage.services import do_correct_category, do_set_location, locate_queue
 
-PHOTO_TYPES = {"image/jpeg": (b"\xff\xd8\xff", "jpg"), "image/png": (b"\x89PNG\r\n\x1a\n", "png")}
 VOLUNTEER_ROLES = {Role.BUILDING_HEAD, Role.VOLUNTEER, Role.GRID_MEMBER, Role.COMMUNITY_POLICE}
 CALL_ROLES = {Role.DISPATCHER, Role.COMMUNITY_POLICE, Role.GRID_MEMBER, Role.LEADERSHIP, Role.ADMINISTRATOR}
 
 
-class FormError(ValueError):
-    pass
-
-
-def _coordinates(post) -> tuple[float | None, float | None]:
-    def number(name: str) -> float | None:
-        raw = (post.get(name) or "").strip()
-        if not raw:
-            return None
-        try:
-            value = float(raw)
-        except ValueError:
-            raise FormError(_("%(name)s must be a number") % {"name": name}) from None
-        if not math.isfinite(value):
-            raise FormError(_("%(name)s must be a finite number") % {"name": name})
-        return value
-
-    lat, lon = number("lat"), number("lon")
-    try:
-        validate_lat_lon(lat, lon)
-    except CoordinateError as exc:
-        said = {
-            "half": _("give both latitude and longitude, or neither"),
-            "not_finite": _("coordinates must be finite numbers"),
-            "latitude": _("latitude %(value)s is outside -90..90") % {"value": lat},
-            "longitude": _("longitude %(value)s is outside -180..180") % {"value": lon},
-        }
-        raise FormError(said.get(exc.code, str(exc))) from None
-    return lat, lon
-
-
-def _photo(request: HttpRequest) -> list[dict[str, str]]:
-    """Validate (declared type, magic bytes, size) and store the photo before anything else."""
-    upload = request.FILES.get("photo")
+def _store_photo(upload: UploadedFile | None) -> list[dict[str, str]]:
+    """Store a photo that ``ReportForm`` accepted; the media list of the inbound message."""
     if upload is None:
         return []
-    limit = int(conf.get("MAX_PHOTO_BYTES"))
-    if (upload.size or 0) > limit:
-        raise FormError(_("the photo is larger than %(mb)d MB") % {"mb": limit // (1024 * 1024)})
-    expected = PHOTO_TYPES.get(upload.content_type or "")
-    head = upload.read(16)
-    upload.seek(0)
-    if expected is None or not head.startswith(expected[0]):
-        raise FormError(_("the photo must be a JPEG or PNG image"))
+    suffix = PHOTO_TYPES[upload.content_type or ""][1]
     name = default_storage.save(
-        f"intake/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{expected[1]}", ContentFile(upload.read())
+        f"intake/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{suffix}", ContentFile(upload.read())
     )
     return [{"path": name, "content_type": upload.content_type or ""}]
 
 
-def _form_message(request: HttpRequest, channel: str, **extra) -> InboundMessage:
-    post = request.POST
-    text = (post.get("text") or "").strip()
-    if not text:
-        raise FormError(_("describe the problem"))
-    if len(text) > 4000:
-        raise FormError(_("the description is longer than 4000 characters"))
-    lat, lon = _coordinates(post)
-    return InboundMessage(
-        channel=channel,
-        text=text,
-        sender_name=(post.get("name") or "").strip()[:100],
-        phone=(post.get("phone") or "").strip()[:40],
-        email=(post.get("email") or "").strip()[:200],
-        address=(post.get("address") or "").strip()[:300],
-        lat=lat,
-        lon=lon,
-        category_code=(post.get("category") or "").strip(),
-        **extra,
-    )
-
-
-def _submit_form(request: HttpRequest, msg: InboundMessage, *, submitted_by=None) -> InboundItem:
-    nonce = (request.POST.get("nonce") or "").strip()[:64] or secrets.token_hex(16)
-    fields = {k: request.POST.get(k, "") for k in request.POST if k != "csrfmiddlewaretoken"}
+def _submit_form(
+    request: HttpRequest, form: ReportForm, msg: InboundMessage, *, submitted_by=None
+) -> InboundItem:
+    nonce = form.cleaned_data["nonce"] or secrets.token_hex(16)
+    fields = request.POST.dict()  # the raw fields, as received, for the item's body
+    fields.pop("csrfmiddlewaretoken", None)
     body = json.dumps({"fields": fields, "media": msg.media}, ensure_ascii=False).encode()
     item, _created = submit(
         msg,
@@ -130,7 +79,7 @@ def _submit_form(request: HttpRequest, msg: InboundMessage, *, submitted_by=None
 
 def _after(request: HttpRequest, item: InboundItem) -> HttpResponse:
     if item.appeal is not None and item.decision in (Decision.NEW_APPEAL, Decision.UPDATE):
-        return redirect(reverse("web:track", args=[item.appeal.tracking_token]))
+        return redirect(reverse("appeals:track", args=[item.appeal.tracking_token]))
     return render(request, "intake/received.html", {"item": item})
 
 
@@ -138,15 +87,15 @@ def report(request: HttpRequest) -> HttpResponse:
     """The resident's form: problem, place (pin from the browser or address), optional photo."""
     context = {"nonce": secrets.token_hex(16), "categories": Category.objects.all()}
     if request.method == "POST":
-        try:
-            msg = _form_message(request, Channel.WEB)
-            msg.media = _photo(request)
-        except FormError as exc:
+        form = ReportForm(request.POST, request.FILES, with_photo=True)
+        if not form.is_valid():
             context.update(
-                error=str(exc), data=request.POST, nonce=request.POST.get("nonce", context["nonce"])
+                error=first_message(form), data=request.POST, nonce=form.data.get("nonce", context["nonce"])
             )
             return render(request, "intake/report.html", context, status=400)
-        return _after(request, _submit_form(request, msg))
+        msg = form.message(Channel.WEB)
+        msg.media = _store_photo(form.cleaned_data["photo"])
+        return _after(request, _submit_form(request, form, msg))
     return render(request, "intake/report.html", context)
 
 
@@ -156,15 +105,15 @@ def _person_form(request: HttpRequest, *, channel: str, roles: set[Role], templa
         raise Http404("no such page")
     context = {"nonce": secrets.token_hex(16), "categories": Category.objects.all()}
     if request.method == "POST":
-        try:
-            msg = _form_message(request, channel, filed_by_id=scope.person.pk)
-        except FormError as exc:
-            context.update(error=str(exc), data=request.POST)
+        form = ReportForm(request.POST)
+        if not form.is_valid():
+            context.update(error=first_message(form), data=request.POST)
             return render(request, template, context, status=400)
-        item = _submit_form(request, msg, submitted_by=scope.person)
+        msg = form.message(channel, filed_by_id=scope.person.pk)
+        item = _submit_form(request, form, msg, submitted_by=scope.person)
         if item.appeal is not None:
             messages.success(request, _("Filed as %(ref)s") % {"ref": item.appeal.reference})
-            return redirect(reverse("web:detail", args=[item.appeal.pk]))
+            return redirect(reverse("appeals:detail", args=[item.appeal.pk]))
         messages.warning(request, item.decision_reason or item.last_error or _("received; not decided yet"))
         return redirect(request.path)
     return render(request, template, context)
@@ -192,16 +141,6 @@ def _require_staff(scope: Scope) -> None:
         raise Http404("no such page")
 
 
-def visible_items(scope: Scope):
-    """Items this viewer may see: all for station staff; for an officer, the items whose appeal
-    they can see. Residents see none (they follow their appeal by its tracking link)."""
-    if scope.jurisdiction_wide:
-        return InboundItem.objects.all()
-    if scope.person is None:
-        return InboundItem.objects.none()
-    return InboundItem.objects.filter(appeal__in=visible_appeals(scope))
-
-
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
     scope = request_scope(request)
@@ -212,7 +151,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         | Q(status=ItemStatus.PENDING, attempts__gt=0)
         | Q(status=ItemStatus.PENDING, received_at__lt=stale)
     ).order_by("received_at")[:200]
-    decision = request.GET.get("decision") or ""
+    decision = DecisionFilterForm(request.GET).decision_value()
     recent = InboundItem.objects.exclude(status=ItemStatus.PENDING).select_related("appeal")
     if decision:
         recent = recent.filter(decision=decision)
@@ -246,27 +185,20 @@ def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
 def reverse_item(request: HttpRequest, item_id: int) -> HttpResponse:
     scope = request_scope(request)
     _require_staff(scope)
-    target = request.POST.get("target_appeal", "").strip()
-    target_id = None
-    if target:
-        from lastmeter.appeals.models import Appeal
-
-        found = Appeal.objects.filter(
-            Q(reference=target) | Q(pk=int(target) if target.isdigit() else -1)
-        ).first()
-        if found is None:
-            messages.error(request, _("no appeal %(ref)s") % {"ref": target})
-            return redirect("intake:item", item_id=item_id)
-        target_id = found.pk
+    form = ReverseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, first_message(form))
+        return redirect("intake:item", item_id=item_id)
+    target = form.cleaned_data["target_appeal"]
     try:
         do_reverse(
             scope,
             item_id,
-            to=request.POST.get("to", ""),
-            reason=request.POST.get("reason", ""),
-            target_appeal_id=target_id,
+            to=form.cleaned_data["to"],
+            reason=form.cleaned_data["reason"],
+            target_appeal_id=target.pk if target is not None else None,
         )
-    except (appeal_services.ServiceError, TransitionError) as exc:
+    except (ServiceError, TransitionError) as exc:
         messages.error(request, str(exc))
     except InboundItem.DoesNotExist:
         raise Http404("no such item") from None
@@ -278,8 +210,6 @@ def reverse_item(request: HttpRequest, item_id: int) -> HttpResponse:
 def retry_item(request: HttpRequest, item_id: int) -> HttpResponse:
     scope = request_scope(request)
     _require_staff(scope)
-    from lastmeter.intake.services import process_item
-
     if requeue_failed(item_id) or InboundItem.objects.filter(pk=item_id, status=ItemStatus.PENDING).exists():
         process_item(item_id)
     return redirect("intake:item", item_id=item_id)
@@ -290,8 +220,6 @@ def retry_item(request: HttpRequest, item_id: int) -> HttpResponse:
 
 @login_required
 def locate(request: HttpRequest) -> HttpResponse:
-    from lastmeter.triage.services import locate_queue
-
     scope = request_scope(request)
     if scope.person is None and not scope.superuser:
         raise Http404("no such page")
@@ -301,15 +229,15 @@ def locate(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def set_location(request: HttpRequest, appeal_id: int) -> HttpResponse:
-    from lastmeter.triage.services import do_set_location
-
     scope = request_scope(request)
+    form = LocationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, first_message(form))
+        return redirect("intake:locate")
+    data = form.cleaned_data
     try:
-        lat, lon = _coordinates(request.POST)
-        if lat is None or lon is None:
-            raise FormError(_("give latitude and longitude"))
-        do_set_location(scope, appeal_id, lat=lat, lon=lon, address=request.POST.get("address", ""))
-    except (FormError, appeal_services.ServiceError) as exc:
+        do_set_location(scope, appeal_id, lat=data["lat"], lon=data["lon"], address=data["address"])
+    except ServiceError as exc:
         messages.error(request, str(exc))
     return redirect("intake:locate")
 
@@ -317,15 +245,13 @@ def set_location(request: HttpRequest, appeal_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def correct_category(request: HttpRequest, appeal_id: int) -> HttpResponse:
-    from lastmeter.triage.services import do_correct_category
-
     scope = request_scope(request)
-    category = Category.objects.filter(code=request.POST.get("category", "")).first()
-    if category is None:
-        messages.error(request, _("unknown category"))
+    form = CategoryForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, first_message(form))
     else:
         try:
-            do_correct_category(scope, appeal_id, category=category)
-        except (appeal_services.ServiceError, TransitionError) as exc:
+            do_correct_category(scope, appeal_id, category=form.cleaned_data["category"])
+        except (ServiceError, TransitionError) as exc:
             messages.error(request, str(exc))
-    return redirect(request.POST.get("next") or reverse("web:detail", args=[appeal_id]))
+    return redirect(form.cleaned_data.get("next") or reverse("appeals:detail", args=[appeal_id]))

@@ -12,15 +12,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
-from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -30,12 +29,15 @@ from lastmeter.intake.channels.base import InboundMessage
 from lastmeter.intake.choices import Decision, ItemStatus
 from lastmeter.intake.models import InboundItem
 from lastmeter.intake.services import submit
-from lastmeter.lib.geo import validate_lat_lon
-from lastmeter.open311.models import key_for
+from lastmeter.open311.forms import (
+    LIMIT,
+    RequestListForm,
+    ServiceRequestForm,
+    WindowForm,
+    given_jurisdiction,
+    refusal,
+)
 from lastmeter.open311.render import FORMATS, error, respond, respond_one, utc
-
-MAX_WINDOW = timedelta(days=90)
-LIMIT = 1000
 
 
 class Refused(Exception):
@@ -51,7 +53,7 @@ def _fmt(view):
         if fmt not in FORMATS:
             return error("json", 404, f"unknown format {fmt!r}: use json or xml")
         jurisdiction = getattr(settings, "LASTMETER_OPEN311_JURISDICTION", "")
-        given = request.GET.get("jurisdiction_id") or request.POST.get("jurisdiction_id")
+        given = given_jurisdiction(request)
         if given and jurisdiction and given != jurisdiction:
             return error(fmt, 404, f"unknown jurisdiction_id {given!r}")
         try:
@@ -170,50 +172,31 @@ def _queryset() -> QuerySet[Appeal]:
     )
 
 
-def _date(value: str, name: str) -> datetime:
-    parsed = parse_datetime(value.strip().replace(" ", "+")) if value else None
-    if parsed is None:
-        raise Refused(400, f"{name} must be a W3C datetime such as 2026-11-20T08:00:00Z")
-    if timezone.is_naive(parsed):
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed
-
-
-def _window(request: HttpRequest) -> tuple[datetime, datetime]:
-    start_raw, end_raw = request.GET.get("start_date", ""), request.GET.get("end_date", "")
-    given_end = _date(end_raw, "end_date") if end_raw else None
-    given_start = _date(start_raw, "start_date") if start_raw else None
-    if given_start is None:
-        end = given_end or timezone.now()
-        start = end - MAX_WINDOW
-    else:
-        start = given_start
-        end = given_end or min(start + MAX_WINDOW, timezone.now() + timedelta(days=1))
-    if end < start:
-        raise Refused(400, "end_date is before start_date")
-    if end - start > MAX_WINDOW:
-        raise Refused(400, "start_date and end_date may not span more than 90 days")
-    return start, end
+def _checked(form: forms.Form) -> dict[str, Any]:
+    """The form's cleaned data, or the spec's error for its first problem."""
+    problem = refusal(form)
+    if problem is not None:
+        raise Refused(*problem)
+    return form.cleaned_data
 
 
 def _list(request: HttpRequest, fmt: str) -> HttpResponse:
     qs = _queryset()
-    ids = [x.strip() for x in request.GET.get("service_request_id", "").split(",") if x.strip()]
+    form = RequestListForm(request.GET)
+    form.is_valid()  # a list of ids is used even when other parameters are bad
+    ids = form.cleaned_data["service_request_id"]
     if ids:
-        # The spec: a list of ids overrides every other filter.
+        # The spec: a list of ids overrides every other filter (and the other parameters' checks).
         qs = qs.filter(reference__in=ids[:LIMIT])
     else:
-        codes = [x.strip() for x in request.GET.get("service_code", "").split(",") if x.strip()]
-        if codes:
-            qs = qs.filter(category__code__in=codes)
-        start, end = _window(request)
+        data = _checked(form)
+        if data["service_code"]:
+            qs = qs.filter(category__code__in=data["service_code"])
+        start, end = data["window"]
         qs = qs.filter(created_at__gte=start, created_at__lte=end)
-        statuses = {x.strip() for x in request.GET.get("status", "").split(",") if x.strip()}
-        if statuses - {"open", "closed"}:
-            raise Refused(400, "status must be open, closed or both")
-        if statuses == {"open"}:
+        if data["status"] == {"open"}:
             qs = qs.filter(state__in=OPEN_STATES)
-        elif statuses == {"closed"}:
+        elif data["status"] == {"closed"}:
             qs = qs.exclude(state__in=OPEN_STATES)
     rows = [_row(a) for a in qs.order_by("-created_at")[:LIMIT]]
     return respond(fmt, rows, root="service_requests", item="request")
@@ -251,55 +234,25 @@ def token(request: HttpRequest, token_id: str, fmt: str) -> HttpResponse:
     )
 
 
-def _float(name: str, value: str) -> float | None:
-    if value in ("", None):
-        return None
-    try:
-        number = float(value)
-    except ValueError:
-        raise Refused(400, f"{name} must be a number") from None
-    if not math.isfinite(number):
-        raise Refused(400, f"{name} must be a finite number")
-    return number
-
-
 def _create(request: HttpRequest, fmt: str) -> HttpResponse:
-    key = key_for(request.POST.get("api_key", ""))
-    if key is None:
-        raise Refused(403, "a valid api_key is required to create service requests")
-    code = request.POST.get("service_code", "").strip()
-    if not code:
-        raise Refused(400, "service_code is required")
-    if not Category.objects.filter(code=code).exists():
-        raise Refused(400, f"service_code {code!r} not found")
-    lat, lon = _float("lat", request.POST.get("lat", "")), _float("long", request.POST.get("long", ""))
-    try:
-        validate_lat_lon(lat, lon)
-    except ValueError as exc:
-        raise Refused(400, str(exc)) from None
-    address = request.POST.get("address_string", "").strip()
-    if lat is None and not address and not request.POST.get("address_id"):
-        raise Refused(400, "a location is required: lat and long, or address_string")
-    description = request.POST.get("description", "").strip()
-    if not description:
-        raise Refused(400, "description is required")
-    if len(description) > 4000:
-        raise Refused(400, "description is longer than 4000 characters")
-    fields = {k: request.POST.get(k, "") for k in request.POST if k != "api_key"}
+    form = ServiceRequestForm(request.POST)
+    data = _checked(form)
+    key = data["api_key"]
+    fields = request.POST.dict()  # every field as received (the idempotency hash and the raw record)
+    fields.pop("api_key", None)
     body = json.dumps(fields, ensure_ascii=False, sort_keys=True).encode()
     idem = request.headers.get("Idempotency-Key") or hashlib.sha256(body).hexdigest()
-    name = " ".join(x for x in (request.POST.get("first_name", ""), request.POST.get("last_name", "")) if x)
     msg = InboundMessage(
         channel=Channel.OPEN311,
-        text=description,
-        sender_id=request.POST.get("device_id", "") or request.POST.get("account_id", ""),
-        sender_name=name.strip(),
-        phone=request.POST.get("phone", ""),
-        email=request.POST.get("email", ""),
-        lat=lat,
-        lon=lon,
-        address=address,
-        category_code=code,
+        text=data["description"],
+        sender_id=data["device_id"] or data["account_id"],
+        sender_name=form.name(),
+        phone=data["phone"],
+        email=data["email"],
+        lat=data["lat"],
+        lon=data["long"],
+        address=data["address_string"],
+        category_code=data["service_code"],
         filed_by_id=key.person_id,
         media=[],
         raw=fields,
@@ -322,7 +275,7 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
 @require_GET
 @_fmt
 def updates(request: HttpRequest, fmt: str) -> HttpResponse:
-    start, end = _window(request)
+    start, end = _checked(WindowForm(request.GET))["window"]
     events = (
         AppealEvent.objects.filter(kind=EventKind.STATE, at__gte=start, at__lte=end)
         .select_related("appeal")

@@ -33,6 +33,7 @@ from django.utils import timezone
 
 from lastmeter.accounts.selectors import Scope
 from lastmeter.appeals.choices import OPEN_STATES, EventKind
+from lastmeter.appeals.locking import lock_appeal, publish_change, record_event
 from lastmeter.appeals.models import Appeal, Category
 from lastmeter.intake import fallback_triage as fallback
 from lastmeter.triage.models import LabelSource, LabelTask, TriageLabel
@@ -445,7 +446,7 @@ def do_correct_category(scope: Scope, appeal_id: int, *, category: Category) -> 
 
     access_appeal_by_scope(scope, appeal_id)
     with transaction.atomic():
-        appeal = appeal_services._lock(appeal_id)
+        appeal = lock_appeal(appeal_id)
         if "note" not in available_actions(scope, appeal):
             raise appeal_services.NotAllowed("you may not change this appeal's category")
         previous = appeal.category.code if appeal.category else ""
@@ -453,7 +454,7 @@ def do_correct_category(scope: Scope, appeal_id: int, *, category: Category) -> 
             return appeal
         appeal.category = category
         appeal.save(update_fields=["category", "updated_at"])
-        appeal_services._event(
+        record_event(
             appeal,
             EventKind.NOTE,
             scope.person,
@@ -490,7 +491,7 @@ def do_set_location(scope: Scope, appeal_id: int, *, lat: float, lon: float, add
         raise appeal_services.ServiceError(str(exc)) from None
     access_appeal_by_scope(scope, appeal_id)
     with transaction.atomic():
-        appeal = appeal_services._lock(appeal_id)
+        appeal = lock_appeal(appeal_id)
         if "note" not in available_actions(scope, appeal):
             raise appeal_services.NotAllowed("you may not locate this appeal")
         appeal.lat, appeal.lon = lat, lon
@@ -513,14 +514,14 @@ def do_set_location(scope: Scope, appeal_id: int, *, lat: float, lon: float, add
                     key=f"assigned:{appeal.pk}:{assignee.pk}:located",
                 )
         appeal.save(update_fields=fields)
-        appeal_services._event(
+        record_event(
             appeal,
             EventKind.NOTE,
             scope.person,
             note=f"located at {lat:.6f},{lon:.6f} {address}".strip(),
             data={"lat": lat, "lon": lon, "grid": appeal.grid_id},
         )
-        appeal_services._publish(appeal, "appeal.changed")
+        publish_change(appeal, "appeal.changed")
     return appeal
 
 

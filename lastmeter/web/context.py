@@ -21,7 +21,7 @@ def nav_links(request: HttpRequest) -> dict[str, list[tuple[str, str]]]:
     if user is None or not user.is_authenticated:
         return {"nav_links": []}
     scope = request_scope(request)
-    links = [(reverse("web:queue"), _("Appeal queue"))]
+    links = [(reverse("appeals:queue"), _("Appeal queue"))]
     if scope.jurisdiction_wide:
         links.append((reverse("web:command"), _("Command centre")))
     if scope.roles & FIELD_ROLES:

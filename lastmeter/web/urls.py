@@ -6,11 +6,6 @@ app_name = "web"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("appeals/", views.queue, name="queue"),
-    path("appeals/<int:appeal_id>/", views.detail, name="detail"),
-    path("appeals/<int:appeal_id>/act/<str:action>/", views.act, name="act"),
-    path("t/<str:token>/", views.track, name="track"),
-    path("t/<str:token>/feedback/", views.track_feedback, name="track_feedback"),
     path("command/", command_views.command_centre, name="command"),
     path("command/kpis.json", command_views.command_kpis, name="command_kpis"),
     path("phone/", command_views.phone, name="phone"),

@@ -43,7 +43,7 @@ def test_it_files_a_residents_form_with_a_photo_and_returns_the_tracking_link(
     photo.name = "p.png"
     r = client.post(reverse("intake:report"), {**form(), "photo": photo})
     appeal = Appeal.objects.get()
-    assert r.status_code == 302 and r["Location"] == reverse("web:track", args=[appeal.tracking_token])
+    assert r.status_code == 302 and r["Location"] == reverse("appeals:track", args=[appeal.tracking_token])
     assert appeal.channel == "web" and appeal.grid == world.grid_a
     assert AppealMedia.objects.get(appeal=appeal).content_type == "image/png"
     assert client.get(reverse("intake:report")).status_code == 200
@@ -164,3 +164,26 @@ def test_it_tells_residents_what_is_wrong_with_the_pin_in_chinese_by_default(cli
     r = client.post(reverse("intake:report"), form(**extra))
     assert r.status_code == 400 and words in r.content.decode()
     assert Appeal.objects.count() == 0
+
+
+def test_it_tells_staff_what_is_wrong_with_a_location_or_a_category(client, world, new_appeal):
+    unlocated = new_appeal(lat=None, lon=None, text="某小区门口有人乱摆摊")
+    category = unlocated.category
+    login(client, "dispatcher")
+    for data, words in [
+        ({"lat": "", "lon": ""}, "give latitude and longitude"),
+        ({"lat": "x", "lon": "1"}, "number"),
+    ]:
+        r = client.post(
+            reverse("intake:set_location", args=[unlocated.pk]), data, headers=ENGLISH, follow=True
+        )
+        assert words in r.content.decode()
+    r = client.post(
+        reverse("intake:correct_category", args=[unlocated.pk]),
+        {"category": "nope"},
+        headers=ENGLISH,
+        follow=True,
+    )
+    assert "unknown category" in r.content.decode()
+    unlocated.refresh_from_db()
+    assert unlocated.lat is None and unlocated.category == category

@@ -166,6 +166,13 @@ def test_it_filters_requests_as_the_spec_says(client, world, api_key, new_appeal
     )
     check_errors(client.get(f"{BASE}/requests.json?start_date=yesterday"), 400)
     check_errors(client.get(f"{BASE}/requests.json?status=pending"), 400)
+    # A list of ids overrides every other parameter, and so their checks too.
+    assert [r["service_request_id"] for r in get(f"service_request_id={a.reference}&status=pending")] == [
+        a.reference
+    ]
+    bad = client.get(f"{BASE}/requests.json?start_date=2020-01-01T00:00:00Z&end_date=2019-01-01T00:00:00Z")
+    check_errors(bad, 400)
+    assert bad.json()[0]["description"] == "end_date is before start_date"  # the API's words, untranslated
 
 
 def test_it_serves_one_request_at_both_spellings_and_in_xml(client, world, new_appeal):

@@ -1,0 +1,93 @@
+"""Input of the appeal pages: the queue's filter, an action's fields, the resident's feedback.
+
+The pages are forgiving the way they always were: a value that does not parse (a grid that is
+not a number, a position that is not a float) counts as not given, and the service then says
+what is missing. Each form hands back the shape the shared layer takes (``QueueFilter``,
+``ActionIn``), so the pages and the API validate the same way after this point.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from lastmeter.appeals.filters import QueueFilter
+from lastmeter.appeals.schemas import ActionIn
+
+
+class SwitchField(forms.Field):
+    """A query-string switch: on (``True``) for "1", "true" or "on"; anything else is off (``None``)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> bool | None:
+        return True if value in ("1", "true", "on") else None
+
+
+def _valid_data(form: forms.Form) -> dict[str, Any]:
+    """The fields that parsed; an invalid one is left out (it counts as not given)."""
+    form.is_valid()
+    return {name: value for name, value in form.cleaned_data.items() if value is not None}
+
+
+class QueueFilterForm(forms.Form):
+    """The queue page's query string."""
+
+    state = forms.CharField(required=False, strip=False)
+    grid = forms.IntegerField(required=False, min_value=0)
+    category = forms.CharField(required=False, strip=False)
+    overdue = SwitchField()
+    open = SwitchField()
+
+    def queue_filter(self) -> QueueFilter:
+        data = _valid_data(self)
+        return QueueFilter(
+            state=data.get("state") or None,
+            grid=data.get("grid"),
+            category=data.get("category") or None,
+            overdue=data.get("overdue"),
+            open=data.get("open"),
+        )
+
+
+class ActionForm(forms.Form):
+    """The fields an action's form on the detail page may send (which ones depends on the action)."""
+
+    note = forms.CharField(required=False, strip=False)
+    reason = forms.CharField(required=False, strip=False)
+    resolution = forms.CharField(required=False, strip=False)
+    outcome = forms.CharField(required=False, strip=False)
+    lat = forms.FloatField(required=False)
+    lon = forms.FloatField(required=False)
+    department = forms.CharField(required=False, strip=False, empty_value=None)
+    into = forms.IntegerField(required=False, min_value=0)
+    person = forms.IntegerField(required=False, min_value=0)
+
+    def action_in(self) -> ActionIn:
+        return ActionIn(**_valid_data(self))
+
+
+class FeedbackForm(forms.Form):
+    """The tracking page's two forms: a rating (score, comment) or a contest (contest, reason)."""
+
+    contest = forms.CharField(required=False, strip=False)
+    reason = forms.CharField(required=False, strip=False)
+    score = forms.IntegerField(required=False, min_value=0)
+    comment = forms.CharField(required=False, strip=False)
+
+    def feedback(self) -> dict[str, Any]:
+        """``contest`` (bool), ``reason``, ``score`` (0 when missing or not a whole number: the
+        service refuses it) and ``comment``."""
+        data = _valid_data(self)
+        return {
+            "contest": bool(data.get("contest")),
+            "reason": data.get("reason", ""),
+            "score": data.get("score", 0),
+            "comment": data.get("comment", ""),
+        }
+
+
+__all__ = ["ActionForm", "FeedbackForm", "QueueFilterForm", "SwitchField"]

@@ -1,0 +1,15 @@
+"""The appeal pages: the queue, an appeal with its actions, the resident's tracking page."""
+
+from django.urls import path
+
+from lastmeter.appeals import views
+
+app_name = "appeals"
+
+urlpatterns = [
+    path("appeals/", views.queue, name="queue"),
+    path("appeals/<int:appeal_id>/", views.detail, name="detail"),
+    path("appeals/<int:appeal_id>/act/<str:action>/", views.act, name="act"),
+    path("t/<str:token>/", views.track, name="track"),
+    path("t/<str:token>/feedback/", views.track_feedback, name="track_feedback"),
+]
