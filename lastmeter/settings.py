@@ -40,7 +40,6 @@ INSTALLED_APPS = [
     "lastmeter.triage",
     "lastmeter.dispatching",
     "lastmeter.open311",
-    "lastmeter.stats",
     "lastmeter.realtime",
     "lastmeter.web",
 ]
