@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -27,7 +28,6 @@ from lastmeter.appeals import services as appeal_services
 from lastmeter.appeals.choices import OPEN_STATES, AppealState, Channel, EventKind
 from lastmeter.appeals.models import Appeal, AppealMedia, Category, Subscription
 from lastmeter.appeals.notify.outbox import channel_can_answer, enqueue
-from lastmeter.intake import conf
 from lastmeter.intake.channels.base import BadPayload, Ignored, InboundMessage, RawRequest, adapter_for
 from lastmeter.intake.choices import REVERSALS, Decision, ItemStatus, check_item_transition
 from lastmeter.intake.models import InboundItem, IntakeDecision
@@ -289,7 +289,7 @@ def decide(item: InboundItem, msg: InboundMessage) -> Outcome:
 def _recent_open_appeal(item: InboundItem, msg: InboundMessage) -> Appeal | None:
     if not msg.sender_id:
         return None
-    since = timezone.now() - timedelta(hours=int(conf.get("UPDATE_WINDOW_H")))
+    since = timezone.now() - timedelta(hours=settings.LASTMETER_UPDATE_WINDOW_H)
     earlier = (
         InboundItem.objects.filter(
             channel=item.channel,
@@ -349,13 +349,13 @@ def _record_failure(item_id: int, exc: Exception) -> InboundItem:
         item = InboundItem.objects.select_for_update().get(pk=item_id)
         item.attempts += 1
         item.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-        if item.attempts >= int(conf.get("MAX_ATTEMPTS")):
+        if item.attempts >= settings.LASTMETER_MAX_ATTEMPTS:
             check_item_transition(item.status, ItemStatus.FAILED)
             item.status = ItemStatus.FAILED
             item.next_attempt_at = None
         else:
             check_item_transition(item.status, ItemStatus.PENDING)
-            delay = float(conf.get("BACKOFF_S")) * (2 ** (item.attempts - 1))
+            delay = settings.LASTMETER_BACKOFF_S * (2 ** (item.attempts - 1))
             item.next_attempt_at = timezone.now() + timedelta(seconds=min(delay, 6 * 3600))
         item.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
         return item
@@ -503,7 +503,7 @@ def _reply(item: InboundItem, msg: InboundMessage, what: str, appeal: Appeal) ->
     """Answer in the chat the message came from (outbox: sent after commit, retried)."""
     if msg.channel in STRUCTURED or not msg.reply_ref or not channel_can_answer(msg.channel):
         return
-    link = conf.get("PUBLIC_BASE_URL").rstrip("/") + reverse("web:track", args=[appeal.tracking_token])
+    link = settings.LASTMETER_PUBLIC_BASE_URL.rstrip("/") + reverse("web:track", args=[appeal.tracking_token])
     ref = appeal.reference or str(appeal.pk)
     texts = {
         "ack": f"收到，已登记为诉求 {ref}，民警会尽快联系您。进度：{link}",

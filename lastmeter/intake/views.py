@@ -9,6 +9,7 @@ import secrets
 import uuid
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.base import ContentFile
@@ -28,7 +29,6 @@ from lastmeter.appeals import services as appeal_services
 from lastmeter.appeals.choices import Channel
 from lastmeter.appeals.models import Category
 from lastmeter.appeals.selectors import visible_appeals
-from lastmeter.intake import conf
 from lastmeter.intake.channels.base import InboundMessage
 from lastmeter.intake.choices import REVERSALS, Decision, ItemStatus
 from lastmeter.intake.models import InboundItem
@@ -77,7 +77,7 @@ def _photo(request: HttpRequest) -> list[dict[str, str]]:
     upload = request.FILES.get("photo")
     if upload is None:
         return []
-    limit = int(conf.get("MAX_PHOTO_BYTES"))
+    limit = settings.LASTMETER_MAX_PHOTO_BYTES
     if (upload.size or 0) > limit:
         raise FormError(_("the photo is larger than %(mb)d MB") % {"mb": limit // (1024 * 1024)})
     expected = PHOTO_TYPES.get(upload.content_type or "")

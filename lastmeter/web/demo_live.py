@@ -22,8 +22,6 @@ from django.conf import settings
 from django.db import close_old_connections
 from django.utils import timezone
 
-from lastmeter.lib.env import env_str
-
 log = logging.getLogger("lastmeter.demo")
 
 STEP_S = 2.0  # how often units move (the board shows motion, not jumps)
@@ -53,10 +51,9 @@ NEW_INCIDENTS = [
 
 def demo_simulation_enabled() -> bool:
     """LASTMETER_DEMO_SIMULATION if set; otherwise on only for the embedded demo."""
-    raw = env_str("LASTMETER_DEMO_SIMULATION", "").strip().lower()
-    if raw:
-        return raw in ("1", "true", "yes", "on")
-    if getattr(settings, "DATABASE_URL", ""):
+    if settings.LASTMETER_DEMO_SIMULATION is not None:
+        return settings.LASTMETER_DEMO_SIMULATION
+    if settings.DATABASE_URL:
         return False
     from lastmeter.accounts.models import OrgUnit
 

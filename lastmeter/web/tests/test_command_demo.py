@@ -30,17 +30,17 @@ def crewed_unit(world):
     )
 
 
-def test_it_runs_the_demo_only_where_it_belongs(world, monkeypatch, settings):
-    monkeypatch.delenv("LASTMETER_DEMO_SIMULATION", raising=False)
+def test_it_runs_the_demo_only_where_it_belongs(world, settings):
+    settings.LASTMETER_DEMO_SIMULATION = None  # LASTMETER_DEMO_SIMULATION unset
     settings.DATABASE_URL = ""
     assert not demo_simulation_enabled()  # embedded, but no demo jurisdiction loaded
     OrgUnit.objects.create(kind="jurisdiction", name="演示", code="huangpu-demo")
     assert demo_simulation_enabled()
     settings.DATABASE_URL = "postgres://db/lastmeter"
     assert not demo_simulation_enabled()  # a deployment never simulates by default
-    monkeypatch.setenv("LASTMETER_DEMO_SIMULATION", "1")
+    settings.LASTMETER_DEMO_SIMULATION = True
     assert demo_simulation_enabled()
-    monkeypatch.setenv("LASTMETER_DEMO_SIMULATION", "off")
+    settings.LASTMETER_DEMO_SIMULATION = False
     assert not demo_simulation_enabled()
 
 
