@@ -31,6 +31,9 @@ from lastmeter.appeals.notify.outbox import channel_can_answer, enqueue
 from lastmeter.intake.channels.base import BadPayload, Ignored, InboundMessage, RawRequest, adapter_for
 from lastmeter.intake.choices import REVERSALS, Decision, ItemStatus, check_item_transition
 from lastmeter.intake.models import InboundItem, IntakeDecision
+from lastmeter.triage import services as triage
+from lastmeter.triage.algorithms.fallback import duplicate_scores
+from lastmeter.triage.models import LabelSource, LabelTask
 
 log = logging.getLogger("lastmeter.intake")
 
@@ -182,8 +185,6 @@ class _IgnoredItem(Exception):
 
 def decide(item: InboundItem, msg: InboundMessage) -> Outcome:
     """What the item should become, and why. Reads only; the caller applies it."""
-    from lastmeter.triage import services as triage
-
     text = (msg.text or "").strip()
     if msg.kind != "text":
         return Outcome(Decision.NOTHING, f"not a text message ({msg.kind})")
@@ -226,8 +227,6 @@ def decide(item: InboundItem, msg: InboundMessage) -> Outcome:
                 data={"label": verdict.label, "score": verdict.score},
             )
         if recent is not None:
-            from lastmeter.intake.fallback_triage import duplicate_scores
-
             sim = duplicate_scores(text, None, None, None, [(recent.pk, recent.text, None, None, None)])
             similarity = sim[0][1] if sim else 0.0
             if verdict.label == "update" or similarity >= 0.5:
@@ -572,9 +571,6 @@ def do_reverse(
     """Staff turn an item's decision into another (REVERSALS says which), with a reason. The
     change and the IntakeDecision recording it are one transaction; appeal-or-not corrections
     are stored as training labels."""
-    from lastmeter.triage.models import LabelSource, LabelTask
-    from lastmeter.triage.services import record_label
-
     if not scope.jurisdiction_wide:
         raise appeal_services.NotAllowed("only dispatchers and station staff may reverse intake decisions")
     if not reason.strip():
@@ -610,7 +606,7 @@ def do_reverse(
             item.status = ItemStatus.DONE
             _finish(item, to, note, appeal=appeal, by=scope.person, data={"from": before})
             if before in (Decision.NOTHING, Decision.IGNORED):
-                record_label(
+                triage.record_label(
                     msg.text, "appeal", task=LabelTask.APPEAL_OR_NOT, previous="not",
                     source=LabelSource.INTAKE_REVERSAL, appeal=appeal, by=scope.person,
                 )  # fmt: skip
@@ -624,7 +620,7 @@ def do_reverse(
             if old_appeal is not None:
                 appeal_services.do_close(scope, old_appeal.pk, reason=f"not an appeal: {reason.strip()}")
             _finish(item, to, note, appeal=None, by=scope.person, data={"from": before})
-            record_label(
+            triage.record_label(
                 msg.text, "not", task=LabelTask.APPEAL_OR_NOT, previous="appeal",
                 source=LabelSource.INTAKE_REVERSAL, appeal=old_appeal, by=scope.person,
             )  # fmt: skip
@@ -639,8 +635,6 @@ def do_reverse(
 def decide_as_new(item: InboundItem, msg: InboundMessage) -> Outcome:
     """The new-appeal outcome for an item staff turned into an appeal (category and place as
     triage would have found them)."""
-    from lastmeter.triage import services as triage
-
     guess = triage.classify(msg.text)
     lat, lon, address, confidence = msg.lat, msg.lon, msg.address, None
     if lat is None:
