@@ -16,6 +16,7 @@ import pytest
 from django.conf import settings
 
 from lastmeter.accounts.auth import issue_token
+from lastmeter.realtime.events import COMMAND_GROUP
 from lastmeter.realtime.testing import servers, session_cookie
 from lastmeter.testing.world import POINT_IN_A, build_world
 
@@ -57,7 +58,7 @@ async def _listen_then(server, cookie: str, event: str, act) -> dict:
         server.ws_url, origin=server.base_url, additional_headers={"Cookie": f"sessionid={cookie}"}
     ) as ws:
         hello = await _wait_for(ws, "hello")
-        assert "command" in hello["groups"]
+        assert COMMAND_GROUP in hello["groups"]
         await act()
         return await _wait_for(ws, event)
 
