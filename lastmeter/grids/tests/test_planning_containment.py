@@ -15,9 +15,9 @@ from lastmeter.accounts.auth import issue_token
 from lastmeter.grids.planning_report import PlanError
 from lastmeter.grids.platform_reviews import containment_report, district_review_report
 from lastmeter.grids.platforms import do_save_platform
-from lastmeter.grids.tests.roads_helpers import graph, latlon
 from lastmeter.roads.algorithms.network import RoadNetwork
 from lastmeter.roads.services import use_network
+from lastmeter.testing.roads import graph, latlon
 
 XS = [-400.0 + 200.0 * k for k in range(9)]
 E_W, E_E = 1018, 1019
@@ -155,7 +155,7 @@ def test_it_seeds_the_demo_platforms_once_where_the_roads_are(world):
 
     from lastmeter.grids.demo import DEMO_PLATFORMS, load_demo_platforms
     from lastmeter.grids.planning_models import Platform
-    from lastmeter.grids.tests.roads_helpers import ORIGIN
+    from lastmeter.testing.roads import ORIGIN
 
     # A road between two demo intersections; a demo platform is created only if it snaps to it (500 m).
     xy = {c: tuple(float(v) for v in ORIGIN.forward(lat, lon)) for c, _, lat, lon in DEMO_PLATFORMS}

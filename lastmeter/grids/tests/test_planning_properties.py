@@ -16,7 +16,7 @@ from shapely.geometry import shape
 from lastmeter.grids.planning import check_move
 from lastmeter.grids.planning_report import ContiguityRefused, PlanError, UnitData
 from lastmeter.grids.street_units import street_units
-from lastmeter.grids.tests.roads_helpers import graph
+from lastmeter.testing.roads import graph
 
 
 def lattice_data(rows: int, cols: int) -> tuple[UnitData, nx.Graph]:

@@ -12,9 +12,9 @@ from lastmeter.accounts.auth import issue_token
 from lastmeter.grids.planning_models import Platform
 from lastmeter.grids.planning_report import PlanError
 from lastmeter.grids.platforms import addition_report, blockade_report, do_save_platform, service_area_report
-from lastmeter.grids.tests.roads_helpers import comb, latlon
 from lastmeter.roads.algorithms.network import RoadNetwork
 from lastmeter.roads.services import use_network
+from lastmeter.testing.roads import comb, latlon
 
 
 @pytest.fixture

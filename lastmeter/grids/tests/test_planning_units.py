@@ -21,9 +21,9 @@ from lastmeter.grids.planning import PlanParams, do_create_plan
 from lastmeter.grids.planning_models import AccidentRecord, BasicUnit, GridPlan
 from lastmeter.grids.planning_report import PlanError
 from lastmeter.grids.street_units import street_units
-from lastmeter.grids.tests.roads_helpers import graph, latlon
 from lastmeter.grids.unit_services import do_build_units, do_recount_factors, import_accidents
 from lastmeter.roads.algorithms.osm import read_osm
+from lastmeter.testing.roads import graph, latlon
 
 NAMES = ["A路", "B路", "C路", "X街", "Y街", "Z街"]
 

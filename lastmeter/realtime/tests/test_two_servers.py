@@ -17,7 +17,7 @@ from django.conf import settings
 
 from lastmeter.accounts.auth import issue_token
 from lastmeter.realtime.events import COMMAND_GROUP
-from lastmeter.realtime.testing import servers, session_cookie
+from lastmeter.testing.servers import servers, session_cookie
 from lastmeter.testing.world import POINT_IN_A, build_world
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
