@@ -12,7 +12,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from lastmeter.grids.demo import DEMO_PLATFORMS
+from lastmeter.demo.planning import DEMO_PLATFORMS
 from lastmeter.grids.platforms import do_save_platform
 from lastmeter.testing.servers import session_cookie, wait_for_database_quiet
 

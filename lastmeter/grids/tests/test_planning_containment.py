@@ -153,7 +153,7 @@ def test_it_shows_the_containment_form_on_the_service_areas_page(world, network)
 def test_it_seeds_the_demo_platforms_once_where_the_roads_are(world):
     import math
 
-    from lastmeter.grids.demo import DEMO_PLATFORMS, load_demo_platforms
+    from lastmeter.demo.planning import DEMO_PLATFORMS, load_demo_platforms
     from lastmeter.grids.planning_models import Platform
     from lastmeter.testing.roads import ORIGIN
 

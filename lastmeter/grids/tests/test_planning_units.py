@@ -152,7 +152,7 @@ def test_it_divides_the_shipped_central_shanghai_extract():
 
 
 def test_it_loads_the_planning_demo_once(world):
-    from lastmeter.grids.demo import load_planning_demo
+    from lastmeter.demo.planning import load_planning_demo
     from lastmeter.roads.algorithms.network import RoadNetwork
     from lastmeter.roads.services import use_network
 
