@@ -105,7 +105,7 @@ def build_scene():
     from lastmeter.dispatching.assignments import do_dispatch
     from lastmeter.dispatching.command import do_open_command_group
     from lastmeter.dispatching.models import Incident, Unit
-    from lastmeter.realtime.testing import session_cookie
+    from lastmeter.testing.servers import session_cookie
     from lastmeter.testing.world import build_world
 
     world = build_world()
@@ -257,7 +257,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="lastmeter-bench-sos-") as tmp:
         configure(args, Path(tmp))
         scene = build_scene()
-        from lastmeter.realtime.testing import servers
+        from lastmeter.testing.servers import servers
 
         with servers(2, env={"REDIS_URL": args.redis}) as (a, b):
             raw = asyncio.run(measure(a, b, scene, args))

@@ -14,7 +14,7 @@ Reads ../shared/data (never copied into the repo):
      appeals), wall clock and thread CPU time, for chat messages and letters.
 Baselines in the same run: majority class, and plain bag-of-words (jieba words, multinomial naive
 Bayes) on the same folds; duplicates: "nearest open appeal in range" ignoring text; appeal-or-not:
-majority class and intake's fallback keyword rules; latency: a plain pipeline (sklearn
+majority class and triage's keyword rules (algorithms/fallback.py); latency: a plain pipeline (sklearn
 TfidfVectorizer + LinearSVC per message, a scipy product with every open appeal's vector).
 
 Run: .venv/bin/python bench/triage_eval.py [--quick]
@@ -222,7 +222,7 @@ def training_time(data: Path, texts, labels, extra) -> dict:
 # ------------------------------------------------------------------------------------ gazetteer
 def shanghai_roads() -> dict:
     """Road name -> node (lon, lat) list of the shipped OSM extract, read as triage/services.py does."""
-    from lastmeter.intake.fallback_triage import StreetIndex
+    from lastmeter.triage.algorithms.fallback import StreetIndex
 
     return {
         name: [(lon, lat) for _, lat, lon in pts] for name, pts in StreetIndex.from_osm(OSM).streets.items()
@@ -421,7 +421,7 @@ def _ours(text: str, open_appeal: bool) -> str:
 
 
 def _fallback(text: str, open_appeal: bool) -> str:
-    from lastmeter.intake.fallback_triage import appeal_or_not
+    from lastmeter.triage.algorithms.fallback import appeal_or_not
 
     label = appeal_or_not(text)[0]
     return label if label in ("appeal", "update") else "none"

@@ -1,6 +1,7 @@
 """The `lastmeter` console command: Django's management commands under the project's settings.
 
-`lastmeter serve`, `lastmeter demo`, `lastmeter sweep`, `lastmeter triage train ...` are all
+`lastmeter serve`, `lastmeter worker`, `lastmeter demo`, `lastmeter simulate` (the top floor's
+commands, lastmeter/management/commands) and the apps' own (`lastmeter triage train ...`) are all
 management commands; this wrapper only picks the settings module.
 """
 

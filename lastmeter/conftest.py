@@ -8,6 +8,7 @@ from hypothesis import settings as hypothesis_settings
 from lastmeter.appeals.services import NewAppeal, do_create_appeal
 from lastmeter.testing.browser import browser, chromium, live_server_url  # noqa: F401 (fixtures)
 from lastmeter.testing.world import POINT_IN_A, World, build_world
+from lastmeter.triage import services as triage_services
 
 # No property test is timed: speed is measured in bench/, and Hypothesis's default 200 ms deadline
 # failed a calendar test whose first example paid for loading the holiday tables on a busy machine.
@@ -26,10 +27,7 @@ def _private_var_dir(settings, tmp_path):
     # Trained triage models are files under VAR_DIR; a model one test trains must not change how
     # another test's messages are classified (that made results depend on test order).
     settings.VAR_DIR = tmp_path / "var"
-    from lastmeter.triage import services as triage_services
-
-    for key in ("model_key", "model", "model_method", "first_use_key", "first_use", "first_use_method"):
-        triage_services._cache.pop(key, None)
+    triage_services.reset_caches()
 
 
 @pytest.fixture

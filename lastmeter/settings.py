@@ -41,9 +41,11 @@ INSTALLED_APPS = [
     "lastmeter.triage",
     "lastmeter.dispatching",
     "lastmeter.open311",
-    "lastmeter.stats",
     "lastmeter.realtime",
     "lastmeter.web",
+    # The project package itself, for the top floor's commands (lastmeter/management/commands:
+    # serve, worker, demo, simulate), which compose the apps above and so belong to none of them.
+    "lastmeter",
 ]
 
 MIDDLEWARE = [
@@ -139,6 +141,8 @@ STATICFILES_DIRS = [d for d in [PROJECT_DIR / "node_modules_static"] if d.exists
 WHITENOISE_USE_FINDERS = True
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
+# Request bodies Django reads into memory (forms with photos). The same variable also caps the
+# chat webhooks, with a smaller default there: see LASTMETER_MAX_BODY_BYTES below.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("LASTMETER_MAX_BODY_BYTES", 2 * 1024 * 1024)
 
 LOGGING = {
@@ -159,6 +163,12 @@ LASTMETER_OUTBOX_MAX_ATTEMPTS = env_int("LASTMETER_OUTBOX_MAX_ATTEMPTS", 8)
 LASTMETER_OUTBOX_BACKOFF_S = env_float("LASTMETER_OUTBOX_BACKOFF_S", 30.0)
 # Run the sweeper and outbox worker inside the web process (embedded default).
 LASTMETER_INPROCESS_WORKER = env_bool("LASTMETER_INPROCESS_WORKER", True)
+# The live demo beside the in-process worker (simulated officers, arriving appeals, incidents,
+# SOS): True/False when LASTMETER_DEMO_SIMULATION is set; None (unset) means on only when the
+# embedded default (no DATABASE_URL) serves the demo jurisdiction. A deployment never simulates.
+LASTMETER_DEMO_SIMULATION: bool | None = (
+    env_bool("LASTMETER_DEMO_SIMULATION") if env_str("LASTMETER_DEMO_SIMULATION").strip() else None
+)
 # Notification backends per transport, dotted paths; console logs instead of sending.
 LASTMETER_SMS_BACKEND = env_str("LASTMETER_SMS_BACKEND", "lastmeter.appeals.notify.backends.ConsoleBackend")
 LASTMETER_EMAIL_BACKEND = env_str("LASTMETER_EMAIL_BACKEND", "lastmeter.appeals.notify.backends.EmailBackend")
@@ -173,3 +183,59 @@ LASTMETER_ROAD_FILE = env_str(
     "LASTMETER_ROAD_FILE", str(BASE_DIR / "roads" / "data" / "shanghai_central_osmnx_drive.osm.gz")
 )
 LASTMETER_ROAD_CACHE_DIR = Path(env_str("LASTMETER_ROAD_CACHE_DIR", str(VAR_DIR / "roads")))
+# Road network: how often (seconds) a running process checks the road file for a newer version.
+LASTMETER_ROAD_CHECK_S = env_float("LASTMETER_ROAD_CHECK_S", 5.0)
+# Planning: category codes that count as accidents (comma separated); empty means every category
+# (or parent category) whose code mentions "accident".
+LASTMETER_ACCIDENT_CATEGORIES = env_list("LASTMETER_ACCIDENT_CATEGORIES", [])
+# Open311 GeoReport v2: the jurisdiction_id this server answers to (empty: any), and the agency
+# named as responsible in service requests (empty: the police station).
+LASTMETER_OPEN311_JURISDICTION = env_str("LASTMETER_OPEN311_JURISDICTION", "")
+LASTMETER_OPEN311_AGENCY = env_str("LASTMETER_OPEN311_AGENCY", "")
+
+# --- intake: the chat channels and the resident's web form ----------------------------------
+# Webhook bodies larger than this are refused with 413 before they are read. (The same variable
+# sets DATA_UPLOAD_MAX_MEMORY_SIZE above, with a larger default.)
+LASTMETER_MAX_BODY_BYTES = env_int("LASTMETER_MAX_BODY_BYTES", 256 * 1024)
+# Photos on the resident's web form.
+LASTMETER_MAX_PHOTO_BYTES = env_int("LASTMETER_MAX_PHOTO_BYTES", 5 * 1024 * 1024)
+# Webhooks whose timestamp is older (or further in the future) than this many seconds are replays.
+LASTMETER_MAX_CLOCK_SKEW_S = env_int("LASTMETER_MAX_CLOCK_SKEW_S", 3600)
+# Processing of inbound items: attempts before an item is parked as failed, and the base back-off.
+LASTMETER_MAX_ATTEMPTS = env_int("LASTMETER_MAX_ATTEMPTS", 6)
+LASTMETER_BACKOFF_S = env_float("LASTMETER_BACKOFF_S", 30.0)
+# A message from a reporter with an open appeal in the same thread within this many hours is an
+# update to it unless it is clearly a new problem.
+LASTMETER_UPDATE_WINDOW_H = env_int("LASTMETER_UPDATE_WINDOW_H", 48)
+# Names the bot answers to in chats (besides the platforms' @-mention metadata), comma separated.
+LASTMETER_BOT_NAMES = env_list("LASTMETER_BOT_NAMES", ["社区民警", "派出所", "警务助手", "lastmeter"])
+# Absolute base of links sent to reporters (tracking links in chat replies); empty: relative links.
+LASTMETER_PUBLIC_BASE_URL = env_str("LASTMETER_PUBLIC_BASE_URL", "")
+# Timeout (seconds) of the reply senders' outgoing HTTP calls.
+LASTMETER_HTTP_TIMEOUT_S = env_float("LASTMETER_HTTP_TIMEOUT_S", 10.0)
+# Telegram bot: the webhook's secret token (empty: channel off), the bot's token and @username.
+LASTMETER_TELEGRAM_SECRET_TOKEN = env_str("LASTMETER_TELEGRAM_SECRET_TOKEN", "")
+LASTMETER_TELEGRAM_BOT_TOKEN = env_str("LASTMETER_TELEGRAM_BOT_TOKEN", "")
+LASTMETER_TELEGRAM_BOT_USERNAME = env_str("LASTMETER_TELEGRAM_BOT_USERNAME", "")
+LASTMETER_TELEGRAM_API_BASE = env_str("LASTMETER_TELEGRAM_API_BASE", "https://api.telegram.org")
+# DingTalk outgoing robot: the app secret signs callbacks (empty: channel off).
+LASTMETER_DINGTALK_APP_SECRET = env_str("LASTMETER_DINGTALK_APP_SECRET", "")
+LASTMETER_DINGTALK_APP_KEY = env_str("LASTMETER_DINGTALK_APP_KEY", "")
+LASTMETER_DINGTALK_ROBOT_CODE = env_str("LASTMETER_DINGTALK_ROBOT_CODE", "")
+LASTMETER_DINGTALK_OAPI_BASE = env_str("LASTMETER_DINGTALK_OAPI_BASE", "https://oapi.dingtalk.com")
+LASTMETER_DINGTALK_API_BASE = env_str("LASTMETER_DINGTALK_API_BASE", "https://api.dingtalk.com")
+# Feishu / Lark: the encrypt key or verification token authenticates events (both empty: off).
+LASTMETER_FEISHU_ENCRYPT_KEY = env_str("LASTMETER_FEISHU_ENCRYPT_KEY", "")
+LASTMETER_FEISHU_VERIFICATION_TOKEN = env_str("LASTMETER_FEISHU_VERIFICATION_TOKEN", "")
+LASTMETER_FEISHU_APP_ID = env_str("LASTMETER_FEISHU_APP_ID", "")
+LASTMETER_FEISHU_APP_SECRET = env_str("LASTMETER_FEISHU_APP_SECRET", "")
+LASTMETER_FEISHU_BOT_OPEN_ID = env_str("LASTMETER_FEISHU_BOT_OPEN_ID", "")
+LASTMETER_FEISHU_API_BASE = env_str("LASTMETER_FEISHU_API_BASE", "https://open.feishu.cn")
+# WeCom: token and EncodingAESKey authenticate and decrypt callbacks (either empty: channel off);
+# the receive id is the corp id; corp secret and agent id send replies.
+LASTMETER_WECOM_TOKEN = env_str("LASTMETER_WECOM_TOKEN", "")
+LASTMETER_WECOM_ENCODING_AES_KEY = env_str("LASTMETER_WECOM_ENCODING_AES_KEY", "")
+LASTMETER_WECOM_RECEIVE_ID = env_str("LASTMETER_WECOM_RECEIVE_ID", "")
+LASTMETER_WECOM_CORP_SECRET = env_str("LASTMETER_WECOM_CORP_SECRET", "")
+LASTMETER_WECOM_AGENT_ID = env_str("LASTMETER_WECOM_AGENT_ID", "")
+LASTMETER_WECOM_API_BASE = env_str("LASTMETER_WECOM_API_BASE", "https://qyapi.weixin.qq.com")

@@ -21,11 +21,7 @@ from lastmeter.appeals.notify.reporter import notify_reporter
 from lastmeter.appeals.selectors import open_transfer_for
 from lastmeter.lib.errors import ServiceError
 from lastmeter.lib.transitions import check_transition
-from lastmeter.realtime.events import publish_after_commit
-
-
-def _department_group(department_id: int) -> str:
-    return f"department.{department_id}"
+from lastmeter.realtime.events import department_group, publish_after_commit
 
 
 def transfer_locked(
@@ -66,7 +62,7 @@ def transfer_locked(
     )
     notify_reporter(appeal, "transferred", extra=department.name, event_id=event.pk)
     publish_after_commit(
-        [_department_group(department.pk)],
+        [department_group(department.pk)],
         "transfer.new",
         {"appeal": appeal.pk, "reference": appeal.reference, "transfer": transfer.pk},
     )

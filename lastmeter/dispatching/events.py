@@ -1,12 +1,13 @@
 """Websocket group names and event names of dispatching (payloads are built in services).
 
-Groups: ``COMMAND_GROUP`` (command centre and dispatchers), ``person_group(id)`` (one person's
-devices), ``cgroup_group(id)`` = ``"cgroup.<id>"`` (members of one incident's command group).
+Groups (named in lastmeter.realtime.events): ``COMMAND_GROUP`` (command centre and dispatchers),
+``person_group(id)`` (one person's devices), ``cgroup_group(id)`` (members of one incident's
+command group).
 """
 
 from __future__ import annotations
 
-from lastmeter.realtime.events import COMMAND_GROUP, person_group
+from lastmeter.realtime.events import CGROUP_PREFIX, COMMAND_GROUP, cgroup_group, person_group
 
 UNIT_POSITION = "unit.position"
 UNIT_STATUS = "unit.status"
@@ -18,13 +19,6 @@ SOS_RAISED = "sos.raised"
 SOS_POSITION = "sos.position"
 SOS_ACKNOWLEDGED = "sos.acknowledged"
 SOS_RESOLVED = "sos.resolved"
-
-CGROUP_PREFIX = "cgroup."
-
-
-def cgroup_group(group_id: int) -> str:
-    """The websocket group of one command group's members."""
-    return f"{CGROUP_PREFIX}{group_id}"
 
 
 def sos_fanout_groups(person_id: int) -> list[str]:

@@ -20,6 +20,7 @@ from lastmeter.dispatching.models import (
     Unit,
 )
 from lastmeter.dispatching.selectors import is_stale
+from lastmeter.realtime.events import cgroup_group
 
 
 def person_ref(person) -> dict[str, Any] | None:
@@ -142,7 +143,7 @@ def group_row(group: CommandGroup, *, members: bool = True) -> dict[str, Any]:
         "incident": group.incident_id,
         "created_at": group.created_at,
         "archived_at": group.archived_at,
-        "ws_group": f"cgroup.{group.pk}",
+        "ws_group": cgroup_group(group.pk),
     }
     if members:
         row["members"] = [

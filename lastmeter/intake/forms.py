@@ -10,12 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from lastmeter.appeals.models import Appeal, Category
-from lastmeter.intake import conf
 from lastmeter.intake.channels.base import InboundMessage
 from lastmeter.lib.forms import FiniteFloatField
 from lastmeter.lib.geo import CoordinateError, validate_lat_lon
@@ -83,7 +83,7 @@ class ReportForm(CoordinatesForm):
         upload = self.cleaned_data.get("photo")
         if upload is None:
             return None
-        limit = int(conf.get("MAX_PHOTO_BYTES"))
+        limit = settings.LASTMETER_MAX_PHOTO_BYTES
         if (upload.size or 0) > limit:
             raise ValidationError(
                 _("the photo is larger than %(mb)d MB"), code="too_big", params={"mb": limit // (1024 * 1024)}

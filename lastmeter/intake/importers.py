@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from django.conf import settings
 from django.utils import timezone
 
 from lastmeter.appeals.choices import Channel
-from lastmeter.intake import conf
 from lastmeter.intake.channels.base import InboundMessage, Mention
 from lastmeter.intake.services import submit
 from lastmeter.lib.geo import validate_lat_lon
@@ -127,7 +127,7 @@ def import_chat(path: Path | str, *, group: str) -> dict[str, int]:
     lines = parse_chat(path)
     seen: Counter[str] = Counter()
     counts: Counter[str] = Counter()
-    names = conf.bot_names()
+    names = settings.LASTMETER_BOT_NAMES
     for line in lines:
         digest = hashlib.sha256(f"{line.at.isoformat()}|{line.sender}|{line.text}".encode()).hexdigest()[:32]
         seen[digest] += 1

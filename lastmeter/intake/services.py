@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -28,10 +29,12 @@ from lastmeter.appeals.choices import OPEN_STATES, AppealState, Channel, EventKi
 from lastmeter.appeals.locking import lock_appeal, publish_change, record_event
 from lastmeter.appeals.models import Appeal, AppealMedia, Category, Subscription
 from lastmeter.appeals.notify.outbox import channel_can_answer, enqueue
-from lastmeter.intake import conf
 from lastmeter.intake.channels.base import BadPayload, Ignored, InboundMessage, RawRequest, adapter_for
 from lastmeter.intake.choices import REVERSALS, Decision, ItemStatus, check_item_transition
 from lastmeter.intake.models import InboundItem, IntakeDecision
+from lastmeter.triage import services as triage
+from lastmeter.triage.algorithms.fallback import duplicate_scores
+from lastmeter.triage.models import LabelSource, LabelTask
 
 log = logging.getLogger("lastmeter.intake")
 
@@ -183,8 +186,6 @@ class _IgnoredItem(Exception):
 
 def decide(item: InboundItem, msg: InboundMessage) -> Outcome:
     """What the item should become, and why. Reads only; the caller applies it."""
-    from lastmeter.triage import services as triage
-
     text = (msg.text or "").strip()
     if msg.kind != "text":
         return Outcome(Decision.NOTHING, f"not a text message ({msg.kind})")
@@ -227,8 +228,6 @@ def decide(item: InboundItem, msg: InboundMessage) -> Outcome:
                 data={"label": verdict.label, "score": verdict.score},
             )
         if recent is not None:
-            from lastmeter.intake.fallback_triage import duplicate_scores
-
             sim = duplicate_scores(text, None, None, None, [(recent.pk, recent.text, None, None, None)])
             similarity = sim[0][1] if sim else 0.0
             if verdict.label == "update" or similarity >= 0.5:
@@ -290,7 +289,7 @@ def decide(item: InboundItem, msg: InboundMessage) -> Outcome:
 def _recent_open_appeal(item: InboundItem, msg: InboundMessage) -> Appeal | None:
     if not msg.sender_id:
         return None
-    since = timezone.now() - timedelta(hours=int(conf.get("UPDATE_WINDOW_H")))
+    since = timezone.now() - timedelta(hours=settings.LASTMETER_UPDATE_WINDOW_H)
     earlier = (
         InboundItem.objects.filter(
             channel=item.channel,
@@ -350,13 +349,13 @@ def _record_failure(item_id: int, exc: Exception) -> InboundItem:
         item = InboundItem.objects.select_for_update().get(pk=item_id)
         item.attempts += 1
         item.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-        if item.attempts >= int(conf.get("MAX_ATTEMPTS")):
+        if item.attempts >= settings.LASTMETER_MAX_ATTEMPTS:
             check_item_transition(item.status, ItemStatus.FAILED)
             item.status = ItemStatus.FAILED
             item.next_attempt_at = None
         else:
             check_item_transition(item.status, ItemStatus.PENDING)
-            delay = float(conf.get("BACKOFF_S")) * (2 ** (item.attempts - 1))
+            delay = settings.LASTMETER_BACKOFF_S * (2 ** (item.attempts - 1))
             item.next_attempt_at = timezone.now() + timedelta(seconds=min(delay, 6 * 3600))
         item.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
         return item
@@ -504,7 +503,7 @@ def _reply(item: InboundItem, msg: InboundMessage, what: str, appeal: Appeal) ->
     """Answer in the chat the message came from (outbox: sent after commit, retried)."""
     if msg.channel in STRUCTURED or not msg.reply_ref or not channel_can_answer(msg.channel):
         return
-    link = conf.get("PUBLIC_BASE_URL").rstrip("/") + reverse("appeals:track", args=[appeal.tracking_token])
+    link = settings.LASTMETER_PUBLIC_BASE_URL.rstrip("/") + reverse("appeals:track", args=[appeal.tracking_token])
     ref = appeal.reference or str(appeal.pk)
     texts = {
         "ack": f"收到，已登记为诉求 {ref}，民警会尽快联系您。进度：{link}",
@@ -573,9 +572,6 @@ def do_reverse(
     """Staff turn an item's decision into another (REVERSALS says which), with a reason. The
     change and the IntakeDecision recording it are one transaction; appeal-or-not corrections
     are stored as training labels."""
-    from lastmeter.triage.models import LabelSource, LabelTask
-    from lastmeter.triage.services import record_label
-
     if not scope.jurisdiction_wide:
         raise appeal_services.NotAllowed("only dispatchers and station staff may reverse intake decisions")
     if not reason.strip():
@@ -611,7 +607,7 @@ def do_reverse(
             item.status = ItemStatus.DONE
             _finish(item, to, note, appeal=appeal, by=scope.person, data={"from": before})
             if before in (Decision.NOTHING, Decision.IGNORED):
-                record_label(
+                triage.record_label(
                     msg.text, "appeal", task=LabelTask.APPEAL_OR_NOT, previous="not",
                     source=LabelSource.INTAKE_REVERSAL, appeal=appeal, by=scope.person,
                 )  # fmt: skip
@@ -625,7 +621,7 @@ def do_reverse(
             if old_appeal is not None:
                 appeal_services.do_close(scope, old_appeal.pk, reason=f"not an appeal: {reason.strip()}")
             _finish(item, to, note, appeal=None, by=scope.person, data={"from": before})
-            record_label(
+            triage.record_label(
                 msg.text, "not", task=LabelTask.APPEAL_OR_NOT, previous="appeal",
                 source=LabelSource.INTAKE_REVERSAL, appeal=old_appeal, by=scope.person,
             )  # fmt: skip
@@ -640,8 +636,6 @@ def do_reverse(
 def decide_as_new(item: InboundItem, msg: InboundMessage) -> Outcome:
     """The new-appeal outcome for an item staff turned into an appeal (category and place as
     triage would have found them)."""
-    from lastmeter.triage import services as triage
-
     guess = triage.classify(msg.text)
     lat, lon, address, confidence = msg.lat, msg.lon, msg.address, None
     if lat is None:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from lastmeter.intake import conf
 from lastmeter.intake.channels.base import ChannelError, RawRequest, adapter_for, body_key
 from lastmeter.intake.choices import ItemStatus
 from lastmeter.intake.services import process_item, store_raw
@@ -53,7 +53,7 @@ def hook(request: HttpRequest, kind: str) -> HttpResponse:
         return HttpResponse(text, status=status, content_type="text/plain; charset=utf-8")
     if request.method != "POST":
         return _error(405, "use POST")
-    limit = int(conf.get("MAX_BODY_BYTES"))
+    limit = settings.LASTMETER_MAX_BODY_BYTES
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:

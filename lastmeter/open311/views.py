@@ -52,7 +52,7 @@ def _fmt(view):
     def wrapped(request: HttpRequest, *args, fmt: str, **kwargs) -> HttpResponse:
         if fmt not in FORMATS:
             return error("json", 404, f"unknown format {fmt!r}: use json or xml")
-        jurisdiction = getattr(settings, "LASTMETER_OPEN311_JURISDICTION", "")
+        jurisdiction = settings.LASTMETER_OPEN311_JURISDICTION
         given = given_jurisdiction(request)
         if given and jurisdiction and given != jurisdiction:
             return error(fmt, 404, f"unknown jurisdiction_id {given!r}")
@@ -75,7 +75,7 @@ def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
     base = request.build_absolute_uri(reverse("open311:root"))
     data = {
         "changeset": "2026-11-01T00:00:00Z",
-        "contact": getattr(settings, "DEFAULT_FROM_EMAIL", ""),
+        "contact": settings.DEFAULT_FROM_EMAIL,
         "key_service": "Ask the station's administrator (lastmeter open311 issue-key NAME).",
         "endpoints": [
             {
@@ -163,7 +163,7 @@ def _row(appeal: Appeal) -> dict:
 
 
 def _agency() -> str:
-    return getattr(settings, "LASTMETER_OPEN311_AGENCY", "") or "公安派出所"
+    return settings.LASTMETER_OPEN311_AGENCY or "公安派出所"
 
 
 def _queryset() -> QuerySet[Appeal]:

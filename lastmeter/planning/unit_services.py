@@ -50,7 +50,7 @@ DEFAULT_WINDOW_DAYS = 365
 def accident_category_q() -> Q:
     """Appeal filter for accident categories: LASTMETER_ACCIDENT_CATEGORIES codes, else any
     category (or parent category) whose code mentions 'accident'."""
-    codes = getattr(settings, "LASTMETER_ACCIDENT_CATEGORIES", None)
+    codes = settings.LASTMETER_ACCIDENT_CATEGORIES
     if codes:
         return Q(category__code__in=list(codes)) | Q(category__parent__code__in=list(codes))
     return Q(category__code__icontains="accident") | Q(category__parent__code__icontains="accident")

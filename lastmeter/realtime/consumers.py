@@ -20,15 +20,17 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from lastmeter.accounts.selectors import scope_for_user
-from lastmeter.realtime.events import COMMAND_GROUP, grid_group, person_group
+from lastmeter.realtime.events import (
+    CGROUP_PREFIX,
+    COMMAND_GROUP,
+    cgroup_group,
+    department_group,
+    grid_group,
+    person_group,
+)
 
-CGROUP_PREFIX = "cgroup."
 # Events after which an officer's command groups may have changed.
 _MEMBERSHIP_HINTS = ("incident.", "group.", "sos.")
-
-
-def command_group(group_id: int) -> str:
-    return f"{CGROUP_PREFIX}{group_id}"
 
 
 def _member_group_ids(person_id: int) -> list[int]:
@@ -57,9 +59,9 @@ def _groups_for(user) -> list[str]:
         groups.append(COMMAND_GROUP)
     if scope.person is not None:
         groups.append(person_group(scope.person.pk))
-        groups += [command_group(g) for g in _member_group_ids(scope.person.pk)]
+        groups += [cgroup_group(g) for g in _member_group_ids(scope.person.pk)]
     groups += [grid_group(g) for g in sorted(scope.grid_ids)]
-    groups += [f"department.{d}" for d in sorted(scope.department_ids)]
+    groups += [department_group(d) for d in sorted(scope.department_ids)]
     return groups
 
 
@@ -68,7 +70,7 @@ def _command_groups_for(user) -> set[str]:
     scope = scope_for_user(user)
     if scope.person is None:
         return set()
-    return {command_group(g) for g in _member_group_ids(scope.person.pk)}
+    return {cgroup_group(g) for g in _member_group_ids(scope.person.pk)}
 
 
 @database_sync_to_async
@@ -137,8 +139,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             # One answer for "no such group" and "not yours": nothing to learn by probing.
             await self.send_json({"event": "error", "payload": {"detail": "may not join", "group": group}})
             return
-        await self._join(command_group(group_id))
-        await self.send_json({"event": "joined", "payload": {"group": command_group(group_id)}})
+        await self._join(cgroup_group(group_id))
+        await self.send_json({"event": "joined", "payload": {"group": cgroup_group(group_id)}})
 
     async def lastmeter_event(self, message: dict[str, Any]) -> None:
         event = message["event"]

@@ -1,4 +1,8 @@
-"""Publishing live events to websocket groups, only after the surrounding transaction commits.
+"""Websocket group names, and publishing live events to them after the transaction commits.
+
+Every group name is made here and nowhere else: the command centre (``COMMAND_GROUP``), one
+person's devices (``person_group``), a grid's people (``grid_group``), a department's liaisons
+(``department_group``) and the members of one incident's command group (``cgroup_group``).
 
 Services call `publish_after_commit`; if the transaction rolls back, nothing is sent, so a
 screen never shows a change the database does not have.
@@ -25,6 +29,18 @@ def person_group(person_id: int) -> str:
 
 def grid_group(grid_id: int) -> str:
     return f"grid.{grid_id}"
+
+
+def department_group(department_id: int) -> str:
+    return f"department.{department_id}"
+
+
+CGROUP_PREFIX = "cgroup."  # clients ask to join "cgroup.<id>" (realtime.consumers checks membership)
+
+
+def cgroup_group(group_id: int) -> str:
+    """The websocket group of one command group's members."""
+    return f"{CGROUP_PREFIX}{group_id}"
 
 
 def _jsonable(payload: dict[str, Any]) -> dict[str, Any]:

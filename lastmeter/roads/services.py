@@ -159,7 +159,7 @@ def get_network() -> RoadNetwork:
                 _loaded = _load_fresh()
             loaded = _loaded
     elif loaded.source is not None:
-        interval = float(getattr(settings, "LASTMETER_ROAD_CHECK_S", 5.0))
+        interval = settings.LASTMETER_ROAD_CHECK_S
         if time.monotonic() - loaded.checked_at >= interval:
             check_for_changes(background=True)
     return loaded.network

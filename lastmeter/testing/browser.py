@@ -3,7 +3,7 @@
 Imported into lastmeter/conftest.py, so every browser test module (web, planning) shares them:
 - ``chromium``: the browser binary and the built vendor files (Leaflet, ECharts from `make static`);
   missing either fails under CI=true and skips otherwise;
-- ``live_server_url``: one daphne per test process over the test database (lastmeter.realtime.testing);
+- ``live_server_url``: one daphne per test process over the test database (lastmeter.testing.servers);
 - ``browser``: a launched chromium, for one test module at a time (see the fixture's comment).
 
 Tests that use them commit their data (``django_db(transaction=True)``) and call
@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from lastmeter.realtime.testing import AsgiServer, wait_for_sessions_gone
+from lastmeter.testing.servers import AsgiServer, wait_for_sessions_gone
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Headless, and nothing that reaches the network on its own (updates, sync, first-run pages).

@@ -9,14 +9,14 @@ The pure algorithms live in lastmeter.triage.algorithms (no Django). This module
 - finds open appeals the message duplicates,
 - writes staff corrections (category → TriageLabel; location → routing to the grid).
 
-Every algorithm is imported lazily and defensively: if a module is missing or fails, the
-fallback here is used and the result's ``method`` says so.
+The algorithms are plain imports: a broken module fails at start-up and in the tests instead of
+being replaced silently. The keyword rules (algorithms/fallback.py) answer only where the
+algorithms have nothing to say — no model yet, a follow-up cue — and the result's ``method`` says so.
 """
 
 from __future__ import annotations
 
 import functools
-import importlib
 import logging
 import re
 import threading
@@ -35,7 +35,14 @@ from lastmeter.accounts.selectors import Scope
 from lastmeter.appeals.choices import OPEN_STATES, EventKind
 from lastmeter.appeals.locking import lock_appeal, publish_change, record_event
 from lastmeter.appeals.models import Appeal, Category
-from lastmeter.intake import fallback_triage as fallback
+from lastmeter.triage import open_appeals
+from lastmeter.triage.algorithms import fallback
+from lastmeter.triage.algorithms import taxonomy as algo_taxonomy
+from lastmeter.triage.algorithms.classifier import load_model, train
+from lastmeter.triage.algorithms.duplicates import DuplicateParams
+from lastmeter.triage.algorithms.gazetteer import Gazetteer
+from lastmeter.triage.algorithms.message_kind import MessageKind, classify_message
+from lastmeter.triage.algorithms.text import Prepared, prepare
 from lastmeter.triage.models import LabelSource, LabelTask, TriageLabel
 
 log = logging.getLogger("lastmeter.triage")
@@ -43,21 +50,11 @@ _lock = threading.Lock()
 _cache: dict[str, Any] = {}
 
 
-def _algorithm(name: str) -> Any:
-    """The algorithms module ``name`` or None when it is absent or broken."""
-    try:
-        return importlib.import_module(f"lastmeter.triage.algorithms.{name}")
-    except Exception:  # a missing or half-written module must not stop intake
-        return None
-
-
 @functools.lru_cache(maxsize=64)
-def prepared(text: str) -> Any:
+def prepared(text: str) -> Prepared:
     """The message normalised once (algorithms.text.Prepared), shared by appeal_or_not, classify,
-    place_from_text and find_duplicates: intake calls them one after the other on the same text.
-    Falls back to the text itself when the algorithms are unavailable."""
-    module = _algorithm("text")
-    return module.prepare(text) if module is not None else text
+    place_from_text and find_duplicates: intake calls them one after the other on the same text."""
+    return prepare(text)
 
 
 # --- appeal or not ---------------------------------------------------------------------------
@@ -78,48 +75,24 @@ class Verdict:
         return self.label in ("appeal", "update")
 
 
+# The message_kind algorithm's kinds in intake's words.
+VERDICT_OF_KIND = {MessageKind.APPEAL: "appeal", MessageKind.FOLLOW_UP: "update", MessageKind.NONE: "chatter"}
+
+
 def appeal_or_not(text: str, *, addressed: bool = False, about_open_appeal: bool = False) -> Verdict:
     """Precondition: ``text`` is the message without platform markup. ``addressed`` is true when
     the bot or police were @-mentioned; ``about_open_appeal`` when the sender has an open appeal
-    in this thread (then "still nothing?" is a follow-up). Uses the algorithms' message_kind
-    rules when present, else the keyword rules of intake.fallback_triage."""
-    module = _algorithm("message_kind")
-    func = getattr(module, "classify_message", None) if module is not None else None
-    if func is not None:
-        try:
-            out = func(prepared(text), about_open_appeal=about_open_appeal)
-            kind = str(getattr(out, "kind", ""))
-            label = {"appeal": "appeal", "follow_up": "update", "none": "chatter"}.get(kind)
-            if label == "chatter" and about_open_appeal:
-                # A sender with an open appeal: the keyword rules' "update" cues (补充, 还没…) win.
-                fb = fallback.appeal_or_not(text, addressed=addressed)
-                if fb[0] == "update":
-                    return Verdict(fb[0], fb[1], fb[2], "keyword rules (follow-up cue)")
-            if label is not None:
-                score = float(getattr(out, "score", 0.0))
-                return Verdict(label, score, str(getattr(out, "reason", "")), "message_kind rules")
-        except Exception:
-            log.exception("message_kind.classify_message failed; using keyword rules")
-    label, score, reason = fallback.appeal_or_not(text, addressed=addressed)
-    return Verdict(label, score, reason, "keyword rules")
-
-
-def _verdict_from(out: Any) -> Verdict | None:
-    label = getattr(out, "label", None)
-    score = getattr(out, "score", None)
-    reason = getattr(out, "reason", "") or ""
-    if label is None and isinstance(out, tuple) and len(out) >= 2:
-        label, score = out[0], out[1]
-        reason = out[2] if len(out) > 2 else ""
-    if label is None and isinstance(out, dict):
-        label, score, reason = out.get("label"), out.get("score"), out.get("reason", "")
-    if isinstance(label, bool):
-        label = "appeal" if label else "chatter"
-    if not isinstance(label, str):
-        return None
-    return Verdict(
-        str(label), float(score or 0.0), str(reason) or f"algorithm says {label}", "appeal_or_not model"
-    )
+    in this thread (then "still nothing?" is a follow-up). Decided by the algorithms'
+    message_kind rules; for a sender with an open appeal, the keyword rules' follow-up cues
+    (algorithms/fallback.py) turn "chatter" into an update."""
+    out = classify_message(prepared(text), about_open_appeal=about_open_appeal)
+    label = VERDICT_OF_KIND[out.kind]
+    if label == "chatter" and about_open_appeal:
+        # A sender with an open appeal: the keyword rules' "update" cues (补充, 还没…) win.
+        fb = fallback.appeal_or_not(text, addressed=addressed)
+        if fb[0] == "update":
+            return Verdict(fb[0], fb[1], fb[2], "keyword rules (follow-up cue)")
+    return Verdict(label, float(out.score), out.reason, "message_kind rules")
 
 
 # --- category --------------------------------------------------------------------------------
@@ -167,8 +140,6 @@ def _trained_model():
     with _lock:
         if _cache.get("model_key") == key:
             return _cache["model"], _cache["model_method"]
-    from lastmeter.triage.algorithms.classifier import load_model
-
     try:
         model = load_model(newest)
     except Exception as exc:  # a corrupt or foreign file: say so, fall back
@@ -197,8 +168,6 @@ def _first_use_model():
     rows = list(labelled.values_list("text", "label"))
     if len({label for _, label in rows}) < 2:
         return None, ""
-    from lastmeter.triage.algorithms.classifier import train
-
     try:
         model = train([t for t, _ in rows], [lab for _, lab in rows])
     except ValueError as exc:
@@ -269,68 +238,30 @@ class Place:
     method: str
 
 
-def gazetteer():
-    """The gazetteer of the shipped OSM extract, built once per process (thread-safe)."""
+def gazetteer() -> Gazetteer | None:
+    """The gazetteer of the shipped OSM extract, built once per process (thread-safe); None when
+    the road file cannot be read."""
     with _lock:
         if "gazetteer" in _cache:
             return _cache["gazetteer"]
-    path = Path(settings.LASTMETER_ROAD_FILE)
-    built: Any = None
-    module = _algorithm("gazetteer")
-    cls = getattr(module, "Gazetteer", None) if module is not None else None
-    if cls is not None:
-        try:
-            streets = fallback.StreetIndex.from_osm(path).streets
-            roads = {name: [(lon, lat) for _, lat, lon in nodes] for name, nodes in streets.items()}
-            built = ("algorithm", cls(roads))
-        except Exception:
-            log.exception("gazetteer.Gazetteer failed; using the street-name fallback")
-    if built is None:
-        try:
-            built = ("fallback", fallback.StreetIndex.from_osm(path))
-        except (OSError, ValueError) as exc:
-            log.warning("no gazetteer: %s", exc)
-            built = ("none", None)
+    built: Gazetteer | None = None
+    try:
+        streets = fallback.StreetIndex.from_osm(Path(settings.LASTMETER_ROAD_FILE)).streets
+    except (OSError, ValueError) as exc:
+        log.warning("no gazetteer: %s", exc)
+    else:
+        built = Gazetteer({name: [(lon, lat) for _, lat, lon in nodes] for name, nodes in streets.items()})
     with _lock:
         _cache["gazetteer"] = built
     return built
 
 
 def place_from_text(text: str) -> Place | None:
-    kind, gaz = gazetteer()
-    if gaz is None:
-        return None
-    if kind == "algorithm":
-        for name in ("locate", "find", "lookup", "geocode"):
-            func = getattr(gaz, name, None)
-            if func is None:
-                continue
-            try:
-                hit = func(prepared(text))
-            except Exception:
-                log.exception("gazetteer.%s failed", name)
-                return None
-            if hit is None:
-                return None
-            if isinstance(hit, list):
-                if not hit:
-                    return None
-                hit = hit[0]
-            lat, lon = getattr(hit, "lat", None), getattr(hit, "lon", None)
-            if lat is None or lon is None:
-                return None
-            return Place(
-                float(lat),
-                float(lon),
-                str(getattr(hit, "matched", "") or getattr(hit, "name", "")),
-                float(getattr(hit, "confidence", getattr(hit, "score", 0.5))),
-                "gazetteer",
-            )
-        return None
-    hit = gaz.locate(text)
+    gaz = gazetteer()
+    hit = gaz.locate(prepared(text)) if gaz is not None else None
     if hit is None:
         return None
-    return Place(hit.lat, hit.lon, hit.name, hit.confidence, "street-name match")
+    return Place(float(hit.lat), float(hit.lon), hit.matched, float(hit.confidence), "gazetteer")
 
 
 # --- duplicates ------------------------------------------------------------------------------
@@ -351,8 +282,6 @@ DUPLICATE_THRESHOLD = 0.17
 def duplicate_params():
     """The duplicate finder's parameters for intake: window = DUPLICATE_WINDOW, text floors low on
     purpose (DUPLICATE_THRESHOLD on the combined score decides; it is also the search's floor)."""
-    from lastmeter.triage.algorithms.duplicates import DuplicateParams
-
     return DuplicateParams(
         max_distance_m=300.0,
         max_hours=DUPLICATE_WINDOW.total_seconds() / 3600.0,
@@ -381,42 +310,10 @@ def find_duplicates(
     DUPLICATE_THRESHOLD. Merged appeals are skipped (their survivor is the candidate). The search runs
     on the process's duplicate index (triage/open_appeals.py), kept in step with the database.
     ``category`` is not used by the algorithm (a re-report is often filed under another category)."""
-    try:
-        from lastmeter.triage.open_appeals import open_appeal_index
-    except Exception:  # a broken algorithms module must not stop intake
-        log.exception("duplicate index unavailable; using the fallback")
-        return _fallback_duplicates(text, lat, lon, category, exclude, limit)
-    found = open_appeal_index(duplicate_params()).find(
+    found = open_appeals.open_appeal_index(duplicate_params()).find(
         prepared(text), timezone.now(), lat, lon, exclude=exclude or set(), limit=limit
     )
     return [DuplicateHit(appeal, m.score) for appeal, m in found if m.score >= DUPLICATE_THRESHOLD]
-
-
-def _fallback_duplicates(text, lat, lon, category, exclude, limit) -> list[DuplicateHit]:
-    """Fuzzy text + distance over the open appeals of the window (slow: a pass over each of them)."""
-    since = timezone.now() - DUPLICATE_WINDOW
-    candidates = list(
-        Appeal.objects.filter(state__in=OPEN_STATES, created_at__gte=since)
-        .exclude(pk__in=exclude or set())
-        .only("id", "text", "lat", "lon", "category_id", "reference")
-        .order_by("-created_at")[:500]
-    )
-    scored = fallback.duplicate_scores(
-        text,
-        lat,
-        lon,
-        category.pk if category else None,
-        [(a.pk, a.text, a.lat, a.lon, a.category_id) for a in candidates],
-    )
-    by_id = {a.pk: a for a in candidates}
-    hits = [DuplicateHit(by_id[i], s) for i, s in scored if s >= FALLBACK_DUPLICATE_THRESHOLD and i in by_id]
-    hits.sort(key=lambda h: -h.score)
-    return hits[:limit]
-
-
-# The fallback's rapidfuzz scores are on another scale than the algorithm's; this hand-set value is
-# only used when the algorithms cannot be imported.
-FALLBACK_DUPLICATE_THRESHOLD = 0.62
 
 
 # --- staff corrections -----------------------------------------------------------------------
@@ -530,8 +427,6 @@ def reset_caches() -> None:
     with _lock:
         _cache.clear()
     prepared.cache_clear()
-    from lastmeter.triage import open_appeals
-
     open_appeals.reset()
 
 
@@ -616,9 +511,7 @@ def _taxonomy_rows(path: Path) -> list[dict[str, Any]]:
 def _algorithm_taxonomy_rows(path: Path) -> list[dict[str, Any]]:
     """Rows of the triage algorithms' taxonomy CSV (code, level1-3, name_en, unit_kind,
     unit_code, keywords): parents first; a department unit becomes the category's department."""
-    from lastmeter.triage.algorithms import taxonomy as algo
-
-    tax = algo.load_taxonomy(path)
+    tax = algo_taxonomy.load_taxonomy(path)
     rows = []
     for cat in sorted(tax, key=lambda c: c.level):
         parent = tax.parent(cat)

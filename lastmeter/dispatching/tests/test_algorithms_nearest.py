@@ -12,7 +12,7 @@ import pytest
 
 from lastmeter.dispatching.algorithms.nearest import Fleet, format_duration
 from lastmeter.roads.algorithms.network import RoadNetwork
-from lastmeter.roads.tests.algo_helpers import latlon, make_graph
+from lastmeter.testing.roads import latlon, make_graph
 
 # Main street y = 0 from x = -200 to 2000 (two-way).  North of it, a one-way street y = 50 runs east
 # from D(0, 50) to E(1500, 50), then down to the main street.  South of a river, a street y = -80 joins

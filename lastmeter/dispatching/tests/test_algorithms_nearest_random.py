@@ -12,7 +12,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from lastmeter.dispatching.algorithms.nearest import Fleet
 from lastmeter.roads.algorithms.network import RoadNetwork
-from lastmeter.roads.tests.algo_helpers import latlon, matrix, random_graph, reference_seconds
+from lastmeter.testing.roads import latlon, matrix, random_graph, reference_seconds
 
 AGENCIES = ["police", "traffic", "fire"]
 

@@ -7,7 +7,7 @@ import pytest
 from lastmeter.dispatching import services
 from lastmeter.dispatching.models import CommandGroup, CommandGroupMember
 from lastmeter.dispatching.selectors import command_group_ids_for_person
-from lastmeter.realtime.events import person_group
+from lastmeter.realtime.events import cgroup_group, person_group
 
 
 def members(group):
@@ -61,7 +61,7 @@ def test_it_lets_members_and_staff_post_and_refuses_others(
     d = world.dispatcher
     services.do_dispatch(scene_incident, [fleet.p1.pk], d)
     group = services.do_open_command_group(scene_incident, d)
-    ch = layer.listen(f"cgroup.{group.pk}")
+    ch = layer.listen(cgroup_group(group.pk))
     with django_capture_on_commit_callbacks(execute=True):
         msg = services.do_post_group_message(group, world.grid_officer, "已到达福州路口")
         services.do_post_group_message(group, world.leader, "注意安全")  # staff, not a member

@@ -8,7 +8,7 @@ import pytest
 from lastmeter.dispatching import services
 from lastmeter.dispatching.models import GroupMessage, SosAlarm
 from lastmeter.dispatching.tests.conftest import NODES, SCENE
-from lastmeter.realtime.events import COMMAND_GROUP, person_group
+from lastmeter.realtime.events import COMMAND_GROUP, cgroup_group, person_group
 
 
 @pytest.fixture
@@ -38,8 +38,8 @@ def test_it_fans_an_sos_out_to_everyone_who_must_see_it(
         "grid_member": layer.listen(person_group(world.grid_member.pk)),
         "leader": layer.listen(person_group(world.leader.pk)),
         "dispatcher": layer.listen(person_group(world.dispatcher.pk)),
-        "g1": layer.listen(f"cgroup.{g1.pk}"),
-        "g2": layer.listen(f"cgroup.{g2.pk}"),
+        "g1": layer.listen(cgroup_group(g1.pk)),
+        "g2": layer.listen(cgroup_group(g2.pk)),
         "outsider": layer.listen(person_group(world.building_head.pk)),
     }
     with django_capture_on_commit_callbacks(execute=True):

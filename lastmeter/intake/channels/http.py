@@ -11,9 +11,9 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+from django.conf import settings
 
 from lastmeter.appeals.notify.backends import DeliveryError
-from lastmeter.intake import conf
 
 
 def request_json(
@@ -33,7 +33,7 @@ def request_json(
             json=json,
             params=params,
             headers=headers,
-            timeout=float(conf.get("HTTP_TIMEOUT_S")),
+            timeout=settings.LASTMETER_HTTP_TIMEOUT_S,
         )
     except httpx.HTTPError as exc:
         raise DeliveryError(f"{type(exc).__name__}: {exc}") from exc

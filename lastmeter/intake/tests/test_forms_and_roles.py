@@ -78,7 +78,7 @@ def test_it_refuses_a_photo_that_is_not_an_image_or_too_big(client, world, setti
     fake.name = "x.png"
     r = client.post(reverse("intake:report"), {**form(nonce="n-2"), "photo": fake}, headers=ENGLISH)
     assert r.status_code == 400 and "JPEG or PNG" in r.content.decode()
-    settings.LASTMETER_INTAKE = {"MAX_PHOTO_BYTES": 10}
+    settings.LASTMETER_MAX_PHOTO_BYTES = 10
     big = io.BytesIO(PNG)
     big.name = "big.png"
     assert client.post(reverse("intake:report"), {**form(nonce="n-3"), "photo": big}).status_code == 400

@@ -36,7 +36,7 @@ def file(msg: InboundMessage, key: str):
 
 
 def test_it_keeps_a_failed_item_pending_with_nothing_half_written_and_retries_it(world, settings):
-    settings.LASTMETER_INTAKE = {"BACKOFF_S": 0.0, "MAX_ATTEMPTS": 2}
+    settings.LASTMETER_BACKOFF_S, settings.LASTMETER_MAX_ATTEMPTS = 0.0, 2
     boom = mock.patch("lastmeter.appeals.services.do_create_appeal", side_effect=RuntimeError("db hiccup"))
     with boom:
         item = file(chat("福州路有车辆违停，堵住了小区出口"), "k1")
@@ -48,7 +48,7 @@ def test_it_keeps_a_failed_item_pending_with_nothing_half_written_and_retries_it
 
 
 def test_it_parks_an_item_after_the_last_attempt_and_requeues_it_on_demand(world, settings, capsys):
-    settings.LASTMETER_INTAKE = {"BACKOFF_S": 0.0, "MAX_ATTEMPTS": 2}
+    settings.LASTMETER_BACKOFF_S, settings.LASTMETER_MAX_ATTEMPTS = 0.0, 2
     with mock.patch("lastmeter.appeals.services.do_create_appeal", side_effect=RuntimeError("down")):
         item = file(chat("九江路噪音扰民到凌晨两点"), "k2")
         services.process_pending()

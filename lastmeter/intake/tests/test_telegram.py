@@ -88,7 +88,7 @@ def test_it_keeps_authentic_malformed_json_as_rejected(client, world, intake_con
 
 
 def test_it_answers_404_when_the_channel_is_not_configured(client, world, settings):
-    settings.LASTMETER_INTAKE = {"TELEGRAM_SECRET_TOKEN": ""}
+    settings.LASTMETER_TELEGRAM_SECRET_TOKEN = ""
     assert post(client, update(1, "x")).status_code == 404
 
 

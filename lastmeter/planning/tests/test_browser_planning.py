@@ -1,6 +1,6 @@
 """Browser flow through a real server: a planner contains a fleeing vehicle on the service-areas page.
 
-Playwright drives Debian's chromium against daphne (lastmeter.realtime.testing), over the test
+Playwright drives Debian's chromium against daphne (lastmeter.testing.servers), over the test
 database and the shipped central-Shanghai road extract. The planner opens /planning/service-areas/,
 the map and its platforms load, they submit the containment form with the page defaults for an
 incident at People's Square, and the page shows the cordon summary, its table and its map markers.
@@ -12,9 +12,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from lastmeter.grids.demo import DEMO_PLATFORMS
+from lastmeter.demo.planning import DEMO_PLATFORMS
 from lastmeter.planning.platforms import do_save_platform
-from lastmeter.realtime.testing import session_cookie, wait_for_database_quiet
+from lastmeter.testing.servers import session_cookie, wait_for_database_quiet
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -25,7 +25,7 @@ PAGE = "/planning/service-areas/"
 # platforms and the defaults (1 min ahead, 30 km/h) it has a valid cordon. The corner of 福州路/福建中路
 # (31.23585,121.47640) has none with these platforms: the suspect reaches the network's edge first.
 INCIDENT = "31.2305,121.4737"
-PLATFORMS = DEMO_PLATFORMS  # intersections of the shipped OSM extract (lastmeter/grids/demo.py)
+PLATFORMS = DEMO_PLATFORMS  # intersections of the shipped OSM extract (lastmeter/demo/planning.py)
 CORDON_COLOUR = "#1f5fbf"  # service_areas.js draws each sealed intersection in this colour
 INCIDENT_COLOUR = "#ff6f00"
 

@@ -8,9 +8,9 @@ from django.test import Client
 from lastmeter.accounts.auth import issue_token
 from lastmeter.planning.services import PlanParams, do_create_plan, do_preview_plan
 from lastmeter.planning.tests.planning_helpers import make_blocks
-from lastmeter.planning.tests.roads_helpers import comb, latlon
 from lastmeter.roads.algorithms.network import RoadNetwork
 from lastmeter.roads.services import use_network
+from lastmeter.testing.roads import comb, latlon
 
 BIG = 2**70
 

@@ -18,9 +18,9 @@ from lastmeter.planning.models import Platform
 from lastmeter.planning.platform_reviews import containment_report, district_review_report
 from lastmeter.planning.platforms import do_save_platform
 from lastmeter.planning.report import PlanError
-from lastmeter.planning.tests.roads_helpers import ORIGIN, graph, latlon
 from lastmeter.roads.algorithms.network import RoadNetwork
 from lastmeter.roads.services import use_network
+from lastmeter.testing.roads import ORIGIN, graph, latlon
 
 XS = [-400.0 + 200.0 * k for k in range(9)]
 E_W, E_E = 1018, 1019
@@ -154,7 +154,7 @@ def test_it_shows_the_containment_form_on_the_service_areas_page(world, network)
 
 
 def test_it_seeds_the_demo_platforms_once_where_the_roads_are(world):
-    from lastmeter.grids.demo import DEMO_PLATFORMS, load_demo_platforms
+    from lastmeter.demo.planning import DEMO_PLATFORMS, load_demo_platforms
 
     # A road between two demo intersections; a demo platform is created only if it snaps to it (500 m).
     xy = {c: tuple(float(v) for v in ORIGIN.forward(lat, lon)) for c, _, lat, lon in DEMO_PLATFORMS}

@@ -16,7 +16,7 @@ from shapely.geometry import shape
 from lastmeter.planning.report import ContiguityRefused, PlanError, UnitData
 from lastmeter.planning.services import check_move
 from lastmeter.planning.street_units import street_units
-from lastmeter.planning.tests.roads_helpers import graph
+from lastmeter.testing.roads import graph
 
 
 def lattice_data(rows: int, cols: int) -> tuple[UnitData, nx.Graph]:

@@ -17,9 +17,9 @@ from lastmeter.planning.platforms import (
     service_area_report,
 )
 from lastmeter.planning.report import PlanError
-from lastmeter.planning.tests.roads_helpers import comb, latlon
 from lastmeter.roads.algorithms.network import RoadNetwork
 from lastmeter.roads.services import use_network
+from lastmeter.testing.roads import comb, latlon
 
 
 @pytest.fixture

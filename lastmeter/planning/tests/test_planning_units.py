@@ -21,11 +21,11 @@ from lastmeter.planning.models import AccidentRecord, BasicUnit, GridPlan
 from lastmeter.planning.report import PlanError
 from lastmeter.planning.services import PlanParams, do_create_plan
 from lastmeter.planning.street_units import street_units
-from lastmeter.planning.tests.roads_helpers import graph, latlon
 from lastmeter.planning.unit_services import do_build_units, do_recount_factors, import_accidents
 from lastmeter.roads.algorithms.network import RoadNetwork
 from lastmeter.roads.algorithms.osm import read_osm
 from lastmeter.roads.services import use_network
+from lastmeter.testing.roads import graph, latlon
 
 NAMES = ["A路", "B路", "C路", "X街", "Y街", "Z街"]
 
@@ -154,7 +154,7 @@ def test_it_divides_the_shipped_central_shanghai_extract():
 
 
 def test_it_loads_the_planning_demo_once(world):
-    from lastmeter.grids.demo import load_planning_demo
+    from lastmeter.demo.planning import load_planning_demo
 
     with use_network(RoadNetwork(lattice(), warm=False)):
         plan = load_planning_demo()

@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 
 from lastmeter.dispatching.models import CommandGroup, CommandGroupMember, Incident
 from lastmeter.realtime.consumers import LiveConsumer
-from lastmeter.realtime.events import COMMAND_GROUP, grid_group, person_group
+from lastmeter.realtime.events import COMMAND_GROUP, cgroup_group, grid_group, person_group
 from lastmeter.testing.world import POINT_IN_A, build_world
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
@@ -118,22 +118,22 @@ async def test_it_joins_an_officer_to_their_command_groups_only():
     archived = await _group_for([world.grid_officer], archived=True)
     comm = await _connect(world.grid_officer.user)
     groups = await _hello(comm)
-    assert f"cgroup.{mine.pk}" in groups
-    assert f"cgroup.{theirs.pk}" not in groups
-    assert f"cgroup.{archived.pk}" not in groups
+    assert cgroup_group(mine.pk) in groups
+    assert cgroup_group(theirs.pk) not in groups
+    assert cgroup_group(archived.pk) not in groups
 
     # Asking for someone else's group is refused, with the same answer as for a missing group.
-    await comm.send_json_to({"action": "join", "group": f"cgroup.{theirs.pk}"})
+    await comm.send_json_to({"action": "join", "group": cgroup_group(theirs.pk)})
     refused = await comm.receive_json_from(timeout=2)
-    await comm.send_json_to({"action": "join", "group": "cgroup.999999"})
+    await comm.send_json_to({"action": "join", "group": cgroup_group(999999)})
     missing = await comm.receive_json_from(timeout=2)
     assert refused["event"] == missing["event"] == "error"
     assert refused["payload"]["detail"] == missing["payload"]["detail"]
 
     layer = get_channel_layer()
-    await layer.group_send(f"cgroup.{theirs.pk}", _event("group.message", {"text": "not for you"}))
+    await layer.group_send(cgroup_group(theirs.pk), _event("group.message", {"text": "not for you"}))
     assert await comm.receive_nothing(timeout=0.2)
-    await layer.group_send(f"cgroup.{mine.pk}", _event("group.message", {"text": "收到"}))
+    await layer.group_send(cgroup_group(mine.pk), _event("group.message", {"text": "收到"}))
     msg = await comm.receive_json_from(timeout=2)
     assert msg["payload"]["text"] == "收到"
     await comm.disconnect()
@@ -144,20 +144,20 @@ async def test_it_follows_membership_changes_while_connected():
     group = await _group_for([world.dispatcher])
     comm = await _connect(world.grid_officer.user)
     groups = await _hello(comm)
-    assert f"cgroup.{group.pk}" not in groups
+    assert cgroup_group(group.pk) not in groups
 
     await _add_member(group, world.grid_officer)
     layer = get_channel_layer()
     # The dispatch order reaches the officer's own group; the consumer re-reads the membership.
     await layer.group_send(person_group(world.grid_officer.pk), _event("incident.dispatched", {"id": 1}))
     assert (await comm.receive_json_from(timeout=2))["event"] == "incident.dispatched"
-    await layer.group_send(f"cgroup.{group.pk}", _event("group.message", {"text": "到了吗"}))
+    await layer.group_send(cgroup_group(group.pk), _event("group.message", {"text": "到了吗"}))
     assert (await comm.receive_json_from(timeout=2))["payload"]["text"] == "到了吗"
 
     await comm.send_json_to({"action": "refresh"})
     reply = await comm.receive_json_from(timeout=2)
     assert reply["event"] == "groups"
-    assert f"cgroup.{group.pk}" in reply["payload"]["groups"]
+    assert cgroup_group(group.pk) in reply["payload"]["groups"]
     await comm.disconnect()
 
 
@@ -166,12 +166,14 @@ async def test_it_lets_command_staff_join_any_command_group_on_request():
     group = await _group_for([world.grid_officer])
     comm = await _connect(world.leader.user)
     await _hello(comm)
-    await comm.send_json_to({"action": "join", "group": f"cgroup.{group.pk}"})
+    await comm.send_json_to({"action": "join", "group": cgroup_group(group.pk)})
     assert (await comm.receive_json_from(timeout=2)) == {
         "event": "joined",
-        "payload": {"group": f"cgroup.{group.pk}"},
+        "payload": {"group": cgroup_group(group.pk)},
     }
-    await get_channel_layer().group_send(f"cgroup.{group.pk}", _event("group.message", {"text": "指挥到位"}))
+    await get_channel_layer().group_send(
+        cgroup_group(group.pk), _event("group.message", {"text": "指挥到位"})
+    )
     assert (await comm.receive_json_from(timeout=2))["payload"]["text"] == "指挥到位"
     await comm.send_json_to({"action": "ping"})
     assert (await comm.receive_json_from(timeout=2))["event"] == "pong"

@@ -16,7 +16,8 @@ import pytest
 from django.conf import settings
 
 from lastmeter.accounts.auth import issue_token
-from lastmeter.realtime.testing import servers, session_cookie
+from lastmeter.realtime.events import COMMAND_GROUP
+from lastmeter.testing.servers import servers, session_cookie
 from lastmeter.testing.world import POINT_IN_A, build_world
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
@@ -57,7 +58,7 @@ async def _listen_then(server, cookie: str, event: str, act) -> dict:
         server.ws_url, origin=server.base_url, additional_headers={"Cookie": f"sessionid={cookie}"}
     ) as ws:
         hello = await _wait_for(ws, "hello")
-        assert "command" in hello["groups"]
+        assert COMMAND_GROUP in hello["groups"]
         await act()
         return await _wait_for(ws, event)
 

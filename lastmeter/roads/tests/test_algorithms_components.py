@@ -9,8 +9,7 @@ from hypothesis import strategies as st
 
 from lastmeter.roads.algorithms.components import largest_strong_component
 from lastmeter.roads.algorithms.snapping import Snapper
-
-from .algo_helpers import latlon, make_graph, random_graph
+from lastmeter.testing.roads import latlon, make_graph, random_graph
 
 #  0 ====== 1 ====== 2        two-way ring 0-1-2-3 (the city)
 #  |                 |

@@ -8,8 +8,8 @@ import pytest
 from lastmeter.roads.algorithms.core import CoreGraph
 from lastmeter.roads.algorithms.network import RoadNetwork
 from lastmeter.roads.algorithms.osm import read_osm
+from lastmeter.testing.roads import latlon, make_graph
 
-from .algo_helpers import latlon, make_graph
 from .test_algorithms_osm import SHANGHAI
 
 

@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 
 from lastmeter.roads.algorithms.graph import RoadGraph, build_graph, hilbert_order
-
-from .algo_helpers import make_graph
+from lastmeter.testing.roads import make_graph
 
 
 def edge_set(g: RoadGraph) -> set[tuple[int, int, float]]:

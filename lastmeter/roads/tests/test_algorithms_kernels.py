@@ -21,8 +21,7 @@ from scipy.sparse.csgraph import dijkstra
 from lastmeter.roads.algorithms.core import CoreGraph, inverse_top_speed
 from lastmeter.roads.algorithms.heap import heap_pop, heap_push
 from lastmeter.roads.algorithms.kernels import Workspace, ball_astar, nearest_targets, reset_nodes
-
-from .algo_helpers import make_graph, random_graph
+from lastmeter.testing.roads import make_graph, random_graph
 
 
 @settings(max_examples=80, deadline=None)

@@ -12,8 +12,7 @@ from hypothesis import strategies as st
 from lastmeter.roads.algorithms.geo import haversine_m
 from lastmeter.roads.algorithms.network import RoadNetwork, load_network
 from lastmeter.roads.algorithms.snapping import SnapError
-
-from .algo_helpers import latlon, make_graph, random_graph, reference_seconds
+from lastmeter.testing.roads import latlon, make_graph, random_graph, reference_seconds
 
 #  0 ──→ 1 ──→ 2        top street one-way eastbound (y = 0)
 #  │            │

@@ -10,8 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lastmeter.roads.algorithms.snapping import SnapError, Snapper
-
-from .algo_helpers import latlon, make_graph, random_graph
+from lastmeter.testing.roads import latlon, make_graph, random_graph
 
 #  0 ------ 1 ------ 2       (y = 0, x = 0 / 200 / 400 m), 1→2 one-way
 #           |

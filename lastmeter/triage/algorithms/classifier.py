@@ -30,7 +30,6 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.exceptions import ConvergenceWarning
 
 from .features import HashSpec, hashed_counts, hashed_doc
 from .text import Prepared, char_text, clean_pretokenised, tokens
@@ -319,6 +318,8 @@ def train(texts: Sequence[TextInput], labels: Sequence[str], config: TrainConfig
     started = time.perf_counter()
     pipe = _build_pipeline(config, calibrate)
     X = featurise(texts, config)
+    from sklearn.exceptions import ConvergenceWarning  # sklearn is imported only to train or load
+
     try:
         with warnings.catch_warnings():
             # max_iter is capped on purpose (training budget); the last epochs change little.

@@ -1,4 +1,4 @@
-"""Triage wiring: fallbacks, the gazetteer of the shipped OSM extract, corrections as labels."""
+"""Triage wiring: keyword rules where the algorithms say nothing, the OSM gazetteer, corrections as labels."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@
 3. The officer presses SOS: the command centre rings and shows the alarm, and a colleague in the
    same command group gets the alarm with a route to the officer.
 
-The server is a daphne subprocess over the test database (lastmeter.realtime.testing), started
+The server is a daphne subprocess over the test database (lastmeter.testing.servers), started
 once per test process; each test commits its own data (transactional), so the server sees it.
 """
 
@@ -16,7 +16,7 @@ import pytest
 
 from lastmeter.accounts.auth import issue_token
 from lastmeter.dispatching.models import Assignment, CommandGroup, CommandGroupMember, Incident, Unit
-from lastmeter.realtime.testing import session_cookie, wait_for_database_quiet
+from lastmeter.testing.servers import session_cookie, wait_for_database_quiet
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -14,7 +14,8 @@ import time
 from typing import Any
 from urllib.parse import unquote
 
-from lastmeter.intake import conf
+from django.conf import settings
+
 from lastmeter.intake.channels.base import (
     BadPayload,
     ChannelAdapter,
@@ -48,7 +49,7 @@ class DingTalkAdapter(ChannelAdapter):
     kind = "dingtalk"
 
     def configured(self) -> bool:
-        return bool(conf.get("DINGTALK_APP_SECRET"))
+        return bool(settings.LASTMETER_DINGTALK_APP_SECRET)
 
     def verify(self, raw: RawRequest) -> None:
         timestamp, sign = raw.header("timestamp"), raw.header("sign")
@@ -58,13 +59,13 @@ class DingTalkAdapter(ChannelAdapter):
             ts_ms = int(timestamp)
         except ValueError:
             raise NotAuthentic("timestamp is not a number") from None
-        expected = dingtalk_sign(timestamp, str(conf.get("DINGTALK_APP_SECRET")))
+        expected = dingtalk_sign(timestamp, settings.LASTMETER_DINGTALK_APP_SECRET)
         if not (
             hmac.compare_digest(sign.encode(), expected.encode())
             or hmac.compare_digest(unquote(sign).encode(), expected.encode())
         ):
             raise NotAuthentic("wrong sign", status=403)
-        if abs(time.time() * 1000 - ts_ms) > float(conf.get("MAX_CLOCK_SKEW_S")) * 1000:
+        if abs(time.time() * 1000 - ts_ms) > settings.LASTMETER_MAX_CLOCK_SKEW_S * 1000:
             raise NotAuthentic("timestamp too old or in the future: replay refused", status=403)
 
     def parse(self, raw: RawRequest) -> Envelope:

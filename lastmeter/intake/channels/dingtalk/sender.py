@@ -6,18 +6,22 @@ from __future__ import annotations
 import json
 import time
 
+from django.conf import settings
+
 from lastmeter.appeals.models import OutboxMessage
 from lastmeter.appeals.notify.backends import DeliveryError
-from lastmeter.intake import conf
 from lastmeter.intake.channels.http import request_json, tokens, url_under
 
 
 def _access_token() -> tuple[str, float]:
-    base = str(conf.get("DINGTALK_API_BASE")).rstrip("/")
+    base = settings.LASTMETER_DINGTALK_API_BASE.rstrip("/")
     answer = request_json(
         "POST",
         f"{base}/v1.0/oauth2/accessToken",
-        json={"appKey": conf.get("DINGTALK_APP_KEY"), "appSecret": conf.get("DINGTALK_APP_SECRET")},
+        json={
+            "appKey": settings.LASTMETER_DINGTALK_APP_KEY,
+            "appSecret": settings.LASTMETER_DINGTALK_APP_SECRET,
+        },
     )
     token = answer.get("accessToken")
     if not token:
@@ -34,7 +38,7 @@ class DingTalkSender:
         expires_ms = ref.get("session_expires_ms") or 0
         fresh = isinstance(expires_ms, int | float) and expires_ms / 1000 > time.time() + 30
         if webhook and fresh:
-            if not url_under(webhook, str(conf.get("DINGTALK_OAPI_BASE"))):
+            if not url_under(webhook, settings.LASTMETER_DINGTALK_OAPI_BASE):
                 raise DeliveryError("sessionWebhook is not on the configured DingTalk host")
             payload: dict = {"msgtype": "text", "text": {"content": message.body}}
             if ref.get("staff_id"):
@@ -43,11 +47,11 @@ class DingTalkSender:
             if answer.get("errcode", 0) != 0:
                 raise DeliveryError(f"DingTalk refused: {answer.get('errmsg', answer)}")
             return
-        robot_code = ref.get("robot_code") or conf.get("DINGTALK_ROBOT_CODE")
-        if not (conf.get("DINGTALK_APP_KEY") and robot_code and ref.get("conversation_id")):
+        robot_code = ref.get("robot_code") or settings.LASTMETER_DINGTALK_ROBOT_CODE
+        if not (settings.LASTMETER_DINGTALK_APP_KEY and robot_code and ref.get("conversation_id")):
             raise DeliveryError("sessionWebhook expired and no DingTalk app credentials to send otherwise")
         token = tokens.get("dingtalk", _access_token)
-        base = str(conf.get("DINGTALK_API_BASE")).rstrip("/")
+        base = settings.LASTMETER_DINGTALK_API_BASE.rstrip("/")
         answer = request_json(
             "POST",
             f"{base}/v1.0/robot/groupMessages/send",

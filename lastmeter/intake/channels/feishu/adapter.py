@@ -17,8 +17,8 @@ import time
 from typing import Any
 
 from Crypto.Cipher import AES
+from django.conf import settings
 
-from lastmeter.intake import conf
 from lastmeter.intake.channels.base import (
     BadPayload,
     ChannelAdapter,
@@ -83,14 +83,14 @@ class FeishuAdapter(ChannelAdapter):
     kind = "feishu"
 
     def configured(self) -> bool:
-        return bool(conf.get("FEISHU_ENCRYPT_KEY") or conf.get("FEISHU_VERIFICATION_TOKEN"))
+        return bool(settings.LASTMETER_FEISHU_ENCRYPT_KEY or settings.LASTMETER_FEISHU_VERIFICATION_TOKEN)
 
     def _decoded(self, raw: RawRequest) -> dict[str, Any]:
         payload = parse_json(raw)
         if not isinstance(payload, dict):
             raise BadPayload("the event body must be a JSON object")
         if "encrypt" in payload:
-            key = str(conf.get("FEISHU_ENCRYPT_KEY"))
+            key = settings.LASTMETER_FEISHU_ENCRYPT_KEY
             if not key:
                 raise BadPayload("encrypted event but no FEISHU_ENCRYPT_KEY configured")
             try:
@@ -102,7 +102,7 @@ class FeishuAdapter(ChannelAdapter):
         return payload
 
     def _token_ok(self, payload: dict[str, Any]) -> bool:
-        expected = str(conf.get("FEISHU_VERIFICATION_TOKEN"))
+        expected = settings.LASTMETER_FEISHU_VERIFICATION_TOKEN
         if not expected:
             return True
         header = obj(payload, "header")
@@ -110,7 +110,7 @@ class FeishuAdapter(ChannelAdapter):
         return hmac.compare_digest(given.encode(), expected.encode())
 
     def verify(self, raw: RawRequest) -> None:
-        key = str(conf.get("FEISHU_ENCRYPT_KEY"))
+        key = settings.LASTMETER_FEISHU_ENCRYPT_KEY
         signature = raw.header("X-Lark-Signature")
         timestamp = raw.header("X-Lark-Request-Timestamp")
         nonce = raw.header("X-Lark-Request-Nonce")
@@ -122,7 +122,7 @@ class FeishuAdapter(ChannelAdapter):
                 skew = abs(time.time() - int(timestamp))
             except ValueError:
                 raise NotAuthentic("X-Lark-Request-Timestamp is not a number") from None
-            if skew > float(conf.get("MAX_CLOCK_SKEW_S")):
+            if skew > settings.LASTMETER_MAX_CLOCK_SKEW_S:
                 raise NotAuthentic("timestamp too old or in the future: replay refused", status=403)
             return
         # Unsigned requests: only the URL-verification challenge, proven by the token (and by
@@ -177,8 +177,8 @@ class FeishuAdapter(ChannelAdapter):
             text = _post_text(content)
         else:
             kind, text = mtype or "other", ""
-        bot_names = conf.bot_names()
-        bot_open_id = str(conf.get("FEISHU_BOT_OPEN_ID"))
+        bot_names = settings.LASTMETER_BOT_NAMES
+        bot_open_id = settings.LASTMETER_FEISHU_BOT_OPEN_ID
         mentions = []
         for m in message.get("mentions") or []:
             if not isinstance(m, dict):

@@ -10,7 +10,8 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
-from lastmeter.intake import conf
+from django.conf import settings
+
 from lastmeter.intake.channels.base import (
     BadPayload,
     ChannelAdapter,
@@ -43,11 +44,11 @@ class TelegramAdapter(ChannelAdapter):
     kind = "telegram"
 
     def configured(self) -> bool:
-        return bool(conf.get("TELEGRAM_SECRET_TOKEN"))
+        return bool(settings.LASTMETER_TELEGRAM_SECRET_TOKEN)
 
     def verify(self, raw: RawRequest) -> None:
         given = raw.header(SECRET_HEADER)
-        expected = str(conf.get("TELEGRAM_SECRET_TOKEN"))
+        expected = settings.LASTMETER_TELEGRAM_SECRET_TOKEN
         if not given:
             raise NotAuthentic(f"missing {SECRET_HEADER} header")
         if not hmac.compare_digest(given.encode(), expected.encode()):
@@ -90,7 +91,7 @@ class TelegramAdapter(ChannelAdapter):
                 text = ""
         if not isinstance(text, str):
             raise BadPayload("message text must be a string")
-        bot_username = str(conf.get("TELEGRAM_BOT_USERNAME")).lstrip("@").lower()
+        bot_username = settings.LASTMETER_TELEGRAM_BOT_USERNAME.lstrip("@").lower()
         mentions: list[Mention] = []
         bot_spans: list[tuple[int, int]] = []
         for entity in entities or []:
@@ -113,7 +114,7 @@ class TelegramAdapter(ChannelAdapter):
         addressed = any(m.is_bot for m in mentions) or chat.get("type") == "private"
         if quoted_from.get("is_bot") and str(quoted_from.get("username", "")).lower() == bot_username:
             addressed = True
-        if any(name in text for name in conf.bot_names()):
+        if any(name in text for name in settings.LASTMETER_BOT_NAMES):
             addressed = True
         clean = text
         for offset, length in sorted(bot_spans, reverse=True):

@@ -20,8 +20,8 @@ from typing import Any
 from Crypto.Cipher import AES
 from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
+from django.conf import settings
 
-from lastmeter.intake import conf
 from lastmeter.intake.channels.base import (
     BadPayload,
     ChannelAdapter,
@@ -96,7 +96,7 @@ class WeComAdapter(ChannelAdapter):
     kind = "wecom"
 
     def configured(self) -> bool:
-        return bool(conf.get("WECOM_TOKEN") and conf.get("WECOM_ENCODING_AES_KEY"))
+        return bool(settings.LASTMETER_WECOM_TOKEN and settings.LASTMETER_WECOM_ENCODING_AES_KEY)
 
     def _check(self, raw: RawRequest, encrypted: str) -> None:
         q = raw.query
@@ -104,22 +104,22 @@ class WeComAdapter(ChannelAdapter):
         timestamp, nonce = q.get("timestamp", ""), q.get("nonce", "")
         if not (given and timestamp and nonce):
             raise NotAuthentic("missing msg_signature/timestamp/nonce")
-        expected = signature(str(conf.get("WECOM_TOKEN")), timestamp, nonce, encrypted)
+        expected = signature(settings.LASTMETER_WECOM_TOKEN, timestamp, nonce, encrypted)
         if not hmac.compare_digest(given.encode(), expected.encode()):
             raise NotAuthentic("wrong msg_signature", status=403)
         try:
             skew = abs(time.time() - int(timestamp))
         except ValueError:
             raise NotAuthentic("timestamp is not a number") from None
-        if skew > float(conf.get("MAX_CLOCK_SKEW_S")):
+        if skew > settings.LASTMETER_MAX_CLOCK_SKEW_S:
             raise NotAuthentic("timestamp too old or in the future: replay refused", status=403)
 
     def _open(self, encrypted: str) -> bytes:
         try:
-            message, receive_id = decrypt(encrypted, str(conf.get("WECOM_ENCODING_AES_KEY")))
+            message, receive_id = decrypt(encrypted, settings.LASTMETER_WECOM_ENCODING_AES_KEY)
         except ValueError as exc:
             raise BadPayload(f"cannot decrypt: {exc}") from None
-        expected = str(conf.get("WECOM_RECEIVE_ID"))
+        expected = settings.LASTMETER_WECOM_RECEIVE_ID
         if expected and receive_id != expected:
             raise BadPayload(f"message is for receive id {receive_id!r}, not ours")
         return message
@@ -168,7 +168,7 @@ class WeComAdapter(ChannelAdapter):
         sender = p.get("From.UserId") or p.get("FromUserName") or ""
         chat_id = p.get("ChatId") or ""
         group = (p.get("ChatType") or "").lower() == "group"
-        bot_names = conf.bot_names()
+        bot_names = settings.LASTMETER_BOT_NAMES
         mentions = []
         for name in bot_names:
             if f"@{name}" in text:

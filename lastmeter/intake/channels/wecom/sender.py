@@ -3,20 +3,21 @@ through the app's message/send (a person) or appchat/send (a group chat) API."""
 
 from __future__ import annotations
 
+from django.conf import settings
+
 from lastmeter.appeals.models import OutboxMessage
 from lastmeter.appeals.notify.backends import DeliveryError
-from lastmeter.intake import conf
 from lastmeter.intake.channels.http import request_json, tokens, url_under
 
 
 def _access_token() -> tuple[str, float]:
-    base = str(conf.get("WECOM_API_BASE")).rstrip("/")
+    base = settings.LASTMETER_WECOM_API_BASE.rstrip("/")
     answer = request_json(
         "GET",
         f"{base}/cgi-bin/gettoken",
         params={
-            "corpid": str(conf.get("WECOM_RECEIVE_ID")),
-            "corpsecret": str(conf.get("WECOM_CORP_SECRET")),
+            "corpid": settings.LASTMETER_WECOM_RECEIVE_ID,
+            "corpsecret": settings.LASTMETER_WECOM_CORP_SECRET,
         },
     )
     if answer.get("errcode", 0) != 0 or not answer.get("access_token"):
@@ -34,7 +35,7 @@ class WeComSender:
 
     def send(self, message: OutboxMessage) -> None:
         ref = message.recipient
-        base = str(conf.get("WECOM_API_BASE")).rstrip("/")
+        base = settings.LASTMETER_WECOM_API_BASE.rstrip("/")
         webhook = str(ref.get("webhook_url") or "")
         text: dict = {"content": message.body}
         if ref.get("user_id"):
@@ -44,7 +45,7 @@ class WeComSender:
                 raise DeliveryError("the robot webhook is not on the configured WeCom host")
             _check(request_json("POST", webhook, json={"msgtype": "text", "text": text}))
             return
-        if not conf.get("WECOM_CORP_SECRET"):
+        if not settings.LASTMETER_WECOM_CORP_SECRET:
             raise DeliveryError("no robot webhook and no LASTMETER_WECOM_CORP_SECRET to send otherwise")
         token = tokens.get("wecom", _access_token)
         if ref.get("chat_id"):
@@ -67,7 +68,7 @@ class WeComSender:
                 json={
                     "touser": ref["user_id"],
                     "msgtype": "text",
-                    "agentid": int(conf.get("WECOM_AGENT_ID") or 0),
+                    "agentid": int(settings.LASTMETER_WECOM_AGENT_ID or 0),
                     "text": {"content": message.body},
                 },
             )

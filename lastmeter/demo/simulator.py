@@ -8,7 +8,7 @@ follow exactly as with real devices):
 - available units patrol: drive to a random road node within ~1.5 km at 60 % of the road speed;
 - returning units drive back to where the simulator first saw them, then become available;
 - on-scene and off-duty units stay put.
-Used by ``lastmeter simulate`` and by the in-process worker of the demo.  State (current legs) is
+Used by ``lastmeter simulate`` and by the live demo beside the in-process worker (demo/live.py).  State (current legs) is
 per process; one simulator per deployment, please (two would fight over the units).
 """
 

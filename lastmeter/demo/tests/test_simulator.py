@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import pytest
 
+from lastmeter.demo.dispatch import load_dispatch_demo
+from lastmeter.demo.loader import load_demo
+from lastmeter.demo.simulator import Leg, Simulator, main_component_nodes
 from lastmeter.dispatching import services
 from lastmeter.dispatching.models import Assignment, Incident, Unit
-from lastmeter.dispatching.simulator import Leg, Simulator, main_component_nodes
 from lastmeter.dispatching.tests.conftest import NODES
 from lastmeter.roads import services as roads
 from lastmeter.roads.algorithms.network import RoadNetwork
 
 
-def test_it_interpolates_along_a_leg():
+def test_it_interpolates_along_a_leg(road_network):
     leg = Leg.of([NODES["A"], NODES["B"], NODES["C"]], 10.0, "patrol")
     assert leg.cum[-1] == pytest.approx(380.6, abs=1)
     lat, lon, heading = leg.advance(float(leg.cum[1]) / 10.0)  # exactly at B
@@ -66,9 +68,7 @@ def shanghai():
     return RoadNetwork(roads.read_graph(source, roads.cache_path_for(source)), source=source)
 
 
-def test_it_loads_the_demo_on_the_real_roads(db, shanghai):
-    from lastmeter.web.demo import load_demo
-
+def test_it_loads_the_demo_on_the_real_roads(db, shanghai, road_network):
     with roads.use_network(shanghai):
         assert load_demo() is True
         units = list(Unit.objects.all())
@@ -85,6 +85,4 @@ def test_it_loads_the_demo_on_the_real_roads(db, shanghai):
         assert all(a.eta_s is not None for a in dispatched.assignments.all())
         sim = Simulator(network=shanghai, seed=5)
         assert sim.step(2.0)["moved"] >= 15
-        from lastmeter.dispatching.demo import load_dispatch_demo
-
         assert load_dispatch_demo() is False  # idempotent

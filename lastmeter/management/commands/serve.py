@@ -1,8 +1,13 @@
 """`lastmeter serve`: the ASGI server (daphne) with, on the embedded default, the worker in-process."""
 
+from daphne.cli import CommandLineInterface
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+
+from lastmeter.roads.services import warm_in_background as warm_roads
+from lastmeter.triage.services import warm_in_background as warm_triage
+from lastmeter.worker import start_in_process
 
 
 class Command(BaseCommand):
@@ -13,19 +18,12 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
 
     def handle(self, *args, host="127.0.0.1", port=8000, **options):
-        from daphne.cli import CommandLineInterface
-
         call_command("collectstatic", interactive=False, verbosity=0)
-        from lastmeter.roads.services import warm_in_background
-        from lastmeter.triage.services import warm_in_background as warm_triage
-
         # Load the road network and the triage models now, so the first recommendation and the
         # first resident's message do not wait for them.
-        warm_in_background()
+        warm_roads()
         warm_triage()
         if settings.LASTMETER_INPROCESS_WORKER:
-            from lastmeter.appeals.management_worker import start_in_process
-
             start_in_process()
         self.stdout.write(f"lastmeter on http://{host}:{port}/")
         CommandLineInterface().run(["-b", host, "-p", str(port), "lastmeter.asgi:application"])

@@ -1,6 +1,6 @@
 """Planning demo data: basic units from the shipped road extract, one previewed plan, and a few platforms.
 
-For the demo loader (lastmeter.web.demo) to call after it has created grids, people and appeals:
+For the demo loader (lastmeter.demo.loader) to call after it has created grids, people and appeals:
 ``load_planning_demo()``. Safe to call twice (does nothing when units exist). The demo platforms stand at
 real intersections of the central-Shanghai extract (named by their cross streets), unevenly spread on
 purpose — as inherited placements are — so that the service-area page, the city-wide review and the
@@ -14,7 +14,12 @@ import logging
 from lastmeter.accounts.choices import Role
 from lastmeter.accounts.models import RoleAssignment
 from lastmeter.grids.models import Grid
-from lastmeter.planning.models import BasicUnit, GridPlan
+from lastmeter.planning.models import BasicUnit, GridPlan, Platform
+from lastmeter.planning.platforms import do_save_platform
+from lastmeter.planning.report import PlanError
+from lastmeter.planning.services import PlanParams, do_create_plan, do_preview_plan
+from lastmeter.planning.unit_services import do_build_units
+from lastmeter.roads import services
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +41,6 @@ DEMO_PLATFORMS = [
 def load_demo_platforms() -> int:
     """Create the demo platforms if there are none; returns how many were created (0 if the road
     network cannot be read or a platform does not snap to it)."""
-    from lastmeter.planning.models import Platform
-    from lastmeter.planning.platforms import do_save_platform
-    from lastmeter.planning.report import PlanError
-
     if Platform.objects.exists():
         return 0
     made = 0
@@ -58,11 +59,6 @@ def load_planning_demo(*, name: str = "演示方案：按工作量重划网格")
 
     Returns the plan, or None when the road network cannot be read or there are no grids.
     """
-    from lastmeter.planning.report import PlanError
-    from lastmeter.planning.services import PlanParams, do_create_plan, do_preview_plan
-    from lastmeter.planning.unit_services import do_build_units
-    from lastmeter.roads import services
-
     if not BasicUnit.objects.exists():
         try:
             graph = services.get_network().graph

@@ -9,9 +9,10 @@ from django.utils import timezone
 
 from lastmeter.accounts.models import OrgUnit
 from lastmeter.appeals.models import Appeal
+from lastmeter.demo import live
+from lastmeter.demo.live import DemoScenario, demo_simulation_enabled
+from lastmeter.demo.organisation import JURISDICTION_CODE
 from lastmeter.dispatching.models import Assignment, CommandGroup, Incident, SosAlarm, Unit
-from lastmeter.web import demo_live
-from lastmeter.web.demo_live import DemoScenario, demo_simulation_enabled
 
 NEAR_SCENES = (31.23585, 121.47640)  # 福州路福建中路口, a few hundred metres from the demo incidents
 
@@ -30,17 +31,17 @@ def crewed_unit(world):
     )
 
 
-def test_it_runs_the_demo_only_where_it_belongs(world, monkeypatch, settings):
-    monkeypatch.delenv("LASTMETER_DEMO_SIMULATION", raising=False)
+def test_it_runs_the_demo_only_where_it_belongs(world, settings):
+    settings.LASTMETER_DEMO_SIMULATION = None  # LASTMETER_DEMO_SIMULATION unset
     settings.DATABASE_URL = ""
     assert not demo_simulation_enabled()  # embedded, but no demo jurisdiction loaded
-    OrgUnit.objects.create(kind="jurisdiction", name="演示", code="huangpu-demo")
+    OrgUnit.objects.create(kind="jurisdiction", name="演示", code=JURISDICTION_CODE)
     assert demo_simulation_enabled()
     settings.DATABASE_URL = "postgres://db/lastmeter"
     assert not demo_simulation_enabled()  # a deployment never simulates by default
-    monkeypatch.setenv("LASTMETER_DEMO_SIMULATION", "1")
+    settings.LASTMETER_DEMO_SIMULATION = True
     assert demo_simulation_enabled()
-    monkeypatch.setenv("LASTMETER_DEMO_SIMULATION", "off")
+    settings.LASTMETER_DEMO_SIMULATION = False
     assert not demo_simulation_enabled()
 
 
@@ -58,7 +59,7 @@ def test_it_files_appeals_and_raises_and_expires_sos(world, crewed_unit):
 
     scenario.expire_sos()
     assert SosAlarm.objects.get().status == "raised"  # still fresh
-    SosAlarm.objects.update(raised_at=timezone.now() - timedelta(seconds=demo_live.SOS_LASTS_S + 1))
+    SosAlarm.objects.update(raised_at=timezone.now() - timedelta(seconds=live.SOS_LASTS_S + 1))
     scenario.expire_sos()
     assert SosAlarm.objects.get().status == "resolved"
 

@@ -1,7 +1,13 @@
-"""The background worker: sweeps clocks and delivers the outbox in one loop.
+"""The background worker: each app's periodic job, composed in one loop.
 
 Run as `lastmeter worker` (one or more processes), or in-process inside `lastmeter serve` for
-the embedded demo. Both tasks are idempotent and safe to run in several processes at once.
+the embedded default. One pass runs, in order:
+- ``appeals.clocks.sweep``: warnings, breaches and escalation of the appeals' clocks;
+- ``intake.services.process_pending``: inbound items whose processing failed, retried with back-off;
+- ``appeals.notify.outbox.deliver_due``: outgoing messages due for (re)delivery.
+Each is idempotent and safe to run in several processes at once. This module is the top floor: it
+imports the apps, no app imports it; a new background job is one public function in its app,
+called from ``run_once``.
 """
 
 from __future__ import annotations
@@ -13,13 +19,14 @@ from django.db import close_old_connections
 
 from lastmeter.appeals.clocks import sweep
 from lastmeter.appeals.notify.outbox import deliver_due
+from lastmeter.demo.live import start_demo
+from lastmeter.intake.services import process_pending
 
 log = logging.getLogger("lastmeter.worker")
 
 
 def run_once() -> dict[str, int]:
-    from lastmeter.intake.services import process_pending  # inbound items whose processing failed
-
+    """One pass of every job; the counts of what each did (intake's prefixed ``intake_``)."""
     result = sweep()
     result.update({f"intake_{k}": v for k, v in process_pending().items()})
     result.update(deliver_due())
@@ -38,13 +45,13 @@ def run_forever(interval_s: float = 5.0, stop: threading.Event | None = None) ->
 
 
 def start_in_process(interval_s: float = 5.0) -> threading.Event:
+    """The worker in a daemon thread of this process (`lastmeter serve`); set the event to stop it.
+
+    Beside it runs the live demo (simulated officers, arriving appeals, incidents, SOS), which
+    starts only when LASTMETER_DEMO_SIMULATION is on (default: only the embedded demo)."""
     stop = threading.Event()
     threading.Thread(
         target=run_forever, args=(interval_s, stop), name="lastmeter-worker", daemon=True
     ).start()
-    # Hook: the live demo (simulated officers, arriving appeals, incidents, SOS) beside the worker;
-    # it starts only when LASTMETER_DEMO_SIMULATION is on (default: only the embedded demo).
-    from lastmeter.web.demo_live import start_demo
-
     start_demo(stop)
     return stop

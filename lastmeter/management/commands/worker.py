@@ -1,10 +1,12 @@
+"""`lastmeter worker`: the background jobs of every app in a loop (see lastmeter.worker)."""
+
 from django.core.management.base import BaseCommand
 
-from lastmeter.appeals.management_worker import run_forever, run_once
+from lastmeter.worker import run_forever, run_once
 
 
 class Command(BaseCommand):
-    help = "Sweep clocks (warnings, breaches, escalation) and deliver the outbox, in a loop."
+    help = "Sweep clocks (warnings, breaches, escalation), retry inbound items and deliver the outbox, in a loop."
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="one pass, then exit")

@@ -1,8 +1,9 @@
-"""Fallback triage used by lastmeter.triage.services when an algorithm module is absent or fails.
+"""Keyword rules and the OSM street reader of triage: plain data in, plain data out (no Django).
 
-Deliberately simple and explainable: keyword rules for appeal-or-not and category, a street-name
-index of the OSM extract for places, and fuzzy text + distance for duplicates. Pure Python (no
-Django), so the same rules run in tests and in the chat-history importer.
+Deliberately simple and explainable, and what triage answers with where the trained algorithms
+have nothing to say: keyword rules for appeal-or-not (the follow-up cues of a sender with an open
+appeal) and for the category (before any model is trained), fuzzy text + distance for how alike two
+messages of one reporter are, and the named streets of an OSM extract (the gazetteer's input).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import re
 import unicodedata
 import xml.etree.ElementTree as ET
 from collections import defaultdict
-from dataclasses import dataclass
 from pathlib import Path
 
 from rapidfuzz import fuzz
@@ -136,21 +136,11 @@ def duplicate_scores(
     return out
 
 
-@dataclass
-class StreetHit:
-    lat: float
-    lon: float
-    name: str
-    confidence: float
-
-
 class StreetIndex:
-    """Street names of an OSM extract → their nodes; finds "X路" and "X路Y路口" in a text."""
+    """Street names of an OSM extract → their nodes ``(osm id, lat, lon)``."""
 
     def __init__(self, streets: dict[str, list[tuple[int, float, float]]]):
         self.streets = streets
-        # Longest names first so that 延安东路隧道 wins over 延安东路.
-        self.names = sorted(streets, key=len, reverse=True)
 
     @classmethod
     def from_osm(cls, path: Path | str) -> StreetIndex:
@@ -179,32 +169,3 @@ class StreetIndex:
         if not streets:
             raise ValueError(f"{path}: no named ways")
         return cls(dict(streets))
-
-    def _found(self, text: str) -> list[str]:
-        found: list[str] = []
-        rest = text
-        for name in self.names:
-            if name in rest:
-                found.append(name)
-                rest = rest.replace(name, " ")
-        return found
-
-    def locate(self, text: str) -> StreetHit | None:
-        t = unicodedata.normalize("NFKC", text or "")
-        found = self._found(t)
-        if not found:
-            return None
-        if len(found) >= 2:
-            a, b = found[0], found[1]
-            shared = {n for n, _, _ in self.streets[a]} & {n for n, _, _ in self.streets[b]}
-            if shared:
-                node = min(shared)
-                lat, lon = next((la, lo) for n, la, lo in self.streets[a] if n == node)
-                return StreetHit(lat, lon, f"{a}{b}路口", 0.9)
-        name = found[0]
-        points = self.streets[name]
-        clat = sum(p[1] for p in points) / len(points)
-        clon = sum(p[2] for p in points) / len(points)
-        # The street's own node nearest its centroid: a point on the street, not beside it.
-        _, lat, lon = min(points, key=lambda p: (p[1] - clat) ** 2 + (p[2] - clon) ** 2)
-        return StreetHit(lat, lon, name, 0.5)

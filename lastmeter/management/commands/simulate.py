@@ -1,4 +1,4 @@
-"""`lastmeter simulate` — move the demo units along real road routes (see dispatching.simulator)."""
+"""`lastmeter simulate` — move the demo units along real road routes (see lastmeter.demo.simulator)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections
 
-from lastmeter.dispatching.simulator import simulate_step
+from lastmeter.demo.simulator import simulate_step
 
 
 class Command(BaseCommand):

@@ -1,4 +1,4 @@
-"""Demo units and incidents on the real roads of central Shanghai (called by web/demo.load_demo).
+"""Demo units and incidents on the real roads of central Shanghai (called by loader.load_demo).
 
 19 units of the four agencies — police cars, motorbikes and foot patrols, traffic police cars and
 motorbikes, three urban-management vans, two fire engines — linked to the demo officers and
@@ -20,6 +20,7 @@ from django.utils import timezone
 from lastmeter.accounts.models import Person
 from lastmeter.appeals.choices import Priority
 from lastmeter.appeals.models import Appeal
+from lastmeter.demo.simulator import main_component_nodes
 from lastmeter.dispatching import services
 from lastmeter.dispatching.models import Unit
 from lastmeter.dispatching.recommend import recommend_units
@@ -88,8 +89,6 @@ class _Placer:
 
     def __init__(self) -> None:
         try:
-            from lastmeter.dispatching.simulator import main_component_nodes
-
             graph = roads.get_network().graph
             nodes = main_component_nodes(graph)
             self.lat, self.lon = graph.lat[nodes], graph.lon[nodes]
@@ -114,7 +113,7 @@ class _Placer:
 def load_dispatch_demo(stdout=None) -> bool:
     """Create the demo units and incidents.  Returns False if they already exist.
 
-    Precondition: lastmeter.web.demo has created the demo people (dispatcher, officer1..6, aux11..62);
+    Precondition: the demo people exist (organisation: dispatcher; communities: officer1..6, aux11..62);
     missing usernames simply give units without an officer.
     """
     if Unit.objects.filter(code=UNITS[0][0]).exists():
@@ -187,9 +186,3 @@ def load_dispatch_demo(stdout=None) -> bool:
             f"dispatch demo: {Unit.objects.count()} units, 2 incidents ({incident.reference} dispatched)"
         )
     return True
-
-
-# The demo's worker imports the simulator from here (lastmeter.web.demo_live).
-from lastmeter.dispatching.simulator import simulate_step  # noqa: E402
-
-__all__ = ["load_dispatch_demo", "simulate_step"]

@@ -1,7 +1,10 @@
+"""`lastmeter demo`: migrate, then load the demo jurisdiction (see lastmeter.demo)."""
+
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from lastmeter.web.demo import DEMO_PASSWORD, load_demo
+from lastmeter.demo.loader import load_demo
+from lastmeter.demo.organisation import DEMO_PASSWORD
 
 
 class Command(BaseCommand):

@@ -1,12 +1,12 @@
 """The live demo behind `make run`: officers drive along real roads, appeals keep arriving, an
 incident is dispatched now and then, and once in a while an officer presses SOS.
 
-Runs as one daemon thread beside the in-process worker (lastmeter.appeals.management_worker), only
+Runs as one daemon thread beside the in-process worker (lastmeter.worker.start_in_process), only
 when the demo simulation is enabled: LASTMETER_DEMO_SIMULATION=1/0, or by default when the
 embedded default (no DATABASE_URL) serves the demo jurisdiction. A deployment never simulates.
 
-Unit movement is the dispatching app's `simulate_step(dt_s)` (lastmeter.dispatching.demo); the
-scenario here only files appeals, raises incidents/SOS through the same services a person would.
+Unit movement is the simulator's `simulate_step(dt_s)` (lastmeter.demo.simulator); the scenario
+here only files appeals, raises incidents/SOS through the same services a person would.
 """
 
 from __future__ import annotations
@@ -22,7 +22,13 @@ from django.conf import settings
 from django.db import close_old_connections
 from django.utils import timezone
 
-from lastmeter.lib.env import env_str
+from lastmeter.accounts.models import OrgUnit
+from lastmeter.appeals.models import Category
+from lastmeter.appeals.services import NewAppeal, do_create_appeal
+from lastmeter.demo.organisation import JURISDICTION_CODE
+from lastmeter.demo.simulator import simulate_step
+from lastmeter.dispatching import services
+from lastmeter.dispatching.models import Incident, SosAlarm, Unit
 
 log = logging.getLogger("lastmeter.demo")
 
@@ -53,22 +59,11 @@ NEW_INCIDENTS = [
 
 def demo_simulation_enabled() -> bool:
     """LASTMETER_DEMO_SIMULATION if set; otherwise on only for the embedded demo."""
-    raw = env_str("LASTMETER_DEMO_SIMULATION", "").strip().lower()
-    if raw:
-        return raw in ("1", "true", "yes", "on")
-    if getattr(settings, "DATABASE_URL", ""):
+    if settings.LASTMETER_DEMO_SIMULATION is not None:
+        return settings.LASTMETER_DEMO_SIMULATION
+    if settings.DATABASE_URL:
         return False
-    from lastmeter.accounts.models import OrgUnit
-
-    return OrgUnit.objects.filter(code="huangpu-demo").exists()
-
-
-def _dispatching_step() -> Callable[[float], object] | None:
-    try:
-        from lastmeter.dispatching.demo import simulate_step
-    except ImportError:
-        return None
-    return simulate_step
+    return OrgUnit.objects.filter(code=JURISDICTION_CODE).exists()
 
 
 class DemoScenario:
@@ -81,11 +76,10 @@ class DemoScenario:
         self.next_appeal = now + 15.0
         self.next_incident = now + 30.0
         self.next_sos = now + 75.0
-        self.step = _dispatching_step()
+        self.step: Callable[[float], object] = simulate_step
 
     def tick(self, dt_s: float) -> None:
-        if self.step is not None:
-            self.step(dt_s)
+        self.step(dt_s)
         now = time.monotonic()
         if now >= self.next_appeal:
             self.next_appeal = now + APPEAL_EVERY_S * self.rng.uniform(0.7, 1.3)
@@ -99,9 +93,6 @@ class DemoScenario:
         self.expire_sos()
 
     def file_appeal(self) -> None:
-        from lastmeter.appeals.models import Category
-        from lastmeter.appeals.services import NewAppeal, do_create_appeal
-
         text, code, lat, lon, address = self.rng.choice(NEW_APPEALS)
         do_create_appeal(
             NewAppeal(
@@ -117,9 +108,6 @@ class DemoScenario:
         )
 
     def raise_incident(self) -> None:
-        from lastmeter.dispatching import services
-        from lastmeter.dispatching.models import Incident
-
         # Keep the board readable: close the oldest demo incident when three are open.
         open_ = Incident.objects.exclude(status="closed").order_by("alarm_at")
         if open_.count() >= 3:
@@ -134,9 +122,6 @@ class DemoScenario:
             services.do_open_command_group(incident, None)
 
     def press_sos(self) -> None:
-        from lastmeter.dispatching import services
-        from lastmeter.dispatching.models import SosAlarm, Unit
-
         if SosAlarm.objects.filter(status__in=["raised", "acknowledged"]).exists():
             return
         crewed = list(Unit.objects.filter(person__isnull=False, lat__isnull=False).exclude(status="off_duty"))
@@ -147,9 +132,6 @@ class DemoScenario:
         services.do_raise_sos(unit.person, unit.lat, unit.lon, note="演示警报")
 
     def expire_sos(self) -> None:
-        from lastmeter.dispatching import services
-        from lastmeter.dispatching.models import SosAlarm
-
         cutoff = timezone.now() - timedelta(seconds=SOS_LASTS_S)
         for alarm in SosAlarm.objects.filter(status__in=["raised", "acknowledged"], raised_at__lt=cutoff):
             services.do_resolve_sos(alarm, None, note="演示：自动解除")
