@@ -11,6 +11,9 @@ broken module cannot hide a problem) and fails, printing one line per finding, o
 * **private names**: ``from pkg.mod import _name`` where ``pkg.mod`` is another module of the
   package. Shared machinery gets a public name in a module meant for sharing (``locking.py``,
   ``lib/``), never a ``_private`` name reached into from outside.
+* **unexplained lazy imports**: an import of the package's own code inside a function, outside
+  test code, without a comment on its line or directly above its group saying why (a cycle it
+  breaks, the app registry not being ready, a heavy start-up cost). Top-level is the default.
 * **floors**: an app importing an app on a higher floor (``FLOORS`` below, from the top floor
   down; DESIGN.md draws the same picture). Apps on one floor do not import each other. Test code
   (``tests/`` folders, ``conftest.py``) and the ``testing`` package are exempt from the floor
@@ -62,6 +65,7 @@ class Module:
     is_package: bool
     imports: list[tuple[str, int]] = field(default_factory=list)  # (module imported, line)
     private_imports: list[tuple[str, str, int]] = field(default_factory=list)  # (module, name, line)
+    unexplained_lazy: list[tuple[str, int]] = field(default_factory=list)  # (module, line)
 
 
 def discover(root: Path, package: str) -> dict[str, Module]:
@@ -130,6 +134,17 @@ def read_imports(module: Module, modules: dict[str, Module]) -> None:
                     module.imports.append((submodule, node.lineno))
                 elif source in modules:
                     module.imports.append((source, node.lineno))
+    lines = module.path.read_text(encoding="utf-8").splitlines()
+    for function in ast.walk(tree):
+        if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        for node in ast.walk(function):
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                source = (
+                    _resolve(module, node.level, node.module) if isinstance(node, ast.ImportFrom) else node.names[0].name
+                )
+                if source.split(".")[0] == module.name.split(".")[0] and not _explained(lines, node.lineno):
+                    module.unexplained_lazy.append((source, node.lineno))
     # Private names are refused wherever the import sits, lazy or not.
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
@@ -138,6 +153,18 @@ def read_imports(module: Module, modules: dict[str, Module]) -> None:
                 for alias in node.names:
                     if alias.name.startswith("_") and not alias.name.startswith("__"):
                         module.private_imports.append((source, alias.name, node.lineno))
+
+
+def _explained(lines: list[str], lineno: int) -> bool:
+    """A comment on the import's line, or on the line above its group of consecutive imports."""
+    if "#" in lines[lineno - 1]:
+        return True
+    above = lineno - 2
+    while above >= 0 and lines[above].strip().startswith(("from ", "import ")):
+        if "#" in lines[above]:
+            return True
+        above -= 1
+    return above >= 0 and lines[above].strip().startswith("#")
 
 
 def circles(modules: dict[str, Module]) -> list[list[str]]:
@@ -238,6 +265,9 @@ def check(root: Path, package: str, *, floors: bool = True) -> list[str]:
     for module in modules.values():
         for source, name, line in module.private_imports:
             problems.append(f"{module.path}:{line}: private name {name} imported from {source}")
+        if not _is_test_code(module, package):
+            for source, line in module.unexplained_lazy:
+                problems.append(f"{module.path}:{line}: lazy import of {source} without a comment saying why")
     if floors:
         problems.extend(floor_violations(modules, package))
     return problems

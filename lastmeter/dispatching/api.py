@@ -14,6 +14,7 @@ from ninja import Query, Router, Schema
 from lastmeter.accounts.auth import API_AUTH, request_scope
 from lastmeter.accounts.models import Person
 from lastmeter.accounts.selectors import Scope
+from lastmeter.appeals.selectors import access_appeal_by_scope
 from lastmeter.dispatching import selectors, services
 from lastmeter.dispatching.choices import INCIDENT_ACTIVE, SOS_OPEN
 from lastmeter.dispatching.models import Assignment, GroupMessage, Incident, Unit
@@ -190,8 +191,6 @@ def create_incident(request: HttpRequest, body: IncidentIn):
     scope = request_scope(request)
     appeal = None
     if body.appeal_id is not None:
-        from lastmeter.appeals.selectors import access_appeal_by_scope
-
         appeal = access_appeal_by_scope(scope, body.appeal_id)
     incident = services.do_create_incident(
         title=body.title,

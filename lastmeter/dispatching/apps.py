@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class DispatchingConfig(AppConfig):
     name = "lastmeter.dispatching"
     label = "dispatching"
+
+    def ready(self) -> None:
+        # Models are loaded only now (app registry), hence the import here rather than at the top.
+        from lastmeter.dispatching.selectors import command_group_ids_for_person
+        from lastmeter.realtime.events import register_command_group_lookup
+
+        register_command_group_lookup(command_group_ids_for_person)

@@ -7,6 +7,7 @@ command group).
 
 from __future__ import annotations
 
+from lastmeter.dispatching.models import CommandGroupMember
 from lastmeter.realtime.events import CGROUP_PREFIX, COMMAND_GROUP, cgroup_group, person_group
 
 UNIT_POSITION = "unit.position"
@@ -24,8 +25,6 @@ SOS_RESOLVED = "sos.resolved"
 def sos_fanout_groups(person_id: int) -> list[str]:
     """Where an SOS of this person goes: the command centre, every member of every open command
     group the person is in (their person groups), and those command groups themselves."""
-    from lastmeter.dispatching.models import CommandGroupMember
-
     group_ids = list(
         CommandGroupMember.objects.filter(person_id=person_id, group__archived_at__isnull=True)
         .values_list("group_id", flat=True)

@@ -7,6 +7,8 @@ class IntakeConfig(AppConfig):
 
     def ready(self) -> None:
         # Each chat platform answers the reporter through its own send API, via the outbox.
+        # Imported here, not at the top: the senders import models, which exist only once the
+        # app registry is ready.
         from lastmeter.appeals.notify.outbox import register_channel_backend
         from lastmeter.intake.channels.dingtalk.sender import DingTalkSender
         from lastmeter.intake.channels.feishu.sender import FeishuSender

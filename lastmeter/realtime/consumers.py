@@ -24,6 +24,7 @@ from lastmeter.realtime.events import (
     CGROUP_PREFIX,
     COMMAND_GROUP,
     cgroup_group,
+    command_group_ids_for,
     department_group,
     grid_group,
     person_group,
@@ -35,11 +36,7 @@ _MEMBERSHIP_HINTS = ("incident.", "group.", "sos.")
 
 def _member_group_ids(person_id: int) -> list[int]:
     """Open command groups the person is a member of (archived groups are history, not live)."""
-    try:
-        from lastmeter.dispatching.selectors import command_group_ids_for_person
-    except ImportError:  # dispatching not installed in this build
-        return []
-    return sorted(command_group_ids_for_person(person_id))
+    return command_group_ids_for(person_id)
 
 
 def _may_hear_group(user, group_id: int) -> bool:

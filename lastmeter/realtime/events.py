@@ -11,6 +11,7 @@ screen never shows a change the database does not have.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -41,6 +42,27 @@ CGROUP_PREFIX = "cgroup."  # clients ask to join "cgroup.<id>" (realtime.consume
 def cgroup_group(group_id: int) -> str:
     """The websocket group of one command group's members."""
     return f"{CGROUP_PREFIX}{group_id}"
+
+
+# Command groups belong to dispatching, a floor above realtime: dispatching registers here, at app
+# start-up, the function that lists the open command groups a person is a member of, so the
+# consumer can check membership without importing upwards.
+CommandGroupLookup = Callable[[int], list[int]]
+_command_group_lookups: list[CommandGroupLookup] = []
+
+
+def register_command_group_lookup(lookup: CommandGroupLookup) -> None:
+    """Called from an AppConfig.ready(); registering the same function twice is a no-op."""
+    if lookup not in _command_group_lookups:
+        _command_group_lookups.append(lookup)
+
+
+def command_group_ids_for(person_id: int) -> list[int]:
+    """Open command groups the person belongs to, by every registered lookup (none: no groups)."""
+    ids: set[int] = set()
+    for lookup in _command_group_lookups:
+        ids.update(lookup(person_id))
+    return sorted(ids)
 
 
 def _jsonable(payload: dict[str, Any]) -> dict[str, Any]:

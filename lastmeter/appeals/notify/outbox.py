@@ -21,7 +21,7 @@ from django.utils.module_loading import import_string
 
 from lastmeter.appeals.choices import OUTBOX_TRANSITIONS, OutboxState
 from lastmeter.appeals.models import Appeal, OutboxMessage
-from lastmeter.appeals.notify.backends import Backend, DeliveryError
+from lastmeter.appeals.notify.backends import Backend, ConsoleBackend, DeliveryError
 from lastmeter.lib.transitions import check_transition
 
 log = logging.getLogger("lastmeter.notify")
@@ -46,8 +46,6 @@ def backend_for(transport: str) -> Backend:
     if transport == "email":
         return import_string(settings.LASTMETER_EMAIL_BACKEND)()
     if transport == "console":
-        from lastmeter.appeals.notify.backends import ConsoleBackend
-
         return ConsoleBackend()
     if transport.startswith("channel:"):
         factory = _channel_backends.get(transport.split(":", 1)[1])

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lastmeter.roads.algorithms.geo import EARTH_RADIUS_M
+from lastmeter.roads.algorithms.graph import build_graph
 from lastmeter.roads.algorithms.network import NetworkState, RoadNetwork
 from lastmeter.roads.algorithms.routing import Route
 from lastmeter.roads.algorithms.snapping import Snap, SnapError
@@ -97,8 +98,6 @@ def warm_up() -> None:
     with _warm_lock:
         if _warmed:
             return
-        from lastmeter.roads.algorithms.graph import build_graph
-
         g = build_graph(
             np.array([0.0, 0.0, 0.0]),
             np.array([0.0, 0.001, 0.002]),

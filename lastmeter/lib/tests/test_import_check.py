@@ -82,3 +82,18 @@ def test_it_fails_when_a_lower_floor_imports_a_higher_one(tmp_path):
     assert "floors: grids may not import appeals" in result.stdout
     # ...while the same import upwards-to-downwards is fine.
     assert "floors: appeals may not import grids" not in result.stdout
+
+
+def test_it_fails_on_a_lazy_import_that_gives_no_reason(tmp_path):
+    _write(
+        tmp_path,
+        {
+            "a.py": "X = 1\n",
+            "b.py": "def f():\n    from pkg.a import X\n    return X\n",
+            "c.py": "def g():\n    # the app registry is not ready at import time\n    from pkg.a import X\n    return X\n",
+        },
+    )
+    result = _run(tmp_path, "--no-floors")
+    assert result.returncode == 1
+    assert "b.py:2: lazy import of pkg.a without a comment saying why" in result.stdout
+    assert "c.py" not in result.stdout

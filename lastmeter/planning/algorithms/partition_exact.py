@@ -28,6 +28,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
 from .highs import solve_milp
+from .metrics import partition_cost
 from .units import Units
 
 
@@ -208,8 +209,6 @@ def solve_exact(
 
 def _warm_start(units, start, k, xcol, fcol, nbrs, ncol):
     """Columns for a heuristic assignment, or None when it does not fit the model (e.g. out of band)."""
-    from .metrics import partition_cost
-
     start = np.asarray(start)
     _, centres = partition_cost(units, start, k)
     if np.any(centres < 0):

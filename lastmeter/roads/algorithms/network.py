@@ -24,6 +24,8 @@ from .components import largest_strong_component
 from .core import CoreGraph
 from .graph import RoadGraph, build_graph
 from .kernels import Workspace
+from .loaders import load_dimacs10, load_ngraph_bin
+from .osm import OSM_SUFFIXES, read_osm
 from .routing import Route, shortest_route
 from .snapping import Snap, Snapper
 
@@ -121,9 +123,6 @@ class RoadNetwork:
 
 def load_graph(path: str | Path) -> RoadGraph:
     """Read a road graph from any supported file (chosen by suffix); raises ValueError if unknown."""
-    from .loaders import load_dimacs10, load_ngraph_bin
-    from .osm import OSM_SUFFIXES, read_osm
-
     path = Path(path)
     name = path.name.lower()
     if name.endswith(".npz"):

@@ -15,6 +15,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from lastmeter.roads import services
+from lastmeter.roads.api import parse_point
 
 
 class Command(BaseCommand):
@@ -47,8 +48,6 @@ class Command(BaseCommand):
                 info["load_s"] = round(time.monotonic() - t0, 2)
                 self.stdout.write(json.dumps(info, ensure_ascii=False, indent=2))
                 return
-            from lastmeter.roads.api import parse_point
-
             if len(opts["points"]) != 2:
                 raise CommandError("route needs two points: 'lat,lon' 'lat,lon'")
             a = parse_point(opts["points"][0], "from")
