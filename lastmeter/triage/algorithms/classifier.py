@@ -350,7 +350,9 @@ def save_model(model: Model, path: str | Path) -> None:
     }
     # Deflate: most hashed features never occur, so coefficient arrays are mostly zeros.
     sio.dump(payload, path, compression=zipfile.ZIP_DEFLATED, compresslevel=6)
-    header = {"kind": _KIND, "format_version": MODEL_FORMAT_VERSION}
+    # The meta (JSON-ready: counts, timings, provenance) is repeated in the header, so a caller can
+    # tell which model a file holds without loading its arrays (read_model_header).
+    header = {"kind": _KIND, "format_version": MODEL_FORMAT_VERSION, "meta": model.meta}
     with zipfile.ZipFile(path, "a") as zf:
         zf.writestr(_META_MEMBER, json.dumps(header))
 
@@ -363,7 +365,8 @@ def _config_to_dict(config: TrainConfig) -> dict:
 
 
 def read_model_header(path: str | Path) -> dict:
-    """The JSON header of a model file; raises ModelFormatError if it is not one."""
+    """The JSON header of a model file (``kind``, ``format_version`` and, for files written since
+    it was added, the model's ``meta``); raises ModelFormatError if it is not one."""
     path = Path(path)
     try:
         with zipfile.ZipFile(path) as zf:
