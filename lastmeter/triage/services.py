@@ -5,7 +5,8 @@ The pure algorithms live in lastmeter.triage.algorithms (no Django). This module
 - picks a category (``classify``): the newest trained model under VAR_DIR/triage/models; without
   one, a model trained at first use on the stored TriageLabel rows (demo + staff corrections) when
   there are enough; otherwise keyword rules from the category taxonomy — the result says which,
-- finds a place in the text with a gazetteer of the shipped OSM extract (built once per process),
+- finds a place in the text with a gazetteer of the loaded OSM extract (built once per process): its
+  road names and intersections, and its named landmarks (squares, malls, stations …) when it has any,
 - finds open appeals the message duplicates,
 - writes staff corrections (category → TriageLabel; location → routing to the grid).
 
@@ -35,6 +36,7 @@ from lastmeter.accounts.selectors import Scope
 from lastmeter.appeals.choices import OPEN_STATES, EventKind
 from lastmeter.appeals.models import Appeal, Category
 from lastmeter.intake import fallback_triage as fallback
+from lastmeter.triage.algorithms.landmarks import gazetteer_inputs, read_landmarks
 from lastmeter.triage.models import LabelSource, LabelTask, TriageLabel
 
 log = logging.getLogger("lastmeter.triage")
@@ -269,7 +271,8 @@ class Place:
 
 
 def gazetteer():
-    """The gazetteer of the shipped OSM extract, built once per process (thread-safe)."""
+    """The gazetteer of the OSM extract (LASTMETER_ROAD_FILE): its roads and named landmarks
+    (algorithms.landmarks), built once per process (thread-safe)."""
     with _lock:
         if "gazetteer" in _cache:
             return _cache["gazetteer"]
@@ -281,7 +284,8 @@ def gazetteer():
         try:
             streets = fallback.StreetIndex.from_osm(path).streets
             roads = {name: [(lon, lat) for _, lat, lon in nodes] for name, nodes in streets.items()}
-            built = ("algorithm", cls(roads))
+            roads, places = gazetteer_inputs(read_landmarks(path), roads)
+            built = ("algorithm", cls(roads, places))
         except Exception:
             log.exception("gazetteer.Gazetteer failed; using the street-name fallback")
     if built is None:
