@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lastmeter.appeals.models import Category
 from lastmeter.triage.algorithms.classifier import Model, TrainConfig, read_model_header, save_model, train
 from lastmeter.triage.algorithms.evaluate import scores
 from lastmeter.triage.algorithms.taxonomy import Taxonomy, load_taxonomy
@@ -140,6 +141,19 @@ class DefaultModelResult:
     trained: bool
     reason: str
     meta: dict[str, Any] = field(default_factory=dict)
+    # Labels of the model with no Category row: classify() cannot give them (load the taxonomy).
+    missing_categories: list[str] = field(default_factory=list)
+
+
+def missing_categories(labels: Iterable[str]) -> list[str]:
+    """The ``labels`` that are no category code in the database, sorted."""
+    wanted = set(labels)
+    return sorted(wanted - set(Category.objects.filter(code__in=wanted).values_list("code", flat=True)))
+
+
+def _labels_of(path: Path) -> list[str]:
+    meta = read_model_header(path).get("meta") or {}
+    return list(meta.get("class_counts", {})) if isinstance(meta, dict) else []
 
 
 def _current_default_digest(newest: Path) -> str | None:
@@ -158,7 +172,25 @@ def ensure_default_model(*, force: bool = False, path: str | Path = EXAMPLES) ->
     """Make sure intake has a category model: train and save the default one when there is no model
     file, when the newest is an unreadable file or a default model of other examples, or when
     ``force``. Safe to call at every start (``lastmeter demo``, ``lastmeter triage train-default``).
-    The file is written under a temporary name and renamed, so no process reads half a model."""
+    The file is written under a temporary name and renamed, so no process reads half a model.
+
+    The model's labels are codes of the shipped taxonomy: load it first (``load_taxonomy``, after the
+    departments exist so its categories link to them); ``missing_categories`` of the result lists
+    the labels without a Category row, which classify() cannot answer with."""
+    result = _ensure(force, path)
+    if result.path is not None:
+        result.missing_categories = missing_categories(_labels_of(result.path))
+        if result.missing_categories:
+            log.warning(
+                "triage model %s: %d of its categories are not in the database; load the taxonomy "
+                "(lastmeter triage load-taxonomy)",
+                result.path.name,
+                len(result.missing_categories),
+            )
+    return result
+
+
+def _ensure(force: bool, path: str | Path) -> DefaultModelResult:
     files = model_files()
     if files and not force:
         digest = _current_default_digest(files[-1])

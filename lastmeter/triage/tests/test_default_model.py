@@ -124,8 +124,11 @@ def test_it_trains_the_default_model_once_and_never_replaces_a_users_model(setti
     first = default_model.ensure_default_model()
     assert first.trained and first.path is not None and first.path.name == "category-v0001.skops"
     assert first.meta[default_model.META_KEY]["heldout_rows"] >= 200
+    assert len(first.missing_categories) == 36  # no taxonomy loaded yet: it says so
+    services.load_taxonomy(services.default_taxonomy_file())
     again = default_model.ensure_default_model()
     assert not again.trained and again.path == first.path and "up to date" in again.reason
+    assert again.missing_categories == []
     # A model trained by hand (`lastmeter triage train`) is the newest: it stays.
     own = train(["车辆违停", "乱停车", "占道停车", "楼上吵", "噪音大", "太吵了"], ["a"] * 3 + ["b"] * 3)
     save_model(own, services.next_model_path())

@@ -24,7 +24,8 @@ newest one is used by intake. evaluate without ``--model`` cross-validates on th
 (``--folds``); with ``--model PATH`` it scores that saved model on the rows given, which it must
 never have been trained on. train-default trains the default model from the project's own phrasings
 when no model is in use (see lastmeter/triage/default_model.py); ``--force`` trains a new version
-anyway. Each prints JSON on its last line (evaluate: accuracy, macro_f1, top3_accuracy, per_class).
+anyway; ``missing_categories`` counts its labels that are no category in the database yet (run
+load-taxonomy). Each prints JSON on its last line (evaluate: accuracy, macro_f1, top3_accuracy, per_class).
 Bad input (missing file or column, no usable rows, a file that is not a model): a message and exit
 code 2.
 """
@@ -267,6 +268,7 @@ class Command(BaseCommand):
             "trained": result.trained,
             "reason": result.reason,
             "seconds": round(time.perf_counter() - started, 3),
+            "missing_categories": len(result.missing_categories),
             **result.meta,
         }
         self.stdout.write(json.dumps(summary, ensure_ascii=False))
