@@ -5,40 +5,49 @@ from __future__ import annotations
 from lastmeter.accounts.models import Department
 from lastmeter.appeals.choices import ClockKind, ClockUnit
 from lastmeter.appeals.models import Category, ClockPolicy
+from lastmeter.triage.default_model import ensure_default_model
+from lastmeter.triage.services import default_taxonomy_file, load_taxonomy
 
-# code, name, English, department code or None (police), priority
-CATEGORIES = [
-    ("illegal_parking", "违章停车", "Illegal parking", None, 2),
-    ("zombie_car", "僵尸车", "Abandoned vehicle", None, 1),
-    ("congestion", "交通拥堵", "Congestion", None, 2),
-    ("traffic_hazard", "交通安全隐患", "Traffic hazard", None, 3),
-    ("accident_black_spot", "事故多发点", "Accident black spot", None, 3),
-    ("neighbour_dispute", "邻里纠纷", "Neighbour dispute", None, 2),
-    ("fraud", "诈骗", "Fraud", None, 4),
-    ("noise", "噪声扰民", "Noise", None, 2),
-    ("theft", "盗窃", "Theft", None, 3),
-    ("missing_person", "走失", "Missing person", None, 4),
-    ("street_vending", "占道经营", "Street vending", "urban_management", 2),
-    ("road_damage", "道路破损", "Road damage", "transport", 2),
-    ("fallen_tree", "树木倒伏", "Fallen tree", "greening", 3),
-    ("illegal_construction", "违章搭建", "Illegal construction", "urban_management", 2),
-    ("wage_arrears", "拖欠工资", "Wage arrears", "hr_social_security", 2),
-    ("fire_hazard", "消防隐患", "Fire hazard", "fire", 3),
-]
+# The demo's appeals are filed under categories of the shipped taxonomy (triage/data/taxonomy.csv),
+# the same codes the default triage model predicts, so a resident's free text lands where the
+# demo's own appeals are. Short names keep the demo's data tables readable.
+DEMO_CATEGORY_CODES = {
+    "illegal_parking": "pol.traffic.illegal_parking",
+    "zombie_car": "pol.traffic.zombie_car",
+    "congestion": "pol.traffic.congestion",
+    "traffic_hazard": "pol.traffic.traffic_hazard",
+    "accident_black_spot": "pol.traffic.accident_black_spot",
+    "neighbour_dispute": "pol.order.neighbour_dispute",
+    "fraud": "pol.order.fraud",
+    "noise": "pol.order.noise",
+    "theft": "pol.order.theft",
+    "missing_person": "pol.help.missing_person",
+    "street_vending": "pol.city.street_vending",
+    "road_damage": "pol.city.road_damage",
+    "fallen_tree": "pol.city.fallen_tree",
+    "illegal_construction": "gov.01.03.002",
+    "wage_arrears": "gov.15.03",
+    "fire_hazard": "gov.13.08.009",
+}
 
 
 def load_categories(departments: dict[str, Department]) -> dict[str, Category]:
-    """The categories by code; a department's category is transferred to it."""
-    categories = {}
-    for code, name, name_en, dept, priority in CATEGORIES:
-        categories[code] = Category.objects.create(
-            code=code,
-            name=name,
-            name_en=name_en,
-            default_priority=priority,
-            department=departments[dept] if dept else None,
-        )
-    return categories
+    """Load the shipped taxonomy (its categories link to the departments just made, by code) and
+    return the demo's categories by short name; a department's category is transferred to it."""
+    taxonomy = default_taxonomy_file()
+    if taxonomy is None:
+        raise RuntimeError("the shipped taxonomy (lastmeter/triage/data/taxonomy.csv) is missing")
+    load_taxonomy(taxonomy)
+    by_code = Category.objects.in_bulk(list(DEMO_CATEGORY_CODES.values()), field_name="code")
+    return {short: by_code[code] for short, code in DEMO_CATEGORY_CODES.items()}
+
+
+def train_triage_model(stdout=None) -> None:
+    """Train the default triage model from the project's own phrasings (no ../shared needed), so
+    free text such as "乱停车堵住消防通道" is categorised from the first appeal."""
+    result = ensure_default_model()
+    if stdout is not None and result.path is not None:
+        stdout.write(f"triage model: {result.path.name}")
 
 
 def load_clock_policies(categories: dict[str, Category]) -> None:

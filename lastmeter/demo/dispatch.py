@@ -20,6 +20,7 @@ from django.utils import timezone
 from lastmeter.accounts.models import Person
 from lastmeter.appeals.choices import Priority
 from lastmeter.appeals.models import Appeal
+from lastmeter.demo.categories import DEMO_CATEGORY_CODES
 from lastmeter.demo.simulator import main_component_nodes
 from lastmeter.dispatching import services
 from lastmeter.dispatching.models import Unit
@@ -153,7 +154,7 @@ def load_dispatch_demo(stdout=None) -> bool:
     )
 
     title, address, (lat, lon), priority, minutes = MISSING_PERSON
-    appeal = Appeal.objects.filter(category__code="missing_person").order_by("pk").first()
+    appeal = Appeal.objects.filter(category__code=DEMO_CATEGORY_CODES["missing_person"]).order_by("pk").first()
     if appeal is not None:
         incident = services.do_create_incident(appeal=appeal, title=title, actor=dispatcher)
     else:

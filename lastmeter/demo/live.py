@@ -25,6 +25,7 @@ from django.utils import timezone
 from lastmeter.accounts.models import OrgUnit
 from lastmeter.appeals.models import Category
 from lastmeter.appeals.services import NewAppeal, do_create_appeal
+from lastmeter.demo.categories import DEMO_CATEGORY_CODES
 from lastmeter.demo.organisation import JURISDICTION_CODE
 from lastmeter.demo.simulator import simulate_step
 from lastmeter.dispatching import services
@@ -98,7 +99,7 @@ class DemoScenario:
             NewAppeal(
                 channel=self.rng.choice(["wecom", "hotline", "web", "dingtalk"]),
                 text=text,
-                category=Category.objects.filter(code=code).first(),
+                category=Category.objects.filter(code=DEMO_CATEGORY_CODES.get(code, code)).first(),
                 lat=lat + self.rng.uniform(-0.0004, 0.0004),
                 lon=lon + self.rng.uniform(-0.0004, 0.0004),
                 address=address,

@@ -14,7 +14,7 @@ from django.db import transaction
 from lastmeter.accounts.models import OrgUnit
 from lastmeter.appeals.models import Appeal
 from lastmeter.demo.appeals import load_appeals
-from lastmeter.demo.categories import load_categories, load_clock_policies
+from lastmeter.demo.categories import load_categories, load_clock_policies, train_triage_model
 from lastmeter.demo.communities import load_communities
 from lastmeter.demo.departments import load_departments
 from lastmeter.demo.dispatch import load_dispatch_demo
@@ -32,6 +32,7 @@ def load_demo(stdout=None) -> bool:
     departments = load_departments()
     categories = load_categories(departments)
     load_clock_policies(categories)
+    train_triage_model(stdout)
     load_communities(organisation.station)
     load_appeals(categories)
     load_dispatch_demo(stdout)  # units, incidents

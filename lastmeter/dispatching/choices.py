@@ -8,15 +8,18 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from lastmeter.lib.transitions import TransitionError, check_transition
 
 __all__ = [
     "INCIDENT_TRANSITIONS",
+    "PREFERRED_AGENCIES",
     "SOS_TRANSITIONS",
     "UNIT_TRANSITIONS",
     "Agency",
     "IncidentStatus",
+    "IncidentType",
     "MessageKind",
     "SosStatus",
     "TransitionError",
@@ -39,6 +42,30 @@ class UnitType(models.TextChoices):
     FOOT = "foot", _("Foot patrol")
     FIRE_ENGINE = "fire_engine", _("Fire engine")
     ENFORCEMENT_VAN = "enforcement_van", _("Enforcement van")
+
+
+class IncidentType(models.TextChoices):
+    """What an incident is about, as far as who should go first (recommend.incident_type_of)."""
+
+    FIRE = "fire", pgettext_lazy("incident type", "Fire")
+    TRAFFIC_ACCIDENT = "traffic_accident", pgettext_lazy("incident type", "Traffic accident")
+    TRAFFIC = "traffic", pgettext_lazy("incident type", "Traffic order")
+    PUBLIC_ORDER = "public_order", pgettext_lazy("incident type", "Public order")
+    CITY = "city", pgettext_lazy("incident type", "City management")
+    OTHER = "other", pgettext_lazy("incident type", "Other")
+
+
+# Who goes first, by incident type: recommendations rank the units of these agencies (in this order)
+# before every other unit, each group fastest first; other agencies' units follow as support, and
+# lead when none of these is available. OTHER: no preference, fastest first.
+PREFERRED_AGENCIES: dict[str, tuple[str, ...]] = {
+    IncidentType.FIRE: (Agency.FIRE,),
+    IncidentType.TRAFFIC_ACCIDENT: (Agency.TRAFFIC_POLICE,),
+    IncidentType.TRAFFIC: (Agency.TRAFFIC_POLICE,),
+    IncidentType.PUBLIC_ORDER: (Agency.POLICE,),
+    IncidentType.CITY: (Agency.URBAN_MANAGEMENT,),
+    IncidentType.OTHER: (),
+}
 
 
 class UnitStatus(models.TextChoices):
@@ -115,6 +142,8 @@ def _check_tables() -> None:
         assert set(table) == set(enum.values), table
         for targets in table.values():
             assert targets <= set(enum.values), targets
+    assert set(PREFERRED_AGENCIES) == set(IncidentType.values)
+    assert all(set(agencies) <= set(Agency.values) for agencies in PREFERRED_AGENCIES.values())
 
 
 _check_tables()

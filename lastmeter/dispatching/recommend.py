@@ -4,19 +4,30 @@ Builds on ``algorithms.nearest.Fleet`` through the process's fleet index (fleet.
 the database first.  Each answer says why: ETA and road distance, the route, where the unit ranks
 as the crow flies — and, for units that are nearer as the crow flies but were passed over, the
 reason (one-way street, detour, slower roads, unreachable).
+
+The incident's type decides who goes first (``choices.PREFERRED_AGENCIES``): a fire to the fire
+service, a traffic accident or a traffic problem to the traffic police, a fight or a theft to the
+police, street vending or rubbish to urban management. Units of the preferred agency come first,
+fastest first, then every other unit as support, fastest first; when no unit of the preferred
+agency is available, the others lead and the explanation says so. The type is read from the
+incident's title and description and its appeal's category (``incident_type_of``), unless the caller
+names it. Without a type (``other``) the ranking is by ETA alone, as it always was.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from lastmeter.appeals.models import Appeal
 from lastmeter.dispatching import fleet as fleet_index
 from lastmeter.dispatching.algorithms.nearest import Explanation, UnitETA, format_duration
-from lastmeter.dispatching.choices import DISPATCHABLE, UnitType
+from lastmeter.dispatching.choices import DISPATCHABLE, PREFERRED_AGENCIES, Agency, IncidentType, UnitType
 from lastmeter.dispatching.models import Incident, Unit
 from lastmeter.dispatching.presenters import person_ref
 from lastmeter.dispatching.selectors import is_stale
@@ -31,6 +42,75 @@ WALK_DETOUR = 1.3  # street grid vs straight line
 
 class RecommendError(ValueError):
     """The incident cannot be placed on the road network (HTTP 400)."""
+
+
+# Words that say what an incident is about, tried in this order on its title, description and its
+# appeal's category (Chinese and English names); the first type with a match wins, so a fire or a
+# crash outranks whatever else the text mentions ("电动车起火堵住路口" is a fire), and a fight in a
+# car park is public order. English words match whole words only ("fire", not "firearm").
+INCIDENT_CUES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (IncidentType.FIRE, (
+        "着火", "起火", "失火", "火灾", "火情", "冒烟", "浓烟", "明火", "烧起来", "燃烧", "爆炸",
+        "fire", "smoke", "burning", "explosion",
+    )),
+    (IncidentType.TRAFFIC_ACCIDENT, (
+        "车祸", "追尾", "相撞", "撞车", "撞人", "被撞", "撞倒", "撞伤", "剐蹭", "刮蹭", "交通事故", "翻车",
+        "crash", "collision", "hit by a car", "traffic accident", "road accident",
+    )),
+    (IncidentType.PUBLIC_ORDER, (
+        "打架", "斗殴", "打人", "持刀", "持枪", "抢劫", "盗窃", "被偷", "小偷", "诈骗", "被骗", "纠纷", "吵架",
+        "可疑", "噪声", "噪音", "扰民", "赌博", "吸毒",
+        "fight", "assault", "robbery", "theft", "burglary", "fraud", "dispute", "noise", "knife",
+        "gun", "firearm",
+    )),
+    (IncidentType.TRAFFIC, (
+        "违停", "违章停车", "乱停", "停车", "拥堵", "堵车", "红绿灯", "信号灯", "僵尸车", "逆行", "交通",
+        "parking", "traffic", "congestion", "jam",
+    )),
+    (IncidentType.CITY, (
+        "摆摊", "占道", "垃圾", "井盖", "路灯", "违建", "违章搭建", "树木", "倒伏",
+        "vending", "vendor", "rubbish", "dumping", "fallen tree",
+    )),
+)  # fmt: skip
+# A category handled by one of these departments, when no word above matched.
+DEPARTMENT_TYPES: dict[str, str] = {
+    "fire": IncidentType.FIRE,
+    "urban_management": IncidentType.CITY,
+    "greening": IncidentType.CITY,
+}
+_CUE_PATTERNS = [
+    (
+        itype,
+        re.compile(
+            "|".join(re.escape(w) if re.search(r"[^\x00-\x7f]", w) else rf"\b{re.escape(w)}\b" for w in words)
+        ),
+    )
+    for itype, words in INCIDENT_CUES
+]
+
+
+def incident_type_of(texts: Iterable[str], department: str = "") -> str:
+    """The IncidentType value the ``texts`` (title, description, category names) describe, else the
+    type of the handling ``department``'s code, else ``other``."""
+    text = " ".join(t for t in texts if t).lower()
+    for itype, pattern in _CUE_PATTERNS:
+        if pattern.search(text):
+            return str(itype)
+    return str(DEPARTMENT_TYPES.get(department, IncidentType.OTHER))
+
+
+def incident_type_for(inc: Incident) -> str:
+    """``incident_type_of`` the incident's title, description and its appeal's category (one query
+    when the incident comes from an appeal)."""
+    texts = [inc.title, inc.description]
+    department = ""
+    if inc.appeal_id is not None:
+        appeal = Appeal.objects.select_related("category__department").filter(pk=inc.appeal_id).first()
+        category = appeal.category if appeal is not None else None
+        if category is not None:
+            texts += [category.name, category.name_en]
+            department = category.department.code if category.department is not None else ""
+    return incident_type_of(texts, department)
 
 
 def _as_list(value: str | list[str] | tuple[str, ...] | None) -> list[str] | None:
@@ -134,23 +214,59 @@ def recommend_units(
     *,
     network: RoadNetwork | None = None,
     passed_over: bool = True,
+    incident_type: str | None = None,
 ) -> list[dict[str, Any]]:
-    """The ``k`` dispatchable units (available or returning) fastest to the incident by road.
+    """The ``k`` dispatchable units (available or returning) to send to the incident: the units of
+    the agency its type prefers first, fastest by road first, then the others, fastest first (see
+    the module docstring; ``incident_type`` overrides the type read from the incident).
 
-    Returns dicts, fastest first, with the unit's id/code/name/agency/unit_type/person/status,
-    ``eta_s``, ``distance_m``, ``route`` ([[lat, lon], …] from the unit to the scene), ``streets``,
-    ``crow_m``/``crow_rank`` and an ``explanation`` sentence, ``recommended: True``.  With
-    ``passed_over``, units in the crow-flies top k that are *not* among them follow, with
-    ``recommended: False`` and the reason (``one_way``, ``detour``, ``slower_roads``,
-    ``unreachable``, ``beyond_search``) in ``reason``/``explanation``.  Stale positions are
-    included but flagged (``stale``).  Raises RecommendError if the scene is off the road map,
-    roads.RoadError if no road network can be loaded.
+    Returns dicts with the unit's id/code/name/agency/unit_type/person/status, ``eta_s``,
+    ``distance_m``, ``route`` ([[lat, lon], …] from the unit to the scene), ``streets``,
+    ``crow_m``/``crow_rank``, ``incident_type``, ``preferred`` (its agency goes first; None when the
+    type prefers none) and an ``explanation`` sentence that starts with why its agency ranks where it
+    does (``priority_note``, translated), ``recommended: True``.  With ``passed_over``, units in the
+    crow-flies top k that are *not* among them follow, with ``recommended: False`` and the reason
+    (``one_way``, ``detour``, ``slower_roads``, ``unreachable``, ``beyond_search``) in
+    ``reason``/``explanation``.  Stale positions are included but flagged (``stale``).  Raises
+    RecommendError if the scene is off the road map, roads.RoadError if no road network can be loaded.
     """
     if not 1 <= k <= 50:
         raise ValueError("k must be between 1 and 50")
     inc = incident if isinstance(incident, Incident) else Incident.objects.get(pk=incident)
+    itype = incident_type or incident_type_for(inc)
+    allowed = _as_list(agency)
+    first = [a for a in PREFERRED_AGENCIES.get(itype, ()) if allowed is None or a in allowed]
+    # One search per group (the preferred agencies, then the rest), so that a fire engine further
+    # away than k police cars is still found.
+    groups: list[list[str] | None] = [allowed]
+    if first:
+        groups = [first, [a for a in (allowed or Agency.values) if a not in first]]
     index = fleet_index.get_index(network)
-    kinds = _as_list(unit_type)
+    now = timezone.now()
+    ranked: list[tuple[int, dict[str, Any]]] = []
+    over: list[dict[str, Any]] = []
+    for tier, agencies in enumerate(groups):
+        if agencies is not None and not agencies:
+            continue
+        rows, passed = _fastest(index, inc, k, agencies, _as_list(unit_type), passed_over, now)
+        ranked += [(tier, row) for row in rows]
+        over += passed
+    ranked.sort(key=lambda tr: (tr[0], tr[1]["eta_s"]))
+    out = [row for _, row in ranked[:k]]
+    _note_preference(out, itype, first)
+    chosen: set[int] = {row["id"] for row in out}
+    for row in over:
+        if row["id"] not in chosen:
+            chosen.add(row["id"])
+            out.append(row)
+    return out
+
+
+def _fastest(
+    index, inc: Incident, k: int, agencies: list[str] | None, kinds: list[str] | None, explain: bool, now
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The ``k`` fastest units of ``agencies`` (None: any) by road, foot patrols by walking, and the
+    crow-flies-near units that search passed over."""
     walkers_wanted = kinds is None or UnitType.FOOT in kinds
     # Road times are driving times: foot patrols are ranked by a walking estimate instead (below).
     drive_kinds = [t for t in (kinds or UnitType.values) if t != UnitType.FOOT]
@@ -159,9 +275,9 @@ def recommend_units(
             inc.lat,
             inc.lon,
             k,
-            agencies=_as_list(agency),
+            agencies=agencies,
             kinds=drive_kinds,
-            explain=passed_over,
+            explain=explain,
             routes=True,
             max_snap_m=roads.MAX_SNAP_M,
         )
@@ -171,13 +287,37 @@ def recommend_units(
     units = Unit.objects.select_related("person").in_bulk(wanted)
     state = index.network.state
     graph = state.graph if state.version == rec.network_version else None  # swapped meanwhile: no names
-    now = timezone.now()
     out = [_recommended(u, units[u.unit_id], graph, now) for u in rec.units if u.unit_id in units]
     if walkers_wanted:
-        out = sorted(out + _walkers(inc, _as_list(agency), now), key=lambda r: r["eta_s"])[:k]
+        out = sorted(out + _walkers(inc, agencies, now), key=lambda r: r["eta_s"])[:k]
     codes = {pk: u.code for pk, u in units.items()}
-    out += [_passed_over(e, units[e.unit_id], now, codes) for e in rec.explanations if e.unit_id in units]
-    return out
+    passed = [_passed_over(e, units[e.unit_id], now, codes) for e in rec.explanations if e.unit_id in units]
+    return out, passed
+
+
+def _note_preference(rows: list[dict[str, Any]], itype: str, first: list[str]) -> None:
+    """Say in each recommended row why its agency ranks where it does (in the active language)."""
+    for row in rows:
+        row["incident_type"] = itype
+        row["preferred"] = (row["agency"] in first) if first else None
+        row["priority_note"] = ""
+    if not first:
+        return
+    names = {
+        "type": str(IncidentType(itype).label),
+        "agencies": "/".join(str(Agency(a).label) for a in first),
+    }
+    if not any(row["preferred"] for row in rows):
+        note = _("%(type)s: no %(agencies)s unit is available; the fastest other units are recommended.")
+        notes = {False: note % names}
+    else:
+        notes = {
+            True: _("%(type)s: %(agencies)s go first.") % names,
+            False: _("%(type)s: in support of %(agencies)s.") % names,
+        }
+    for row in rows:
+        row["priority_note"] = notes[row["preferred"]]
+        row["explanation"] = f"{row['priority_note']} {row['explanation']}"
 
 
 def walking_eta(lat1: float, lon1: float, lat2: float, lon2: float) -> tuple[float, float]:

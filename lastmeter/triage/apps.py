@@ -8,6 +8,7 @@ class TriageConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
+        # Models exist only once the app registry is ready, hence imports here, not at the top.
         from lastmeter.appeals.models import Appeal, Category
         from lastmeter.triage.open_appeals import mark_dirty
         from lastmeter.triage.services import forget_categories

@@ -5,7 +5,8 @@ The pure algorithms live in lastmeter.triage.algorithms (no Django). This module
 - picks a category (``classify``): the newest trained model under VAR_DIR/triage/models; without
   one, a model trained at first use on the stored TriageLabel rows (demo + staff corrections) when
   there are enough; otherwise keyword rules from the category taxonomy — the result says which,
-- finds a place in the text with a gazetteer of the shipped OSM extract (built once per process),
+- finds a place in the text with a gazetteer of the loaded OSM extract (built once per process): its
+  road names and intersections, and its named landmarks (squares, malls, stations …) when it has any,
 - finds open appeals the message duplicates,
 - writes staff corrections (category → TriageLabel; location → routing to the grid).
 
@@ -30,17 +31,26 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Max
 from django.utils import timezone
+from django.utils.text import slugify
 
+from lastmeter.accounts.models import Department
 from lastmeter.accounts.selectors import Scope
 from lastmeter.appeals.choices import OPEN_STATES, EventKind
 from lastmeter.appeals.locking import lock_appeal, publish_change, record_event
 from lastmeter.appeals.models import Appeal, Category
+from lastmeter.appeals.notify.reporter import notify_staff
+from lastmeter.appeals.selectors import access_appeal_by_scope, available_actions, visible_appeals
+from lastmeter.appeals.transfers import transfer_locked
+from lastmeter.grids.selectors import responsible_for_point
+from lastmeter.lib.errors import NotAllowed, ServiceError
+from lastmeter.lib.geo import validate_lat_lon
 from lastmeter.triage import open_appeals
 from lastmeter.triage.algorithms import fallback
 from lastmeter.triage.algorithms import taxonomy as algo_taxonomy
 from lastmeter.triage.algorithms.classifier import load_model, train
 from lastmeter.triage.algorithms.duplicates import DuplicateParams
 from lastmeter.triage.algorithms.gazetteer import Gazetteer
+from lastmeter.triage.algorithms.landmarks import gazetteer_inputs, read_landmarks
 from lastmeter.triage.algorithms.message_kind import MessageKind, classify_message
 from lastmeter.triage.algorithms.text import Prepared, prepare
 from lastmeter.triage.models import LabelSource, LabelTask, TriageLabel
@@ -239,18 +249,23 @@ class Place:
 
 
 def gazetteer() -> Gazetteer | None:
-    """The gazetteer of the shipped OSM extract, built once per process (thread-safe); None when
-    the road file cannot be read."""
+    """The gazetteer of the OSM extract (LASTMETER_ROAD_FILE): its roads and named landmarks
+    (algorithms.landmarks), built once per process (thread-safe); None when the road file cannot
+    be read."""
     with _lock:
         if "gazetteer" in _cache:
             return _cache["gazetteer"]
+    path = Path(settings.LASTMETER_ROAD_FILE)
     built: Gazetteer | None = None
     try:
-        streets = fallback.StreetIndex.from_osm(Path(settings.LASTMETER_ROAD_FILE)).streets
+        streets = fallback.StreetIndex.from_osm(path).streets
+        landmarks = read_landmarks(path)
     except (OSError, ValueError) as exc:
         log.warning("no gazetteer: %s", exc)
     else:
-        built = Gazetteer({name: [(lon, lat) for _, lat, lon in nodes] for name, nodes in streets.items()})
+        roads = {name: [(lon, lat) for _, lat, lon in nodes] for name, nodes in streets.items()}
+        roads, places = gazetteer_inputs(landmarks, roads)
+        built = Gazetteer(roads, places)
     with _lock:
         _cache["gazetteer"] = built
     return built
@@ -337,15 +352,12 @@ def record_label(
 def do_correct_category(scope: Scope, appeal_id: int, *, category: Category) -> Appeal:
     """Staff set the right category; the correction is stored as a training label. When the new
     category belongs to a department and the appeal can still be transferred, it is."""
-    from lastmeter.appeals import services as appeal_services
-    from lastmeter.appeals.selectors import access_appeal_by_scope, available_actions
-    from lastmeter.appeals.transfers import transfer_locked
 
     access_appeal_by_scope(scope, appeal_id)
     with transaction.atomic():
         appeal = lock_appeal(appeal_id)
         if "note" not in available_actions(scope, appeal):
-            raise appeal_services.NotAllowed("you may not change this appeal's category")
+            raise NotAllowed("you may not change this appeal's category")
         previous = appeal.category.code if appeal.category else ""
         if previous == category.code:
             return appeal
@@ -366,7 +378,6 @@ def do_correct_category(scope: Scope, appeal_id: int, *, category: Category) -> 
 
 def locate_queue(scope: Scope):
     """Open appeals without coordinates that this viewer may see (the 'locate' queue)."""
-    from lastmeter.appeals.selectors import visible_appeals
 
     return (
         visible_appeals(scope).filter(state__in=OPEN_STATES).filter(lat__isnull=True).order_by("created_at")
@@ -376,21 +387,16 @@ def locate_queue(scope: Scope):
 def do_set_location(scope: Scope, appeal_id: int, *, lat: float, lon: float, address: str = "") -> Appeal:
     """Staff place an appeal on the map: coordinates are validated, the grid and person on duty
     are found, and the appeal is (re)assigned if it had no grid yet."""
-    from lastmeter.appeals import services as appeal_services
-    from lastmeter.appeals.notify.reporter import notify_staff
-    from lastmeter.appeals.selectors import access_appeal_by_scope, available_actions
-    from lastmeter.grids.selectors import responsible_for_point
-    from lastmeter.lib.geo import validate_lat_lon
 
     try:
         validate_lat_lon(lat, lon)
     except ValueError as exc:
-        raise appeal_services.ServiceError(str(exc)) from None
+        raise ServiceError(str(exc)) from None
     access_appeal_by_scope(scope, appeal_id)
     with transaction.atomic():
         appeal = lock_appeal(appeal_id)
         if "note" not in available_actions(scope, appeal):
-            raise appeal_services.NotAllowed("you may not locate this appeal")
+            raise NotAllowed("you may not locate this appeal")
         appeal.lat, appeal.lon = lat, lon
         appeal.location_confidence = 1.0
         fields = ["lat", "lon", "location_confidence", "updated_at"]
@@ -533,9 +539,6 @@ def load_taxonomy(path: str | Path) -> dict[str, int]:
     JSON (a list of {code, name, name_en?, parent?, department?, department_name?, priority?,
     children?}) or CSV with such columns, or a CSV of level columns (a path of names per row).
     Idempotent. Raises ValueError with a message for unusable files."""
-    from django.utils.text import slugify
-
-    from lastmeter.accounts.models import Department
 
     path = Path(path)
     if not path.exists():

@@ -129,8 +129,10 @@ def fleet(world):
 def scene_incident(world):
     from lastmeter.dispatching.services import do_create_incident
 
+    # A help request: its type prefers no agency, so units rank by ETA alone (the incident-type
+    # preferences are tested with their own incidents in test_recommend_by_type.py).
     return do_create_incident(
-        title="电动车起火", lat=SCENE[0], lon=SCENE[1], address="福州路", actor=world.dispatcher
+        title="路口有人求助", lat=SCENE[0], lon=SCENE[1], address="福州路", actor=world.dispatcher
     )
 
 

@@ -90,6 +90,8 @@ def hashed_doc(words: Sequence[str], chars: str, spec: HashSpec) -> tuple[np.nda
     """One document's hashed features as ``(columns, counts)``: columns sorted ascending (int64),
     counts float64. The same columns and counts as its row of :func:`hashed_counts`, computed by the
     compiled kernels (the per-message path: numpy's and scipy's fixed cost per call dominated it)."""
+    # Imported on first use: importing numba costs ~2.5 s, which batch feature extraction and
+    # training never need.
     from .kernels import count_buckets, ngram_buckets
 
     keys = ngram_buckets(

@@ -17,6 +17,7 @@ from .gazetteer import Gazetteer, PlaceMatch
 from .message_kind import MessageDecision, MessageKind, classify_message
 from .taxonomy import Taxonomy, load_taxonomy
 from .text import prepare
+from .text import warm_up as warm_up_text
 
 # Queues a person works through when the machine is not sure.
 QUEUE_CLASSIFY = "classify"
@@ -97,13 +98,11 @@ class Triage:
     def warm_up(self) -> None:
         """Build lazy parts now (keyword matcher, jieba dictionary if a model uses words, compiled
         duplicate kernels) so the first message is not slow."""
-        from .text import warm_up
-
         _ = self.matcher
         for model in (self.model, self.message_model):
             if model is not None:
                 if getattr(getattr(model, "config", None), "word_max_chars", 0):
-                    warm_up()
+                    warm_up_text()
                 model.predict("warm up", k=1)
         if self.gazetteer is not None:
             self.gazetteer.locate("warm up")

@@ -11,7 +11,7 @@ from django.core.management.base import CommandError
 
 from lastmeter.accounts.models import Department
 from lastmeter.appeals.models import Category
-from lastmeter.triage import services
+from lastmeter.triage import default_model, services
 
 pytestmark = pytest.mark.django_db
 
@@ -139,3 +139,89 @@ def test_it_loads_the_algorithms_taxonomy_csv_format(tmp_path):
     vending = Category.objects.get(code="vending")
     assert vending.parent.code == "city" and vending.department.code == "urban_management"
     assert Category.objects.get(code="noise").department is None
+
+
+def test_it_trains_on_several_files_with_their_own_columns(labelled, tmp_path, settings, capsys):
+    settings.VAR_DIR = tmp_path / "var"
+    services.reset_caches()
+    segmented = tmp_path / "segmented.csv"
+    with segmented.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["分词文本", "类别"])
+        for text in ("路灯 不亮 很 黑", "路灯 坏 了 一个月", "晚上 路灯 全 灭", "灯 不亮 没人 修"):
+            w.writerow([text, "路灯损坏"])
+    call_command(
+        "triage", "train", "--from", f"{labelled}:标题,内容:标签", "--from", f"{segmented}:分词文本:类别"
+    )
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["rows"] == len(ROWS) + 4 and summary["labels"] == 3
+    assert summary["class_counts"] == {"违章停车": 5, "噪音扰民": 5, "路灯损坏": 4}
+    # A part left out falls back to --text-cols / --label-col.
+    call_command("triage", "train", "--from", str(labelled), "--text-cols", "内容", "--label-col", "标签",
+                 "--from", f"{segmented}:分词文本:类别")  # fmt: skip
+    assert [f.name for f in services.model_files()] == ["category-v0001.skops", "category-v0002.skops"]
+    services.reset_caches()
+
+
+def test_it_scores_a_saved_model_on_a_file_it_never_trained_on(labelled, tmp_path, settings, capsys):
+    settings.VAR_DIR = tmp_path / "var"
+    services.reset_caches()
+    call_command("triage", "train", "--from", f"{labelled}:内容:标签")
+    capsys.readouterr()
+    unseen = tmp_path / "unseen.csv"
+    unseen.write_text(
+        "id,text,label,half\n"
+        "1,半夜楼上噪音很大睡不着,噪音扰民,test\n"
+        "2,小区出口有车辆违停,违章停车,test\n"
+        "3,门口的车挡住出口了,违章停车,dev\n"
+        "4,楼下有人摆摊,占道经营,test\n",
+        encoding="utf-8",
+    )
+    model = services.model_files()[-1]
+    call_command("triage", "evaluate", "--model", str(model), "--from", str(unseen), "--where", "half=test")
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert result["n"] == 3 and result["model"] == str(model)
+    assert result["unknown_labels"] == ["占道经营"]  # a label the model never saw counts as wrong
+    assert (
+        result["per_class"]["噪音扰民"]["recall"] == 1.0 and result["per_class"]["违章停车"]["recall"] == 1.0
+    )
+    assert result["accuracy"] == pytest.approx(2 / 3) and 0.0 <= result["top3_accuracy"] <= 1.0
+    services.reset_caches()
+
+
+def test_it_refuses_bad_sources_and_model_files_with_exit_code_2(labelled, tmp_path, settings):
+    settings.VAR_DIR = tmp_path / "var"
+    not_a_model = tmp_path / "model.skops"
+    not_a_model.write_bytes(b"PK\x03\x04 not really a zip")
+    for action, argv, says in (
+        ("train", ["--from", f"{labelled}:内容:标签", "--from", str(tmp_path / "gone.csv")], "gone.csv: no such file"),
+        ("train", ["--from", f"{labelled}:内容,摘要:标签"], "['摘要']"),
+        ("train", ["--from", f"{labelled}:内容:标签", "--where", "half=test"], "no file has the column"),
+        ("train", ["--from", f"{labelled}:内容:标签", "--where", "half"], "COL=VALUE"),
+        ("evaluate", ["--model", str(not_a_model), "--from", f"{labelled}:内容:标签"], "not a lastmeter triage model"),
+        ("evaluate", ["--model", str(tmp_path / "none.skops"), "--from", f"{labelled}:内容:标签"], "no such file"),
+        ("evaluate", ["--model", str(labelled), "--from", f"{labelled}:内容:标签"], "not a lastmeter triage model"),
+        ("evaluate", ["--model", str(not_a_model)], "needs --from"),
+    ):  # fmt: skip
+        with pytest.raises(CommandError) as exc:
+            call_command("triage", action, *argv)
+        assert exc.value.returncode == 2 and says in str(exc.value), (argv, str(exc.value))
+
+
+def test_it_trains_the_default_model_from_the_command_line(tmp_path, settings, capsys):
+    settings.VAR_DIR = tmp_path / "var"
+    services.reset_caches()
+    call_command("triage", "train-default")
+    first = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert first["trained"] is True and first["model"].endswith("category-v0001.skops")
+    assert first["default_model"]["heldout_accuracy"] >= 0.75 and first["missing_categories"] == 36
+    call_command("triage", "train-default")
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["trained"] is False
+    call_command(
+        "triage", "evaluate", "--model", first["model"],
+        "--from", str(default_model.EXAMPLES), "--where", "half=heldout",
+    )  # fmt: skip
+    scored = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert scored["n"] == first["default_model"]["heldout_rows"]
+    assert scored["accuracy"] == pytest.approx(first["default_model"]["heldout_accuracy"], abs=1e-4)
+    services.reset_caches()
