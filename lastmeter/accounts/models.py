@@ -191,10 +191,11 @@ class ApiToken(models.Model):
 class AccessLog(models.Model):
     """One read of personal data: who looked, at what, of which object, when and why.
 
-    Written by ``lastmeter.accounts.services.log_access`` from every place that shows a
-    reporter's data unmasked or in full: the appeal detail (page and API), an appeal's photos,
-    the officer's full-number reveal, and the admin's change pages of appeals, people and inbound
-    items. Rows are never edited; the admin lists them read-only.
+    Written by ``lastmeter.accounts.services.log_access``, which every place that shows personal
+    data calls: the appeal detail (page and API), an appeal's photos, the intake item page, and the
+    admin's change pages of appeals, people, inbound items and outbox messages. A new screen that
+    shows a full phone number or a reporter's data must call it too. Rows are never edited; the
+    admin lists them read-only.
     """
 
     person = models.ForeignKey(

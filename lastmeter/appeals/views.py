@@ -90,7 +90,7 @@ def track(request: HttpRequest, token: str) -> HttpResponse:
         {
             "data": tracking.tracking_view(appeal),
             "token": token,
-            "link": tracking_link(appeal),
+            "link": request.build_absolute_uri(tracking_link(appeal)),
             "just_filed": request.GET.get("new") == "1",
         },
     )

@@ -11,7 +11,8 @@
   var lonInput = document.getElementById("lon");
   var status = document.getElementById("pin-status");
 
-  var map = L.map(el, { preferCanvas: true });
+  // Fractional zoom so the jurisdiction fills the small map of a phone.
+  var map = L.map(el, { preferCanvas: true, zoomSnap: 0.25 });
   if (config.tile_url) {
     L.tileLayer(config.tile_url, { maxZoom: 19, attribution: "© OpenStreetMap contributors" }).addTo(map);
   } else {
@@ -20,7 +21,11 @@
   var roads = L.layerGroup().addTo(map);
   var gridLayer = L.geoJSON(grids, {
     style: { color: "#1f5fbf", weight: 1.5, dashArray: "4 4", fillColor: "#1f5fbf", fillOpacity: 0.05 },
-    onEachFeature: function (f, layer) { layer.bindTooltip(f.properties.name, { sticky: true }); },
+    // Names as hover tooltips with a mouse only: on a touch screen a tap would leave a stray
+    // tooltip; the line under the map names the grid of the pin instead.
+    onEachFeature: function (f, layer) {
+      if (!L.Browser.mobile) layer.bindTooltip(f.properties.name, { sticky: true });
+    },
   }).addTo(map);
   if (grids.features && grids.features.length) {
     map.fitBounds(gridLayer.getBounds(), { padding: [8, 8] });
