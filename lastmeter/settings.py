@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from lastmeter.lib.env import database_from_url, env_bool, env_float, env_int, env_list, env_str
@@ -174,6 +175,20 @@ LASTMETER_SMS_BACKEND = env_str("LASTMETER_SMS_BACKEND", "lastmeter.appeals.noti
 LASTMETER_EMAIL_BACKEND = env_str("LASTMETER_EMAIL_BACKEND", "lastmeter.appeals.notify.backends.EmailBackend")
 EMAIL_BACKEND = env_str("LASTMETER_DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("LASTMETER_FROM_EMAIL", "lastmeter@localhost")
+# SMTP, used when LASTMETER_DJANGO_EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend.
+EMAIL_HOST = env_str("LASTMETER_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("LASTMETER_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("LASTMETER_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env_str("LASTMETER_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("LASTMETER_EMAIL_USE_TLS", False)  # STARTTLS, usually port 587
+EMAIL_USE_SSL = env_bool("LASTMETER_EMAIL_USE_SSL", False)  # implicit TLS, usually port 465
+EMAIL_TIMEOUT = env_int("LASTMETER_EMAIL_TIMEOUT_S", 20)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("set only one of LASTMETER_EMAIL_USE_TLS and LASTMETER_EMAIL_USE_SSL")
+# The generic HTTP JSON SMS gateway (LASTMETER_SMS_BACKEND=lastmeter.appeals.notify.backends.HttpJsonSmsBackend).
+LASTMETER_SMS_HTTP_URL = env_str("LASTMETER_SMS_HTTP_URL", "")
+LASTMETER_SMS_HTTP_TOKEN = env_str("LASTMETER_SMS_HTTP_TOKEN", "")
+LASTMETER_SMS_HTTP_SENDER = env_str("LASTMETER_SMS_HTTP_SENDER", "")
 # Positions older than this are flagged stale on the unit board.
 LASTMETER_STALE_POSITION_S = env_int("LASTMETER_STALE_POSITION_S", 120)
 # Map tiles: empty means draw only the system's own GeoJSON (works offline).
@@ -211,6 +226,14 @@ LASTMETER_UPDATE_WINDOW_H = env_int("LASTMETER_UPDATE_WINDOW_H", 48)
 LASTMETER_BOT_NAMES = env_list("LASTMETER_BOT_NAMES", ["社区民警", "派出所", "警务助手", "lastmeter"])
 # Absolute base of links sent to reporters (tracking links in chat replies); empty: relative links.
 LASTMETER_PUBLIC_BASE_URL = env_str("LASTMETER_PUBLIC_BASE_URL", "")
+# Rating and contesting need a one-time code sent privately to the reporter (the tracking link is
+# often posted in group chats): how long a code lives, how many wrong tries it takes, how soon a
+# new one may be asked for and how many per day; and how often one appeal may be contested.
+LASTMETER_FEEDBACK_CODE_TTL_MIN = env_int("LASTMETER_FEEDBACK_CODE_TTL_MIN", 15)
+LASTMETER_FEEDBACK_CODE_ATTEMPTS = env_int("LASTMETER_FEEDBACK_CODE_ATTEMPTS", 5)
+LASTMETER_FEEDBACK_CODE_INTERVAL_S = env_int("LASTMETER_FEEDBACK_CODE_INTERVAL_S", 60)
+LASTMETER_FEEDBACK_CODES_PER_DAY = env_int("LASTMETER_FEEDBACK_CODES_PER_DAY", 5)
+LASTMETER_MAX_CONTESTS = env_int("LASTMETER_MAX_CONTESTS", 2)
 # Timeout (seconds) of the reply senders' outgoing HTTP calls.
 LASTMETER_HTTP_TIMEOUT_S = env_float("LASTMETER_HTTP_TIMEOUT_S", 10.0)
 # Telegram bot: the webhook's secret token (empty: channel off), the bot's token and @username.

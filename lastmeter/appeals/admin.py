@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from lastmeter.accounts.admin import LogPersonalDataAdmin
 from lastmeter.appeals.models import (
     Appeal,
     AppealEvent,
@@ -40,8 +41,11 @@ class ClockInline(admin.TabularInline):
 
 
 @admin.register(Appeal)
-class AppealAdmin(admin.ModelAdmin):
-    """Read-mostly: state changes go through the services (pages/API), never through this form."""
+class AppealAdmin(LogPersonalDataAdmin):
+    """Read-mostly: state changes go through the services (pages/API), never through this form.
+    Opening an appeal here shows the reporter's name, phone and text: it is logged."""
+
+    access_log_what = "admin: appeal"
 
     list_display = ["reference", "state", "channel", "category", "grid", "assignee", "created_at"]
     list_filter = ["state", "channel", "grid"]
@@ -65,7 +69,11 @@ class TransferAdmin(admin.ModelAdmin):
 
 
 @admin.register(OutboxMessage)
-class OutboxAdmin(admin.ModelAdmin):
-    list_display = ["key", "transport", "state", "attempts", "next_attempt_at", "last_error"]
+class OutboxAdmin(LogPersonalDataAdmin):
+    """The state says what happened: "logged, not delivered" rows went to a console backend
+    (no provider configured) and never reached anyone. A message holds the recipient's number."""
+
+    access_log_what = "admin: outbox message"
+    list_display = ["key", "transport", "state", "attempts", "next_attempt_at", "sent_at", "last_error"]
     list_filter = ["state", "transport"]
-    readonly_fields = ["state"]
+    readonly_fields = ["state", "sent_at"]

@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from django.urls import reverse
 from ninja import Query, Router
 
 from lastmeter.accounts.auth import API_AUTH, request_scope
-from lastmeter.appeals import services
+from lastmeter.accounts.services import log_access
+from lastmeter.appeals import feedback, services, tracking
 from lastmeter.appeals.actions import run_action
 from lastmeter.appeals.choices import Channel
 from lastmeter.appeals.filters import QueueFilter, filtered_queue
 from lastmeter.appeals.models import Appeal, Category
-from lastmeter.appeals.presenters import appeal_detail, appeal_row, event_row
+from lastmeter.appeals.notify.reporter import tracking_link
+from lastmeter.appeals.presenters import appeal_detail, appeal_row
 from lastmeter.appeals.schemas import (
     ActionIn,
     AppealDetailOut,
     AppealIn,
     AppealListOut,
+    CodeOut,
     ContestIn,
     CreatedOut,
     ErrorOut,
@@ -35,10 +37,6 @@ def list_appeals(request: HttpRequest, filters: Query[QueueFilter]):
     limit = max(1, min(filters.limit, 500))
     qs = filtered_queue(request_scope(request), filters)[filters.offset : filters.offset + limit]
     return [appeal_row(a) for a in qs]
-
-
-def tracking_url(appeal: Appeal) -> str:
-    return reverse("appeals:track", args=[appeal.tracking_token])
 
 
 @router.post("/appeals", response={201: CreatedOut, 400: ErrorOut}, auth=API_AUTH)
@@ -71,7 +69,7 @@ def create_appeal(request: HttpRequest, payload: AppealIn):
         "id": appeal.pk,
         "reference": appeal.reference,
         "tracking_token": appeal.tracking_token,
-        "tracking_url": tracking_url(appeal),
+        "tracking_url": tracking_link(appeal),
         "state": appeal.state,
     }
 
@@ -80,6 +78,7 @@ def create_appeal(request: HttpRequest, payload: AppealIn):
 def get_appeal(request: HttpRequest, appeal_id: int):
     scope = request_scope(request)
     appeal = access_appeal_by_scope(scope, appeal_id)
+    log_access(scope.person, "appeal detail", appeal, "API", user=getattr(request, "user", None))
     return appeal_detail(scope, appeal)
 
 
@@ -95,35 +94,30 @@ def act_on_appeal(request: HttpRequest, appeal_id: int, action: str, body: Actio
     return 200, appeal_detail(scope, Appeal.objects.get(pk=appeal.pk))
 
 
-def _track(appeal: Appeal) -> dict:
-    return {
-        "reference": appeal.reference or "",
-        "state": appeal.state,
-        "category": appeal.category.name if appeal.category else None,
-        "created_at": appeal.created_at,
-        "resolution": appeal.resolution,
-        "department": appeal.department.name if appeal.department else None,
-        # The reporter sees what happened, not who inside the station did it.
-        "events": [{**event_row(e), "actor": ""} for e in appeal.events.all()],
-    }
-
-
 @public_router.get("/track/{token}", response=TrackOut, auth=None)
 def track(request: HttpRequest, token: str):
-    return _track(access_appeal_by_token(token))
+    """The reporter's view of their appeal (see lastmeter.appeals.tracking for what it holds)."""
+    return tracking.tracking_view(access_appeal_by_token(token))
+
+
+@public_router.post("/track/{token}/code", response={200: CodeOut, 400: ErrorOut, 404: ErrorOut}, auth=None)
+def send_code(request: HttpRequest, token: str):
+    """Send the reporter a one-time code (SMS, else e-mail) needed to rate or contest."""
+    issued = feedback.issue_feedback_code(token)
+    return 200, {"sent_to": issued.destination}
 
 
 @public_router.post(
     "/track/{token}/rate", response={200: TrackOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut}, auth=None
 )
 def rate(request: HttpRequest, token: str, body: RateIn):
-    services.do_rate(token, score=body.score, comment=body.comment)
-    return 200, _track(access_appeal_by_token(token))
+    services.do_rate(token, code=body.code, score=body.score, comment=body.comment)
+    return 200, tracking.tracking_view(access_appeal_by_token(token))
 
 
 @public_router.post(
     "/track/{token}/contest", response={200: TrackOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut}, auth=None
 )
 def contest(request: HttpRequest, token: str, body: ContestIn):
-    services.do_contest(token, reason=body.reason)
-    return 200, _track(access_appeal_by_token(token))
+    services.do_contest(token, code=body.code, reason=body.reason)
+    return 200, tracking.tracking_view(access_appeal_by_token(token))

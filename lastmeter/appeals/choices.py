@@ -118,6 +118,8 @@ class OutboxState(models.TextChoices):
     PENDING = "pending", _("Pending")
     SENDING = "sending", _("Sending")
     SENT = "sent", _("Sent")
+    # A console backend took it: written to the log, never delivered to anyone.
+    LOGGED = "logged", _("Logged, not delivered")
     FAILED = "failed", _("Failed (gave up)")
 
 
@@ -125,9 +127,10 @@ OS = OutboxState
 OUTBOX_TRANSITIONS: dict[str, frozenset[str]] = {
     OS.PENDING: frozenset({OS.SENDING}),
     # sending → sending: a new worker re-claims a row whose previous worker died mid-lease.
-    OS.SENDING: frozenset({OS.SENDING, OS.SENT, OS.PENDING, OS.FAILED}),
+    OS.SENDING: frozenset({OS.SENDING, OS.SENT, OS.LOGGED, OS.PENDING, OS.FAILED}),
     OS.FAILED: frozenset({OS.PENDING}),  # staff may retry a parked message
     OS.SENT: frozenset(),
+    OS.LOGGED: frozenset(),
 }
 
 

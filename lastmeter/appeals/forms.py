@@ -71,23 +71,15 @@ class ActionForm(forms.Form):
 
 
 class FeedbackForm(forms.Form):
-    """The tracking page's two forms: a rating (score, comment) or a contest (contest, reason)."""
+    """The tracking page's two forms: a rating (score, comment, code) or a contest (contest,
+    reason, code). The score stays text: the service says what a good score is, for the page
+    and the API alike."""
 
     contest = forms.CharField(required=False, strip=False)
     reason = forms.CharField(required=False, strip=False)
-    score = forms.IntegerField(required=False, min_value=0)
+    score = forms.CharField(required=False)
     comment = forms.CharField(required=False, strip=False)
-
-    def feedback(self) -> dict[str, Any]:
-        """``contest`` (bool), ``reason``, ``score`` (0 when missing or not a whole number: the
-        service refuses it) and ``comment``."""
-        data = _valid_data(self)
-        return {
-            "contest": bool(data.get("contest")),
-            "reason": data.get("reason", ""),
-            "score": data.get("score", 0),
-            "comment": data.get("comment", ""),
-        }
+    code = forms.CharField(required=False, max_length=20)
 
 
 __all__ = ["ActionForm", "FeedbackForm", "QueueFilterForm", "SwitchField"]

@@ -82,8 +82,9 @@ class ClockPolicy(models.Model):
 class Appeal(models.Model):
     """A resident's request for help, from any channel, and everything done about it.
 
-    The reporter's phone is personal data: it is masked in every list and each unmasked read is
-    logged (accounts.AccessLog). Residents without an account follow the appeal by `tracking_token`.
+    The reporter's phone is personal data: it is masked in every list, and every view of the
+    appeal's detail, its photos, the full number or its admin page writes an accounts.AccessLog
+    row. Residents without an account follow the appeal by `tracking_token`.
     """
 
     reference = models.CharField(_("reference"), max_length=32, unique=True, null=True, blank=True)
@@ -169,7 +170,10 @@ class Appeal(models.Model):
 
 
 class AppealMedia(models.Model):
-    """A photo or file attached to an appeal (by the reporter, or as landing proof)."""
+    """A photo or file attached to an appeal (by the reporter, or as landing proof).
+
+    Files are not under a public URL: staff who may see the appeal get them through
+    ``appeals:media`` (scoped, and each view written to the access log)."""
 
     appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="media")
     file = models.FileField(upload_to="appeals/%Y/%m/")
@@ -283,20 +287,54 @@ class LandingProof(models.Model):
 
 
 class Rating(models.Model):
-    """The reporter's satisfaction (1–5) with a resolution, or a contest that reopened it."""
+    """The reporter's satisfaction (1–5) with a resolution, or a contest that reopened it.
+
+    ``resolved_at`` is the resolution the row answers (the appeal's ``resolved_at`` then): one
+    rating per resolution, enforced by the database too. Contests are counted per appeal
+    (``LASTMETER_MAX_CONTESTS``).
+    """
 
     appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="ratings")
     score = models.PositiveSmallIntegerField(null=True, blank=True)
     comment = models.TextField(blank=True)
     contested = models.BooleanField(default=False)
+    resolved_at = models.DateTimeField(null=True, blank=True)
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
             models.CheckConstraint(
                 condition=Q(score__isnull=True) | Q(score__gte=1, score__lte=5), name="rating_score_1_to_5"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["appeal", "resolved_at"],
+                condition=Q(contested=False, resolved_at__isnull=False),
+                name="one_rating_per_resolution",
+            ),
         ]
+
+
+class FeedbackCode(models.Model):
+    """A one-time code sent privately to the reporter (SMS, else e-mail) before they may rate or
+    contest: the tracking link alone is not enough, as it gets posted in group chats.
+
+    Only the SHA-256 of the code is stored. A code works once, for ``LASTMETER_FEEDBACK_CODE_TTL_MIN``
+    minutes and ``LASTMETER_FEEDBACK_CODE_ATTEMPTS`` wrong tries.
+    """
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="feedback_codes")
+    code_hash = models.CharField(max_length=64)
+    transport = models.CharField(max_length=20)
+    created_at = models.DateTimeField(db_index=True)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.appeal} code {self.created_at:%Y-%m-%d %H:%M} ({'used' if self.used_at else 'open'})"
 
 
 class Subscription(models.Model):

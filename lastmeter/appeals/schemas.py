@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from ninja import Field, Schema
 
@@ -91,23 +92,54 @@ class CreatedOut(Schema):
     state: str
 
 
-class TrackOut(Schema):
+class TrackEventOut(Schema):
+    at: datetime
+    kind: str
+    state: str
+    label: str
+    text: str
+
+
+class TrackProgressOut(Schema):
     reference: str
     state: str
+    state_label: str
     category: str | None
     created_at: datetime
-    resolution: str
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    land_due_at: datetime | None
+    resolution: str = Field(..., description="the public reply")
+    unit: str = Field(..., description="the responsible unit (community and grid, or department)")
     department: str | None
-    events: list[EventOut]
+    events: list[TrackEventOut]
+
+
+class TrackOut(TrackProgressOut):
+    """What the reporter may see: public states and dates, the reply, the responsible unit, their
+    own text; never staff notes, internal reasons, officers' names or another resident's text."""
+
+    text: str
+    merged_into: TrackProgressOut | None
+    can_rate: bool
+    can_contest: bool
+    contests_left: int
+    code_destination: str = Field(..., description="where a one-time code goes, masked")
+
+
+class CodeOut(Schema):
+    sent_to: str
 
 
 class RateIn(Schema):
-    score: int = Field(..., ge=1, le=5)
+    score: Any = Field(..., description="a whole number from 1 to 5")
     comment: str = Field("", max_length=2000)
+    code: str = Field("", max_length=20, description="the one-time code sent to the reporter")
 
 
 class ContestIn(Schema):
     reason: str = Field(..., min_length=1, max_length=2000)
+    code: str = Field("", max_length=20, description="the one-time code sent to the reporter")
 
 
 class ErrorOut(Schema):

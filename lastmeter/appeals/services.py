@@ -13,10 +13,11 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from lastmeter.accounts.models import Person
 from lastmeter.accounts.selectors import Scope
-from lastmeter.appeals import clocks
+from lastmeter.appeals import clocks, feedback
 from lastmeter.appeals.choices import AppealState, Channel, ClockKind, EventKind, Priority
 from lastmeter.appeals.locking import lock_appeal, move_state, publish_change, record_event, require_action
 from lastmeter.appeals.models import Appeal, AppealEvent, Category, LandingProof, Rating, Subscription
@@ -343,8 +344,10 @@ def subscribe(target: Appeal, source: Appeal) -> Subscription:
 # --- the reporter's and staff's reopening -------------------------------------------------------
 
 
-def _reopen_locked(appeal: Appeal, actor: Person | None, reason: str, label: str) -> Appeal:
-    event = move_state(appeal, AppealState.REOPENED, actor, note=reason, data={"by": label})
+def _reopen_locked(
+    appeal: Appeal, actor: Person | None, reason: str, label: str, *, data: dict[str, Any] | None = None
+) -> Appeal:
+    event = move_state(appeal, AppealState.REOPENED, actor, note=reason, data={"by": label, **(data or {})})
     appeal.resolved_at = None
     appeal.closed_at = None
     appeal.save(update_fields=["resolved_at", "closed_at"])
@@ -365,41 +368,63 @@ def do_reopen(scope: Scope, appeal_id: int, *, reason: str) -> Appeal:
         return _reopen_locked(appeal, scope.person, reason.strip(), "staff")
 
 
-def do_rate(token: str, *, score: int, comment: str = "") -> Rating:
-    """The reporter rates a resolved appeal (by tracking token); rating closes it."""
-    if not isinstance(score, int) or not 1 <= score <= 5:
-        raise ServiceError("the score must be a whole number from 1 to 5")
+def do_rate(token: str, *, code: str, score: Any, comment: str = "", now: datetime | None = None) -> Rating:
+    """The reporter rates a resolved appeal: the tracking token finds it, the one-time code sent
+    to their phone or e-mail (``feedback.issue_feedback_code``) proves it is them. Once per
+    resolution; rating closes the appeal and is on its timeline."""
+    value = feedback.parse_score(score)
     appeal_id = access_appeal_by_token(token).pk
+    now = now or timezone.now()
+    refusal = None
     with transaction.atomic():
         appeal = lock_appeal(appeal_id)
-        if appeal.state != AppealState.RESOLVED:
-            raise ServiceError("only a resolved appeal can be rated")
-        rating = Rating.objects.create(appeal=appeal, score=score, comment=comment.strip()[:2000])
-        record_event(
-            appeal,
-            EventKind.RATED,
-            None,
-            actor_label="reporter",
-            note=comment.strip()[:2000],
-            data={"score": score},
-        )
-        appeal.closed_at = timezone.now()
-        move_state(appeal, AppealState.CLOSED, None, note="rated by reporter", extra_fields=("closed_at",))
-        publish_change(appeal, "appeal.changed")
+        feedback.check_feedback_refusal_locked(appeal, contest=False)
+        # A wrong code is counted and kept (this transaction commits); the refusal is raised after.
+        refusal = feedback.use_code_locked(appeal, code, now)
+        if refusal is None:
+            rating = Rating.objects.create(
+                appeal=appeal, score=value, comment=comment.strip()[:2000], resolved_at=appeal.resolved_at
+            )
+            record_event(
+                appeal,
+                EventKind.RATED,
+                None,
+                actor_label="reporter",
+                note=comment.strip()[:2000],
+                data={"score": value},
+            )
+            appeal.closed_at = now
+            move_state(
+                appeal, AppealState.CLOSED, None, note="rated by reporter", extra_fields=("closed_at",)
+            )
+            publish_change(appeal, "appeal.changed")
+    if refusal is not None:
+        raise ServiceError(refusal)
     return rating
 
 
-def do_contest(token: str, *, reason: str) -> Appeal:
-    """The reporter disagrees with the resolution: the appeal reopens with a new landing clock."""
+def do_contest(token: str, *, code: str, reason: str, now: datetime | None = None) -> Appeal:
+    """The reporter disagrees with the resolution (token + one-time code, as for rating): the
+    appeal reopens with a new landing clock. At most ``LASTMETER_MAX_CONTESTS`` per appeal, one
+    per resolution; each is recorded as a contested Rating and on the timeline."""
     if not reason or not reason.strip():
-        raise ServiceError("say what is still wrong")
+        raise ServiceError(_("Say what is still wrong."))
     appeal_id = access_appeal_by_token(token).pk
+    now = now or timezone.now()
+    refusal = None
     with transaction.atomic():
         appeal = lock_appeal(appeal_id)
-        if appeal.state not in (AppealState.RESOLVED, AppealState.CLOSED):
-            raise ServiceError("only a resolved or closed appeal can be contested")
-        Rating.objects.create(appeal=appeal, contested=True, comment=reason.strip()[:2000])
-        return _reopen_locked(appeal, None, reason.strip()[:2000], "reporter")
+        feedback.check_feedback_refusal_locked(appeal, contest=True)
+        refusal = feedback.use_code_locked(appeal, code, now)
+        if refusal is None:
+            number = feedback.contests_used(appeal) + 1
+            Rating.objects.create(
+                appeal=appeal, contested=True, comment=reason.strip()[:2000], resolved_at=appeal.resolved_at
+            )
+            _reopen_locked(appeal, None, reason.strip()[:2000], "reporter", data={"contest": number})
+    if refusal is not None:
+        raise ServiceError(refusal)
+    return appeal
 
 
 __all__ = [

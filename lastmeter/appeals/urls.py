@@ -12,4 +12,7 @@ urlpatterns = [
     path("appeals/<int:appeal_id>/act/<str:action>/", views.act, name="act"),
     path("t/<str:token>/", views.track, name="track"),
     path("t/<str:token>/feedback/", views.track_feedback, name="track_feedback"),
+    path("t/<str:token>/code/", views.track_code, name="track_code"),
+    path("f/<str:signed>/", views.follow, name="follow"),
+    path("appeals/<int:appeal_id>/media/<int:media_id>/", views.media, name="media"),
 ]

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from lastmeter.accounts.models import Person
 from lastmeter.accounts.selectors import Scope, scope_for
-from lastmeter.appeals import services, transfers
+from lastmeter.appeals import feedback, services, transfers
 from lastmeter.appeals.clocks import sweep
 from lastmeter.appeals.models import Appeal, Category
 from lastmeter.demo.departments import LIAISONS
@@ -285,7 +285,9 @@ def _demo_appeal(
     if stage in ("resolved", "closed"):
         services.do_resolve(officer, appeal.pk, resolution="民警已到场处置，并向报警人反馈")
     if stage == "closed":
-        services.do_rate(appeal.tracking_token, score=5, comment="处理很及时，谢谢民警")
+        # The reporter asks for the one-time code (sent to their phone) and rates with it.
+        code = feedback.issue_feedback_code(appeal.tracking_token).code
+        services.do_rate(appeal.tracking_token, code=code, score=5, comment="处理很及时，谢谢民警")
     dept = appeal.department.code if appeal.department else None
     if stage in ("accepted", "returned") and dept in LIAISON_OF:
         scope = _scope_of(LIAISON_OF[dept])

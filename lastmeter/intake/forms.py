@@ -16,6 +16,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from lastmeter.appeals.models import Appeal, Category
+from lastmeter.grids.models import Grid
+from lastmeter.grids.selectors import grid_containing
 from lastmeter.intake.channels.base import InboundMessage
 from lastmeter.lib.forms import FiniteFloatField
 from lastmeter.lib.geo import CoordinateError, validate_lat_lon
@@ -69,11 +71,36 @@ class ReportForm(CoordinatesForm):
     phone = forms.CharField(required=False)
     email = forms.CharField(required=False)
 
-    def __init__(self, *args: Any, with_photo: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, with_photo: bool = False, within_jurisdiction: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        # The resident's form refuses a pin no grid of ours contains (it would make an appeal
+        # nobody is responsible for); staff forms accept any place, they know what they file.
+        self.within_jurisdiction = within_jurisdiction
         if with_photo:
             # Checked after the text and the pin, as the photo is stored only for a good report.
             self.fields["photo"] = forms.FileField(required=False, allow_empty_file=True)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or self.cleaned_data
+        lat, lon = data.get("lat"), data.get("lon")
+        checked = self.within_jurisdiction and not self.errors and lat is not None and lon is not None
+        if (
+            checked
+            and Grid.objects.filter(active=True).exists()
+            and grid_containing(float(lat), float(lon)) is None  # type: ignore[arg-type]
+        ):
+            raise ValidationError(
+                _(
+                    "The place you marked (%(lat).5f, %(lon).5f) is outside our jurisdiction: none of "
+                    "our grids covers it. Move the pin inside the area drawn on the map, or contact "
+                    "the police station responsible for that place."
+                ),
+                code="outside_jurisdiction",
+                params={"lat": lat, "lon": lon},
+            )
+        return data
 
     def clean_nonce(self) -> str:
         return self.cleaned_data["nonce"][:64]

@@ -19,8 +19,8 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from lastmeter.accounts.models import Person
 from lastmeter.accounts.selectors import Scope
@@ -29,6 +29,7 @@ from lastmeter.appeals.choices import OPEN_STATES, AppealState, Channel, EventKi
 from lastmeter.appeals.locking import lock_appeal, publish_change, record_event
 from lastmeter.appeals.models import Appeal, AppealMedia, Category, Subscription
 from lastmeter.appeals.notify.outbox import channel_can_answer, enqueue
+from lastmeter.appeals.notify.reporter import follow_link, tracking_link
 from lastmeter.intake.channels.base import BadPayload, Ignored, InboundMessage, RawRequest, adapter_for
 from lastmeter.intake.choices import REVERSALS, Decision, ItemStatus, check_item_transition
 from lastmeter.intake.models import InboundItem, IntakeDecision
@@ -500,19 +501,30 @@ def _subscribe(target: Appeal, item: InboundItem, msg: InboundMessage, *, actor:
 
 
 def _reply(item: InboundItem, msg: InboundMessage, what: str, appeal: Appeal) -> None:
-    """Answer in the chat the message came from (outbox: sent after commit, retried)."""
+    """Answer in the chat the message came from (outbox: sent after commit, retried), with the
+    tracking link that belongs to that chat: the appeal's own link where the appeal came from
+    this chat, a follow link (no one's text) for a duplicate, none for an update posted
+    elsewhere (the appeal's page shows its reporter's text)."""
     if msg.channel in STRUCTURED or not msg.reply_ref or not channel_can_answer(msg.channel):
         return
-    link = settings.LASTMETER_PUBLIC_BASE_URL.rstrip("/") + reverse("appeals:track", args=[appeal.tracking_token])
     ref = appeal.reference or str(appeal.pk)
-    texts = {
-        "ack": f"收到，已登记为诉求 {ref}，民警会尽快联系您。进度：{link}",
-        "update": f"已补充到诉求 {ref}。",
-        "duplicate": f"该问题已有人反映（诉求 {ref}），处理进展会同步告知您。",
-    }
-    body = texts[what] if what != "ack" else texts["ack"]
-    if what == "duplicate":
-        body = texts["duplicate"]  # no tracking link: that appeal is someone else's
+    with translation.override(settings.LANGUAGE_CODE):
+        if what == "ack":
+            body = _("Received: registered as appeal %(ref)s; an officer will contact you soon.") % {
+                "ref": ref
+            }
+            link = tracking_link(appeal)
+        elif what == "update":
+            body = _("Added to appeal %(ref)s.") % {"ref": ref}
+            same_chat = str((appeal.channel_ref or {}).get("chat_id", "")) == str(msg.chat_id or "")
+            link = tracking_link(appeal) if appeal.channel == msg.channel and same_chat else ""
+        else:
+            body = _(
+                "This problem has already been reported (appeal %(ref)s); you will be told of its progress."
+            ) % {"ref": ref}
+            link = follow_link(item.subscription) if item.subscription is not None else ""
+        if link:
+            body += " " + _("Progress: %(link)s") % {"link": link}
     enqueue(
         key=f"intake:{item.pk}:{what}:{item.decisions.count()}",
         transport=f"channel:{msg.channel}",

@@ -7,6 +7,7 @@ app_name = "intake"
 urlpatterns = [
     path("hooks/<str:kind>/", webhooks.hook, name="hook"),
     path("report/", views.report, name="report"),
+    path("report/roads.geojson", views.report_roads, name="report_roads"),
     path("call/", views.record_call, name="call"),
     path("on-behalf/", views.on_behalf, name="on_behalf"),
     path("inbox/", views.inbox, name="inbox"),

@@ -7,25 +7,30 @@ import json
 import secrets
 import uuid
 from datetime import timedelta
+from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
 from lastmeter.accounts.auth import request_scope
 from lastmeter.accounts.choices import Role
 from lastmeter.accounts.selectors import Scope
+from lastmeter.accounts.services import log_access
 from lastmeter.appeals.choices import Channel
 from lastmeter.appeals.models import Category
+from lastmeter.grids.models import Grid
 from lastmeter.intake.channels.base import InboundMessage
 from lastmeter.intake.choices import REVERSALS, Decision, ItemStatus
 from lastmeter.intake.forms import (
@@ -42,6 +47,7 @@ from lastmeter.intake.services import do_reverse, process_item, requeue_failed, 
 from lastmeter.lib.errors import ServiceError
 from lastmeter.lib.forms import first_message
 from lastmeter.lib.transitions import TransitionError
+from lastmeter.roads.services import RoadError, network_geojson
 from lastmeter.triage.services import do_correct_category, do_set_location, locate_queue
 
 VOLUNTEER_ROLES = {Role.BUILDING_HEAD, Role.VOLUNTEER, Role.GRID_MEMBER, Role.COMMUNITY_POLICE}
@@ -79,15 +85,38 @@ def _submit_form(
 
 def _after(request: HttpRequest, item: InboundItem) -> HttpResponse:
     if item.appeal is not None and item.decision in (Decision.NEW_APPEAL, Decision.UPDATE):
-        return redirect(reverse("appeals:track", args=[item.appeal.tracking_token]))
+        # The tracking page opens with "please save this link" and a copy button.
+        return redirect(reverse("appeals:track", args=[item.appeal.tracking_token]) + "?new=1")
     return render(request, "intake/received.html", {"item": item})
 
 
+def public_grids_geojson() -> dict[str, Any]:
+    """The active grids for the resident's map: outline and name only (no officer, no id)."""
+    features = [
+        {"type": "Feature", "geometry": boundary, "properties": {"name": name}}
+        for name, boundary in Grid.objects.filter(active=True).order_by("id").values_list("name", "boundary")
+    ]
+    return {"type": "FeatureCollection", "features": features}
+
+
 def report(request: HttpRequest) -> HttpResponse:
-    """The resident's form: problem, place (pin from the browser or address), optional photo."""
-    context = {"nonce": secrets.token_hex(16), "categories": Category.objects.all()}
+    """The resident's form: problem, place (a pin on the map of our grids and roads, the
+    browser's position, or an address), optional photo. A pin outside every grid is refused."""
+    context = {
+        "nonce": secrets.token_hex(16),
+        "categories": Category.objects.all(),
+        "map_grids": public_grids_geojson(),
+        "map_config": {
+            "roads_url": reverse("intake:report_roads"),
+            "tile_url": settings.LASTMETER_TILE_URL,
+            "outside": _(
+                "This place is outside our jurisdiction: move the pin inside the area drawn on the map."
+            ),
+            "inside": _("Grid: %(name)s"),
+        },
+    }
     if request.method == "POST":
-        form = ReportForm(request.POST, request.FILES, with_photo=True)
+        form = ReportForm(request.POST, request.FILES, with_photo=True, within_jurisdiction=True)
         if not form.is_valid():
             context.update(
                 error=first_message(form), data=request.POST, nonce=form.data.get("nonce", context["nonce"])
@@ -97,6 +126,17 @@ def report(request: HttpRequest) -> HttpResponse:
         msg.media = _store_photo(form.cleaned_data["photo"])
         return _after(request, _submit_form(request, form, msg))
     return render(request, "intake/report.html", context)
+
+
+@cache_control(public=True, max_age=3600)
+def report_roads(request: HttpRequest) -> HttpResponse:
+    """The road network as GeoJSON for the resident's map (public OpenStreetMap data; empty when
+    no road file is loaded, and the map then shows the grids only)."""
+    try:
+        geo = network_geojson(tolerance_m=10.0)
+    except RoadError:
+        geo = {"type": "FeatureCollection", "features": []}
+    return JsonResponse(geo)
 
 
 def _person_form(request: HttpRequest, *, channel: str, roles: set[Role], template: str) -> HttpResponse:
@@ -168,6 +208,8 @@ def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
     item = visible_items(scope).select_related("appeal").filter(pk=item_id).first()
     if item is None:
         raise Http404("no such item")
+    # The raw message holds the sender's text and contact data.
+    log_access(scope.person, "inbound item", item, "intake item page", user=request.user)
     return render(
         request,
         "intake/item.html",

@@ -3,7 +3,8 @@
 `enqueue` must be called inside the transaction that makes the change being reported, so the
 message exists if and only if the change does. `deliver_due` is the worker's loop body: it claims
 each row with a compare-and-set update (two workers never send the same row at once), calls the
-backend, and records the result.
+backend, and records the result: ``sent`` when a real provider accepted the message, ``logged``
+("logged, not delivered") when a console backend only wrote it to the log.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from django.utils.module_loading import import_string
 
 from lastmeter.appeals.choices import OUTBOX_TRANSITIONS, OutboxState
 from lastmeter.appeals.models import Appeal, OutboxMessage
-from lastmeter.appeals.notify.backends import Backend, ConsoleBackend, DeliveryError
+from lastmeter.appeals.notify.backends import LOGGED, Backend, ConsoleBackend, DeliveryError
 from lastmeter.lib.transitions import check_transition
 
 log = logging.getLogger("lastmeter.notify")
@@ -98,10 +99,11 @@ def backoff(attempts: int) -> timedelta:
 def deliver_due(limit: int = 50) -> dict[str, int]:
     """Deliver messages that are due (and re-take those whose sender died mid-lease).
 
-    Returns counts of sent / retried / failed for logging and tests. Safe to run concurrently.
+    Returns counts of sent (a provider accepted it) / logged (a console backend wrote it to the
+    log; nobody received it) / retried / failed, for logging and tests. Safe to run concurrently.
     """
     now = timezone.now()
-    counts = {"sent": 0, "retried": 0, "failed": 0}
+    counts = {"sent": 0, "logged": 0, "retried": 0, "failed": 0}
     candidates = list(
         OutboxMessage.objects.filter(
             Q(state=OutboxState.PENDING, next_attempt_at__lte=now)
@@ -115,7 +117,7 @@ def deliver_due(limit: int = 50) -> dict[str, int]:
             continue  # another worker took it
         message = OutboxMessage.objects.get(id=message_id)
         try:
-            backend_for(message.transport).send(message)
+            result = backend_for(message.transport).send(message)
         except Exception as exc:  # any provider failure is retried; the error is kept for staff
             error = f"{type(exc).__name__}: {exc}"[:2000]
             if message.attempts >= settings.LASTMETER_OUTBOX_MAX_ATTEMPTS:
@@ -133,10 +135,13 @@ def deliver_due(limit: int = 50) -> dict[str, int]:
                 )
                 counts["retried"] += 1
             continue
+        # "sent" only when a real provider accepted it; a console backend's row says "logged".
+        final = OutboxState.LOGGED if result == LOGGED else OutboxState.SENT
+        check_transition(OUTBOX_TRANSITIONS, OutboxState.SENDING, final, "outbox")
         OutboxMessage.objects.filter(id=message_id, state=OutboxState.SENDING).update(
-            state=OutboxState.SENT, sent_at=timezone.now(), locked_until=None, last_error=""
+            state=final, sent_at=timezone.now(), locked_until=None, last_error=""
         )
-        counts["sent"] += 1
+        counts["sent" if final == OutboxState.SENT else "logged"] += 1
     return counts
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lastmeter.appeals import services, transfers
+from lastmeter.appeals import feedback, services, transfers
 from lastmeter.appeals.choices import APPEAL_TRANSITIONS, AppealState
 from lastmeter.testing.world import POINT_IN_A
 
@@ -53,6 +53,13 @@ def _reach(world, new_appeal, state: str):
     return appeal
 
 
+@pytest.fixture(autouse=True)
+def _codes_without_waiting(settings):
+    # A path may contest and then rate within a minute: the reporter's wait between codes is not
+    # what these tests are about.
+    settings.LASTMETER_FEEDBACK_CODE_INTERVAL_S = 0
+
+
 def _perform(world, new_appeal, appeal, target: str) -> None:
     dispatcher = world.scope(world.dispatcher)
     liaison = world.scope(world.liaison)
@@ -67,11 +74,13 @@ def _perform(world, new_appeal, appeal, target: str) -> None:
     elif target == S.RESOLVED:
         services.do_resolve(dispatcher, appeal.pk, resolution="已处理")
     elif target == S.CLOSED and appeal.state == S.RESOLVED:
-        services.do_rate(appeal.tracking_token, score=4)
+        code = feedback.issue_feedback_code(appeal.tracking_token).code
+        services.do_rate(appeal.tracking_token, code=code, score=4)
     elif target == S.CLOSED:
         services.do_close(dispatcher, appeal.pk, reason="无效")
     elif target == S.REOPENED and appeal.state == S.RESOLVED:
-        services.do_contest(appeal.tracking_token, reason="没解决")
+        code = feedback.issue_feedback_code(appeal.tracking_token).code
+        services.do_contest(appeal.tracking_token, code=code, reason="没解决")
     elif target == S.REOPENED:
         services.do_reopen(dispatcher, appeal.pk, reason="再次反映")
     elif target == S.TRANSFERRED:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
-from lastmeter.appeals import services
+from lastmeter.appeals import feedback, services
 from lastmeter.appeals.choices import APPEAL_TRANSITIONS, AppealState, ClockKind, ClockState
 from lastmeter.appeals.models import Appeal, AppealEvent, LandingProof
 from lastmeter.lib.transitions import TransitionError
@@ -76,13 +77,15 @@ def test_it_refuses_resolving_an_appeal_that_was_only_received(world, new_appeal
     assert appeal.state == S.RECEIVED
 
 
-def test_it_reopens_when_the_reporter_contests(world, new_appeal):
+def test_it_reopens_when_the_reporter_contests(world, new_appeal, settings):
+    settings.LASTMETER_FEEDBACK_CODE_INTERVAL_S = 0
     appeal = new_appeal()
     officer = world.scope(world.grid_officer)
     services.do_acknowledge(officer, appeal.pk)
     services.do_land(officer, appeal.pk, lat=POINT_IN_A[0], lon=POINT_IN_A[1])
     services.do_resolve(officer, appeal.pk, resolution="已劝离")
-    services.do_contest(appeal.tracking_token, reason="车又停回来了")
+    code = feedback.issue_feedback_code(appeal.tracking_token).code
+    services.do_contest(appeal.tracking_token, code=code, reason="车又停回来了")
     appeal.refresh_from_db()
     assert appeal.state == S.REOPENED
     assert appeal.clocks.filter(kind=ClockKind.LAND, state=ClockState.RUNNING).count() == 1
@@ -90,7 +93,8 @@ def test_it_reopens_when_the_reporter_contests(world, new_appeal):
     # From reopened the officer lands again and resolves again.
     services.do_land(officer, appeal.pk, lat=POINT_IN_A[0], lon=POINT_IN_A[1])
     services.do_resolve(officer, appeal.pk, resolution="已拖离")
-    rating = services.do_rate(appeal.tracking_token, score=5, comment="满意")
+    code = feedback.issue_feedback_code(appeal.tracking_token).code
+    rating = services.do_rate(appeal.tracking_token, code=code, score=5, comment="满意")
     appeal.refresh_from_db()
     assert appeal.state == S.CLOSED and rating.score == 5
 
@@ -106,10 +110,11 @@ def test_it_lets_staff_reopen_a_closed_appeal(world, new_appeal):
 
 def test_it_refuses_a_bad_rating(world, new_appeal):
     appeal = new_appeal()
-    with pytest.raises(services.ServiceError, match="resolved"):
-        services.do_rate(appeal.tracking_token, score=4)
-    with pytest.raises(services.ServiceError, match="1 to 5"):
-        services.do_rate(appeal.tracking_token, score=9)
+    with translation.override("en"):
+        with pytest.raises(services.ServiceError, match="resolved"):
+            services.do_rate(appeal.tracking_token, code="", score=4)
+        with pytest.raises(services.ServiceError, match="1 to 5"):
+            services.do_rate(appeal.tracking_token, code="", score=9)
 
 
 def test_it_merges_a_duplicate_and_subscribes_its_reporter(world, new_appeal):

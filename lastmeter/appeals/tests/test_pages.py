@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 import time_machine
 from django.test import Client
 
+from lastmeter.appeals import services
 from lastmeter.appeals.choices import AppealState
 from lastmeter.appeals.clocks import sweep
-from lastmeter.testing.world import POINT_IN_B
+from lastmeter.appeals.models import OutboxMessage
+from lastmeter.testing.world import POINT_IN_A, POINT_IN_B
 
 
 def login(username: str) -> Client:
@@ -61,9 +65,14 @@ def test_it_lets_the_resident_track_rate_and_contest(world, new_appeal, client):
     page = client.get(f"/t/{appeal.tracking_token}/")
     assert page.status_code == 200 and appeal.reference in page.content.decode()
     assert client.get("/t/not-the-token/").status_code == 404
-    appeal.state = AppealState.RESOLVED
-    appeal.save(update_fields=["state"])
-    client.post(f"/t/{appeal.tracking_token}/feedback/", {"contest": "1", "reason": "还没修好"})
+    officer = world.scope(world.grid_officer)
+    services.do_acknowledge(officer, appeal.pk)
+    services.do_land(officer, appeal.pk, lat=POINT_IN_A[0], lon=POINT_IN_A[1])
+    services.do_resolve(officer, appeal.pk, resolution="已劝离")
+    client.post(f"/t/{appeal.tracking_token}/code/")
+    sms = OutboxMessage.objects.filter(appeal=appeal, key__startswith="feedback-code:").get()
+    code = re.search(r"\b(\d{6})\b", sms.body).group(1)  # type: ignore[union-attr]
+    client.post(f"/t/{appeal.tracking_token}/feedback/", {"contest": "1", "reason": "还没修好", "code": code})
     appeal.refresh_from_db()
     assert appeal.state == AppealState.REOPENED
 

@@ -43,7 +43,11 @@ def test_it_files_a_residents_form_with_a_photo_and_returns_the_tracking_link(
     photo.name = "p.png"
     r = client.post(reverse("intake:report"), {**form(), "photo": photo})
     appeal = Appeal.objects.get()
-    assert r.status_code == 302 and r["Location"] == reverse("appeals:track", args=[appeal.tracking_token])
+    # The tracking page opens with "please save this link" (?new=1).
+    assert (
+        r.status_code == 302
+        and r["Location"] == reverse("appeals:track", args=[appeal.tracking_token]) + "?new=1"
+    )
     assert appeal.channel == "web" and appeal.grid == world.grid_a
     assert AppealMedia.objects.get(appeal=appeal).content_type == "image/png"
     assert client.get(reverse("intake:report")).status_code == 200
