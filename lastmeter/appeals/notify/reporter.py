@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -46,6 +47,7 @@ def _message(appeal: Appeal, what: str, extra: str) -> str:
             )
             % {"ref": ref, "resolution": extra},
             "reopened": _("Your appeal %(ref)s has been reopened.") % {"ref": ref},
+            "closed": _("Your appeal %(ref)s has been closed: %(reason)s") % {"ref": ref, "reason": extra},
             "merged": _(
                 "Your report has been attached to appeal %(ref)s, which covers the same problem; you will receive its updates."
             )
@@ -54,15 +56,44 @@ def _message(appeal: Appeal, what: str, extra: str) -> str:
         return texts[what]
 
 
+# Messages that send the reporter to the tracking page carry its link: each recipient gets the
+# link of the appeal they reported (a subscriber's own, merged report), never another resident's.
+WITH_LINK = frozenset({"transferred", "department_outcome", "closed"})
+
+
+def tracking_link(token: str) -> str:
+    """The tracking page's address, absolute when LASTMETER_PUBLIC_BASE_URL is set."""
+    return settings.LASTMETER_PUBLIC_BASE_URL.rstrip("/") + reverse("appeals:track", args=[token])
+
+
+def _with_link(body: str, token: str) -> str:
+    if not token:
+        return body
+    with translation.override(settings.LANGUAGE_CODE):
+        return body + "\n" + _("Follow your appeal here: %(link)s") % {"link": tracking_link(token)}
+
+
 def notify_reporter(appeal: Appeal, what: str, *, extra: str = "", event_id: int | str) -> int:
     """Enqueue the message for the reporter and every subscriber. Caller is inside the
     transaction of the change. Returns the number of messages enqueued."""
-    body = _message(appeal, what, extra)
-    recipients = [(appeal.channel, appeal.channel_ref, appeal.reporter_phone, appeal.reporter_email, "r")]
-    for sub in appeal.subscriptions.all():
-        recipients.append((sub.channel, sub.channel_ref, sub.phone, sub.email, f"s{sub.pk}"))
+    text = _message(appeal, what, extra)
+    linked = what in WITH_LINK
+    recipients = [
+        (
+            appeal.channel,
+            appeal.channel_ref,
+            appeal.reporter_phone,
+            appeal.reporter_email,
+            "r",
+            appeal.tracking_token,
+        )
+    ]
+    for sub in appeal.subscriptions.select_related("source_appeal"):
+        token = sub.source_appeal.tracking_token if sub.source_appeal else ""
+        recipients.append((sub.channel, sub.channel_ref, sub.phone, sub.email, f"s{sub.pk}", token))
     count = 0
-    for channel, ref, phone, email, who in recipients:
+    for channel, ref, phone, email, who, token in recipients:
+        body = _with_link(text, token) if linked else text
         for transport, recipient in _routes(channel, ref, phone, email):
             # The key makes the message unique per appeal event and recipient: a retried service
             # call cannot enqueue it twice.
