@@ -117,7 +117,13 @@ def do_create_appeal(data: NewAppeal, *, actor: Person | None = None, now: datet
             )
         if category is not None and category.department is not None:
             # Out of police scope: hand it over immediately; police clocks never start.
-            transfer_locked(appeal, category.department, None, note="category handled by department", now=now)
+            transfer_locked(
+                appeal,
+                category.department,
+                None,
+                note=_("The category is handled by this department."),
+                now=now,
+            )
         else:
             clocks.start_clock(appeal, ClockKind.CONTACT, now=now)
             clocks.start_clock(appeal, ClockKind.LAND, now=now)
