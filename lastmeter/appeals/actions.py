@@ -55,19 +55,21 @@ def _resume(scope: Scope, appeal_id: int, data: ActionIn) -> None:
 
 
 def _merge(scope: Scope, appeal_id: int, data: ActionIn) -> None:
-    into = data.into
+    """Merge into the appeal named by ``into`` (id) or ``into_reference``. The target must be
+    visible to the viewer; a missing and an invisible target get the same answer."""
     reference = (data.into_reference or "").strip()
-    if into is None and reference:
-        # By reference (what staff read on the page); the target must be visible to the viewer.
-        into = visible_appeals(scope).filter(reference__iexact=reference).values_list("pk", flat=True).first()
-        if into is None:
-            raise ServiceError(
-                _("No appeal %(ref)s that you can see; check the reference (for example LM20260302000123).")
-                % {"ref": reference}
-            )
-    if into is None:
+    if data.into is None and not reference:
         raise ServiceError(_("Say which appeal to merge into: its reference, for example LM20260302000123."))
-    access_appeal_by_scope(scope, into)  # the target must be visible too (404 otherwise)
+    visible = visible_appeals(scope)
+    target = (
+        visible.filter(pk=data.into) if data.into is not None else visible.filter(reference__iexact=reference)
+    )
+    into = target.values_list("pk", flat=True).first()
+    if into is None:
+        raise ServiceError(
+            _("No appeal %(ref)s that you can see; check the reference (for example LM20260302000123).")
+            % {"ref": reference or data.into}
+        )
     services.do_merge(scope, appeal_id, into_id=into)
 
 

@@ -9,9 +9,11 @@ from django.test import Client
 
 from lastmeter.accounts.auth import issue_token
 from lastmeter.appeals import services, transfers
+from lastmeter.appeals.actions import run_action
 from lastmeter.appeals.choices import AppealState
 from lastmeter.appeals.locking import lock_appeal, move_state
 from lastmeter.appeals.models import OutboxMessage
+from lastmeter.appeals.schemas import ActionIn
 from lastmeter.appeals.selectors import assignable_people
 from lastmeter.lib.errors import NotAllowed, ServiceError
 from lastmeter.lib.transitions import TransitionError
@@ -191,6 +193,11 @@ def test_it_merges_by_reference_and_explains_refused_merges(world, new_appeal):
     assert f"诉求 {second.reference} 已合并到 {first.reference}，请改为合并到 {first.reference}。" in page_messages(r)
     r = c.post(f"/appeals/{third.pk}/act/merge/", {"into": "LM00000000999999"}, follow=True)
     assert any("没有找到你可查看的诉求 LM00000000999999" in m for m in page_messages(r))
+    # Another grid's appeal is as unknown to the grid officer as a missing one.
+    elsewhere = new_appeal(lat=POINT_IN_B[0], lon=POINT_IN_B[1], text="云南中路噪音")
+    for into in (ActionIn(into=elsewhere.pk), ActionIn(into_reference=elsewhere.reference)):
+        with pytest.raises(ServiceError, match="没有找到你可查看的诉求"):
+            run_action(world.scope(world.grid_officer), third.pk, "merge", into)
     with pytest.raises(ServiceError, match="诉求不能合并到自身"):
         services.do_merge(dispatcher, third.pk, into_id=third.pk)
     with pytest.raises(ServiceError) as finished:
