@@ -68,6 +68,11 @@ class Department(models.Model):
     email = models.EmailField(_("e-mail"), blank=True)
     # Hours a department has to accept or return a transfer unless a category policy says otherwise.
     accept_within_hours = models.PositiveIntegerField(_("accept within (hours)"), default=4)
+    # Working days (China's calendar) from acceptance to the department's outcome, unless a
+    # category policy for the outcome clock says otherwise.
+    outcome_within_working_days = models.PositiveIntegerField(
+        _("report the outcome within (working days)"), default=5
+    )
 
     class Meta:
         ordering = ["name"]

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from lastmeter.accounts.models import Department, Person
 from lastmeter.accounts.selectors import Scope
 from lastmeter.appeals import services, transfers
 from lastmeter.appeals.models import Appeal
 from lastmeter.appeals.schemas import ActionIn
-from lastmeter.appeals.selectors import access_appeal_by_scope
+from lastmeter.appeals.selectors import access_appeal_by_scope, visible_appeals
 from lastmeter.lib.errors import ServiceError
 
 
@@ -55,14 +55,28 @@ def _resume(scope: Scope, appeal_id: int, data: ActionIn) -> None:
 
 
 def _merge(scope: Scope, appeal_id: int, data: ActionIn) -> None:
-    if data.into is None:
-        raise ServiceError("say which appeal to merge into ('into')")
-    access_appeal_by_scope(scope, data.into)  # the target must be visible too (404 otherwise)
-    services.do_merge(scope, appeal_id, into_id=data.into)
+    """Merge into the appeal named by ``into`` (id) or ``into_reference``. The target must be
+    visible to the viewer; a missing and an invisible target get the same answer."""
+    reference = (data.into_reference or "").strip()
+    if data.into is None and not reference:
+        raise ServiceError(_("Say which appeal to merge into: its reference, for example LM20260302000123."))
+    visible = visible_appeals(scope)
+    target = (
+        visible.filter(pk=data.into) if data.into is not None else visible.filter(reference__iexact=reference)
+    )
+    into = target.values_list("pk", flat=True).first()
+    if into is None:
+        raise ServiceError(
+            _("No appeal %(ref)s that you can see; check the reference (for example LM20260302000123).")
+            % {"ref": reference or data.into}
+        )
+    services.do_merge(scope, appeal_id, into_id=into)
 
 
 def _assign(scope: Scope, appeal_id: int, data: ActionIn) -> None:
-    person = get_object_or_404(Person, pk=data.person or 0, active=True)
+    person = Person.objects.filter(pk=data.person or 0, active=True).first()
+    if person is None:
+        raise ServiceError(_("Choose the person to assign from the list (search by name, grid or role)."))
     services.do_assign(scope, appeal_id, person=person)
 
 
@@ -73,7 +87,10 @@ def _note(scope: Scope, appeal_id: int, data: ActionIn) -> None:
 def _transfer(scope: Scope, appeal_id: int, data: ActionIn) -> None:
     department = Department.objects.filter(code=data.department or "").first()
     if department is None:
-        raise ServiceError(f"unknown department {data.department!r}")
+        raise ServiceError(
+            _("Choose the department to transfer to from the list (unknown department “%(code)s”).")
+            % {"code": data.department or ""}
+        )
     transfers.do_transfer(scope, appeal_id, department=department, note=data.note)
 
 
@@ -120,7 +137,7 @@ def run_action(scope: Scope, appeal_id: int, action: str, data: ActionIn) -> App
     access_appeal_by_scope(scope, appeal_id)  # 404 for both missing and not visible
     handler = _HANDLERS.get(action)
     if handler is None:
-        raise ServiceError(f"unknown action {action!r}")
+        raise ServiceError(_("Unknown action “%(action)s”.") % {"action": action})
     handler(scope, appeal_id, data)
     return Appeal.objects.get(pk=appeal_id)
 

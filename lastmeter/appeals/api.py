@@ -13,12 +13,14 @@ from lastmeter.appeals.choices import Channel
 from lastmeter.appeals.filters import QueueFilter, filtered_queue
 from lastmeter.appeals.models import Appeal, Category
 from lastmeter.appeals.notify.reporter import tracking_link
-from lastmeter.appeals.presenters import appeal_detail, appeal_row
+from lastmeter.appeals.presenters import appeal_detail, appeal_row, assignee_row
+from lastmeter.appeals.refusals import action_refusal
 from lastmeter.appeals.schemas import (
     ActionIn,
     AppealDetailOut,
     AppealIn,
     AppealListOut,
+    AssigneeOut,
     CodeOut,
     ContestIn,
     CreatedOut,
@@ -26,7 +28,12 @@ from lastmeter.appeals.schemas import (
     RateIn,
     TrackOut,
 )
-from lastmeter.appeals.selectors import access_appeal_by_scope, access_appeal_by_token
+from lastmeter.appeals.selectors import (
+    access_appeal_by_scope,
+    access_appeal_by_token,
+    assignable_people,
+    available_actions,
+)
 
 router = Router(tags=["appeals"])
 public_router = Router(tags=["tracking"])
@@ -92,6 +99,26 @@ def act_on_appeal(request: HttpRequest, appeal_id: int, action: str, body: Actio
     scope = request_scope(request)
     appeal = run_action(scope, appeal_id, action, body)
     return 200, appeal_detail(scope, Appeal.objects.get(pk=appeal.pk))
+
+
+@router.get(
+    "/appeals/{appeal_id}/assignable",
+    response={200: list[AssigneeOut], 403: ErrorOut, 404: ErrorOut},
+    auth=API_AUTH,
+)
+def assignable(
+    request: HttpRequest, appeal_id: int, q: str = "", grid: int | None = None, role: str | None = None
+):
+    """People the caller may assign this appeal to, by part of a name or of a grid's name, optionally
+    in one grid (id) or with one role (community_police, grid_member); at most 50."""
+    scope = request_scope(request)
+    appeal = access_appeal_by_scope(scope, appeal_id)
+    if "assign" not in available_actions(scope, appeal):
+        return 403, {"detail": action_refusal(scope, appeal, "assign")[1]}
+    people = assignable_people(scope, q[:50], grid_id=grid, role=role).prefetch_related(
+        "roles__grid", "roles__org_unit", "responsible_grids"
+    )
+    return 200, [assignee_row(p) for p in people[:50]]
 
 
 @public_router.get("/track/{token}", response=TrackOut, auth=None)

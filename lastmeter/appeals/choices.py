@@ -69,6 +69,7 @@ class ClockKind(models.TextChoices):
     CONTACT = "contact", _("Contact the reporter")
     LAND = "land", _("Land on site")
     TRANSFER_ACCEPT = "transfer_accept", _("Department accepts or returns")
+    TRANSFER_OUTCOME = "transfer_outcome", _("Department reports the outcome")
     COMPLAINT_REPLY = "complaint_reply", _("Reply to an enforcement complaint")
 
 

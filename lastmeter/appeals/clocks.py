@@ -22,11 +22,12 @@ from lastmeter.accounts.choices import CHAIN_LEVELS, Role
 from lastmeter.accounts.models import Person, RoleAssignment
 from lastmeter.appeals.choices import CLOCK_TRANSITIONS, ClockKind, ClockState, ClockUnit, EventKind
 from lastmeter.appeals.models import Appeal, AppealEvent, Clock, ClockPolicy, Transfer
+from lastmeter.appeals.notify.departments import notify_liaisons
 from lastmeter.appeals.notify.reporter import notify_staff
 from lastmeter.grids.selectors import responsibility_chain
 from lastmeter.lib.clocks import compute_due, warn_time
 from lastmeter.lib.transitions import check_transition
-from lastmeter.realtime.events import COMMAND_GROUP, person_group, publish_after_commit
+from lastmeter.realtime.events import COMMAND_GROUP, department_group, person_group, publish_after_commit
 
 log = logging.getLogger("lastmeter.clocks")
 
@@ -35,6 +36,7 @@ BUILTIN_POLICIES: dict[str, tuple[int, str]] = {
     ClockKind.CONTACT: (2, ClockUnit.HOURS),
     ClockKind.LAND: (24, ClockUnit.HOURS),
     ClockKind.TRANSFER_ACCEPT: (4, ClockUnit.HOURS),
+    ClockKind.TRANSFER_OUTCOME: (5, ClockUnit.WORKING_DAYS),
     ClockKind.COMPLAINT_REPLY: (15, ClockUnit.CALENDAR_DAYS),
 }
 
@@ -97,23 +99,46 @@ def _set_clock_state(clock: Clock, target: str, **fields) -> bool:
     return updated == 1
 
 
+# Clocks that still count (or counted past their deadline and wait to be met late).
+LIVE_STATES = (ClockState.RUNNING, ClockState.PAUSED, ClockState.BREACHED)
+
+
 def stop_clocks(
     appeal: Appeal, kinds: list[str], *, now: datetime | None = None, cancel: bool = False
 ) -> None:
-    """Meet (or cancel) the appeal's live clocks of these kinds. Caller holds the appeal lock."""
+    """Meet (or cancel) the appeal's live clocks of these kinds. Caller holds the appeal lock.
+
+    Whether a clock was met on time comes from comparing the stop time with its deadline, never
+    from its state alone: a running clock stopped after ``due_at`` (the sweeper had not reached
+    it yet, or the step is recorded after the fact) is breached at its deadline and met late."""
     now = now or timezone.now()
-    for clock in appeal.clocks.filter(
-        kind__in=kinds, state__in=[ClockState.RUNNING, ClockState.PAUSED, ClockState.BREACHED]
-    ):
+    for clock in appeal.clocks.filter(kind__in=kinds, state__in=LIVE_STATES):
         if cancel:
             _set_clock_state(clock, ClockState.CANCELLED)
         elif clock.state == ClockState.BREACHED:
             _set_clock_state(clock, ClockState.MET_LATE, met_at=now)
         elif clock.state == ClockState.PAUSED:
             _set_clock_state(clock, ClockState.CANCELLED)
+        elif now > clock.due_at:
+            _met_late_unswept(appeal, clock, now)
         else:
             _set_clock_state(clock, ClockState.MET, met_at=now)
     refresh_next_deadline(appeal)
+
+
+def _met_late_unswept(appeal: Appeal, clock: Clock, now: datetime) -> None:
+    """A running clock stopped after its deadline: breached at ``due_at``, then met late, with
+    the breach on the timeline as the sweeper would have written it. Nobody is escalated to: the
+    step is done, so there is nothing left to chase."""
+    if _set_clock_state(clock, ClockState.BREACHED, breached_at=clock.due_at):
+        AppealEvent.objects.create(
+            appeal=appeal,
+            kind=EventKind.CLOCK_BREACH,
+            actor_label="system",
+            note=clock.kind,
+            data={"clock": clock.pk, "due_at": clock.due_at.isoformat(), "met_at": now.isoformat()},
+        )
+        _set_clock_state(clock, ClockState.MET_LATE, met_at=now)
 
 
 def pause_clocks(appeal: Appeal, *, now: datetime | None = None) -> int:
@@ -183,6 +208,16 @@ def escalation_target(appeal: Appeal) -> tuple[str, Person] | None:
 # --- the sweeper ------------------------------------------------------------------------------
 
 
+def _tell_department(clock: Clock, what: str) -> list[str]:
+    """A department's clock (acceptance, outcome) warns and breaches to the department's liaisons
+    too; returns the websocket groups to publish to. Inside the sweeper's transaction."""
+    if clock.transfer_id is None:
+        return []
+    transfer = Transfer.objects.select_related("department").get(pk=clock.transfer_id)
+    notify_liaisons(what, clock.appeal, transfer, due_at=clock.due_at, key=f"clock:{clock.pk}:{what}")
+    return [department_group(transfer.department_id)]
+
+
 def _warn_one(clock_id: int, now: datetime) -> bool:
     with transaction.atomic():
         if not Clock.objects.filter(id=clock_id, state=ClockState.RUNNING, warned_at__isnull=True).update(
@@ -200,6 +235,7 @@ def _warn_one(clock_id: int, now: datetime) -> bool:
         groups = [COMMAND_GROUP] + (
             [person_group(clock.appeal.assignee_id)] if clock.appeal.assignee_id else []
         )
+        groups += _tell_department(clock, "warning")
         publish_after_commit(
             groups, "clock.warning", {"appeal": clock.appeal_id, "kind": clock.kind, "due_at": clock.due_at}
         )
@@ -248,6 +284,7 @@ def _breach_one(clock_id: int, now: datetime) -> bool:
             groups = [COMMAND_GROUP, person_group(person.pk)]
         else:
             groups = [COMMAND_GROUP]
+        groups += _tell_department(clock, "breached")
         refresh_next_deadline(appeal)
         publish_after_commit(
             groups,

@@ -11,8 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext as _
 
 from lastmeter.appeals.filters import QueueFilter
+from lastmeter.appeals.refusals import action_label
 from lastmeter.appeals.schemas import ActionIn
 
 
@@ -53,8 +55,16 @@ class QueueFilterForm(forms.Form):
         )
 
 
+# Actions that stop or hand back work need a reason, and closing asks for a confirmation: the
+# page refuses them before calling the service (which refuses an empty reason too, for the API).
+REASON_REQUIRED = frozenset({"close", "pause", "reopen", "return_transfer"})
+CONFIRM_REQUIRED = frozenset({"close"})
+
+
 class ActionForm(forms.Form):
-    """The fields an action's form on the detail page may send (which ones depends on the action)."""
+    """The fields an action's form on the detail page may send (which ones depends on the action).
+
+    ``into`` takes an appeal's reference (what the page shows) or its id."""
 
     note = forms.CharField(required=False, strip=False)
     reason = forms.CharField(required=False, strip=False)
@@ -63,11 +73,36 @@ class ActionForm(forms.Form):
     lat = forms.FloatField(required=False)
     lon = forms.FloatField(required=False)
     department = forms.CharField(required=False, strip=False, empty_value=None)
-    into = forms.IntegerField(required=False, min_value=0)
+    into = forms.CharField(required=False)
     person = forms.IntegerField(required=False, min_value=0)
+    confirm = SwitchField()
+
+    def __init__(self, *args: Any, action: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.action = action
+
+    def refusal(self) -> str | None:
+        """Why the page refuses this action's input before the service sees it (None: go on)."""
+        data = _valid_data(self)
+        if self.action in REASON_REQUIRED and not (data.get("reason") or data.get("note") or "").strip():
+            return _("Give a reason to %(action)s: it is kept on the timeline.") % {
+                "action": action_label(self.action)
+            }
+        if self.action in CONFIRM_REQUIRED and not data.get("confirm"):
+            return _("Tick the confirmation to %(action)s: the reporter will be told.") % {
+                "action": action_label(self.action)
+            }
+        return None
 
     def action_in(self) -> ActionIn:
-        return ActionIn(**_valid_data(self))
+        data = _valid_data(self)
+        data.pop("confirm", None)
+        into = (data.pop("into", "") or "").strip()
+        if into.isdigit():
+            data["into"] = int(into)
+        elif into:
+            data["into_reference"] = into
+        return ActionIn(**data)
 
 
 class FeedbackForm(forms.Form):

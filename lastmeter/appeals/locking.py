@@ -23,9 +23,10 @@ from lastmeter.accounts.models import Person
 from lastmeter.accounts.selectors import Scope
 from lastmeter.appeals.choices import APPEAL_TRANSITIONS, EventKind
 from lastmeter.appeals.models import Appeal, AppealEvent
+from lastmeter.appeals.refusals import action_refusal, state_refusal
 from lastmeter.appeals.selectors import available_actions
 from lastmeter.lib.errors import NotAllowed, ServiceError
-from lastmeter.lib.transitions import check_transition
+from lastmeter.lib.transitions import TransitionError, check_transition
 from lastmeter.realtime.events import COMMAND_GROUP, grid_group, person_group, publish_after_commit
 
 SYSTEM = "system"
@@ -47,15 +48,13 @@ def lock_appeal(appeal_id: int) -> Appeal:
 def require_action(scope: Scope, appeal: Appeal, action: str) -> None:
     """Refuse unless ``action`` is among the viewer's ``available_actions`` on the appeal now.
 
-    Raises ``ServiceError`` when the appeal is in a final state, ``NotAllowed`` otherwise. Call
+    Raises ``ServiceError`` when the appeal is in a final state, ``NotAllowed`` otherwise, each
+    with a translated sentence saying why and what to do (``refusals.action_refusal``). Call
     after ``lock_appeal`` so that the state checked is the state that will be written over.
     """
     if action not in available_actions(scope, appeal):
-        if not any(t for t in APPEAL_TRANSITIONS.get(appeal.state, ())):
-            raise ServiceError(f"appeal {appeal.reference} is {appeal.state}; nothing more can be done")
-        raise NotAllowed(
-            f"you may not {action.replace('_', ' ')} appeal {appeal.reference} in state {appeal.state}"
-        )
+        finished, message = action_refusal(scope, appeal, action)
+        raise ServiceError(message) if finished else NotAllowed(message)
 
 
 def record_event(
@@ -97,8 +96,12 @@ def move_state(
 ) -> AppealEvent:
     """Change the state through the transition table, save it with ``extra_fields`` (set by the
     caller beforehand) and record the state event. Caller holds the appeal's row lock inside
-    ``transaction.atomic()``. Raises ``TransitionError`` for a move the table does not allow."""
-    check_transition(APPEAL_TRANSITIONS, appeal.state, target, "appeal")
+    ``transaction.atomic()``. Raises ``TransitionError`` for a move the table does not allow,
+    with a sentence that says what the state is and what to do first."""
+    try:
+        check_transition(APPEAL_TRANSITIONS, appeal.state, target, "appeal")
+    except TransitionError:
+        raise TransitionError(state_refusal(appeal, target)) from None
     previous = appeal.state
     appeal.state = target
     appeal.state_changed_at = timezone.now()

@@ -6,9 +6,12 @@ from typing import Any
 
 from django.utils import timezone
 
+from lastmeter.accounts.choices import Role
+from lastmeter.accounts.models import Person
 from lastmeter.accounts.selectors import Scope
-from lastmeter.appeals.models import Appeal, AppealEvent, Clock
-from lastmeter.appeals.selectors import available_actions
+from lastmeter.appeals.choices import ClockState
+from lastmeter.appeals.models import Appeal, AppealEvent, Clock, Transfer
+from lastmeter.appeals.selectors import ASSIGNABLE_ROLES, available_actions
 from lastmeter.lib.text import mask_name, mask_phone
 
 
@@ -54,7 +57,9 @@ def event_row(event: AppealEvent) -> dict[str, Any]:
 def clock_row(clock: Clock) -> dict[str, Any]:
     return {
         "kind": clock.kind,
+        "kind_label": clock.get_kind_display(),
         "state": clock.state,
+        "state_label": clock.get_state_display(),
         "started_at": clock.started_at,
         "due_at": clock.due_at,
         "warned_at": clock.warned_at,
@@ -77,3 +82,51 @@ def appeal_detail(scope: Scope, appeal: Appeal) -> dict[str, Any]:
         }
     )
     return data
+
+
+DEPARTMENT_ACTIONS = ("accept_transfer", "return_transfer", "complete_transfer")
+
+
+def transfer_row(scope: Scope, transfer: Transfer) -> dict[str, Any]:
+    """A line of a department's inbox: the appeal (reporter masked), the transfer, its deadline
+    (the running acceptance or outcome clock, else the last one), and the department's actions
+    the viewer may take now. ``transfer.clocks`` should be prefetched."""
+    appeal = transfer.appeal
+    clocks = sorted(transfer.clocks.all(), key=lambda c: (c.started_at, c.pk))
+    live = [c for c in clocks if c.state in (ClockState.RUNNING, ClockState.BREACHED)]
+    clock = live[-1] if live else (clocks[-1] if clocks else None)
+    is_open = transfer.state in ("pending", "accepted") and appeal.department_id == transfer.department_id
+    actions = [a for a in available_actions(scope, appeal) if a in DEPARTMENT_ACTIONS] if is_open else []
+    return {
+        "id": transfer.pk,
+        "appeal": appeal.pk,
+        "reference": appeal.reference,
+        "category": appeal.category.name if appeal.category else "",
+        "address": appeal.address,
+        "text": appeal.text,
+        "reporter": masked_reporter(appeal),
+        "department": transfer.department.name,
+        "state": transfer.state,
+        "state_label": transfer.get_state_display(),
+        "note": transfer.note,
+        "reason": transfer.reason,
+        "outcome": transfer.outcome,
+        "created_at": transfer.created_at,
+        "open": is_open,
+        "clock": clock_row(clock) if clock else None,
+        "actions": actions,
+    }
+
+
+def assignee_row(person: Person) -> dict[str, Any]:
+    """A line of the assignment picker: name, field roles and grids (no phone: not needed to pick)."""
+    roles = [ra for ra in person.roles.all() if ra.role in ASSIGNABLE_ROLES]
+    grids = {g.name for g in person.responsible_grids.all()}
+    grids |= {ra.grid.name for ra in roles if ra.grid is not None}
+    return {
+        "id": person.pk,
+        "name": person.name,
+        "roles": sorted({str(Role(ra.role).label) for ra in roles}),
+        "grids": sorted(grids),
+        "units": sorted({ra.org_unit.name for ra in roles if ra.org_unit is not None}),
+    }

@@ -80,8 +80,17 @@ class ActionIn(Schema):
     lon: float | None = None
     accuracy_m: float | None = None
     department: str | None = None
-    into: int | None = None
-    person: int | None = None
+    into: int | None = Field(None, description="id of the appeal to merge into")
+    into_reference: str | None = Field(None, description="or its reference, e.g. LM20260302000123")
+    person: int | None = Field(None, description="id of the person to assign (see /appeals/{id}/assignable)")
+
+
+class AssigneeOut(Schema):
+    id: int
+    name: str
+    roles: list[str]
+    grids: list[str]
+    units: list[str]
 
 
 class CreatedOut(Schema):

@@ -10,8 +10,9 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from lastmeter.accounts.choices import Role
+from lastmeter.accounts.models import Person
 from lastmeter.accounts.selectors import Scope
-from lastmeter.appeals.choices import APPEAL_TRANSITIONS, AppealState, TransferState
+from lastmeter.appeals.choices import APPEAL_TRANSITIONS, OPEN_STATES, AppealState, TransferState
 from lastmeter.appeals.models import Appeal, Transfer
 
 
@@ -48,6 +49,73 @@ def access_appeal_by_token(token: str) -> Appeal:
         return Appeal.objects.select_related("category", "department").get(tracking_token=token)
     except Appeal.DoesNotExist:
         raise Http404("no such appeal") from None
+
+
+# Who can be given an appeal: the people who do the field work.
+ASSIGNABLE_ROLES = (Role.COMMUNITY_POLICE, Role.GRID_MEMBER)
+
+
+def assignable_people(
+    scope: Scope, query: str = "", *, grid_id: int | None = None, role: str | None = None
+) -> QuerySet[Person]:
+    """Active officers and grid members the viewer may assign appeals to, matching ``query``
+    (part of a name, or of a grid's name or code), optionally in one grid or with one role.
+
+    Jurisdiction-wide staff may assign anyone with a field role; a community officer only the
+    people of the grids and community they are responsible for (themselves included); anyone
+    else nobody."""
+    field = Q(roles__role__in=ASSIGNABLE_ROLES)
+    qs = Person.objects.filter(active=True).filter(field)
+    if not scope.jurisdiction_wide:
+        if not scope.has(Role.COMMUNITY_POLICE) or scope.person is None:
+            return Person.objects.none()
+        mine = (
+            Q(pk=scope.person.pk)
+            | Q(roles__role=Role.COMMUNITY_POLICE, roles__org_unit_id__in=scope.community_ids)
+            | Q(roles__role=Role.GRID_MEMBER, roles__grid_id__in=scope.grid_ids)
+            | Q(roles__role=Role.GRID_MEMBER, roles__grid__community_id__in=scope.community_ids)
+            | Q(responsible_grids__id__in=scope.grid_ids)
+        )
+        qs = qs.filter(mine)
+    query = (query or "").strip()
+    if query:
+        qs = qs.filter(
+            Q(name__icontains=query)
+            | Q(roles__grid__name__icontains=query)
+            | Q(roles__grid__code__iexact=query)
+            | Q(responsible_grids__name__icontains=query)
+            | Q(roles__org_unit__name__icontains=query)
+        )
+    if grid_id:
+        qs = qs.filter(
+            Q(roles__grid_id=grid_id)
+            | Q(responsible_grids__id=grid_id)
+            | Q(roles__role=Role.COMMUNITY_POLICE, roles__org_unit__grids__id=grid_id)
+        )
+    if role:
+        qs = qs.filter(roles__role=role)
+    return qs.distinct().order_by("name", "pk")
+
+
+def may_assign_in_grid(scope: Scope, appeal: Appeal) -> bool:
+    """A community officer may assign the appeals of the grids they are responsible for."""
+    if scope.person is None or Role.COMMUNITY_POLICE not in scope.roles or not appeal.grid_id:
+        return False
+    if appeal.grid_id in scope.grid_ids:
+        return True
+    return bool(appeal.grid and appeal.grid.community_id in scope.community_ids)
+
+
+def department_transfers(scope: Scope) -> QuerySet[Transfer]:
+    """Transfers the viewer's departments received (a liaison: their own departments only;
+    jurisdiction-wide staff: every department's; anyone else: none), open ones first by the
+    running deadline, then the newest."""
+    qs = Transfer.objects.select_related("appeal", "appeal__category", "department").prefetch_related(
+        "clocks"
+    )
+    if not scope.jurisdiction_wide:
+        qs = qs.filter(department_id__in=scope.department_ids)
+    return qs.order_by("-created_at", "-pk")
 
 
 def open_transfer_for(appeal: Appeal) -> Transfer | None:
@@ -102,6 +170,7 @@ def available_actions(scope: Scope, appeal: Appeal) -> list[str]:
             actions.append("close")
         if AppealState.REOPENED in allowed:
             actions.append("reopen")
+    if state in OPEN_STATES and (staff or may_assign_in_grid(scope, appeal)):
         actions.append("assign")
     transfer = open_transfer_for(appeal)
     department_may_act = transfer is not None and (

@@ -22,7 +22,8 @@ from lastmeter.appeals.choices import AppealState, Channel, ClockKind, EventKind
 from lastmeter.appeals.locking import lock_appeal, move_state, publish_change, record_event, require_action
 from lastmeter.appeals.models import Appeal, AppealEvent, Category, LandingProof, Rating, Subscription
 from lastmeter.appeals.notify.reporter import notify_reporter, notify_staff
-from lastmeter.appeals.selectors import access_appeal_by_token
+from lastmeter.appeals.refusals import action_label
+from lastmeter.appeals.selectors import access_appeal_by_token, assignable_people
 from lastmeter.appeals.transfers import transfer_locked
 from lastmeter.grids.selectors import responsible_for_point
 from lastmeter.lib.errors import NotAllowed, ServiceError
@@ -51,17 +52,17 @@ class NewAppeal:
 
 def check_new_appeal(data: NewAppeal) -> None:
     if data.channel not in Channel.values:
-        raise ServiceError(f"unknown channel {data.channel!r}")
+        raise ServiceError(_("Unknown channel “%(channel)s”.") % {"channel": data.channel})
     if not data.text or not data.text.strip():
-        raise ServiceError("the appeal text is empty")
+        raise ServiceError(_("The appeal text is empty: say what the problem is."))
     if len(data.text) > 20_000:
-        raise ServiceError("the appeal text is longer than 20,000 characters")
+        raise ServiceError(_("The appeal text is longer than 20,000 characters; shorten it."))
     try:
         validate_lat_lon(data.lat, data.lon)
     except ValueError as exc:
-        raise ServiceError(str(exc)) from None
+        raise ServiceError(_("The position is not valid (%(detail)s).") % {"detail": exc}) from None
     if data.priority is not None and data.priority not in Priority.values:
-        raise ServiceError(f"unknown priority {data.priority!r}")
+        raise ServiceError(_("Unknown priority “%(priority)s”; use 1 to 4.") % {"priority": data.priority})
 
 
 # --- creation and routing ---------------------------------------------------------------------
@@ -116,7 +117,13 @@ def do_create_appeal(data: NewAppeal, *, actor: Person | None = None, now: datet
             )
         if category is not None and category.department is not None:
             # Out of police scope: hand it over immediately; police clocks never start.
-            transfer_locked(appeal, category.department, None, note="category handled by department", now=now)
+            transfer_locked(
+                appeal,
+                category.department,
+                None,
+                note=_("The category is handled by this department."),
+                now=now,
+            )
         else:
             clocks.start_clock(appeal, ClockKind.CONTACT, now=now)
             clocks.start_clock(appeal, ClockKind.LAND, now=now)
@@ -135,7 +142,9 @@ def do_acknowledge(scope: Scope, appeal_id: int, *, note: str = "") -> Appeal:
         if appeal.assignee_id is None and scope.person is not None:
             appeal.assignee = scope.person
             appeal.save(update_fields=["assignee"])
-        if not appeal.clocks.filter(kind=ClockKind.LAND).exists():  # back from a returned transfer
+        if not appeal.clocks.filter(kind=ClockKind.LAND, state__in=clocks.LIVE_STATES).exists():
+            # Back from a returned transfer whose clocks were not started on return (rows written
+            # before returns started them): the police clocks start now.
             clocks.start_clock(appeal, ClockKind.CONTACT)
             clocks.start_clock(appeal, ClockKind.LAND)
         notify_reporter(appeal, "acknowledged", event_id=event.pk)
@@ -188,7 +197,9 @@ def do_land(
         appeal = lock_appeal(appeal_id)
         require_action(scope, appeal, "land")
         if scope.person is None:
-            raise NotAllowed("landing must be done by a person in the network")
+            raise NotAllowed(
+                _("Arrival on site must be confirmed by a person in the network, not by a system account.")
+            )
         distance = check_landing(appeal, lat, lon)
         now = timezone.now()
         LandingProof.objects.create(
@@ -215,7 +226,7 @@ def do_land(
 
 def do_resolve(scope: Scope, appeal_id: int, *, resolution: str) -> Appeal:
     if not resolution or not resolution.strip():
-        raise ServiceError("say how the appeal was resolved")
+        raise ServiceError(_("Say how the appeal was resolved: the reporter is told."))
     with transaction.atomic():
         appeal = lock_appeal(appeal_id)
         require_action(scope, appeal, "resolve")
@@ -234,21 +245,50 @@ def do_resolve(scope: Scope, appeal_id: int, *, resolution: str) -> Appeal:
     return appeal
 
 
-def do_close(scope: Scope, appeal_id: int, *, reason: str = "") -> Appeal:
+def check_reason(reason: str, action: str) -> str:
+    """The reason stripped; refuses an empty one with a sentence naming the action."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError(
+            _("Give a reason to %(action)s: it is kept on the timeline.") % {"action": action_label(action)}
+        )
+    return reason[:2000]
+
+
+def do_close(scope: Scope, appeal_id: int, *, reason: str) -> Appeal:
+    """Close without the reporter's rating (invalid, withdrawn, answered elsewhere). The reason is
+    required, and the reporter is told on their channel, with the tracking link."""
     with transaction.atomic():
         appeal = lock_appeal(appeal_id)
         require_action(scope, appeal, "close")
+        reason = check_reason(reason, "close")
         appeal.closed_at = timezone.now()
-        move_state(appeal, AppealState.CLOSED, scope.person, note=reason, extra_fields=("closed_at",))
+        event = move_state(appeal, AppealState.CLOSED, scope.person, note=reason, extra_fields=("closed_at",))
         clocks.stop_clocks(appeal, [ClockKind.CONTACT, ClockKind.LAND], cancel=True)
+        notify_reporter(appeal, "closed", extra=reason, event_id=event.pk)
         publish_change(appeal, "appeal.changed")
     return appeal
+
+
+def check_assignee(scope: Scope, person: Person) -> None:
+    """Refuse a person outside the viewer's scope (``selectors.assignable_people``)."""
+    if not assignable_people(scope).filter(pk=person.pk).exists():
+        raise NotAllowed(
+            _(
+                "%(name)s is not among the people you may assign (officers and grid members of your "
+                "grids); choose someone from the list, or ask the dispatcher."
+            )
+            % {"name": person.name}
+        )
 
 
 def do_assign(scope: Scope, appeal_id: int, *, person: Person) -> Appeal:
     with transaction.atomic():
         appeal = lock_appeal(appeal_id)
         require_action(scope, appeal, "assign")
+        check_assignee(scope, person)
+        if appeal.assignee_id == person.pk:
+            return appeal  # already theirs: a repeated request changes nothing and tells nobody twice
         appeal.assignee = person
         appeal.save(update_fields=["assignee", "updated_at"])
         event = record_event(
@@ -266,7 +306,7 @@ def do_assign(scope: Scope, appeal_id: int, *, person: Person) -> Appeal:
 
 def do_add_note(scope: Scope, appeal_id: int, *, note: str) -> AppealEvent:
     if not note.strip():
-        raise ServiceError("the note is empty")
+        raise ServiceError(_("The note is empty."))
     with transaction.atomic():
         appeal = lock_appeal(appeal_id)
         require_action(scope, appeal, "note")
@@ -275,10 +315,11 @@ def do_add_note(scope: Scope, appeal_id: int, *, note: str) -> AppealEvent:
 
 def do_pause(scope: Scope, appeal_id: int, *, reason: str) -> Appeal:
     """Waiting for the reporter (unreachable, asked to come back later): clocks whose policy
-    allows it stop counting."""
+    allows it stop counting. The reason is required: a pause stops the deadlines."""
     with transaction.atomic():
         appeal = lock_appeal(appeal_id)
         require_action(scope, appeal, "pause")
+        reason = check_reason(reason, "pause")
         appeal.waiting_for_reporter = True
         appeal.save(update_fields=["waiting_for_reporter", "updated_at"])
         count = clocks.pause_clocks(appeal)
@@ -302,7 +343,9 @@ def do_resume(scope: Scope, appeal_id: int) -> Appeal:
 def do_merge(scope: Scope, appeal_id: int, *, into_id: int) -> Appeal:
     """Mark a duplicate: its clocks stop and its reporter follows the surviving appeal."""
     if appeal_id == into_id:
-        raise ServiceError("an appeal cannot be merged into itself")
+        raise ServiceError(
+            _("An appeal cannot be merged into itself; choose the appeal that covers the same problem.")
+        )
     with transaction.atomic():
         # Lock in id order so two merges in opposite directions cannot deadlock.
         first, second = sorted([appeal_id, into_id])
@@ -310,7 +353,13 @@ def do_merge(scope: Scope, appeal_id: int, *, into_id: int) -> Appeal:
         appeal, target = locked[appeal_id], locked[into_id]
         require_action(scope, appeal, "merge")
         if target.state == AppealState.MERGED:
-            raise ServiceError("the target appeal is itself merged; merge into the surviving one")
+            raise ServiceError(
+                _("Appeal %(target)s is itself merged into %(survivor)s; merge into %(survivor)s instead.")
+                % {
+                    "target": target.reference,
+                    "survivor": target.merged_into.reference if target.merged_into else "—",
+                }
+            )
         appeal.merged_into = target
         event = move_state(
             appeal,
@@ -361,7 +410,7 @@ def _reopen_locked(
 
 def do_reopen(scope: Scope, appeal_id: int, *, reason: str) -> Appeal:
     if not reason.strip():
-        raise ServiceError("say why the appeal is reopened")
+        raise ServiceError(_("Say why the appeal is reopened."))
     with transaction.atomic():
         appeal = lock_appeal(appeal_id)
         require_action(scope, appeal, "reopen")

@@ -12,7 +12,9 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from lastmeter.accounts.auth import request_scope
@@ -25,8 +27,15 @@ from lastmeter.appeals.filters import filtered_queue
 from lastmeter.appeals.forms import ActionForm, FeedbackForm, QueueFilterForm
 from lastmeter.appeals.models import AppealMedia, Category, Subscription
 from lastmeter.appeals.notify.reporter import subscription_from_follow_token, tracking_link
-from lastmeter.appeals.presenters import appeal_detail, appeal_row
-from lastmeter.appeals.selectors import access_appeal_by_scope, access_appeal_by_token
+from lastmeter.appeals.presenters import appeal_detail, appeal_row, assignee_row, transfer_row
+from lastmeter.appeals.refusals import action_label
+from lastmeter.appeals.selectors import (
+    ASSIGNABLE_ROLES,
+    access_appeal_by_scope,
+    access_appeal_by_token,
+    assignable_people,
+    department_transfers,
+)
 from lastmeter.grids.models import Grid
 from lastmeter.lib.errors import ServiceError
 from lastmeter.lib.transitions import TransitionError
@@ -55,30 +64,97 @@ def detail(request: HttpRequest, appeal_id: int) -> HttpResponse:
     appeal = access_appeal_by_scope(scope, appeal_id)
     log_access(scope.person, "appeal detail", appeal, "appeal page", user=request.user)
     outbox = list(appeal.outbox.order_by("-id")[:20])
+    data = appeal_detail(scope, appeal)
+    who = request.GET.get("who", "").strip()[:50]
+    assignees = []
+    if "assign" in data["actions"]:
+        # The picker's first list (narrowed by ?who= without JavaScript; as-you-type with it).
+        role = request.GET.get("role") if request.GET.get("role") in ASSIGNABLE_ROLES else None
+        people = assignable_people(scope, who, role=role).prefetch_related(
+            "roles__grid", "roles__org_unit", "responsible_grids"
+        )
+        assignees = [assignee_row(p) for p in people[:50]]
     return render(
         request,
         "appeals/detail.html",
         {
             "appeal": appeal,
-            "data": appeal_detail(scope, appeal),
+            "data": data,
             "departments": Department.objects.all(),
             "photos": appeal.media.all(),
             "outbox": outbox,
             "outbox_logged": any(m.state == OutboxState.LOGGED for m in outbox),
+            "assignees": assignees,
+            "who": who,
+            "assignable_roles": [(r.value, r.label) for r in ASSIGNABLE_ROLES],
+            "action_items": [(a, action_label(a)) for a in data["actions"]],
         },
     )
+
+
+def _back(request: HttpRequest, appeal_id: int) -> HttpResponse:
+    """Back to the page the form was on (the department's inbox) or to the appeal."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return redirect(target)
+    return redirect("appeals:detail", appeal_id=appeal_id)
 
 
 @login_required
 @require_POST
 def act(request: HttpRequest, appeal_id: int, action: str) -> HttpResponse:
     if action not in ACTIONS:
-        return HttpResponseBadRequest("unknown action")
+        return HttpResponseBadRequest(_("Unknown action “%(action)s”.") % {"action": action})
+    form = ActionForm(request.POST, action=action)
+    refusal = form.refusal()
+    if refusal:
+        access_appeal_by_scope(request_scope(request), appeal_id)  # 404 first, as run_action does
+        messages.error(request, refusal)
+        return _back(request, appeal_id)
     try:
-        run_action(request_scope(request), appeal_id, action, ActionForm(request.POST).action_in())
+        appeal = run_action(request_scope(request), appeal_id, action, form.action_in())
     except (ServiceError, TransitionError) as exc:  # NotAllowed too: a refusal says why, on the page
         messages.error(request, str(exc))
-    return redirect("appeals:detail", appeal_id=appeal_id)
+    else:
+        messages.success(
+            request,
+            _("Done: %(action)s (appeal %(ref)s is now “%(state)s”).")
+            % {"action": action_label(action), "ref": appeal.reference, "state": appeal.get_state_display()},
+        )
+    return _back(request, appeal_id)
+
+
+@never_cache
+@login_required
+def department_inbox(request: HttpRequest) -> HttpResponse:
+    """A department's queue of transfers: open ones by their deadline (acceptance, then outcome),
+    then the latest finished ones. Liaisons see their own departments only; jurisdiction-wide
+    staff see every department's; anyone else gets 404. ``?part=rows`` renders only the table's
+    rows (the page refreshes them when the websocket says a transfer arrived or changed)."""
+    scope = request_scope(request)
+    if not scope.department_ids and not scope.jurisdiction_wide:
+        raise Http404("no department")
+    transfers = department_transfers(scope)
+    open_rows = [transfer_row(scope, t) for t in transfers.filter(state__in=["pending", "accepted"])[:200]]
+    open_rows.sort(key=lambda r: r["clock"]["due_at"] if r["clock"] else r["created_at"])
+    done_rows = [transfer_row(scope, t) for t in transfers.filter(state__in=["returned", "completed"])[:30]]
+    context = {
+        "open_rows": open_rows,
+        "done_rows": done_rows,
+        "departments": Department.objects.filter(pk__in=scope.department_ids),
+        "live_config": {
+            "ws": "/ws/live/",
+            "endpoints": {},
+            "strings": {
+                "connected": _("Live"),
+                "disconnected": _("Reconnecting…"),
+                "new_transfer": _("New transfer:"),
+            },
+        },
+    }
+    if request.GET.get("part") == "rows":
+        return render(request, "appeals/_inbox_rows.html", context)
+    return render(request, "appeals/department_inbox.html", context)
 
 
 def track(request: HttpRequest, token: str) -> HttpResponse:

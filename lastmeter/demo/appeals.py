@@ -1,6 +1,10 @@
 """The demo's appeals: residents' messages at real street corners, each walked through the same
 services a person would use to the stage it is shown in (received … closed, transferred, accepted,
 returned), back-dated to when it arrived; then one clock sweep marks what is overdue.
+
+The steps themselves happen when the demo is loaded, so each clock is met or late by comparing
+that moment with its deadline: the neighbours' dispute filed 20 hours earlier is contacted 18
+hours late, the fraud and congestion appeals are contacted and landed late, the others on time.
 """
 
 from __future__ import annotations
@@ -52,7 +56,7 @@ APPEALS = [
         "吴女士",
         "13901110003",
         "contacted",
-        8,
+        1,
     ),
     (
         "楼上邻居装修天天砸墙，周末早上七点就开始，沟通过没用，想请民警调解。",
@@ -148,7 +152,7 @@ APPEALS = [
         "何女士",
         "13901110011",
         "contacted",
-        1,
+        0,
     ),
     (
         "西藏南路金陵中路口下班时间堵得走不动，能不能派人疏导一下？",
@@ -232,7 +236,7 @@ APPEALS = [
         "杨先生",
         "13901110018",
         "landed",
-        4,
+        1,
     ),
 ]
 

@@ -52,7 +52,8 @@ def train_triage_model(stdout=None) -> None:
 
 def load_clock_policies(categories: dict[str, Category]) -> None:
     """Contact within 2 hours (1 for a missing person), land within 24, a department accepts within
-    4 hours, a complaint is answered within 15 days."""
+    4 hours and reports its outcome within 5 working days (1 day for a fallen tree), a complaint is
+    answered within 15 days."""
     ClockPolicy.objects.create(
         kind=ClockKind.CONTACT, amount=2, unit=ClockUnit.HOURS, pause_while_waiting=True
     )
@@ -61,6 +62,14 @@ def load_clock_policies(categories: dict[str, Category]) -> None:
         kind=ClockKind.CONTACT, category=categories["missing_person"], amount=15, unit=ClockUnit.HOURS
     )
     ClockPolicy.objects.create(kind=ClockKind.TRANSFER_ACCEPT, amount=4, unit=ClockUnit.HOURS)
+    # A department reports its outcome within 5 working days (each department's default); a fallen
+    # tree on a cycle lane cannot wait that long.
+    ClockPolicy.objects.create(
+        kind=ClockKind.TRANSFER_OUTCOME,
+        category=categories["fallen_tree"],
+        amount=1,
+        unit=ClockUnit.CALENDAR_DAYS,
+    )
     ClockPolicy.objects.create(kind=ClockKind.COMPLAINT_REPLY, amount=15, unit=ClockUnit.CALENDAR_DAYS)
     # A missing person cannot wait two hours for a call back.
     ClockPolicy.objects.filter(category=categories["missing_person"]).update(amount=1)

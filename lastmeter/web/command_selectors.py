@@ -138,9 +138,13 @@ def today_kpis(now: datetime | None = None) -> dict[str, Any]:
     now = now or timezone.now()
     start = day_start(now)
     received = list(Appeal.objects.filter(created_at__gte=start).values_list("created_at", flat=True))
+    # On time or late as the clocks recorded it when stopped (stop time against deadline).
     land_clocks = Clock.objects.filter(kind=ClockKind.LAND, met_at__gte=start)
     landed_on_time = land_clocks.filter(state=ClockState.MET).count()
     landed_late = land_clocks.filter(state=ClockState.MET_LATE).count()
+    contact_clocks = Clock.objects.filter(kind=ClockKind.CONTACT, met_at__gte=start)
+    contacted_on_time = contact_clocks.filter(state=ClockState.MET).count()
+    contacted_late = contact_clocks.filter(state=ClockState.MET_LATE).count()
     overdue = (
         Appeal.objects.filter(state__in=OPEN_STATES)
         .filter(Q(next_deadline_at__lte=now) | Q(clocks__state=ClockState.BREACHED))
@@ -162,6 +166,9 @@ def today_kpis(now: datetime | None = None) -> dict[str, Any]:
         "appeals_received": len(received),
         "landed_on_time": landed_on_time,
         "landed_late": landed_late,
+        "contacted_on_time": contacted_on_time,
+        "contacted_late": contacted_late,
+        "met_late": contacted_late + landed_late,
         "overdue": overdue,
         "incidents": len(incidents),
         "incidents_open": sum(1 for i in incidents if i.status in OPEN_INCIDENT_STATES),

@@ -24,6 +24,8 @@ def nav_links(request: HttpRequest) -> dict[str, list[tuple[str, str]]]:
     links = [(reverse("appeals:queue"), _("Appeal queue"))]
     if scope.jurisdiction_wide:
         links.append((reverse("web:command"), _("Command centre")))
+    if scope.department_ids or scope.jurisdiction_wide:
+        links.append((reverse("appeals:department_inbox"), _("Department inbox")))
     if scope.roles & FIELD_ROLES:
         links.append((reverse("web:phone"), _("Officer's phone")))
     if can_plan(scope):

@@ -37,7 +37,7 @@ def test_it_answers_404_before_looking_at_the_action(world, new_appeal):
     appeal = new_appeal()
     with pytest.raises(Http404):
         run_action(world.scope(world.other_officer), appeal.pk, "no-such-action", ActionIn())
-    with pytest.raises(ServiceError, match="unknown action"):
+    with pytest.raises(ServiceError, match="未知操作「no-such-action」"):
         run_action(world.scope(world.dispatcher), appeal.pk, "no-such-action", ActionIn())
     assert "acknowledge" in ACTIONS and "complete_transfer" in ACTIONS
 

@@ -160,13 +160,13 @@ def test_it_records_who_acted_through_which_channel(world, new_appeal):
 
 
 def test_it_validates_new_appeals(world):
-    with pytest.raises(services.ServiceError, match="empty"):
+    with pytest.raises(services.ServiceError, match="诉求内容为空"):
         services.do_create_appeal(services.NewAppeal(channel="web", text="   "))
     with pytest.raises(services.ServiceError, match="latitude"):
         services.do_create_appeal(services.NewAppeal(channel="web", text="x", lat=123.0, lon=1.0))
     with pytest.raises(services.ServiceError, match="both"):
         services.do_create_appeal(services.NewAppeal(channel="web", text="x", lat=31.0))
-    with pytest.raises(services.ServiceError, match="channel"):
+    with pytest.raises(services.ServiceError, match="未知渠道「pigeon」"):
         services.do_create_appeal(services.NewAppeal(channel="pigeon", text="x"))
     assert not Appeal.objects.exists()
 

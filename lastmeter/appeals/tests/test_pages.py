@@ -43,7 +43,11 @@ def test_it_shows_exactly_the_viewers_actions(world, new_appeal):
     appeal = new_appeal()
     officer_page = login("officer_a").get(f"/appeals/{appeal.pk}/").content.decode()
     assert f"/appeals/{appeal.pk}/act/acknowledge/" in officer_page
-    assert f"/appeals/{appeal.pk}/act/assign/" not in officer_page  # staff only
+    assert f"/appeals/{appeal.pk}/act/close/" not in officer_page  # staff only
+    # The community officer may assign within their grids; an auxiliary may not assign at all.
+    assert f"/appeals/{appeal.pk}/act/assign/" in officer_page
+    member_page = login("member_a").get(f"/appeals/{appeal.pk}/").content.decode()
+    assert f"/appeals/{appeal.pk}/act/assign/" not in member_page
     assert login("officer_b").get(f"/appeals/{appeal.pk}/").status_code == 404
 
 

@@ -1,7 +1,7 @@
 """Every message to a reporter carries their tracking link; a subscriber's carries their own.
 
 One appeal goes through every kind of reporter message (received, on site, transferred, the
-department's outcome, resolved, reopened, merged, the one-time code), with a merged duplicate and
+department's outcome, resolved, reopened, closed, merged, the one-time code), with a merged duplicate and
 a chat subscriber following it; every message in the outbox is checked for the right link.
 """
 
@@ -39,6 +39,7 @@ def test_it_puts_the_tracking_link_in_every_reporter_message(world, new_appeal):
     )
     services.do_land(officer, appeal.pk, lat=POINT_IN_A[0], lon=POINT_IN_A[1])
     services.do_resolve(officer, appeal.pk, resolution="已处理")
+    services.do_close(dispatcher, appeal.pk, reason="问题已解决，诉求人无异议")
 
     own = tracking_link(appeal)
     assert own == f"{BASE}/t/{appeal.tracking_token}/"

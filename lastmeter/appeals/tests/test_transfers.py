@@ -39,7 +39,7 @@ def test_it_lets_the_department_accept_and_report_the_outcome(world, new_appeal)
 def test_it_returns_a_transfer_to_the_dispatcher_queue_with_a_reason(world, new_appeal):
     appeal = new_appeal(category=world.department_category)
     liaison = world.scope(world.liaison)
-    with pytest.raises(services.ServiceError, match="reason"):
+    with pytest.raises(services.ServiceError, match="请说明退回理由"):
         transfers.do_return_transfer(liaison, appeal.pk, reason=" ")
     transfers.do_return_transfer(liaison, appeal.pk, reason="属于治安问题，不是占道经营")
     appeal.refresh_from_db()

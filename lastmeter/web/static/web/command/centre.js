@@ -321,6 +321,7 @@
   function renderKpis(k) {
     document.getElementById("kpi-received").textContent = k.appeals_received;
     document.getElementById("kpi-ontime").textContent = k.landed_on_time;
+    document.getElementById("kpi-late").textContent = k.met_late;
     document.getElementById("kpi-overdue").textContent = k.overdue;
     document.getElementById("kpi-incidents").textContent = k.incidents;
     document.getElementById("kpi-response").textContent = LM.fmtDuration(k.response_median_s);
