@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
+from django.utils import translation
 from hypothesis import settings as hypothesis_settings
 
 from lastmeter.appeals.services import NewAppeal, do_create_appeal
@@ -14,6 +16,15 @@ from lastmeter.triage import services as triage_services
 # failed a calendar test whose first example paid for loading the holiday tables on a busy machine.
 hypothesis_settings.register_profile("lastmeter", deadline=None)
 hypothesis_settings.load_profile("lastmeter")
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    # Messages are translated in the thread's active language; a test (or a request it made) that
+    # switched to English must not leave the next test in the same worker speaking English.
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

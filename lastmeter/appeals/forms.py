@@ -118,3 +118,28 @@ class FeedbackForm(forms.Form):
 
 
 __all__ = ["ActionForm", "FeedbackForm", "QueueFilterForm", "SwitchField"]
+
+
+class AssigneeSearchForm(forms.Form):
+    """The assign picker's query string on the appeal page: part of a name or grid, and a role."""
+
+    who = forms.CharField(required=False, max_length=50)
+    role = forms.CharField(required=False)
+
+    def query(self, allowed_roles) -> tuple[str, str | None]:
+        data = _valid_data(self)
+        role = data.get("role") or None
+        return (data.get("who") or "")[:50], role if role in allowed_roles else None
+
+
+class NextPageForm(forms.Form):
+    """Where a posted action returns to (the page the form was on); checked against the host."""
+
+    next = forms.CharField(required=False, max_length=500)
+
+
+class PageSwitchForm(forms.Form):
+    """Query-string switches of the inbox and tracking pages."""
+
+    part = forms.CharField(required=False, max_length=20)
+    new = SwitchField()

@@ -24,7 +24,14 @@ from lastmeter.appeals import feedback, services, tracking
 from lastmeter.appeals.actions import ACTIONS, run_action
 from lastmeter.appeals.choices import AppealState, OutboxState
 from lastmeter.appeals.filters import filtered_queue
-from lastmeter.appeals.forms import ActionForm, FeedbackForm, QueueFilterForm
+from lastmeter.appeals.forms import (
+    ActionForm,
+    AssigneeSearchForm,
+    FeedbackForm,
+    NextPageForm,
+    PageSwitchForm,
+    QueueFilterForm,
+)
 from lastmeter.appeals.models import AppealMedia, Category, Subscription
 from lastmeter.appeals.notify.reporter import subscription_from_follow_token, tracking_link
 from lastmeter.appeals.presenters import appeal_detail, appeal_row, assignee_row, transfer_row
@@ -65,11 +72,10 @@ def detail(request: HttpRequest, appeal_id: int) -> HttpResponse:
     log_access(scope.person, "appeal detail", appeal, "appeal page", user=request.user)
     outbox = list(appeal.outbox.order_by("-id")[:20])
     data = appeal_detail(scope, appeal)
-    who = request.GET.get("who", "").strip()[:50]
+    who, role = AssigneeSearchForm(request.GET).query(ASSIGNABLE_ROLES)
     assignees = []
     if "assign" in data["actions"]:
         # The picker's first list (narrowed by ?who= without JavaScript; as-you-type with it).
-        role = request.GET.get("role") if request.GET.get("role") in ASSIGNABLE_ROLES else None
         people = assignable_people(scope, who, role=role).prefetch_related(
             "roles__grid", "roles__org_unit", "responsible_grids"
         )
@@ -94,7 +100,8 @@ def detail(request: HttpRequest, appeal_id: int) -> HttpResponse:
 
 def _back(request: HttpRequest, appeal_id: int) -> HttpResponse:
     """Back to the page the form was on (the department's inbox) or to the appeal."""
-    target = request.POST.get("next", "")
+    form = NextPageForm(request.POST)
+    target = form.cleaned_data["next"] if form.is_valid() else ""
     if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         return redirect(target)
     return redirect("appeals:detail", appeal_id=appeal_id)
@@ -152,7 +159,8 @@ def department_inbox(request: HttpRequest) -> HttpResponse:
             },
         },
     }
-    if request.GET.get("part") == "rows":
+    switches = PageSwitchForm(request.GET)
+    if switches.is_valid() and switches.cleaned_data["part"] == "rows":
         return render(request, "appeals/_inbox_rows.html", context)
     return render(request, "appeals/department_inbox.html", context)
 
@@ -160,6 +168,8 @@ def department_inbox(request: HttpRequest) -> HttpResponse:
 def track(request: HttpRequest, token: str) -> HttpResponse:
     """The reporter's page (no login): only what tracking.tracking_view whitelists."""
     appeal = access_appeal_by_token(token)
+    switches = PageSwitchForm(request.GET)
+    just_filed = bool(switches.is_valid() and switches.cleaned_data["new"])
     return render(
         request,
         "appeals/track.html",
@@ -167,7 +177,7 @@ def track(request: HttpRequest, token: str) -> HttpResponse:
             "data": tracking.tracking_view(appeal),
             "token": token,
             "link": request.build_absolute_uri(tracking_link(appeal)),
-            "just_filed": request.GET.get("new") == "1",
+            "just_filed": just_filed,
         },
     )
 
