@@ -189,11 +189,40 @@ class ApiToken(models.Model):
 
 
 class AccessLog(models.Model):
-    """Every read of a reporter's unmasked personal data is logged here (who, what, when)."""
+    """One read of personal data: who looked, at what, of which object, when and why.
 
-    person = models.ForeignKey(Person, null=True, on_delete=models.SET_NULL)
-    what = models.CharField(max_length=200)
-    at = models.DateTimeField(auto_now_add=True)
+    Written by ``lastmeter.accounts.services.log_access``, which every place that shows personal
+    data calls: the appeal detail (page and API), an appeal's photos, the intake item page, and the
+    admin's change pages of appeals, people, inbound items and outbox messages. A new screen that
+    shows a full phone number or a reporter's data must call it too. Rows are never edited; the
+    admin lists them read-only.
+    """
+
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("person")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("login"),
+        help_text=_("The login used, also when it belongs to no person (an administrator)."),
+    )
+    what = models.CharField(_("what"), max_length=200)
+    object_type = models.CharField(_("object type"), max_length=100, blank=True, db_index=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    object_label = models.CharField(_("object"), max_length=200, blank=True)
+    why = models.CharField(_("why"), max_length=300, blank=True)
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
 
     class Meta:
-        ordering = ["-at"]
+        ordering = ["-at", "-id"]
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
+        indexes = [models.Index(fields=["object_type", "object_id"], name="accesslog_object")]
+
+    def __str__(self) -> str:
+        who = self.person or self.user or "—"
+        return f"{self.at:%Y-%m-%d %H:%M} {who}: {self.what} {self.object_label}"
