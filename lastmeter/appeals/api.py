@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from ninja import Query, Router
 
@@ -13,6 +13,7 @@ from lastmeter.appeals.choices import Channel
 from lastmeter.appeals.filters import QueueFilter, filtered_queue
 from lastmeter.appeals.models import Appeal, Category
 from lastmeter.appeals.presenters import appeal_detail, appeal_row, event_row
+from lastmeter.appeals.reveal import do_reveal_reporter_phone
 from lastmeter.appeals.schemas import (
     ActionIn,
     AppealDetailOut,
@@ -22,6 +23,8 @@ from lastmeter.appeals.schemas import (
     CreatedOut,
     ErrorOut,
     RateIn,
+    RevealIn,
+    RevealOut,
     TrackOut,
 )
 from lastmeter.appeals.selectors import access_appeal_by_scope, access_appeal_by_token
@@ -93,6 +96,19 @@ def act_on_appeal(request: HttpRequest, appeal_id: int, action: str, body: Actio
     scope = request_scope(request)
     appeal = run_action(scope, appeal_id, action, body)
     return 200, appeal_detail(scope, Appeal.objects.get(pk=appeal.pk))
+
+
+@router.post(
+    "/appeals/{appeal_id}/reporter-phone",
+    response={200: RevealOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    auth=API_AUTH,
+)
+def reveal_reporter_phone(request: HttpRequest, appeal_id: int, body: RevealIn, response: HttpResponse):
+    """The reporter's full number, for the officer who calls them (`can_call_reporter` on the
+    appeal says whether the caller may). Each reveal is written to the access log with `reason`."""
+    revealed = do_reveal_reporter_phone(request_scope(request), appeal_id, body.reason)
+    response["Cache-Control"] = "no-store"
+    return 200, {"appeal": revealed.appeal_id, "phone": revealed.phone, "tel": revealed.tel}
 
 
 def _track(appeal: Appeal) -> dict:

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from lastmeter.accounts.selectors import Scope
 from lastmeter.appeals.models import Appeal, AppealEvent, Clock
-from lastmeter.appeals.selectors import available_actions
+from lastmeter.appeals.selectors import available_actions, may_reveal_reporter_phone
 from lastmeter.lib.text import mask_name, mask_phone
 
 
@@ -72,6 +72,7 @@ def appeal_detail(scope: Scope, appeal: Appeal) -> dict[str, Any]:
             "department": appeal.department.name if appeal.department else None,
             "waiting_for_reporter": appeal.waiting_for_reporter,
             "actions": available_actions(scope, appeal),
+            "can_call_reporter": may_reveal_reporter_phone(scope, appeal),
             "clocks": [clock_row(c) for c in appeal.clocks.all()],
             "events": [event_row(e) for e in appeal.events.select_related("actor")],
         }

@@ -66,6 +66,9 @@ class AppealDetailOut(AppealListOut):
     department: str | None
     waiting_for_reporter: bool
     actions: list[str]
+    can_call_reporter: bool = Field(
+        False, description="the viewer may reveal the reporter's full number (POST …/reporter-phone)"
+    )
     clocks: list[ClockOut]
     events: list[EventOut]
 
@@ -81,6 +84,16 @@ class ActionIn(Schema):
     department: str | None = None
     into: int | None = None
     person: int | None = None
+
+
+class RevealIn(Schema):
+    reason: str = Field(..., max_length=300, description="why the full number is needed (access log)")
+
+
+class RevealOut(Schema):
+    appeal: int
+    phone: str
+    tel: str
 
 
 class CreatedOut(Schema):

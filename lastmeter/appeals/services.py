@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from lastmeter.accounts.models import Person
 from lastmeter.accounts.selectors import Scope
@@ -153,6 +154,21 @@ def do_contact(scope: Scope, appeal_id: int, *, note: str = "") -> Appeal:
     return appeal
 
 
+class TooFarToLand(ServiceError):
+    """A landing refused because the officer is not on site; the message gives both distances."""
+
+    def __init__(self, distance_m: float, radius_m: float) -> None:
+        self.distance_m = distance_m
+        self.radius_m = radius_m
+        super().__init__(
+            _(
+                "You are about %(distance)s m from the appeal's location; "
+                "arrival on site can be confirmed only within %(radius)s m."
+            )
+            % {"distance": f"{distance_m:.0f}", "radius": f"{radius_m:.0f}"}
+        )
+
+
 def check_landing(appeal: Appeal, lat: float | None, lon: float | None) -> float:
     """Distance in metres from the officer to the appeal; refuses a landing that is not on site."""
     if lat is None or lon is None:
@@ -166,9 +182,7 @@ def check_landing(appeal: Appeal, lat: float | None, lon: float | None) -> float
     distance = haversine_m(lat, lon, appeal.lat, appeal.lon)  # type: ignore[arg-type]
     radius = settings.LASTMETER_LANDING_RADIUS_M
     if distance > radius:
-        raise ServiceError(
-            f"you are {distance:.0f} m from the appeal's location; landing needs to be within {radius:.0f} m"
-        )
+        raise TooFarToLand(distance, radius)
     return distance
 
 
@@ -406,6 +420,7 @@ __all__ = [
     "NewAppeal",
     "NotAllowed",
     "ServiceError",
+    "TooFarToLand",
     "TransitionError",
     "do_acknowledge",
     "do_add_note",
