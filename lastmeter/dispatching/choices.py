@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from lastmeter.lib.transitions import TransitionError, check_transition
 
@@ -89,9 +90,11 @@ INCIDENT_ACTIVE = frozenset({INC.OPEN, INC.DISPATCHED, INC.ON_SCENE})
 
 
 class SosStatus(models.TextChoices):
-    RAISED = "raised", _("Raised")
-    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
-    RESOLVED = "resolved", _("Resolved")
+    # Their own words, not the appeals' "Acknowledged"/"Resolved" (受理/已解决): an acknowledged
+    # alarm means help is on the way, not that the danger is over (已确认/处置中).
+    RAISED = "raised", pgettext_lazy("SOS status", "Calling for help")
+    ACKNOWLEDGED = "acknowledged", pgettext_lazy("SOS status", "Acknowledged, being handled")
+    RESOLVED = "resolved", pgettext_lazy("SOS status", "Ended, officer safe")
 
 
 SOS_TRANSITIONS: dict[str, frozenset[str]] = {
