@@ -36,6 +36,7 @@ def appeal_row(appeal: Appeal) -> dict[str, Any]:
         "next_deadline_at": appeal.next_deadline_at,
         "overdue": bool(appeal.next_deadline_at and appeal.next_deadline_at <= now)
         or appeal.clocks.filter(state="breached").exists(),
+        "updated_at": appeal.updated_at,
     }
 
 

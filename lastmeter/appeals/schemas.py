@@ -37,6 +37,7 @@ class AppealListOut(Schema):
     created_at: datetime
     next_deadline_at: datetime | None
     overdue: bool
+    updated_at: datetime | None = Field(None, description="last change; a client keeps the newest row")
 
 
 class EventOut(Schema):

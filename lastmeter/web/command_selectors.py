@@ -126,6 +126,7 @@ def phone_appeal_row(scope: Scope, appeal: Appeal, now: datetime) -> dict[str, A
             "text": appeal.text[:300],
             "reporter": masked_reporter(appeal),
             "next_deadline_at": appeal.next_deadline_at,
+            "updated_at": appeal.updated_at,
             "actions": available_actions(scope, appeal),
             "can_call_reporter": may_reveal_reporter_phone(scope, appeal),
         }

@@ -147,4 +147,9 @@ def test_it_rings_the_command_centre_and_the_group_when_an_officer_presses_sos(o
     board.click("[data-testid='sos-ack']")
     banner.wait_for(state="hidden", timeout=WAIT_MS)
     phone.wait_for_selector("body[data-sos='acknowledged']", timeout=WAIT_MS)
+    # Acknowledged reads "being handled" on both sides, never "resolved".
+    assert phone.locator("[data-testid='sos-state']").inner_text() == "已确认/处置中"
+    board.wait_for_selector("#feed li[data-kind='sos-acknowledged']", timeout=WAIT_MS)
+    assert "已确认/处置中" in board.locator("#feed").inner_text()
+    assert "已解决" not in board.locator("#feed").inner_text() + phone.locator("body").inner_text()
     assert board.js_errors == [] and phone.js_errors == [] and colleague.js_errors == []

@@ -230,10 +230,14 @@
   function renderAppeal(a) {
     var ul = document.getElementById("appeals");
     var li = ul.querySelector('[data-appeal="' + a.id + '"]');
-    if (OPEN.indexOf(a.state) < 0) { if (li) ul.removeChild(li); delete appeals[a.id]; return; }
+    // A finished appeal leaves the list; its record stays, so a late, older answer cannot bring it back.
+    if (OPEN.indexOf(a.state) < 0) { if (li) ul.removeChild(li); return; }
     var due = a.due_at || a.next_deadline_at;
+    // Re-render only when something shown changed: an officer typing a resolution keeps the form.
+    var sig = JSON.stringify([a.state, a.actions, a.can_call_reporter, due, a.text, a.reporter, a.category, a.reference]);
+    if (li && li.dataset.sig === sig) return;
     var left = due ? (Date.parse(due) - Date.now()) / 1000 : null;
-    var node = el("li", { class: "card appeal state-" + a.state, dataset: { appeal: a.id, state: a.state } }, [
+    var node = el("li", { class: "card appeal state-" + a.state, dataset: { appeal: a.id, state: a.state, sig: sig } }, [
       el("div", { class: "card-head" }, [
         el("b", { text: (a.reference || "#" + a.id) + " " + (a.category || "") }),
         el("span", { class: "pill", dataset: { testid: "state-" + a.id }, text: t("state." + a.state) }),
@@ -250,7 +254,13 @@
       el("div", { class: "card-msg small", hidden: "hidden", dataset: { testid: "msg-" + a.id } }),
       el("a", { class: "small more", href: LM.url("appeal_page", { id: a.id }) }, [t("details")]),
     ]);
-    node.querySelector("form.resolve").addEventListener("submit", function (ev) {
+    var form = node.querySelector("form.resolve");
+    if (a.resolving && (a.actions || []).indexOf("resolve") >= 0) {
+      form.hidden = false;
+      form.elements.resolution.value = a.draft || "";
+    }
+    form.elements.resolution.addEventListener("input", function (ev) { appeals[a.id].draft = ev.target.value; });
+    form.addEventListener("submit", function (ev) {
       ev.preventDefault();
       var text = ev.target.elements.resolution.value.trim();
       if (!text) { ev.target.elements.resolution.focus(); return; }
@@ -277,11 +287,14 @@
     if (!card) return;
     var form = card.querySelector("form.resolve");
     form.hidden = !form.hidden;
+    appeals[a.id].resolving = !form.hidden;
     if (!form.hidden) form.elements.resolution.focus();
   }
 
   function upsertAppeal(a) {
     var known = appeals[a.id] || {};
+    // Answers can cross (an event's re-read may land after a newer action's answer): keep the newest.
+    if (known.updated_at && a.updated_at && Date.parse(a.updated_at) < Date.parse(known.updated_at)) return;
     appeals[a.id] = Object.assign(known, a);
     if (a.next_deadline_at !== undefined) appeals[a.id].due_at = a.next_deadline_at;
     renderAppeal(appeals[a.id]);
