@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router
 
 from lastmeter.accounts.auth import API_AUTH, request_scope
@@ -15,6 +15,7 @@ from lastmeter.appeals.models import Appeal, Category
 from lastmeter.appeals.notify.reporter import tracking_link
 from lastmeter.appeals.presenters import appeal_detail, appeal_row, assignee_row
 from lastmeter.appeals.refusals import action_refusal
+from lastmeter.appeals.reveal import do_reveal_reporter_phone
 from lastmeter.appeals.schemas import (
     ActionIn,
     AppealDetailOut,
@@ -26,6 +27,8 @@ from lastmeter.appeals.schemas import (
     CreatedOut,
     ErrorOut,
     RateIn,
+    RevealIn,
+    RevealOut,
     TrackOut,
 )
 from lastmeter.appeals.selectors import (
@@ -119,6 +122,21 @@ def assignable(
         "roles__grid", "roles__org_unit", "responsible_grids"
     )
     return 200, [assignee_row(p) for p in people[:50]]
+
+
+@router.post(
+    "/appeals/{appeal_id}/reporter-phone",
+    response={200: RevealOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    auth=API_AUTH,
+)
+def reveal_reporter_phone(request: HttpRequest, appeal_id: int, body: RevealIn, response: HttpResponse):
+    """The reporter's full number, for the officer who calls them (`can_call_reporter` on the
+    appeal says whether the caller may). Each reveal is written to the access log with `reason`."""
+    revealed = do_reveal_reporter_phone(request_scope(request), appeal_id, body.reason)
+    response["Cache-Control"] = "no-store"
+    return 200, {"appeal": revealed.appeal_id, "phone": revealed.phone, "tel": revealed.tel}
+
+
 
 
 @public_router.get("/track/{token}", response=TrackOut, auth=None)

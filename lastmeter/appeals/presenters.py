@@ -11,7 +11,7 @@ from lastmeter.accounts.models import Person
 from lastmeter.accounts.selectors import Scope
 from lastmeter.appeals.choices import ClockState
 from lastmeter.appeals.models import Appeal, AppealEvent, Clock, Transfer
-from lastmeter.appeals.selectors import ASSIGNABLE_ROLES, available_actions
+from lastmeter.appeals.selectors import ASSIGNABLE_ROLES, available_actions, may_reveal_reporter_phone
 from lastmeter.lib.text import mask_name, mask_phone
 
 
@@ -39,6 +39,7 @@ def appeal_row(appeal: Appeal) -> dict[str, Any]:
         "next_deadline_at": appeal.next_deadline_at,
         "overdue": bool(appeal.next_deadline_at and appeal.next_deadline_at <= now)
         or appeal.clocks.filter(state="breached").exists(),
+        "updated_at": appeal.updated_at,
     }
 
 
@@ -77,6 +78,7 @@ def appeal_detail(scope: Scope, appeal: Appeal) -> dict[str, Any]:
             "department": appeal.department.name if appeal.department else None,
             "waiting_for_reporter": appeal.waiting_for_reporter,
             "actions": available_actions(scope, appeal),
+            "can_call_reporter": may_reveal_reporter_phone(scope, appeal),
             "clocks": [clock_row(c) for c in appeal.clocks.all()],
             "events": [event_row(e) for e in appeal.events.select_related("actor")],
         }

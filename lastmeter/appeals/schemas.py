@@ -38,6 +38,7 @@ class AppealListOut(Schema):
     created_at: datetime
     next_deadline_at: datetime | None
     overdue: bool
+    updated_at: datetime | None = Field(None, description="last change; a client keeps the newest row")
 
 
 class EventOut(Schema):
@@ -67,6 +68,9 @@ class AppealDetailOut(AppealListOut):
     department: str | None
     waiting_for_reporter: bool
     actions: list[str]
+    can_call_reporter: bool = Field(
+        False, description="the viewer may reveal the reporter's full number (POST …/reporter-phone)"
+    )
     clocks: list[ClockOut]
     events: list[EventOut]
 
@@ -91,6 +95,16 @@ class AssigneeOut(Schema):
     roles: list[str]
     grids: list[str]
     units: list[str]
+
+
+class RevealIn(Schema):
+    reason: str = Field(..., max_length=300, description="why the full number is needed (access log)")
+
+
+class RevealOut(Schema):
+    appeal: int
+    phone: str
+    tel: str
 
 
 class CreatedOut(Schema):

@@ -137,6 +137,23 @@ def is_field_officer_for(scope: Scope, appeal: Appeal) -> bool:
     return bool(appeal.grid_id and appeal.grid and appeal.grid.community_id in scope.community_ids)
 
 
+# An appeal past these states needs no call to its reporter any more.
+NO_CALL_STATES = frozenset({AppealState.CLOSED, AppealState.MERGED})
+
+
+def may_reveal_reporter_phone(scope: Scope, appeal: Appeal) -> bool:
+    """Whether the viewer may see the reporter's full number (to call them) now.
+
+    Only the person assigned to the appeal, or the responsible officer of the appeal's grid (who
+    covers for the grid's members), while the appeal is not closed or merged. Dispatchers,
+    leaders, other grids' officers, liaisons and residents see the masked number only."""
+    if scope.person is None or appeal.state in NO_CALL_STATES:
+        return False
+    if appeal.assignee_id is not None and appeal.assignee_id == scope.person.pk:
+        return True
+    return bool(appeal.grid_id and appeal.grid and appeal.grid.responsible_officer_id == scope.person.pk)
+
+
 def available_actions(scope: Scope, appeal: Appeal) -> list[str]:
     """The actions this viewer may take on this appeal now (the detail page shows exactly these)."""
     state = appeal.state

@@ -163,6 +163,21 @@ def do_contact(scope: Scope, appeal_id: int, *, note: str = "") -> Appeal:
     return appeal
 
 
+class TooFarToLand(ServiceError):
+    """A landing refused because the officer is not on site; the message gives both distances."""
+
+    def __init__(self, distance_m: float, radius_m: float) -> None:
+        self.distance_m = distance_m
+        self.radius_m = radius_m
+        super().__init__(
+            _(
+                "You are about %(distance)s m from the appeal's location; "
+                "arrival on site can be confirmed only within %(radius)s m."
+            )
+            % {"distance": f"{distance_m:.0f}", "radius": f"{radius_m:.0f}"}
+        )
+
+
 def check_landing(appeal: Appeal, lat: float | None, lon: float | None) -> float:
     """Distance in metres from the officer to the appeal; refuses a landing that is not on site."""
     if lat is None or lon is None:
@@ -176,9 +191,7 @@ def check_landing(appeal: Appeal, lat: float | None, lon: float | None) -> float
     distance = haversine_m(lat, lon, appeal.lat, appeal.lon)  # type: ignore[arg-type]
     radius = settings.LASTMETER_LANDING_RADIUS_M
     if distance > radius:
-        raise ServiceError(
-            f"you are {distance:.0f} m from the appeal's location; landing needs to be within {radius:.0f} m"
-        )
+        raise TooFarToLand(distance, radius)
     return distance
 
 
@@ -480,6 +493,7 @@ __all__ = [
     "NewAppeal",
     "NotAllowed",
     "ServiceError",
+    "TooFarToLand",
     "TransitionError",
     "do_acknowledge",
     "do_add_note",

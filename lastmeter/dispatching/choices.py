@@ -116,9 +116,11 @@ INCIDENT_ACTIVE = frozenset({INC.OPEN, INC.DISPATCHED, INC.ON_SCENE})
 
 
 class SosStatus(models.TextChoices):
-    RAISED = "raised", _("Raised")
-    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
-    RESOLVED = "resolved", _("Resolved")
+    # Their own words, not the appeals' "Acknowledged"/"Resolved" (受理/已解决): an acknowledged
+    # alarm means help is on the way, not that the danger is over (已确认/处置中).
+    RAISED = "raised", pgettext_lazy("SOS status", "Calling for help")
+    ACKNOWLEDGED = "acknowledged", pgettext_lazy("SOS status", "Acknowledged, being handled")
+    RESOLVED = "resolved", pgettext_lazy("SOS status", "Ended, officer safe")
 
 
 SOS_TRANSITIONS: dict[str, frozenset[str]] = {

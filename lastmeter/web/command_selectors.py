@@ -10,14 +10,15 @@ from datetime import datetime, timedelta
 from statistics import median
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from lastmeter.accounts.models import Person
 from lastmeter.accounts.selectors import Scope
 from lastmeter.appeals.choices import OPEN_STATES, ClockKind, ClockState
 from lastmeter.appeals.models import Appeal, Clock
-from lastmeter.appeals.selectors import visible_appeals
+from lastmeter.appeals.presenters import masked_reporter
+from lastmeter.appeals.selectors import available_actions, may_reveal_reporter_phone, visible_appeals
 from lastmeter.dispatching.choices import INCIDENT_ACTIVE, SosStatus
 from lastmeter.dispatching.models import Assignment, CommandGroup, Incident, SosAlarm, Unit
 from lastmeter.dispatching.presenters import assignment_row, incident_row, sos_row, unit_row
@@ -112,6 +113,38 @@ def open_appeals_state(scope: Scope, *, assignee: Person | None = None) -> list[
     if assignee is not None:
         qs = qs.filter(assignee=assignee)
     return [appeal_pin(a, now) for a in qs[:300]]
+
+
+def phone_appeal_row(scope: Scope, appeal: Appeal, now: datetime) -> dict[str, Any]:
+    """An appeal as the officer's phone shows it: the map pin, the masked reporter, and what the
+    viewer may do now (``actions``, from the same ``available_actions`` the services enforce, and
+    ``can_call_reporter``). The API's appeal detail carries the same two fields, so the phone
+    renders a row from either."""
+    row = appeal_pin(appeal, now)
+    row.update(
+        {
+            "text": appeal.text[:300],
+            "reporter": masked_reporter(appeal),
+            "next_deadline_at": appeal.next_deadline_at,
+            "updated_at": appeal.updated_at,
+            "actions": available_actions(scope, appeal),
+            "can_call_reporter": may_reveal_reporter_phone(scope, appeal),
+        }
+    )
+    return row
+
+
+def phone_appeals_state(scope: Scope, person: Person) -> list[dict[str, Any]]:
+    """The open appeals assigned to ``person`` (with a place or without), soonest deadline first."""
+    now = timezone.now()
+    qs = (
+        visible_appeals(scope)
+        .filter(state__in=OPEN_STATES, assignee=person)
+        .select_related("category", "grid")
+        .prefetch_related("clocks")
+        .order_by(F("next_deadline_at").asc(nulls_last=True), "pk")
+    )
+    return [phone_appeal_row(scope, a, now) for a in qs[:100]]
 
 
 def active_sos_state() -> list[dict[str, Any]]:

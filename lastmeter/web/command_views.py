@@ -7,20 +7,25 @@ appeals apps with the session cookie and the CSRF header, so the rules are the A
 
 from __future__ import annotations
 
+import hashlib
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import finders
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
 
 from lastmeter.accounts.auth import request_scope
 from lastmeter.appeals.choices import AppealState
-from lastmeter.dispatching.choices import UnitStatus
+from lastmeter.dispatching.choices import SosStatus, UnitStatus
 from lastmeter.web import command_selectors as sel
 
 # The API endpoints the pages call; `{id}` is filled in by the scripts. Kept in one place so
@@ -40,7 +45,11 @@ ENDPOINTS = {
     "sos_ack": f"{API}/sos/{{id}}/ack",
     "roads": f"{API}/roads/network",
     "route": f"{API}/roads/route",
+    "appeal": f"{API}/appeals/{{id}}",
     "appeal_action": f"{API}/appeals/{{id}}/actions/{{action}}",
+    "reveal_phone": f"{API}/appeals/{{id}}/reporter-phone",
+    "appeal_page": "/appeals/{id}/",
+    "sos_resolve": f"{API}/sos/{{id}}/resolve",
     "kpis": "/command/kpis.json",
 }
 
@@ -48,8 +57,10 @@ ENDPOINTS = {
 def _strings() -> dict[str, str]:
     """Texts the scripts show, translated on the server (zh-Hans by default)."""
     states = {f"state.{code}": str(label) for code, label in AppealState.choices}
+    sos_states = {f"sos.{code}": str(label) for code, label in SosStatus.choices}
     return {
         **states,
+        **sos_states,
         "status.available": _("Available"),
         "status.dispatched": _("Dispatched"),
         "status.en_route": _("En route"),
@@ -88,7 +99,19 @@ def _strings() -> dict[str, str]:
         "contacted": _("Contacted"),
         "landed": _("Landed"),
         "mark_contacted": _("Mark contacted"),
-        "mark_landed": _("Mark landed"),
+        "mark_landed": _("Confirm arrival on site"),
+        "do_acknowledge": _("Accept the appeal"),
+        "do_resolve": _("Resolve…"),
+        "resolution_hint": _("How was it resolved? The reporter is told."),
+        "submit_resolution": _("Submit resolution"),
+        "call": _("Call the reporter"),
+        "dial": pgettext("phone number", "Dial"),
+        "call_reason": _("Calling the reporter about the appeal"),
+        "reporter": _("Reporter"),
+        "details": _("Details and other actions"),
+        "sos_hint": _("Hold the SOS button for 1.5 s to call for help"),
+        "sos_holding": _("Keep holding… let go to cancel"),
+        "sos_end_confirm": _("End your SOS? Only if you are safe."),
         "arrived": _("Arrived on scene"),
         "no_position": _("No position yet: share your position first."),
         "no_route": _("No road route found: showing the straight-line direction."),
@@ -166,7 +189,7 @@ def phone(request: HttpRequest) -> HttpResponse:
         "me": scope.person.pk if scope.person else None,
         "name": scope.person.name if scope.person else request.user.get_username(),
         "unit": sel.unit_row(unit) if unit else None,
-        "appeals": sel.open_appeals_state(scope, assignee=scope.person) if scope.person else [],
+        "appeals": sel.phone_appeals_state(scope, scope.person) if scope.person else [],
         "orders": sel.orders_for_unit(unit) if unit else [],
         "my_sos": sel.open_sos_of(scope.person),
         "grids": sel.grids_geojson(),
@@ -206,24 +229,37 @@ def phone_service_worker(request: HttpRequest) -> HttpResponse:
     response = render(
         request,
         "web/phone/sw.js",
-        {"assets": _sw_assets()},
+        {"assets": _sw_assets(), "version": _sw_version()},
         content_type="application/javascript",
     )
     response["Cache-Control"] = "no-cache"
     return response
 
 
+SW_ASSETS = (
+    "vendor/leaflet/leaflet.js",
+    "vendor/leaflet/leaflet.css",
+    "web/live/live.js",
+    "web/live/mapbase.js",
+    "web/live/beep.js",
+    "web/phone/phone.js",
+    "web/phone/phone.css",
+    "web/phone/icon-192.png",
+)
+
+
 def _sw_assets() -> list[str]:
-    return [
-        static(path)
-        for path in (
-            "vendor/leaflet/leaflet.js",
-            "vendor/leaflet/leaflet.css",
-            "web/live/live.js",
-            "web/live/mapbase.js",
-            "web/live/beep.js",
-            "web/phone/phone.js",
-            "web/phone/phone.css",
-            "web/phone/icon-192.png",
-        )
-    ]
+    return [static(path) for path in SW_ASSETS]
+
+
+@lru_cache(maxsize=1)
+def _sw_version() -> str:
+    """A digest of the cached assets' contents. The static URLs carry no hash, so without it an
+    installed phone would keep serving its cached phone.js after an update; a changed digest
+    changes sw.js, which makes the browser install the new worker and drop the old cache."""
+    digest = hashlib.sha256()
+    for path in SW_ASSETS:
+        found = finders.find(path)
+        if isinstance(found, str):
+            digest.update(Path(found).read_bytes())
+    return digest.hexdigest()[:12]

@@ -77,7 +77,10 @@ def test_it_runs_actions_and_reports_the_next_ones(world, api, new_appeal):
     r = post(
         c, f"/api/v1/appeals/{appeal.pk}/actions/land", {"lat": POINT_IN_A[0] + 0.01, "lon": POINT_IN_A[1]}
     )
-    assert r.status_code == 400 and "within" in r.json()["detail"]
+    # Refused in Chinese, with both distances (0.01° of latitude ≈ 1112 m).
+    assert (
+        r.status_code == 400 and r.json()["detail"] == "您距离诉求地点约 1112 米，需在 300 米内才能确认到场。"
+    )
     r = post(c, f"/api/v1/appeals/{appeal.pk}/actions/resolve", {"resolution": "x"})
     assert r.status_code == 403
     r = post(c, f"/api/v1/appeals/{appeal.pk}/actions/fly", {})

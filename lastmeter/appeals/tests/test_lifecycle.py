@@ -48,7 +48,13 @@ def test_it_refuses_landing_far_from_the_appeal(world, new_appeal):
     appeal = new_appeal()
     officer = world.scope(world.grid_officer)
     services.do_acknowledge(officer, appeal.pk)
-    with pytest.raises(services.ServiceError, match="m from the appeal"):
+    with pytest.raises(services.TooFarToLand, match="约 1112 米，需在 300 米内") as refused:
+        services.do_land(officer, appeal.pk, lat=POINT_IN_A[0] + 0.01, lon=POINT_IN_A[1])
+    assert round(refused.value.distance_m) == 1112 and refused.value.radius_m == 300
+    with (
+        translation.override("en"),
+        pytest.raises(services.ServiceError, match=r"about 1112 m .* within 300 m"),
+    ):
         services.do_land(officer, appeal.pk, lat=POINT_IN_A[0] + 0.01, lon=POINT_IN_A[1])
     with pytest.raises(services.ServiceError, match="position"):
         services.do_land(officer, appeal.pk, lat=None, lon=None)

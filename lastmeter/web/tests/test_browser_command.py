@@ -2,7 +2,7 @@
 
 1. The dispatcher opens an incident on the command centre and dispatches a recommended unit.
 2. The officer's phone receives the dispatch order, with the route on its map.
-3. The officer presses SOS: the command centre rings and shows the alarm, and a colleague in the
+3. The officer holds SOS: the command centre rings and shows the alarm, and a colleague in the
    same command group gets the alarm with a route to the officer.
 
 The server is a daphne subprocess over the test database (lastmeter.testing.servers), started
@@ -128,7 +128,12 @@ def test_it_rings_the_command_centre_and_the_group_when_an_officer_presses_sos(o
     assert phone.locator(f"#orders li[data-incident='{incident.pk}']").is_visible()
     assert phone.locator("[data-testid='group']").is_visible()
 
-    phone.click("[data-testid='sos']")
+    # SOS goes only on a held press (a tap is not an alarm): hold until the phone says it is sent.
+    box = phone.locator("[data-testid='sos']").bounding_box()
+    phone.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    phone.mouse.down()
+    phone.wait_for_selector("#sos[data-hold='sent']", timeout=WAIT_MS)
+    phone.mouse.up()
     banner = board.locator("[data-testid='sos-banner']")
     banner.wait_for(state="visible", timeout=WAIT_MS)
     assert world.grid_officer.name in banner.inner_text()
@@ -142,4 +147,9 @@ def test_it_rings_the_command_centre_and_the_group_when_an_officer_presses_sos(o
     board.click("[data-testid='sos-ack']")
     banner.wait_for(state="hidden", timeout=WAIT_MS)
     phone.wait_for_selector("body[data-sos='acknowledged']", timeout=WAIT_MS)
+    # Acknowledged reads "being handled" on both sides, never "resolved".
+    assert phone.locator("[data-testid='sos-state']").inner_text() == "已确认/处置中"
+    board.wait_for_selector("#feed li[data-kind='sos-acknowledged']", timeout=WAIT_MS)
+    assert "已确认/处置中" in board.locator("#feed").inner_text()
+    assert "已解决" not in board.locator("#feed").inner_text() + phone.locator("body").inner_text()
     assert board.js_errors == [] and phone.js_errors == [] and colleague.js_errors == []

@@ -296,6 +296,12 @@
     LM.api("POST", LM.url("sos_ack", { id: id }), {}).then(function () { dropSos(id); }).catch(function (e) { showError(e.message); });
   });
 
+  function sosFeed(p, status) {
+    var s = sos[p.id] || sos[String(p.id)];
+    var who = (s && s.who) || mb.personName(p) || "";
+    feed("sos-" + status, t("sos") + " " + who + "：" + t("sos." + status), null);
+  }
+
   function dropSos(id) {
     var s = sos[id];
     if (!s) return;
@@ -402,8 +408,9 @@
       var unitId = sosUnitId(p);
       if (units[unitId]) upsertUnit({ id: unitId, lat: p.lat, lon: p.lon });
     },
-    "sos.acknowledged": function (p) { dropSos(String(p.id)); },
-    "sos.resolved": function (p) { dropSos(String(p.id)); },
+    // An acknowledged alarm is being handled (已确认/处置中), not over: the feed keeps both apart.
+    "sos.acknowledged": function (p) { sosFeed(p, "acknowledged"); dropSos(String(p.id)); },
+    "sos.resolved": function (p) { sosFeed(p, "resolved"); dropSos(String(p.id)); },
     "appeal.created": function (p) {
       upsertAppeal(p);
       feed("appeal", t("new_appeal") + ": " + (p.reference || "") + " " + (p.category || ""), p.id);

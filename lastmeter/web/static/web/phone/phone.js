@@ -1,5 +1,6 @@
 /* The officer's phone: status, position (GPS or simulator), dispatch orders and appeals with a route
- * on the map, contact/landing, command group chat, and SOS (own and colleagues'). */
+ * on the map, the appeal's own steps (acknowledge, contact, land, resolve, call the reporter), command
+ * group chat, and SOS (held to send; own and colleagues'). */
 (function () {
   "use strict";
   var LM = window.LM, mb = LM.mapbase, t = LM.t, el = LM.el;
@@ -199,45 +200,165 @@
   }
 
   // --- appeals --------------------------------------------------------------------------------
+  // Each appeal row carries `actions` (what the server's available_actions allows this viewer
+  // now) and `can_call_reporter`; the phone offers exactly those, never a button it would refuse.
   var OPEN = ["received", "acknowledged", "contacted", "landed", "transferred", "accepted", "returned", "reopened"];
+  var PHONE_ACTIONS = ["acknowledge", "contact", "land", "resolve"];
+  var ACTION_LABEL = { acknowledge: "do_acknowledge", contact: "mark_contacted", land: "mark_landed", resolve: "do_resolve" };
+  var ACTION_DONE = { acknowledge: "state.acknowledged", contact: "state.contacted", land: "state.landed", resolve: "state.resolved" };
+
+  function appealButtons(a) {
+    var buttons = [el("button", { class: "secondary", onclick: function () { navigate(a.lat, a.lon, null, "#2e7d32"); } }, [t("navigate")])];
+    if (a.lat === null || a.lat === undefined) buttons[0].disabled = true;
+    PHONE_ACTIONS.forEach(function (action) {
+      if ((a.actions || []).indexOf(action) < 0) return;
+      buttons.push(el("button", {
+        class: "act act-" + action,
+        dataset: { testid: action + "-" + a.id, action: action },
+        onclick: function (ev) {
+          if (action === "resolve") toggleResolve(a);
+          else act(a, action, {}, ev.target);
+        },
+      }, [t(ACTION_LABEL[action])]));
+    });
+    if (a.can_call_reporter) {
+      buttons.push(el("button", { class: "call", dataset: { testid: "call-" + a.id }, onclick: function (ev) { callReporter(a, ev.target); } }, [t("call")]));
+    }
+    return buttons;
+  }
+
   function renderAppeal(a) {
     var ul = document.getElementById("appeals");
     var li = ul.querySelector('[data-appeal="' + a.id + '"]');
-    if (OPEN.indexOf(a.state) < 0) { if (li) ul.removeChild(li); delete appeals[a.id]; return; }
-    var left = a.due_at ? (Date.parse(a.due_at) - Date.now()) / 1000 : null;
-    var node = el("li", { class: "card appeal state-" + a.state, dataset: { appeal: a.id } }, [
-      el("b", { text: (a.reference || "#" + a.id) + " " + (a.category || "") }),
-      el("span", { class: "pill", text: t("state." + a.state) }),
-      el("div", { class: "small", text: a.text || a.address || "" }),
-      left === null ? null : el("div", { class: "small " + (left < 0 ? "late" : ""), text: left < 0 ? t("overdue") + " " + LM.fmtDuration(-left) : LM.fmtDuration(left) + " " + t("left") }),
-      el("div", { class: "row" }, [
-        el("button", { onclick: function () { navigate(a.lat, a.lon, null, "#2e7d32"); } }, [t("navigate")]),
-        el("button", { dataset: { testid: "contact-" + a.id }, onclick: function (ev) { act(a, "contact", ev.target); } }, [t("mark_contacted")]),
-        el("button", { dataset: { testid: "land-" + a.id }, onclick: function (ev) { act(a, "land", ev.target); } }, [t("mark_landed")]),
+    // A finished appeal leaves the list; its record stays, so a late, older answer cannot bring it back.
+    if (OPEN.indexOf(a.state) < 0) { if (li) ul.removeChild(li); return; }
+    var due = a.due_at || a.next_deadline_at;
+    // Re-render only when something shown changed: an officer typing a resolution keeps the form.
+    var sig = JSON.stringify([a.state, a.actions, a.can_call_reporter, due, a.text, a.reporter, a.category, a.reference]);
+    if (li && li.dataset.sig === sig) return;
+    var left = due ? (Date.parse(due) - Date.now()) / 1000 : null;
+    var node = el("li", { class: "card appeal state-" + a.state, dataset: { appeal: a.id, state: a.state, sig: sig } }, [
+      el("div", { class: "card-head" }, [
+        el("b", { text: (a.reference || "#" + a.id) + " " + (a.category || "") }),
+        el("span", { class: "pill", dataset: { testid: "state-" + a.id }, text: t("state." + a.state) }),
       ]),
+      el("div", { class: "small", text: a.text || a.address || "" }),
+      a.reporter ? el("div", { class: "small muted", text: t("reporter") + ": " + a.reporter }) : null,
+      left === null ? null : el("div", { class: "small " + (left < 0 ? "late" : ""), text: left < 0 ? t("overdue") + " " + LM.fmtDuration(-left) : LM.fmtDuration(left) + " " + t("left") }),
+      el("div", { class: "row actions" }, appealButtons(a)),
+      el("form", { class: "resolve", hidden: "hidden", dataset: { testid: "resolve-form-" + a.id } }, [
+        el("textarea", { name: "resolution", required: "required", rows: "3", maxlength: "2000", placeholder: t("resolution_hint"), dataset: { testid: "resolution-" + a.id } }),
+        el("button", { type: "submit", dataset: { testid: "resolve-submit-" + a.id } }, [t("submit_resolution")]),
+      ]),
+      el("div", { class: "call-out", hidden: "hidden" }),
+      el("div", { class: "card-msg small", hidden: "hidden", dataset: { testid: "msg-" + a.id } }),
+      el("a", { class: "small more", href: LM.url("appeal_page", { id: a.id }) }, [t("details")]),
     ]);
+    var form = node.querySelector("form.resolve");
+    if (a.resolving && (a.actions || []).indexOf("resolve") >= 0) {
+      form.hidden = false;
+      form.elements.resolution.value = a.draft || "";
+    }
+    form.elements.resolution.addEventListener("input", function (ev) { appeals[a.id].draft = ev.target.value; });
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var text = ev.target.elements.resolution.value.trim();
+      if (!text) { ev.target.elements.resolution.focus(); return; }
+      act(a, "resolve", { resolution: text }, ev.target.querySelector("button"));
+    });
+    var old = appeals[a.id] && appeals[a.id].callOut;
+    if (old) { var box = node.querySelector(".call-out"); box.hidden = false; box.appendChild(old); }
     if (li) ul.replaceChild(node, li); else ul.appendChild(node);
   }
 
+  function cardOf(id) { return document.querySelector('#appeals [data-appeal="' + id + '"]'); }
+
+  function cardMessage(id, text, kind) {
+    var card = cardOf(id);
+    if (!card) return;
+    var box = card.querySelector(".card-msg");
+    box.hidden = !text;
+    box.className = "card-msg small " + (kind || "");
+    box.textContent = text || "";
+  }
+
+  function toggleResolve(a) {
+    var card = cardOf(a.id);
+    if (!card) return;
+    var form = card.querySelector("form.resolve");
+    form.hidden = !form.hidden;
+    appeals[a.id].resolving = !form.hidden;
+    if (!form.hidden) form.elements.resolution.focus();
+  }
+
   function upsertAppeal(a) {
-    appeals[a.id] = Object.assign(appeals[a.id] || {}, a);
-    if (!appeals[a.id].due_at && a.next_deadline_at) appeals[a.id].due_at = a.next_deadline_at;
+    var known = appeals[a.id] || {};
+    // Answers can cross (an event's re-read may land after a newer action's answer): keep the newest.
+    if (known.updated_at && a.updated_at && Date.parse(a.updated_at) < Date.parse(known.updated_at)) return;
+    appeals[a.id] = Object.assign(known, a);
+    if (a.next_deadline_at !== undefined) appeals[a.id].due_at = a.next_deadline_at;
     renderAppeal(appeals[a.id]);
   }
 
-  function act(a, action, button) {
-    var body = {};
-    if (action === "land") {
-      if (!pos) { notify(t("no_position"), "error"); return; }
-      body = { lat: pos.lat, lon: pos.lon };
+  /* The websocket says an appeal changed; what this viewer may do now is per viewer, so the row is
+   * read again from the API (one request per event, never polled). */
+  function refreshAppeal(p) {
+    LM.api("GET", LM.url("appeal", { id: p.id }))
+      .then(function (d) { upsertAppeal(d); })
+      .catch(function (e) {
+        if (e.status === 404 && appeals[p.id]) { upsertAppeal({ id: p.id, state: "gone" }); }
+      });
+  }
+
+  /* Landing needs a fresh position: from GPS when it is on, else the simulator's or the unit's. */
+  function withPosition(done) {
+    if (gpsWatch !== null && navigator.geolocation) {
+      navigator.geolocation.getCurrentPosition(
+        function (p) {
+          setPosition(p.coords.latitude, p.coords.longitude, p.coords.accuracy);
+          done({ lat: p.coords.latitude, lon: p.coords.longitude, accuracy_m: p.coords.accuracy });
+        },
+        function () { if (pos) done({ lat: pos.lat, lon: pos.lon }); else notify(t("no_position"), "error"); },
+        { enableHighAccuracy: true, maximumAge: 0, timeout: 15000 }
+      );
+      return;
+    }
+    if (!pos) { notify(t("no_position"), "error"); return; }
+    done({ lat: pos.lat, lon: pos.lon });
+  }
+
+  function act(a, action, body, button) {
+    if (action === "land" && body.lat === undefined) {
+      withPosition(function (p) { act(a, action, p, button); });
+      return;
     }
     button.disabled = true;
     LM.api("POST", LM.url("appeal_action", { id: a.id, action: action }), body)
       .then(function (d) {
-        upsertAppeal({ id: a.id, state: d.state, due_at: d.next_deadline_at });
-        notify(t(action === "land" ? "landed" : "contacted") + " ✓", "ok");
+        upsertAppeal(d);
+        cardMessage(a.id, "");
+        notify(t(ACTION_DONE[action]) + " ✓ " + (d.reference || ""), "ok");
       })
-      .catch(function (e) { button.disabled = false; notify(e.message, "error"); });
+      .catch(function (e) {
+        button.disabled = false;
+        cardMessage(a.id, e.message, "error");
+        notify(e.message, "error");
+      });
+  }
+
+  /* Call the reporter: the full number is revealed (and the reveal logged) only on this press,
+   * then offered as a tel: link; the list keeps the masked number. */
+  function callReporter(a, button) {
+    button.disabled = true;
+    LM.api("POST", LM.url("reveal_phone", { id: a.id }), { reason: t("call_reason") })
+      .then(function (r) {
+        var link = el("a", { class: "tel", href: r.tel, dataset: { testid: "tel-" + a.id } }, [t("dial") + " " + r.phone]);
+        appeals[a.id].callOut = link;
+        var card = cardOf(a.id);
+        if (card) { var box = card.querySelector(".call-out"); box.hidden = false; box.textContent = ""; box.appendChild(link); }
+        button.disabled = false;
+      })
+      .catch(function (e) { button.disabled = false; cardMessage(a.id, e.message, "error"); notify(e.message, "error"); });
   }
 
   (S.appeals || []).forEach(upsertAppeal);
@@ -272,24 +393,87 @@
   });
 
   // --- SOS ------------------------------------------------------------------------------------
+  // A deliberate press: the alarm goes only after the button was held for HOLD_MS, with the ring
+  // filling meanwhile; letting go earlier cancels. The bar sits below the content, covering nothing.
+  var HOLD_MS = 1500;
   var sosButton = document.getElementById("sos");
-  sosButton.addEventListener("click", function () {
-    if (mySos) return;
+  var sosState = document.getElementById("sos-state");
+  var sosSafe = document.getElementById("sos-safe");
+  var hold = null;
+
+  function setHold(state, progress) {
+    var was = sosButton.dataset.hold;
+    sosButton.dataset.hold = state;
+    sosButton.style.setProperty("--p", String(progress || 0));
+    if (state === "holding" && was !== "holding") sosState.textContent = t("sos_holding");
+    if (state === "idle" && was === "holding") sosState.textContent = t("sos_hint");
+  }
+
+  function startHold(ev) {
+    if (mySos || hold || sosButton.disabled) return;
+    if (ev && ev.preventDefault) ev.preventDefault();
+    var started = performance.now();
+    // The timer sends; the animation frames only draw the ring (they may be throttled).
+    hold = { raf: 0, timer: setTimeout(function () { hold && cancelAnimationFrame(hold.raf); hold = null; raiseSos(); }, HOLD_MS) };
+    setHold("holding", 0);
+    function tick(now) {
+      if (!hold) return;
+      setHold("holding", Math.min(1, (now - started) / HOLD_MS));
+      hold.raf = requestAnimationFrame(tick);
+    }
+    hold.raf = requestAnimationFrame(tick);
+  }
+
+  function cancelHold() {
+    if (!hold) return;
+    clearTimeout(hold.timer);
+    cancelAnimationFrame(hold.raf);
+    hold = null;
+    setHold("idle", 0);
+  }
+
+  sosButton.addEventListener("pointerdown", startHold);
+  ["pointerup", "pointerleave", "pointercancel"].forEach(function (name) { sosButton.addEventListener(name, cancelHold); });
+  sosButton.addEventListener("keydown", function (ev) { if ((ev.key === " " || ev.key === "Enter") && !ev.repeat) startHold(ev); });
+  sosButton.addEventListener("keyup", function (ev) { if (ev.key === " " || ev.key === "Enter") cancelHold(); });
+  sosButton.addEventListener("contextmenu", function (ev) { ev.preventDefault(); }); // a long press is not a menu
+  sosButton.addEventListener("click", function (ev) { ev.preventDefault(); }); // a click alone never raises
+
+  function showMySos(status) {
+    document.body.dataset.sos = status || "";
+    sosState.textContent = status ? t("sos." + status) : t("sos_hint");
+    sosState.className = "sos-state" + (status ? " " + status : "");
+    sosSafe.hidden = !status;
+    sosButton.disabled = !!status;
+    sosButton.classList.toggle("sent", !!status);
+    sosButton.textContent = status ? "SOS ✓" : "SOS";
+    document.body.classList.toggle("alarm", !!status);
+  }
+
+  function raiseSos() {
     // The alarm must say where: the last known position, else the map's centre (flagged in the note).
     var where = pos || { lat: ctx.map.getCenter().lat, lon: ctx.map.getCenter().lng, guessed: true };
     var body = { lat: where.lat, lon: where.lon, note: where.guessed ? "position unknown: map centre" : "" };
+    setHold("sending", 1);
     sosButton.disabled = true;
     LM.api("POST", LM.url("sos"), body)
       .then(function (s) {
         mySos = s || { id: null };
-        document.body.classList.add("alarm");
-        sosButton.textContent = "SOS ✓";
-        sosButton.classList.add("sent");
+        setHold("sent", 1);
+        showMySos((s && s.status) || "raised");
         drawMe();
         // Follow every second while the alarm is on, GPS or not.
         if (!simTimer && gpsWatch === null) simTimer = setInterval(simStep, 1000);
       })
-      .catch(function (e) { sosButton.disabled = false; notify(e.message, "error"); });
+      .catch(function (e) { setHold("idle", 0); sosButton.disabled = false; notify(e.message, "error"); });
+  }
+
+  sosSafe.addEventListener("click", function () {
+    if (!mySos || !mySos.id || !window.confirm(t("sos_end_confirm"))) return;
+    var id = mySos.id; // the socket's "sos.resolved" may arrive before this answer
+    LM.api("POST", LM.url("sos_resolve", { id: id }), { note: "" })
+      .then(function () { onSosEnded({ id: id }, true); })
+      .catch(function (e) { notify(e.message, "error"); });
   });
 
   function onSosRaised(p) {
@@ -308,15 +492,15 @@
   function onSosEnded(p, resolved) {
     var id = String(p.id);
     if (mySos && String(mySos.id) === id) {
-      notify(t(resolved ? "resolved" : "acknowledged") + " ✓", "ok");
-      document.body.dataset.sos = resolved ? "" : "acknowledged";
+      // Acknowledged means help is coming (已确认/处置中), not that the danger is over.
+      notify(t(resolved ? "sos.resolved" : "sos.acknowledged"), resolved ? "ok" : "sos");
       if (resolved) {
-        sosButton.textContent = "SOS";
-        sosButton.disabled = false;
-        sosButton.classList.remove("sent");
         mySos = null;
-        document.body.classList.remove("alarm");
+        setHold("idle", 0);
+        showMySos("");
         drawMe();
+      } else {
+        showMySos("acknowledged");
       }
     }
     if (otherSos[id] && resolved) {
@@ -350,18 +534,18 @@
     "sos.acknowledged": function (p) { onSosEnded(p, false); },
     "sos.resolved": function (p) { onSosEnded(p, true); },
     // Appeals reach this socket only through my person and grid groups: they are mine to handle.
-    "appeal.created": upsertAppeal,
-    "appeal.changed": upsertAppeal,
+    "appeal.created": refreshAppeal,
+    "appeal.changed": refreshAppeal,
   });
 
   if (S.my_sos) {
     // My alarm is still open (page reloaded): keep showing it and keep following my position.
     mySos = S.my_sos;
-    document.body.classList.add("alarm");
-    document.body.dataset.sos = S.my_sos.status === "acknowledged" ? "acknowledged" : "raised";
-    sosButton.textContent = "SOS ✓";
-    sosButton.classList.add("sent");
-    sosButton.disabled = true;
+    setHold("sent", 1);
+    showMySos(S.my_sos.status === "acknowledged" ? "acknowledged" : "raised");
+  } else {
+    setHold("idle", 0);
+    showMySos("");
   }
   showStatus();
   drawMe();

@@ -1,6 +1,6 @@
 /* lastmeter officer's phone: service worker. Caches the page's own assets so the app opens
  * without a network; live data always comes from the network (API and websocket are never cached). */
-const CACHE = "lastmeter-phone-v1";
+const CACHE = "lastmeter-phone-{{ version }}";
 const ASSETS = [{% for a in assets %}"{{ a|escapejs }}",{% endfor %}];
 
 self.addEventListener("install", (event) => {
