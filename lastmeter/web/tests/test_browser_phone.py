@@ -20,7 +20,7 @@ from lastmeter.accounts.auth import issue_token
 from lastmeter.accounts.models import AccessLog
 from lastmeter.appeals import services
 from lastmeter.appeals.choices import AppealState
-from lastmeter.appeals.models import Appeal, LandingProof, Rating
+from lastmeter.appeals.models import Appeal, LandingProof
 from lastmeter.dispatching.choices import SosStatus
 from lastmeter.dispatching.models import Assignment, Incident, SosAlarm, Unit
 from lastmeter.lib.geo import haversine_m
@@ -110,7 +110,7 @@ def test_it_lets_the_officer_walk_a_new_appeal_to_resolved_on_the_phone(world, n
     tel = phone.locator(f"[data-testid='tel-{appeal.pk}']")
     tel.wait_for(timeout=WAIT_MS)
     assert tel.get_attribute("href") == "tel:13912345678"
-    [log] = AccessLog.objects.all()
+    [log] = AccessLog.objects.filter(what="reporter phone")
     assert log.person == world.grid_officer and log.what == "reporter phone"
     assert log.object_type == "appeals.appeal" and log.object_id == str(appeal.pk) and log.why
 
@@ -141,23 +141,12 @@ def test_it_lets_the_officer_walk_a_new_appeal_to_resolved_on_the_phone(world, n
     appeal.refresh_from_db()
     assert appeal.state == AppealState.RESOLVED and appeal.resolution == "已联系车主将车挪走，出口已畅通"
     assert "已解决" in phone.locator("#alert").inner_text()
-    assert AccessLog.objects.count() == 1
+    assert AccessLog.objects.filter(what="reporter phone").count() == 1
     assert phone.js_errors == []
 
 
-def test_it_lets_the_resident_rate_the_resolution_on_the_tracking_page(world, new_appeal, open_phone):
-    appeal = new_appeal()
-    officer = world.scope(world.grid_officer)
-    services.do_acknowledge(officer, appeal.pk)
-    services.do_land(officer, appeal.pk, lat=POINT_IN_A[0], lon=POINT_IN_A[1])
-    services.do_resolve(officer, appeal.pk, resolution="车已挪走")
-    page = open_phone(None, f"/t/{appeal.tracking_token}/", live=False)
-    page.check("input[name='score'][value='5']")
-    with page.expect_navigation():
-        page.click("form:has(input[name='score']) button")
-    rating = Rating.objects.get(appeal=appeal)
-    assert rating.score == 5 and not rating.contested
-    assert page.js_errors == []
+# The resident's rating of this walk, with the one-time code sent to their phone, is
+# intake/tests/test_browser_resident.py::test_it_lets_the_reporter_rate_with_the_code_sent_to_their_phone.
 
 
 @pytest.fixture
