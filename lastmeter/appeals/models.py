@@ -176,6 +176,10 @@ class AppealMedia(models.Model):
     content_type = models.CharField(max_length=100, blank=True)
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
+    class Meta:
+        verbose_name = _("appeal attachment")
+        verbose_name_plural = _("appeal attachments")
+
 
 class Clock(models.Model):
     """A deadline on an appeal. The sweeper moves it to breached with compare-and-set updates.
@@ -206,6 +210,8 @@ class Clock(models.Model):
     )
 
     class Meta:
+        verbose_name = _("clock")
+        verbose_name_plural = _("clocks")
         ordering = ["due_at"]
         indexes = [
             # The sweeper's two scans touch only running clocks; partial indexes keep them cheap.
@@ -241,6 +247,8 @@ class Transfer(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("transfer")
+        verbose_name_plural = _("transfers")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -266,6 +274,8 @@ class AppealEvent(models.Model):
     data = models.JSONField(default=dict, blank=True)
 
     class Meta:
+        verbose_name = _("timeline entry")
+        verbose_name_plural = _("timeline entries")
         ordering = ["at", "id"]
 
 
@@ -281,6 +291,10 @@ class LandingProof(models.Model):
     at = models.DateTimeField(auto_now_add=True)
     photo = models.ForeignKey(AppealMedia, null=True, blank=True, on_delete=models.SET_NULL)
 
+    class Meta:
+        verbose_name = _("landing proof")
+        verbose_name_plural = _("landing proofs")
+
 
 class Rating(models.Model):
     """The reporter's satisfaction (1–5) with a resolution, or a contest that reopened it."""
@@ -292,6 +306,8 @@ class Rating(models.Model):
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("rating")
+        verbose_name_plural = _("ratings")
         constraints = [
             models.CheckConstraint(
                 condition=Q(score__isnull=True) | Q(score__gte=1, score__lte=5), name="rating_score_1_to_5"
@@ -312,6 +328,10 @@ class Subscription(models.Model):
         Appeal, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("subscription")
+        verbose_name_plural = _("subscriptions")
 
 
 class OutboxMessage(models.Model):
@@ -338,6 +358,8 @@ class OutboxMessage(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
         ordering = ["id"]
         indexes = [
             models.Index(fields=["next_attempt_at"], condition=Q(state="pending"), name="outbox_pending_due"),
@@ -355,3 +377,7 @@ class DeliveryReceipt(models.Model):
     key = models.CharField(max_length=200, unique=True)
     transport = models.CharField(max_length=40)
     delivered_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("delivery receipt")
+        verbose_name_plural = _("delivery receipts")

@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from lastmeter.accounts.models import Person
 from lastmeter.accounts.selectors import Scope
@@ -115,7 +116,7 @@ def do_create_appeal(data: NewAppeal, *, actor: Person | None = None, now: datet
             )
         if category is not None and category.department is not None:
             # Out of police scope: hand it over immediately; police clocks never start.
-            transfer_locked(appeal, category.department, None, note="category handled by department", now=now)
+            transfer_locked(appeal, category.department, None, note=_("category handled by department"), now=now)
         else:
             clocks.start_clock(appeal, ClockKind.CONTACT, now=now)
             clocks.start_clock(appeal, ClockKind.LAND, now=now)
@@ -384,7 +385,7 @@ def do_rate(token: str, *, score: int, comment: str = "") -> Rating:
             data={"score": score},
         )
         appeal.closed_at = timezone.now()
-        move_state(appeal, AppealState.CLOSED, None, note="rated by reporter", extra_fields=("closed_at",))
+        move_state(appeal, AppealState.CLOSED, None, note=_("rated by the reporter"), extra_fields=("closed_at",))
         publish_change(appeal, "appeal.changed")
     return rating
 

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from lastmeter.accounts.models import Department, Person
 from lastmeter.accounts.selectors import Scope
@@ -128,7 +129,7 @@ def do_return_transfer(scope: Scope, appeal_id: int, *, reason: str) -> Transfer
             data={"transfer": transfer.pk},
         )
         clocks.stop_clocks(appeal, [ClockKind.TRANSFER_ACCEPT])
-        record_event(appeal, EventKind.TRANSFER, scope.person, note=f"returned: {reason.strip()}")
+        record_event(appeal, EventKind.TRANSFER, scope.person, note=_("returned: %(reason)s") % {"reason": reason.strip()})
         publish_change(appeal, "appeal.changed")
     return transfer
 

@@ -79,6 +79,8 @@ class PositionReport(models.Model):
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("position report")
+        verbose_name_plural = _("position reports")
         ordering = ["-at"]
         indexes = [models.Index(fields=["unit", "at"])]
 
@@ -158,6 +160,8 @@ class Assignment(models.Model):
     cleared_reason = models.CharField(max_length=40, blank=True)
 
     class Meta:
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
         ordering = ["dispatched_at"]
         constraints = [
             models.UniqueConstraint(
@@ -188,6 +192,8 @@ class CommandGroup(models.Model):
     archived_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("command group")
+        verbose_name_plural = _("command groups")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -205,6 +211,8 @@ class CommandGroupMember(models.Model):
     added_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("command group member")
+        verbose_name_plural = _("command group members")
         ordering = ["-is_commander", "added_at"]
         constraints = [models.UniqueConstraint(fields=["group", "person"], name="one_membership_per_group")]
 
@@ -225,6 +233,8 @@ class GroupMessage(models.Model):
     data = models.JSONField(default=dict, blank=True)
 
     class Meta:
+        verbose_name = _("group message")
+        verbose_name_plural = _("group messages")
         ordering = ["id"]
         indexes = [models.Index(fields=["group", "id"])]
 
@@ -263,6 +273,8 @@ class SosAlarm(models.Model):
     note = models.TextField(blank=True)
 
     class Meta:
+        verbose_name = _("SOS alarm")
+        verbose_name_plural = _("SOS alarms")
         ordering = ["-raised_at"]
         constraints = [
             models.UniqueConstraint(

@@ -30,6 +30,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from lastmeter.accounts.selectors import Scope
 from lastmeter.appeals.choices import OPEN_STATES, EventKind
@@ -360,7 +361,7 @@ def do_correct_category(scope: Scope, appeal_id: int, *, category: Category) -> 
         )
         record_label(appeal.text, category.code, previous=previous, appeal=appeal, by=scope.person)
         if category.department is not None and "transfer" in available_actions(scope, appeal):
-            transfer_locked(appeal, category.department, scope.person, note="category handled by department")
+            transfer_locked(appeal, category.department, scope.person, note=_("category handled by department"))
     return appeal
 
 
