@@ -63,3 +63,14 @@ def gap_source(value):
 @register.filter
 def rates(value):
     return RATE_LABELS.get(value, value)
+
+
+@register.filter
+def intersection(row):
+    """An intersection row of planning.platforms (``node_row``) in words: its streets, else the
+    streets nearest it, else its road-map node id — as the service-areas script does."""
+    if row.get("streets"):
+        return " / ".join(row["streets"])
+    if row.get("near"):
+        return _("near {streets}").format(streets=" / ".join(row["near"]))
+    return _("intersection {node} of the road map").format(node=row.get("node"))

@@ -90,6 +90,30 @@ class RoadGraph:
         ks = np.unique(self.edge_name[np.concatenate([out_e, in_e]).astype(np.int64)])
         return sorted(str(self.names[k]) for k in ks if k >= 0)
 
+    def nearby_names(self, node: int, max_hops: int = 4) -> list[str]:
+        """The street names nearest to ``node`` by number of road links (either direction), for an
+        intersection of unnamed roads (slip roads, ramps, service roads): the names at the fewest
+        hops, sorted; [] when none is within ``max_hops``."""
+        rindptr, rindices, _, _ = self.reverse
+        seen, frontier = {node}, [node]
+        for _ in range(max_hops + 1):
+            names = sorted({name for v in frontier for name in self.node_names(v)})
+            if names:
+                return names
+            nxt = []
+            for v in frontier:
+                around = np.concatenate(
+                    [self.indices[self.indptr[v] : self.indptr[v + 1]], rindices[rindptr[v] : rindptr[v + 1]]]
+                )
+                for w in around.tolist():
+                    if w not in seen:
+                        seen.add(w)
+                        nxt.append(w)
+            frontier = nxt
+            if not frontier:
+                break
+        return []
+
     def named_intersections(self) -> list[tuple[int, tuple[str, ...]]]:
         """Nodes where two or more differently named streets meet, with those names (for a gazetteer)."""
         named = self.edge_name >= 0
