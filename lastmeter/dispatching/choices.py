@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from lastmeter.lib.transitions import TransitionError, check_transition
 
@@ -17,6 +18,7 @@ __all__ = [
     "UNIT_TRANSITIONS",
     "Agency",
     "IncidentStatus",
+    "IncidentType",
     "MessageKind",
     "SosStatus",
     "TransitionError",
@@ -39,6 +41,17 @@ class UnitType(models.TextChoices):
     FOOT = "foot", _("Foot patrol")
     FIRE_ENGINE = "fire_engine", _("Fire engine")
     ENFORCEMENT_VAN = "enforcement_van", _("Enforcement van")
+
+
+class IncidentType(models.TextChoices):
+    """What an incident is about, as the dispatcher says when opening it (empty: not said)."""
+
+    FIRE = "fire", pgettext_lazy("incident type", "Fire")
+    TRAFFIC_ACCIDENT = "traffic_accident", pgettext_lazy("incident type", "Traffic accident")
+    TRAFFIC = "traffic", pgettext_lazy("incident type", "Traffic order")
+    PUBLIC_ORDER = "public_order", pgettext_lazy("incident type", "Public order")
+    CITY = "city", pgettext_lazy("incident type", "City management")
+    OTHER = "other", pgettext_lazy("incident type", "Other")
 
 
 class UnitStatus(models.TextChoices):

@@ -16,6 +16,7 @@ from lastmeter.appeals.choices import Priority
 from lastmeter.dispatching.choices import (
     Agency,
     IncidentStatus,
+    IncidentType,
     MessageKind,
     SosStatus,
     UnitStatus,
@@ -98,6 +99,9 @@ class Incident(models.Model):
     reference = models.CharField(_("reference"), max_length=32, unique=True, null=True, blank=True)
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
+    incident_type = models.CharField(
+        _("incident type"), max_length=30, choices=IncidentType.choices, blank=True, default=""
+    )
     lat = models.FloatField(_("latitude"))
     lon = models.FloatField(_("longitude"))
     address = models.CharField(_("address"), max_length=300, blank=True)

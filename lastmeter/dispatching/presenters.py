@@ -84,6 +84,7 @@ def incident_row(incident: Incident) -> dict[str, Any]:
         "reference": incident.reference,
         "title": incident.title,
         "description": incident.description,
+        "incident_type": incident.incident_type,
         "lat": incident.lat,
         "lon": incident.lon,
         "address": incident.address,

@@ -57,7 +57,7 @@
   var map = null, layers = {}, intersections = [];
   if (window.L) {
     map = L.map("sa-map", { preferCanvas: true }).setView([31.2305, 121.4737], 15);
-    map.attributionControl.addAttribution("Roads © OpenStreetMap contributors (ODbL)");
+    map.attributionControl.addAttribution(t("attribution"));
     ["roads", "areas", "review", "region", "cordon"].forEach(function (k) { layers[k] = L.layerGroup().addTo(map); });
     api("GET", root.dataset.roadsUrl).then(function (geo) {
       layers.roads.addLayer(L.geoJSON(geo, { interactive: false, style: { color: "#b8c2cf", weight: 1.5 } }));
