@@ -81,6 +81,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "lastmeter.web.context.nav_links",
+                "lastmeter.web.context.simulation_note",
             ],
         },
     },
