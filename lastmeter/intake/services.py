@@ -662,7 +662,7 @@ def do_reverse(
                     old_appeal,
                     EventKind.NOTE,
                     scope.person,
-                    note=f"the update from inbound item {item.pk} was moved to its own appeal",
+                    note=_("the update from inbound item %(item)s was moved to its own appeal") % {"item": item.pk},
                 )
             outcome = decide_as_new(item, msg)
             appeal = _create_appeal(item, msg, outcome, actor=scope.person)
@@ -681,7 +681,7 @@ def do_reverse(
             _finish(item, to, note, appeal=appeal, by=scope.person, data={"from": before})
         elif to == Decision.NOTHING:
             if old_appeal is not None:
-                appeal_services.do_close(scope, old_appeal.pk, reason=f"not an appeal: {reason.strip()}")
+                appeal_services.do_close(scope, old_appeal.pk, reason=_("not an appeal: %(reason)s") % {"reason": reason.strip()})
             _finish(item, to, note, appeal=None, by=scope.person, data={"from": before})
             triage.record_label(
                 msg.text, "not", task=LabelTask.APPEAL_OR_NOT, previous="appeal",
