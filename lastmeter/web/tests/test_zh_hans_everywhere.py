@@ -4,8 +4,8 @@ The pages are not listed by hand: every URL pattern of the project is enumerated
 resolver (so a page another change adds is checked as soon as it exists), filled in with objects
 of a small world (an appeal in several states, a transfer, an intake item, a grid plan, units, an
 incident with its command group, an SOS, platforms on a road network) and fetched by each role:
-resident (no account), dispatcher, leader, grid officer, grid member, department liaison, legal
-reviewer and administrator. What the page shows (lastmeter.testing.visible_text: text, shown
+resident (no account), dispatcher, leader, grid officer, grid member, building head, department
+liaison, legal reviewer and administrator. What the page shows (lastmeter.testing.visible_text: text, shown
 attributes, the strings handed to its scripts) must hold no run of English words.
 
 A URL pattern whose parameter has no value here fails the test: give it one in ``values`` or,
@@ -29,6 +29,7 @@ from django.views.defaults import server_error
 from lastmeter.accounts.choices import Role
 from lastmeter.accounts.models import Person, RoleAssignment
 from lastmeter.appeals import services as appeal_services
+from lastmeter.appeals.models import Transfer
 from lastmeter.appeals.transfers import do_transfer
 from lastmeter.dispatching.models import Assignment, CommandGroup, GroupMessage, Incident, SosAlarm, Unit
 from lastmeter.intake.models import InboundItem
@@ -198,7 +199,7 @@ def town(world, new_appeal, settings, tmp_path):
     Assignment.objects.create(incident=incident, unit=car, eta_s=180)
     group = CommandGroup.objects.create(incident=incident, name="路口斗殴指挥群")
     GroupMessage.objects.create(group=group, author=world.dispatcher, text="请尽快到场")
-    SosAlarm.objects.create(person=world.grid_officer, unit=car, lat=POINT_IN_A[0], lon=POINT_IN_A[1])
+    alarm = SosAlarm.objects.create(person=world.grid_officer, unit=car, lat=POINT_IN_A[0], lon=POINT_IN_A[1])
 
     for (r, c), unit in make_blocks().items():
         unit.name = f"街区{r}-{c}"
@@ -218,6 +219,15 @@ def town(world, new_appeal, settings, tmp_path):
             "plan_id": [plan.pk, draft.pk, *GridPlan.objects.exclude(pk__in=[plan.pk, draft.pk]).values_list("pk", flat=True)],
             "app_label": sorted({m._meta.app_label for m in admin.site._registry}),
             "action": ["acknowledge"],
+            # Objects pages to come may name (a transfer's page, an incident's, a person's …).
+            "transfer_id": list(Transfer.objects.values_list("pk", flat=True)),
+            "incident_id": [incident.pk],
+            "unit_id": [car.pk],
+            "group_id": [group.pk],
+            "alarm_id": [alarm.pk],
+            "person_id": [world.grid_officer.pk, world.liaison.pk],
+            "grid_id": [world.grid_a.pk, world.grid_b.pk],
+            "department_id": [world.department.pk],
         }
 
 
@@ -227,6 +237,7 @@ ROLES = {
     "leader": "leader",
     "grid officer": "officer_a",
     "grid member": "member_a",
+    "building head": "head_a",
     "department liaison": "liaison",
     "legal reviewer": "legal",
     "administrator": ADMIN_USERNAME,
