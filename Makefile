@@ -41,10 +41,12 @@ browser-prereqs:
 	fi
 
 ## Run the product with demo data on the embedded default (SQLite, in-memory channel layer,
-## in-process worker) at http://127.0.0.1:8000/
+## in-process worker) at http://127.0.0.1:$(PORT)/ — `make run PORT=8001` when 8000 is taken.
+## LASTMETER_DEMO_SIMULATION=0 make run: the demo without its simulated activity.
+PORT ?= 8000
 run: $(STAMP) $(STATIC_STAMP)
-	$(BIN)/lastmeter demo
-	$(BIN)/lastmeter serve
+	$(BIN)/lastmeter demo --port $(PORT)
+	$(BIN)/lastmeter serve --port $(PORT)
 
 ## Lint, type-check and run the whole test suite.
 test: lint pytest

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, ValidationError
 
 from lastmeter.appeals.api import public_router as tracking_router
@@ -12,7 +12,11 @@ from lastmeter.grids.api import router as grids_router
 from lastmeter.lib.errors import NotAllowed, ServiceError
 from lastmeter.lib.transitions import TransitionError
 
-api = NinjaAPI(title="lastmeter API", version="1", urls_namespace="api")
+# Swagger UI from the installed package (settings.INSTALLED_APPS has "ninja"), and no validator
+# badge: Swagger UI would otherwise send the schema's address to validator.swagger.io.
+api = NinjaAPI(
+    title="lastmeter API", version="1", urls_namespace="api", docs=Swagger(settings={"validatorUrl": None})
+)
 api.add_router("/", appeals_router)
 api.add_router("/", tracking_router)
 api.add_router("/", "lastmeter.intake.api.router")

@@ -33,6 +33,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "channels",
+    # Django Ninja renders /api/v1/docs from its own templates and static files (Swagger UI ships
+    # in the package) when it is an installed app; otherwise it would load Swagger UI from a CDN.
+    "ninja",
     "lastmeter.accounts",
     "lastmeter.grids",
     "lastmeter.roads",
@@ -79,6 +82,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "lastmeter.web.context.nav_links",
+                "lastmeter.web.context.simulation_note",
             ],
         },
     },

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from lastmeter.accounts.choices import CHAIN_LEVELS, Role
 from lastmeter.accounts.models import Person, RoleAssignment
@@ -229,7 +230,7 @@ def _warn_one(clock_id: int, now: datetime) -> bool:
             appeal=clock.appeal,
             kind=EventKind.CLOCK_WARNING,
             actor_label="system",
-            note=clock.kind,
+            note=str(clock.get_kind_display()),
             data={"clock": clock.pk, "due_at": clock.due_at.isoformat()},
         )
         groups = [COMMAND_GROUP] + (
@@ -259,7 +260,7 @@ def _breach_one(clock_id: int, now: datetime) -> bool:
             appeal=appeal,
             kind=EventKind.CLOCK_BREACH,
             actor_label="system",
-            note=clock.kind,
+            note=str(clock.get_kind_display()),
             data={"clock": clock.pk, "due_at": clock.due_at.isoformat()},
         )
         target = escalation_target(appeal)
@@ -272,13 +273,14 @@ def _breach_one(clock_id: int, now: datetime) -> bool:
                 appeal=appeal,
                 kind=EventKind.ESCALATED,
                 actor_label="system",
-                note=f"{level}: {person.name}",
+                note=f"{Role(level).label}：{person.name}",
                 data={"clock": clock.pk, "level": level, "person": person.pk},
             )
             notify_staff(
                 person,
                 appeal,
-                f"[lastmeter] {appeal.reference}: {clock.get_kind_display()} deadline breached; escalated to you.",
+                _("[lastmeter] %(ref)s: the deadline “%(clock)s” was missed; it is escalated to you.")
+                % {"ref": appeal.reference, "clock": clock.get_kind_display()},
                 key=f"escalation:{clock.pk}:{event.pk}",
             )
             groups = [COMMAND_GROUP, person_group(person.pk)]

@@ -180,6 +180,10 @@ class AppealMedia(models.Model):
     content_type = models.CharField(max_length=100, blank=True)
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
+    class Meta:
+        verbose_name = _("appeal attachment")
+        verbose_name_plural = _("appeal attachments")
+
 
 class Clock(models.Model):
     """A deadline on an appeal. The sweeper moves it to breached with compare-and-set updates.
@@ -210,6 +214,8 @@ class Clock(models.Model):
     )
 
     class Meta:
+        verbose_name = _("clock")
+        verbose_name_plural = _("clocks")
         ordering = ["due_at"]
         indexes = [
             # The sweeper's two scans touch only running clocks; partial indexes keep them cheap.
@@ -245,6 +251,8 @@ class Transfer(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("transfer")
+        verbose_name_plural = _("transfers")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -270,6 +278,8 @@ class AppealEvent(models.Model):
     data = models.JSONField(default=dict, blank=True)
 
     class Meta:
+        verbose_name = _("timeline entry")
+        verbose_name_plural = _("timeline entries")
         ordering = ["at", "id"]
 
 
@@ -284,6 +294,10 @@ class LandingProof(models.Model):
     distance_m = models.FloatField()
     at = models.DateTimeField(auto_now_add=True)
     photo = models.ForeignKey(AppealMedia, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        verbose_name = _("landing proof")
+        verbose_name_plural = _("landing proofs")
 
 
 class Rating(models.Model):
@@ -302,6 +316,8 @@ class Rating(models.Model):
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("rating")
+        verbose_name_plural = _("ratings")
         constraints = [
             models.CheckConstraint(
                 condition=Q(score__isnull=True) | Q(score__gte=1, score__lte=5), name="rating_score_1_to_5"
@@ -351,6 +367,10 @@ class Subscription(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    class Meta:
+        verbose_name = _("subscription")
+        verbose_name_plural = _("subscriptions")
+
 
 class OutboxMessage(models.Model):
     """A message to send, written in the same transaction as the change it reports.
@@ -376,6 +396,8 @@ class OutboxMessage(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
         ordering = ["id"]
         indexes = [
             models.Index(fields=["next_attempt_at"], condition=Q(state="pending"), name="outbox_pending_due"),
@@ -393,3 +415,7 @@ class DeliveryReceipt(models.Model):
     key = models.CharField(max_length=200, unique=True)
     transport = models.CharField(max_length=40)
     delivered_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("delivery receipt")
+        verbose_name_plural = _("delivery receipts")

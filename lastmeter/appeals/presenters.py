@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from lastmeter.accounts.choices import Role
 from lastmeter.accounts.models import Person
@@ -43,11 +44,22 @@ def appeal_row(appeal: Appeal) -> dict[str, Any]:
     }
 
 
+def actor_label(event: AppealEvent) -> str:
+    """Who did it, in words: the stored label ('system', 'reporter' are codes, translated here), or
+    the person's name."""
+    label = event.actor_label or (event.actor.name if event.actor else "system")
+    if label == "system":
+        return _("system")
+    if label == "reporter":
+        return _("reporter")
+    return label
+
+
 def event_row(event: AppealEvent) -> dict[str, Any]:
     return {
         "at": event.at,
         "kind": event.kind,
-        "actor": event.actor_label or (event.actor.name if event.actor else "system"),
+        "actor": actor_label(event),
         "channel": event.channel,
         "from_state": event.from_state,
         "to_state": event.to_state,

@@ -457,7 +457,7 @@ def do_rate(token: str, *, code: str, score: Any, comment: str = "", now: dateti
             )
             appeal.closed_at = now
             move_state(
-                appeal, AppealState.CLOSED, None, note="rated by reporter", extra_fields=("closed_at",)
+                appeal, AppealState.CLOSED, None, note=_("rated by the reporter"), extra_fields=("closed_at",)
             )
             publish_change(appeal, "appeal.changed")
     if refusal is not None:

@@ -21,6 +21,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import close_old_connections
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from lastmeter.accounts.models import OrgUnit
 from lastmeter.appeals.models import Category
@@ -30,6 +31,7 @@ from lastmeter.demo.organisation import JURISDICTION_CODE
 from lastmeter.demo.simulator import simulate_step
 from lastmeter.dispatching import services
 from lastmeter.dispatching.models import Incident, SosAlarm, Unit
+from lastmeter.web import simulation
 
 log = logging.getLogger("lastmeter.demo")
 
@@ -56,6 +58,18 @@ NEW_INCIDENTS = [
     ("延安东路隧道口车辆抛锚", 31.23050, 121.48120, "延安东路"),
     ("南京西路商场门口有人抢包", 31.23420, 121.46800, "南京西路"),
 ]
+
+
+def simulated_activity() -> list[str]:
+    """What the live pages tell their viewers while the simulation runs (lastmeter.web.simulation)."""
+    return [
+        _("Patrol units drive along real roads and report their positions."),
+        _("A new appeal arrives about every %(s)d seconds.") % {"s": APPEAL_EVERY_S},
+        _("About every %(m)s minutes an incident is raised and the nearest unit dispatched to it.")
+        % {"m": f"{INCIDENT_EVERY_S / 60:g}"},
+        _("About every %(m)s minutes an officer presses SOS; it clears itself after %(c)s minutes.")
+        % {"m": f"{SOS_EVERY_S / 60:g}", "c": f"{SOS_LASTS_S / 60:g}"},
+    ]
 
 
 def demo_simulation_enabled() -> bool:
@@ -163,5 +177,6 @@ def start_demo(stop: threading.Event) -> threading.Thread | None:
         return None
     thread = threading.Thread(target=run_demo_forever, args=(stop,), name="lastmeter-demo", daemon=True)
     thread.start()
+    simulation.announce(simulated_activity)
     log.info("demo simulation running (LASTMETER_DEMO_SIMULATION=0 turns it off)")
     return thread

@@ -51,6 +51,7 @@ class StatusIn(Schema):
 class IncidentIn(Schema):
     title: str = ""
     description: str = ""
+    incident_type: str = ""
     lat: float | None = None
     lon: float | None = None
     address: str = ""
@@ -202,6 +203,7 @@ def create_incident(request: HttpRequest, body: IncidentIn):
         alarm_at=body.alarm_at,
         appeal=appeal,
         actor=scope,
+        incident_type=body.incident_type,
     )
     return 201, incident_detail(incident)
 

@@ -1,9 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DispatchingConfig(AppConfig):
     name = "lastmeter.dispatching"
     label = "dispatching"
+    verbose_name = _("Dispatching")
 
     def ready(self) -> None:
         # Models are loaded only now (app registry), hence the import here rather than at the top.

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from lastmeter.accounts.models import Person
 from lastmeter.dispatching import events as ev
@@ -33,7 +34,7 @@ from lastmeter.dispatching.models import (
     SosAlarm,
     Unit,
 )
-from lastmeter.dispatching.presenters import group_row, message_row, sos_row
+from lastmeter.dispatching.presenters import message_row, sos_row
 from lastmeter.dispatching.selectors import command_group_ids_for_person, may_post_in
 from lastmeter.lib.geo import validate_lat_lon
 from lastmeter.realtime.events import person_group, publish_after_commit
@@ -45,11 +46,19 @@ MAX_MESSAGE = 2000
 
 
 def _system_message(
-    group: CommandGroup, text: str, data: dict[str, Any] | None = None, *, also: Iterable[int] = ()
+    group: CommandGroup,
+    text: str,
+    data: dict[str, Any] | None = None,
+    *,
+    by: Person | None = None,
+    also: Iterable[int] = (),
 ) -> GroupMessage:
     """Record a system line and push it to the group (and to ``also``: people who just joined and do
-    not hear the group's channel yet — the event makes their live connection re-read its groups)."""
-    msg = GroupMessage.objects.create(group=group, kind=MessageKind.SYSTEM, text=text, data=data or {})
+    not hear the group's channel yet — the event makes their live connection re-read its groups).
+    Its sender is ``by``, the person whose action it reports, or the system (presenters.message_row)."""
+    msg = GroupMessage.objects.create(
+        group=group, author=by, kind=MessageKind.SYSTEM, text=text, data=data or {}
+    )
     groups = [ev.cgroup_group(group.pk)] + [person_group(p) for p in sorted(set(also))]
     publish_after_commit(groups, ev.GROUP_MESSAGE, message_row(msg))
     return msg
@@ -86,8 +95,9 @@ def _add_members(group: CommandGroup, incident: Incident, by: Person | None) -> 
         names = dict(Person.objects.filter(pk__in=added).values_list("pk", "name"))
         _system_message(
             group,
-            "加入指挥群: " + "、".join(names.get(p, str(p)) for p in added),
+            _("Joined the command group: %(names)s") % {"names": "、".join(names.get(p, str(p)) for p in added)},
             {"joined": added},
+            by=by,
             also=added,
         )
     return added
@@ -126,7 +136,12 @@ def do_open_command_group(incident: Incident | int, actor: Actor = None) -> Comm
             group = CommandGroup.objects.create(
                 incident=inc, name=f"{inc.reference} {inc.title}"[:200], created_by=person
             )
-            _system_message(group, f"指挥群已建立: {inc.title}", {"opened_by": person.pk if person else None})
+            _system_message(
+                group,
+                _("Command group opened: %(title)s") % {"title": inc.title},
+                {"opened_by": person.pk if person else None},
+                by=person,
+            )
         _add_members(group, inc, person)
     return group
 
@@ -181,7 +196,7 @@ def archive_group_locked(incident: Incident, by: Person | None = None) -> Comman
     )
     if group is None:
         return None
-    _system_message(group, "警情已结束，指挥群归档", {"archived": True})
+    _system_message(group, _("The incident is closed; the command group is archived."), {"archived": True}, by=by)
     group.archived_at = timezone.now()
     group.save(update_fields=["archived_at"])
     return group
@@ -332,5 +347,3 @@ def do_resolve_sos(alarm: SosAlarm | int, actor: Actor, *, note: str = "") -> So
         _publish_sos(a, ev.SOS_RESOLVED)
     return a
 
-
-_ = group_row  # presenters used by the API

@@ -16,6 +16,7 @@ from lastmeter.appeals.choices import Priority
 from lastmeter.dispatching.choices import (
     Agency,
     IncidentStatus,
+    IncidentType,
     MessageKind,
     SosStatus,
     UnitStatus,
@@ -79,6 +80,8 @@ class PositionReport(models.Model):
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("position report")
+        verbose_name_plural = _("position reports")
         ordering = ["-at"]
         indexes = [models.Index(fields=["unit", "at"])]
 
@@ -96,6 +99,9 @@ class Incident(models.Model):
     reference = models.CharField(_("reference"), max_length=32, unique=True, null=True, blank=True)
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
+    incident_type = models.CharField(
+        _("incident type"), max_length=30, choices=IncidentType.choices, blank=True, default=""
+    )
     lat = models.FloatField(_("latitude"))
     lon = models.FloatField(_("longitude"))
     address = models.CharField(_("address"), max_length=300, blank=True)
@@ -158,6 +164,8 @@ class Assignment(models.Model):
     cleared_reason = models.CharField(max_length=40, blank=True)
 
     class Meta:
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
         ordering = ["dispatched_at"]
         constraints = [
             models.UniqueConstraint(
@@ -188,6 +196,8 @@ class CommandGroup(models.Model):
     archived_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("command group")
+        verbose_name_plural = _("command groups")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -205,6 +215,8 @@ class CommandGroupMember(models.Model):
     added_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("command group member")
+        verbose_name_plural = _("command group members")
         ordering = ["-is_commander", "added_at"]
         constraints = [models.UniqueConstraint(fields=["group", "person"], name="one_membership_per_group")]
 
@@ -225,6 +237,8 @@ class GroupMessage(models.Model):
     data = models.JSONField(default=dict, blank=True)
 
     class Meta:
+        verbose_name = _("group message")
+        verbose_name_plural = _("group messages")
         ordering = ["id"]
         indexes = [models.Index(fields=["group", "id"])]
 
@@ -263,6 +277,8 @@ class SosAlarm(models.Model):
     note = models.TextField(blank=True)
 
     class Meta:
+        verbose_name = _("SOS alarm")
+        verbose_name_plural = _("SOS alarms")
         ordering = ["-raised_at"]
         constraints = [
             models.UniqueConstraint(

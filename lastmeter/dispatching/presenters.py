@@ -10,7 +10,9 @@ from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
+from lastmeter.dispatching.choices import MessageKind
 from lastmeter.dispatching.models import (
     Assignment,
     CommandGroup,
@@ -82,6 +84,7 @@ def incident_row(incident: Incident) -> dict[str, Any]:
         "reference": incident.reference,
         "title": incident.title,
         "description": incident.description,
+        "incident_type": incident.incident_type,
         "lat": incident.lat,
         "lon": incident.lon,
         "address": incident.address,
@@ -154,10 +157,15 @@ def group_row(group: CommandGroup, *, members: bool = True) -> dict[str, Any]:
 
 
 def message_row(m: GroupMessage) -> dict[str, Any]:
+    """A command-group line. Every line has a sender: its author, or for a system line nobody
+    caused (an automatic one) the system itself (``author.id`` None)."""
+    author = person_ref(m.author) if m.author_id else None
+    if author is None and m.kind == MessageKind.SYSTEM:
+        author = {"id": None, "name": gettext("System")}
     return {
         "id": m.pk,
         "group": m.group_id,
-        "author": person_ref(m.author) if m.author_id else None,
+        "author": author,
         "text": m.text,
         "kind": m.kind,
         "at": m.at,

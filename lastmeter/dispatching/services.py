@@ -18,6 +18,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from lastmeter.accounts.models import Person
 from lastmeter.appeals.choices import Priority
@@ -36,6 +37,7 @@ from lastmeter.dispatching.choices import (
     ASSIGNED,
     UNIT_TRANSITIONS,
     IncidentStatus,
+    IncidentType,
     TransitionError,
     UnitStatus,
     check_transition,
@@ -284,9 +286,11 @@ def do_create_incident(
     appeal: Appeal | int | None = None,
     commander: Person | None = None,
     actor: Actor = None,
+    incident_type: str = "",
 ) -> Incident:
     """Open an incident (command staff).  From an appeal, missing fields come from the appeal and
     the alarm time is when the appeal arrived; an appeal with an unclosed incident returns that one.
+    ``incident_type`` is an IncidentType value, or empty when the dispatcher did not say.
     """
     scope = as_scope(actor)
     require_staff(scope, "open an incident")
@@ -316,18 +320,21 @@ def do_create_incident(
             alarm_at = alarm_at or source.created_at
         title = (title or "").strip()
         if not title:
-            raise ServiceError("an incident needs a title")
+            raise ServiceError(_("an incident needs a title"))
         if lat is None or lon is None:
-            raise ServiceError("an incident needs a location (lat, lon)")
+            raise ServiceError(_("an incident needs a location (lat, lon)"))
         check_position(lat, lon)
         if priority is not None and priority not in Priority.values:
             raise ServiceError(f"unknown priority {priority!r}")
+        if incident_type and incident_type not in IncidentType.values:
+            raise ServiceError(_("unknown incident type %(type)r") % {"type": incident_type})
         alarm_at = alarm_at or now
         if alarm_at > now + timedelta(minutes=2):
             raise ServiceError("the alarm time is in the future")
         incident = Incident.objects.create(
             title=title[:200],
             description=description.strip(),
+            incident_type=incident_type,
             lat=lat,
             lon=lon,
             address=address.strip()[:300],
@@ -357,7 +364,7 @@ def do_update_incident(incident: Incident | int, actor: Actor = None, **changes:
         if "priority" in changes and changes["priority"] not in Priority.values:
             raise ServiceError(f"unknown priority {changes['priority']!r}")
         if "title" in changes and not (changes["title"] or "").strip():
-            raise ServiceError("an incident needs a title")
+            raise ServiceError(_("an incident needs a title"))
         for key, value in changes.items():
             setattr(inc, key, value.strip() if isinstance(value, str) else value)
         inc.save(update_fields=[*changes, "updated_at"])

@@ -1,9 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class IntakeConfig(AppConfig):
     name = "lastmeter.intake"
     label = "intake"
+    verbose_name = _("Intake")
 
     def ready(self) -> None:
         # Each chat platform answers the reporter through its own send API, via the outbox.

@@ -115,6 +115,8 @@ class IntakeDecision(models.Model):
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("intake decision")
+        verbose_name_plural = _("intake decisions")
         ordering = ["at", "id"]
 
     def __str__(self) -> str:

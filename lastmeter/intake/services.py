@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from lastmeter.accounts.models import Person
 from lastmeter.accounts.selectors import Scope
@@ -185,11 +186,54 @@ class _IgnoredItem(Exception):
     pass
 
 
+# Triage's names for how it decided (its results' ``method``, English identifiers its tests and
+# CLI read) and for what a message is (``Verdict.label``), in the words of the stored reason.
+_METHOD_WORDS = {
+    "keyword rules": gettext_lazy("keyword rules"),
+    "keyword rules (follow-up cue)": gettext_lazy("keyword rules (follow-up cue)"),
+    "message_kind rules": gettext_lazy("message-kind rules"),
+    "appeal_or_not model": gettext_lazy("appeal-or-not model"),
+    "gazetteer": gettext_lazy("gazetteer of the road map"),
+}
+_METHOD_PATTERNS = (
+    (re.compile(r"^trained model (?P<name>\S+)$"), gettext_lazy("trained model %(name)s")),
+    (
+        re.compile(r"^model trained at first use on (?P<n>\d+) stored labels$"),
+        gettext_lazy("model trained on %(n)s stored labels"),
+    ),
+)
+_MESSAGE_LABELS = {
+    "appeal": gettext_lazy("an appeal"),
+    "update": gettext_lazy("a follow-up"),
+    "thanks": gettext_lazy("thanks"),
+    "praise": gettext_lazy("praise"),
+    "chatter": gettext_lazy("chatter"),
+}
+
+
+def method_words(method: str) -> str:
+    """How triage decided, in words (the identifier itself when it is not a known one)."""
+    suffix = ""
+    if method.endswith(" (no known category)"):
+        method, suffix = method.removesuffix(" (no known category)"), _(" (no known category)")
+    if method in _METHOD_WORDS:
+        return str(_METHOD_WORDS[method]) + suffix
+    for pattern, words in _METHOD_PATTERNS:
+        match = pattern.match(method)
+        if match:
+            return str(words) % match.groupdict() + suffix
+    return method + suffix
+
+
+def _label_words(label: str) -> str:
+    return str(_MESSAGE_LABELS.get(label, label))
+
+
 def decide(item: InboundItem, msg: InboundMessage) -> Outcome:
     """What the item should become, and why. Reads only; the caller applies it."""
     text = (msg.text or "").strip()
     if msg.kind != "text":
-        return Outcome(Decision.NOTHING, f"not a text message ({msg.kind})")
+        return Outcome(Decision.NOTHING, _("not a text message (%(kind)s)") % {"kind": msg.kind})
     if not text:
         raise BadPayload("the message text is empty")
     structured = msg.channel in STRUCTURED
@@ -209,7 +253,8 @@ def decide(item: InboundItem, msg: InboundMessage) -> Outcome:
             if target.state in OPEN_STATES:
                 return Outcome(
                     Decision.UPDATE,
-                    f"replies to message {msg.quoted_message_id}, which is appeal {target.reference}",
+                    _("replies to message %(message)s, which is appeal %(ref)s")
+                    % {"message": msg.quoted_message_id, "ref": target.reference},
                     target=target,
                 )
     for ref in REFERENCE.findall(text + " " + (msg.quoted_text or "")):
@@ -217,7 +262,7 @@ def decide(item: InboundItem, msg: InboundMessage) -> Outcome:
         if target_ref is not None:
             target = _survivor(target_ref)
             if target.state in OPEN_STATES:
-                return Outcome(Decision.UPDATE, f"names appeal {ref}", target=target)
+                return Outcome(Decision.UPDATE, _("names appeal %(ref)s") % {"ref": ref}, target=target)
     verdict = None
     if not structured:
         recent = _recent_open_appeal(item, msg)
@@ -225,7 +270,13 @@ def decide(item: InboundItem, msg: InboundMessage) -> Outcome:
         if not verdict.is_appeal:
             return Outcome(
                 Decision.NOTHING,
-                f"{verdict.label} ({verdict.score:.2f}, {verdict.method}): {verdict.reason}",
+                _("%(label)s (%(score).2f, %(method)s): %(reason)s")
+                % {
+                    "label": _label_words(verdict.label),
+                    "score": verdict.score,
+                    "method": method_words(verdict.method),
+                    "reason": verdict.reason,
+                },
                 data={"label": verdict.label, "score": verdict.score},
             )
         if recent is not None:
@@ -234,33 +285,38 @@ def decide(item: InboundItem, msg: InboundMessage) -> Outcome:
             if verdict.label == "update" or similarity >= 0.5:
                 return Outcome(
                     Decision.UPDATE,
-                    f"same reporter's open appeal {recent.reference} in this thread "
-                    f"({verdict.label}, similarity {similarity:.2f})",
+                    _("the same reporter's open appeal %(ref)s in this thread (%(label)s, similarity %(sim).2f)")
+                    % {"ref": recent.reference, "label": _label_words(verdict.label), "sim": similarity},
                     target=recent,
                 )
     category: Category | None = None
     category_note = ""
     if msg.category_code:
         category = Category.objects.filter(code=msg.category_code).first()
-        category_note = f"category {msg.category_code} given by the sender"
+        category_note = _("category %(code)s given by the sender") % {"code": msg.category_code}
     if category is None:
         guess = triage.classify(text)
         category = guess.category
         category_note = (
-            f"category {category.code} ({guess.score:.2f}, {guess.method})"
+            _("category %(name)s (%(score).2f, %(method)s)")
+            % {"name": category.name, "score": guess.score, "method": method_words(guess.method)}
             if category
-            else f"no category ({guess.method})"
+            else _("no category (%(method)s)") % {"method": method_words(guess.method)}
         )
     lat, lon, address, confidence = msg.lat, msg.lon, msg.address, None
-    place_note = "location given" if lat is not None else ""
+    place_note = _("location given") if lat is not None else ""
     if lat is None:
         place = triage.place_from_text(" ".join(x for x in (msg.address, text) if x))
         if place is not None:
             lat, lon, confidence = place.lat, place.lon, place.confidence
             address = address or place.name
-            place_note = f"place {place.name} from text ({place.method}, {place.confidence:.2f})"
+            place_note = _("place %(name)s from the text (%(method)s, %(confidence).2f)") % {
+                "name": place.name,
+                "method": method_words(place.method),
+                "confidence": place.confidence,
+            }
         else:
-            place_note = "no location: locate queue"
+            place_note = _("no location: to the locate queue")
     hits = triage.find_duplicates(text, lat=lat, lon=lon, category=category)
     data: dict[str, Any] = {"duplicates": [(h.appeal.pk, h.score) for h in hits]}
     if verdict is not None:
@@ -269,15 +325,20 @@ def decide(item: InboundItem, msg: InboundMessage) -> Outcome:
         best = hits[0]
         return Outcome(
             Decision.DUPLICATE,
-            f"same problem as open appeal {best.appeal.reference} (similarity {best.score:.2f})",
+            _("the same problem as open appeal %(ref)s (similarity %(sim).2f)")
+            % {"ref": best.appeal.reference, "sim": best.score},
             target=best.appeal,
             data=data,
         )
-    why = "filed through a form/call/API" if structured else f"{verdict.label if verdict else ''} message"
+    why = (
+        _("filed through a form, a call or the API")
+        if structured
+        else _("the message is %(label)s") % {"label": _label_words(verdict.label) if verdict else ""}
+    )
     return Outcome(
         Decision.NEW_APPEAL,
-        f"{why}; {category_note}; {place_note}"
-        + (f"; possible duplicate of {hits[0].appeal.reference}" if hits else ""),
+        _("; ").join(x for x in (why, category_note, place_note) if x)
+        + (_("; ") + _("possible duplicate of %(ref)s") % {"ref": hits[0].appeal.reference} if hits else ""),
         category=category,
         lat=lat,
         lon=lon,
@@ -453,7 +514,7 @@ def _create_appeal(
             appeal,
             EventKind.NOTE,
             None,
-            note=f"possible duplicate of appeal #{other_id} (similarity {score:.2f})",
+            note=_("possible duplicate of appeal #%(id)s (similarity %(sim).2f)") % {"id": other_id, "sim": score},
             data={"possible_duplicate": other_id, "score": score},
         )
     return appeal
@@ -612,7 +673,7 @@ def do_reverse(
                     old_appeal,
                     EventKind.NOTE,
                     scope.person,
-                    note=f"the update from inbound item {item.pk} was moved to its own appeal",
+                    note=_("the update from inbound item %(item)s was moved to its own appeal") % {"item": item.pk},
                 )
             outcome = decide_as_new(item, msg)
             appeal = _create_appeal(item, msg, outcome, actor=scope.person)
@@ -631,7 +692,7 @@ def do_reverse(
             _finish(item, to, note, appeal=appeal, by=scope.person, data={"from": before})
         elif to == Decision.NOTHING:
             if old_appeal is not None:
-                appeal_services.do_close(scope, old_appeal.pk, reason=f"not an appeal: {reason.strip()}")
+                appeal_services.do_close(scope, old_appeal.pk, reason=_("not an appeal: %(reason)s") % {"reason": reason.strip()})
             _finish(item, to, note, appeal=None, by=scope.person, data={"from": before})
             triage.record_label(
                 msg.text, "not", task=LabelTask.APPEAL_OR_NOT, previous="appeal",

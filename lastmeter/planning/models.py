@@ -146,6 +146,8 @@ class PlanGrid(models.Model):
     quota = models.FloatField(default=0.0)
 
     class Meta:
+        verbose_name = _("plan grid")
+        verbose_name_plural = _("plan grids")
         db_table = "grids_plangrid"
         ordering = ["plan", "index"]
         constraints = [models.UniqueConstraint(fields=["plan", "index"], name="unique_plan_grid_index")]
@@ -163,6 +165,8 @@ class PlanUnit(models.Model):
     workload = models.FloatField(default=0.0)
 
     class Meta:
+        verbose_name = _("plan unit")
+        verbose_name_plural = _("plan units")
         db_table = "grids_planunit"
         constraints = [models.UniqueConstraint(fields=["plan", "unit"], name="unique_plan_unit")]
         indexes = [models.Index(fields=["plan", "grid_index"])]

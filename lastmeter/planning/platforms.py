@@ -138,11 +138,14 @@ class Analysis:
 
     def node_row(self, i: int, extra: dict | None = None) -> dict:
         g, node = self.graph, int(self.nodes[i])
+        streets = g.node_names(node)
         row = {
             "node": int(g.source_id[node]),
             "lat": round(float(g.lat[node]), 6),
             "lon": round(float(g.lon[node]), 6),
-            "streets": g.node_names(node),
+            "streets": streets,
+            # An intersection of unnamed roads (ramps, slip roads) is named by the streets nearest it.
+            "near": [] if streets else g.nearby_names(node),
         }
         row.update(extra or {})
         return row
@@ -262,14 +265,21 @@ def service_area_report(
     beyond = inter[t > target_min + 1e-9]
     beyond = beyond[np.argsort(-areas.time_min[beyond], kind="stable")]
     wl = areas.workload
+    # Coverage counts every intersection of the road network: one no platform can reach is not
+    # covered (a report of "100 %" beside "11 unreachable" would say the opposite of the truth).
+    covered = int((t <= target_min + 1e-9).sum())
+    everywhere = int(inter.size) + a.unreachable_intersections
     return {
         "speed_kmh": speed_kmh,
         "target_min": target_min,
         "rates": rate_source,
         "intersections": int(inter.size),
         "unreachable_intersections": a.unreachable_intersections,
+        "all_intersections": everywhere,
+        "covered_intersections": covered,
         "max_time_min": round(float(t.max()), 2) if t.size else 0.0,
-        "covered_pct": round(100.0 * float((t <= target_min + 1e-9).mean()), 2) if t.size else 100.0,
+        "covered_pct": round(100.0 * covered / everywhere, 2) if everywhere else 100.0,
+        "covered_reachable_pct": round(100.0 * covered / t.size, 2) if t.size else 100.0,
         "workload_max": round(float(wl.max()), 3),
         "workload_mean": round(float(wl.mean()), 3),
         "platforms": _platform_rows(a, areas),
@@ -297,6 +307,7 @@ def service_area_geojson(*, speed_kmh: float = 60.0, target_min: float = 3.0) ->
     for i in a.intersections.tolist():
         node = int(a.nodes[i])
         s = int(areas.assignment[i])
+        streets = g.node_names(node)
         features.append(
             {
                 "type": "Feature",
@@ -307,6 +318,8 @@ def service_area_geojson(*, speed_kmh: float = 60.0, target_min: float = 3.0) ->
                 "properties": {
                     "layer": "intersection",
                     "node": int(g.source_id[node]),
+                    "streets": streets,
+                    "near": [] if streets else g.nearby_names(node),
                     "platform": a.platforms[s].code if s >= 0 else None,
                     "time_min": round(float(areas.time_min[i]), 2),
                     "beyond_target": bool(areas.time_min[i] > target_min + 1e-9),

@@ -317,17 +317,29 @@ def _one_piece(cells: list, sliver_m2: float = SLIVER_M2, sliver_share: float = 
     return [shapely.union_all([m, *e]) if e else m for m, e in zip(main, extra, strict=True)]
 
 
-def _unit_name(g: RoadGraph, street: str, ends: list[int]) -> str:
+@dataclass(frozen=True)
+class UnitWords:
+    """The words of a unit's name, so a caller can name units in the reader's language: a road
+    without a name, and a stretch that meets one other street (``{street}``, ``{cross}``)."""
+
+    unnamed: str = "unnamed road"
+    at: str = "{street} (at {cross})"
+
+
+ENGLISH_WORDS = UnitWords()
+
+
+def _unit_name(g: RoadGraph, street: str, ends: list[int], words: UnitWords = ENGLISH_WORDS) -> str:
     crosses = []
     for node in ends[:2]:
         others = [nm for nm in g.node_names(node) if nm != street]
         if others:
             crosses.append(others[0])
-    base = street or "unnamed road"
+    base = street or words.unnamed
     if len(crosses) == 2 and crosses[0] != crosses[1]:
         return f"{base} ({crosses[0]} – {crosses[1]})"
     if crosses:
-        return f"{base} (at {crosses[0]})"
+        return words.at.format(street=base, cross=crosses[0])
     return base
 
 
@@ -339,6 +351,7 @@ def street_units(
     catchment_m: float = 150.0,
     spacing_m: float = 20.0,
     exclude_classes: frozenset[str] | set[str] = EXPRESSWAYS,
+    words: UnitWords = ENGLISH_WORDS,
 ) -> StreetUnits:
     """Basic units of ``graph`` (see the module docstring).
 
@@ -421,7 +434,7 @@ def street_units(
         units.append(
             StreetUnit(
                 code=f"s{int(key_lo[fs])}-{int(key_hi[fs])}",
-                name=_unit_name(graph, street, ends),
+                name=_unit_name(graph, street, ends, words),
                 street=street,
                 segments=segs,
                 geometry=_geojson(merged),

@@ -24,6 +24,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from shapely.geometry import shape
 
 from lastmeter.appeals.models import Appeal
@@ -37,7 +38,7 @@ from lastmeter.planning.models import (
     Platform,
 )
 from lastmeter.planning.report import PlanError, load_units, plan_workload
-from lastmeter.planning.street_units import street_units
+from lastmeter.planning.street_units import UnitWords, street_units
 from lastmeter.roads.algorithms.geo import LocalProjection
 from lastmeter.roads.algorithms.graph import RoadGraph
 
@@ -100,7 +101,11 @@ def do_build_units(
     created or removed. Refuses (PlanError) while draft/previewed plans exist, unless ``force``.
     """
     built = street_units(
-        graph, target_length_m=target_length_m, min_length_m=min_length_m, catchment_m=catchment_m
+        graph,
+        target_length_m=target_length_m,
+        min_length_m=min_length_m,
+        catchment_m=catchment_m,
+        words=UnitWords(unnamed=_("unnamed road"), at=_("{street} (at {cross})")),
     )
     with transaction.atomic():
         discarded = _discard_open_plans(force)

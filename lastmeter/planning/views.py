@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from lastmeter.accounts.auth import request_scope
@@ -49,7 +50,7 @@ def _float(value: str | None) -> float | None:
     try:
         return float(value)
     except ValueError:
-        raise PlanError(f"{value!r} is not a number") from None
+        raise PlanError(_("%(value)r is not a number") % {"value": value}) from None
 
 
 def _int(value: str | None) -> int | None:
@@ -58,7 +59,7 @@ def _int(value: str | None) -> int | None:
     try:
         return int(value)
     except ValueError:
-        raise PlanError(f"{value!r} is not a whole number") from None
+        raise PlanError(_("%(value)r is not a whole number") % {"value": value}) from None
 
 
 def _percent(value: str | None) -> float | None:
@@ -137,7 +138,7 @@ def act(request: HttpRequest, plan_id: int, action: str) -> HttpResponse:
     p = _plan(request, plan_id)
     scope = request_scope(request)
     if action not in ACTIONS:
-        messages.error(request, "unknown action")
+        messages.error(request, _("unknown action"))
         return redirect("planning:plan", plan_id=p.pk)
     post = request.POST
     try:
@@ -145,20 +146,20 @@ def act(request: HttpRequest, plan_id: int, action: str) -> HttpResponse:
             services.do_preview_plan(p.pk)
         elif action == "adopt":
             services.do_adopt_plan(p.pk, scope.person, apply_staffing=post.get("apply_staffing", "1") == "1")
-            messages.success(request, "The plan is adopted: new appeals route by its grids.")
+            messages.success(request, _("The plan is adopted: new appeals route by its grids."))
         elif action == "discard":
             services.do_discard_plan(p.pk)
         elif action == "move":
             to = _int(post.get("to_grid"))
             if to is None:
-                raise PlanError("choose the grid to move the unit to")
+                raise PlanError(_("choose the grid to move the unit to"))
             services.do_move_unit(p.pk, (post.get("unit") or "").strip(), to - 1, scope.person)
         elif action == "update":
             services.do_update_plan(p.pk, _params(post))
         elif action == "grid":
             number = _int(post.get("number"))
             if number is None:
-                raise PlanError("which grid?")
+                raise PlanError(_("which grid?"))
             services.do_update_plan_grid(
                 p.pk,
                 number - 1,
@@ -183,7 +184,7 @@ def _exits(text: str) -> list[dict]:
         elif len(parts) == 1:
             exits.append({"node": _int(parts[0])})
         else:
-            raise PlanError(f"an exit is 'lat,lon' or a road node id, got {line!r}")
+            raise PlanError(_("an exit is 'lat,lon' or a road node id, got %(line)r") % {"line": line})
     return exits
 
 
@@ -220,7 +221,7 @@ def save_platform(request: HttpRequest) -> HttpResponse:
     try:
         lat, lon = _float(post.get("lat")), _float(post.get("lon"))
         if lat is None or lon is None or not post.get("code") or not post.get("name"):
-            raise PlanError("a platform needs a code, a name, a latitude and a longitude")
+            raise PlanError(_("a platform needs a code, a name, a latitude and a longitude"))
         platforms.do_save_platform(
             code=post["code"].strip(),
             name=post["name"].strip(),

@@ -1,9 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class TriageConfig(AppConfig):
     name = "lastmeter.triage"
     label = "triage"
+    verbose_name = _("Triage")
 
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save

@@ -36,6 +36,8 @@ class TriageLabel(models.Model):
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("triage label")
+        verbose_name_plural = _("triage labels")
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["task", "label"])]
 

@@ -32,6 +32,7 @@ from django.db import transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from lastmeter.accounts.models import Department
 from lastmeter.accounts.selectors import Scope
@@ -359,6 +360,7 @@ def do_correct_category(scope: Scope, appeal_id: int, *, category: Category) -> 
         if "note" not in available_actions(scope, appeal):
             raise NotAllowed("you may not change this appeal's category")
         previous = appeal.category.code if appeal.category else ""
+        previous_name = appeal.category.name if appeal.category else "—"
         if previous == category.code:
             return appeal
         appeal.category = category
@@ -367,12 +369,12 @@ def do_correct_category(scope: Scope, appeal_id: int, *, category: Category) -> 
             appeal,
             EventKind.NOTE,
             scope.person,
-            note=f"category: {previous or '—'} → {category.code}",
+            note=_("category: %(old)s → %(new)s") % {"old": previous_name, "new": category.name},
             data={"category": category.code, "previous": previous},
         )
         record_label(appeal.text, category.code, previous=previous, appeal=appeal, by=scope.person)
         if category.department is not None and "transfer" in available_actions(scope, appeal):
-            transfer_locked(appeal, category.department, scope.person, note="category handled by department")
+            transfer_locked(appeal, category.department, scope.person, note=_("category handled by department"))
     return appeal
 
 
@@ -421,7 +423,7 @@ def do_set_location(scope: Scope, appeal_id: int, *, lat: float, lon: float, add
             appeal,
             EventKind.NOTE,
             scope.person,
-            note=f"located at {lat:.6f},{lon:.6f} {address}".strip(),
+            note=(_("located at %(lat).6f, %(lon).6f") % {"lat": lat, "lon": lon} + " " + address).strip(),
             data={"lat": lat, "lon": lon, "grid": appeal.grid_id},
         )
         publish_change(appeal, "appeal.changed")

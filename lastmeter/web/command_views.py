@@ -25,7 +25,7 @@ from django.views.decorators.cache import never_cache
 
 from lastmeter.accounts.auth import request_scope
 from lastmeter.appeals.choices import AppealState
-from lastmeter.dispatching.choices import SosStatus, UnitStatus
+from lastmeter.dispatching.choices import IncidentType, SosStatus, UnitStatus
 from lastmeter.web import command_selectors as sel
 
 # The API endpoints the pages call; `{id}` is filled in by the scripts. Kept in one place so
@@ -137,11 +137,43 @@ def _strings() -> dict[str, str]:
     }
 
 
+def _centre_strings() -> dict[str, str]:
+    """Texts only the command centre shows: its legend, chart axes and the new-incident form."""
+    types = {f"itype.{code}": str(label) for code, label in IncidentType.choices}
+    return {
+        **types,
+        "itype.unset": _("— not said —"),
+        "legend.units": _("Units (status)"),
+        "legend.agencies": _("Agency"),
+        "legend.appeals": _("Appeals (time left on the clock)"),
+        "legend.marks": _("On the map"),
+        "legend.incident": _("Incident"),
+        "legend.grid": _("Grid boundary"),
+        "appeal_left.plenty": _("half or more left"),
+        "appeal_left.half": _("less than half left"),
+        "appeal_left.quarter": _("less than a quarter left"),
+        "appeal_left.overdue": _("overdue"),
+        "appeal_left.none": _("no deadline running"),
+        "chart_today": _("Today, per hour"),
+        "axis_hour": _("hour of the day"),
+        "axis_count": _("count"),
+        "axis_incident": _("incidents today, in order"),
+        "axis_minutes": _("minutes"),
+        "response_time": _("Response time (min)"),
+        "new_incident_here": _("New incident here"),
+        "field.title": _("Title"),
+        "field.type": _("Type"),
+        "field.description": _("Description"),
+        "create_incident": _("Create incident"),
+    }
+
+
 def _config(request: HttpRequest, **extra: Any) -> dict[str, Any]:
     return {
         "ws": "/ws/live/",
         "endpoints": ENDPOINTS,
         "tile_url": settings.LASTMETER_TILE_URL,
+        "attribution": _("Roads © OpenStreetMap contributors (ODbL)"),
         "strings": _strings(),
         "stale_s": settings.LASTMETER_STALE_POSITION_S,
         **extra,
@@ -164,11 +196,12 @@ def command_centre(request: HttpRequest) -> HttpResponse:
         "kpis": sel.today_kpis(),
         "me": scope.person.pk if scope.person else None,
     }
-    return render(
+    config = _config(
         request,
-        "web/command/centre.html",
-        {"state": state, "config": _config(request)},
+        strings={**_strings(), **_centre_strings()},
+        incident_types=[(code, str(label)) for code, label in IncidentType.choices],
     )
+    return render(request, "web/command/centre.html", {"state": state, "config": config})
 
 
 @never_cache

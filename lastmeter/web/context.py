@@ -1,4 +1,5 @@
-"""Template context: the header's links, each shown only to people whose scope opens that page.
+"""Template context: the header's links, each shown only to people whose scope opens that page,
+and what the demo simulation does when one runs.
 
 The pages check access themselves; this only spares people links that would refuse them.
 """
@@ -11,15 +12,20 @@ from django.utils.translation import gettext as _
 
 from lastmeter.accounts.auth import request_scope
 from lastmeter.accounts.choices import Role
+from lastmeter.intake.views import CALL_ROLES, VOLUNTEER_ROLES
 from lastmeter.planning.selectors import can_plan
+from lastmeter.web.simulation import simulated
 
 FIELD_ROLES = frozenset({Role.COMMUNITY_POLICE, Role.GRID_MEMBER})
 
 
 def nav_links(request: HttpRequest) -> dict[str, list[tuple[str, str]]]:
+    """The header's links. A visitor without an account gets the resident's form and the login;
+    staff get the pages their roles work in, the intake pages included (the same rules as the
+    intake views: who records calls, who files on a resident's behalf, who watches the inbox)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_links": []}
+        return {"nav_links": [(reverse("intake:report"), _("Report a problem")), (reverse("login"), _("Log in"))]}
     scope = request_scope(request)
     links = [(reverse("appeals:queue"), _("Appeal queue"))]
     if scope.jurisdiction_wide:
@@ -28,7 +34,19 @@ def nav_links(request: HttpRequest) -> dict[str, list[tuple[str, str]]]:
         links.append((reverse("appeals:department_inbox"), _("Department inbox")))
     if scope.roles & FIELD_ROLES:
         links.append((reverse("web:phone"), _("Officer's phone")))
+    if scope.person is not None and (scope.superuser or scope.roles & CALL_ROLES):
+        links.append((reverse("intake:call"), _("Record a call")))
+    if scope.person is not None and (scope.superuser or scope.roles & VOLUNTEER_ROLES):
+        links.append((reverse("intake:on_behalf"), _("File for a resident")))
+    if scope.jurisdiction_wide:
+        links.append((reverse("intake:inbox"), _("Intake inbox")))
+        links.append((reverse("intake:locate"), _("Locate queue")))
     if can_plan(scope):
         links.append((reverse("planning:index"), _("Grid planning")))
         links.append((reverse("planning:service_areas"), _("Platforms and service areas")))
     return {"nav_links": links}
+
+
+def simulation_note(request: HttpRequest) -> dict[str, list[str]]:
+    """What the demo simulation does, when one runs in this process (the live pages say so)."""
+    return {"simulated": simulated()}

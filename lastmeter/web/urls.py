@@ -6,6 +6,7 @@ app_name = "web"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("command/", command_views.command_centre, name="command"),
     path("command/kpis.json", command_views.command_kpis, name="command_kpis"),
     path("phone/", command_views.phone, name="phone"),

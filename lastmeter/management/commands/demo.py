@@ -10,11 +10,19 @@ from lastmeter.demo.organisation import DEMO_PASSWORD
 class Command(BaseCommand):
     help = "Migrate and load the demo jurisdiction (central Shanghai) if it is not there yet."
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=8000, help="the port `lastmeter serve` will use")
+
+    def handle(self, *args, port=8000, **options):
         call_command("migrate", verbosity=0)
         created = load_demo(self.stdout)
         if not created:
             self.stdout.write("demo already loaded")
         self.stdout.write(
-            f"log in at http://127.0.0.1:8000/ as admin, dispatcher, officer1 … officer6, liaison — password {DEMO_PASSWORD}"
+            f"log in at http://127.0.0.1:{port}/ as admin, dispatcher, officer1 … officer6, liaison — "
+            f"password {DEMO_PASSWORD}"
+        )
+        self.stdout.write(
+            "the demo simulates activity (moving units, new appeals, incidents, SOS) while it is served; "
+            "LASTMETER_DEMO_SIMULATION=0 turns that off"
         )

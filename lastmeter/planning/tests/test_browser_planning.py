@@ -113,6 +113,12 @@ def test_it_lets_a_planner_contain_a_fleeing_vehicle(planner_page, live_server_u
     assert rows.count() == plan["cordon_size"] == len(plan["assignments"])
     codes = {p.code for p in platforms}
     assert all(any(c in rows.nth(i).inner_text() for c in codes) for i in range(rows.count()))
+    # Each sealed intersection is named by its streets (or, for a ramp, the street beside it),
+    # never by its road-map node id.
+    for i, a in enumerate(plan["assignments"]):
+        place = rows.nth(i).locator("td").first.inner_text()
+        assert str(a["node"]) not in place
+        assert place in (" / ".join(a["streets"]), " / ".join(a["near"]) + "附近") and a["streets"] + a["near"]
     assert page.locator("#containment-error").is_hidden()
     drawn = page.evaluate("window.__markers")[before:]
     assert drawn.count(CORDON_COLOUR) == plan["cordon_size"]

@@ -90,6 +90,36 @@ class RoadGraph:
         ks = np.unique(self.edge_name[np.concatenate([out_e, in_e]).astype(np.int64)])
         return sorted(str(self.names[k]) for k in ks if k >= 0)
 
+    def nearby_names(self, node: int, max_hops: int = 2, max_m: float = 300.0) -> list[str]:
+        """Street names for a node of unnamed roads (ramps, slip roads, service roads): the names
+        nearest by road links (either direction) within ``max_hops``, else those of the named node
+        nearest in a straight line within ``max_m`` (a ramp runs beside the street it serves, often
+        without touching it); sorted; [] when nothing named is that near."""
+        rindptr, rindices, _, _ = self.reverse
+        seen, frontier = {node}, [node]
+        for _ in range(max_hops + 1):
+            names = sorted({name for v in frontier for name in self.node_names(v)})
+            if names:
+                return names
+            nxt = []
+            for v in frontier:
+                around = np.concatenate(
+                    [self.indices[self.indptr[v] : self.indptr[v + 1]], rindices[rindptr[v] : rindptr[v + 1]]]
+                )
+                for w in around.tolist():
+                    if w not in seen:
+                        seen.add(w)
+                        nxt.append(w)
+            frontier = nxt
+        named = self.edge_name >= 0
+        if not named.any():
+            return []
+        candidates = np.unique(np.concatenate([self.tail[named], self.indices[named]]))
+        x, y = self.xy
+        d = np.hypot(x[candidates] - x[node], y[candidates] - y[node])
+        best = int(np.argmin(d))
+        return self.node_names(int(candidates[best])) if d[best] <= max_m else []
+
     def named_intersections(self) -> list[tuple[int, tuple[str, ...]]]:
         """Nodes where two or more differently named streets meet, with those names (for a gazetteer)."""
         named = self.edge_name >= 0

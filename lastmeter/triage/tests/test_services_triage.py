@@ -49,7 +49,9 @@ def test_it_records_a_staff_category_correction_as_a_label(world, new_appeal):
     label = TriageLabel.objects.get()
     assert label.label == "street_vending" and label.previous_label == "illegal_parking"
     assert appeal.state == "transferred" and appeal.department == world.department
-    assert AppealEvent.objects.filter(appeal=appeal, kind="note", note__contains="street_vending").exists()
+    # The timeline says it in words (the categories' names); the event's data keeps the codes.
+    event = AppealEvent.objects.get(appeal=appeal, kind="note", data__category="street_vending")
+    assert event.note == "类别：违章停车 → 占道经营" and event.data["previous"] == "illegal_parking"
 
 
 def test_it_refuses_a_correction_by_an_officer_of_another_grid(world, new_appeal):

@@ -199,8 +199,9 @@ class Command(BaseCommand):
     def _service_areas(self, opts) -> None:
         r = service_area_report(speed_kmh=opts["speed"], target_min=opts["target"], limit=20)
         self.stdout.write(
-            f"{r['intersections']} intersections, {r['covered_pct']} % within {r['target_min']} min at "
-            f"{r['speed_kmh']} km/h, worst {r['max_time_min']} min, {r['beyond_target_count']} beyond"
+            f"{r['all_intersections']} intersections: {r['covered_intersections']} ({r['covered_pct']} %) "
+            f"within {r['target_min']} min at {r['speed_kmh']} km/h, {r['beyond_target_count']} beyond, "
+            f"{r['unreachable_intersections']} unreachable; worst {r['max_time_min']} min"
         )
         for p in r["platforms"]:
             self.stdout.write(

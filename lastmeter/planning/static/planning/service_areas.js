@@ -39,7 +39,13 @@
     if (cls) e.className = cls;
     return e;
   }
-  function place(row) { return (row.streets && row.streets.length ? row.streets.join(" / ") : "#" + row.node); }
+  /* An intersection in words: its streets, else the streets nearest it (ramps and slip roads have
+   * no name), else its road-map node id. */
+  function place(row) {
+    if (row.streets && row.streets.length) return row.streets.join(" / ");
+    if (row.near && row.near.length) return t("near", { streets: row.near.join(" / ") });
+    return t("intersection", { node: row.node });
+  }
   function num(v) { return v === null || v === undefined ? t("unreachable") : v; }
   function showError(id, err) {
     var p = document.getElementById(id);
@@ -51,7 +57,7 @@
   var map = null, layers = {}, intersections = [];
   if (window.L) {
     map = L.map("sa-map", { preferCanvas: true }).setView([31.2305, 121.4737], 15);
-    map.attributionControl.addAttribution("Roads © OpenStreetMap contributors (ODbL)");
+    map.attributionControl.addAttribution(t("attribution"));
     ["roads", "areas", "review", "region", "cordon"].forEach(function (k) { layers[k] = L.layerGroup().addTo(map); });
     api("GET", root.dataset.roadsUrl).then(function (geo) {
       layers.roads.addLayer(L.geoJSON(geo, { interactive: false, style: { color: "#b8c2cf", weight: 1.5 } }));
@@ -67,10 +73,10 @@
             .bindTooltip(p.name + " (" + p.code + ")").addTo(layers.areas);
           return;
         }
-        intersections.push({ node: p.node, ll: ll });
+        intersections.push({ node: p.node, ll: ll, row: p });
         L.circleMarker(ll, { radius: 3, weight: 0, fillOpacity: 0.8, fillColor: p.beyond_target ? "#c62828" : "#2e7d32" })
-          .bindTooltip("#" + p.node + " · " + p.time_min + " min · " + (p.platform || "-"))
-          .on("click", function () { pick(p.node); }).addTo(layers.areas);
+          .bindTooltip(place(p) + " · " + p.time_min + " min · " + (p.platform || "-"))
+          .on("click", function () { pick(p.node, p); }).addTo(layers.areas);
       });
       if (bounds.length) map.fitBounds(bounds, { padding: [20, 20] });
     }).catch(function () { /* no platforms yet: the page says so */ });
@@ -80,12 +86,14 @@
         var d = map.distance(e.latlng, x.ll);
         if (d < bd) { bd = d; best = x; }
       });
-      if (best && bd < 150) pick(best.node);
+      if (best && bd < 150) pick(best.node, best.row);
     });
   }
-  function pick(node) {
+  function pick(node, row) {
     var input = document.querySelector("#containment-form [name=incident]");
     if (input) input.value = node;
+    var named = document.getElementById("incident-place");
+    if (named) named.textContent = row ? place(row) : "";
   }
   function point(text) {
     var s = String(text || "").trim();
@@ -117,7 +125,7 @@
     });
   });
   function showContainment(r) {
-    document.getElementById("containment-summary").textContent = t("cordon_line", {
+    document.getElementById("containment-summary").textContent = t("incident") + ": " + place(r.incident) + ". " + t("cordon_line", {
       n: r.cordon_size, p: r.platforms_used, t: r.completion_after_alarm_min, T: r.completion_min,
       r: r.contained_intersections, ok: r.cut_valid ? t("valid") : t("invalid"),
     });

@@ -102,7 +102,9 @@
     if (!i) return;
     document.getElementById("incident-title").textContent = i.title || "#" + i.id;
     document.getElementById("incident-meta").textContent =
-      t("incident." + i.status) + " · " + LM.fmtTime(i.alarm_at) + (i.address ? " · " + i.address : "");
+      t("incident." + i.status) + (i.incident_type ? " · " + t("itype." + i.incident_type) : "") +
+      " · " + LM.fmtTime(i.alarm_at) + (i.address ? " · " + i.address : "") +
+      (i.description ? " · " + i.description : "");
   }
 
   function selectIncident(id) {
@@ -240,7 +242,7 @@
     if (cur) {
       cur.marker.setStyle({ color: colour, fillColor: colour });
     } else {
-      var m = L.circleMarker([a.lat, a.lon], { radius: 7, color: colour, fillColor: colour, fillOpacity: 0.7, weight: 2 })
+      var m = L.circleMarker([a.lat, a.lon], { radius: 7, color: colour, fillColor: colour, fillOpacity: 0.7, weight: 2, bubblingMouseEvents: false })
         .addTo(ctx.layers.appeals);
       appeals[a.id] = { data: a, marker: m };
     }
@@ -268,7 +270,7 @@
     var u = units[unitId] && units[unitId].data;
     var who = mb.personName(p) || (u && (mb.personName(u) || u.name)) || "#" + unitId;
     if (!sos[id]) {
-      var m = L.circleMarker([p.lat, p.lon], { radius: 18, color: "#c62828", weight: 3, fillOpacity: 0.25, className: "sos-pulse" })
+      var m = L.circleMarker([p.lat, p.lon], { radius: 18, color: "#c62828", weight: 3, fillOpacity: 0.25, className: "sos-pulse", bubblingMouseEvents: false })
         .addTo(ctx.layers.sos);
       sos[id] = { data: p, marker: m, who: who };
       LM.beep.alarm(3);
@@ -337,13 +339,21 @@
       window.addEventListener("resize", function () { charts.hourly.resize(); charts.resp.resize(); });
     }
     var hours = []; for (var h = 0; h < 24; h++) hours.push(h + "");
+    var axisName = { fontSize: 10, color: "#6b7785" };
     charts.hourly.setOption({
       animation: false,
-      grid: { left: 28, right: 8, top: 28, bottom: 20 },
-      legend: { top: 0, textStyle: { fontSize: 11 } },
+      title: { text: t("chart_today"), textStyle: { fontSize: 12 }, left: 0, top: 0 },
+      grid: { left: 40, right: 8, top: 42, bottom: 32 },
+      legend: { top: 20, left: 0, textStyle: { fontSize: 10 }, itemWidth: 10, itemHeight: 8 },
       tooltip: { trigger: "axis" },
-      xAxis: { type: "category", data: hours, axisLabel: { fontSize: 10 } },
-      yAxis: { type: "value", minInterval: 1, axisLabel: { fontSize: 10 } },
+      xAxis: {
+        type: "category", data: hours, axisLabel: { fontSize: 10 },
+        name: t("axis_hour"), nameLocation: "middle", nameGap: 18, nameTextStyle: axisName,
+      },
+      yAxis: {
+        type: "value", minInterval: 1, axisLabel: { fontSize: 10 },
+        name: t("axis_count"), nameLocation: "middle", nameRotate: 90, nameGap: 22, nameTextStyle: axisName,
+      },
       series: [
         { name: t("appeals_per_hour"), type: "bar", data: k.appeals_by_hour, itemStyle: { color: "#1f5fbf" } },
         { name: t("incidents_per_hour"), type: "bar", data: k.incidents_by_hour, itemStyle: { color: "#c62828" } },
@@ -352,12 +362,21 @@
     charts.resp.setOption({
       animation: false,
       title: { text: t("response_times"), textStyle: { fontSize: 12 }, left: 0, top: 0 },
-      grid: { left: 28, right: 8, top: 28, bottom: 20 },
+      grid: { left: 40, right: 8, top: 42, bottom: 32 },
       tooltip: {},
-      xAxis: { type: "category", data: k.response_times_s.map(function (_, i) { return i + 1; }), axisLabel: { show: false } },
-      yAxis: { type: "value", axisLabel: { fontSize: 10 } },
-      series: [{ type: "bar", data: k.response_times_s.map(function (s) { return +(s / 60).toFixed(1); }), itemStyle: { color: "#7b1fa2" } }],
+      xAxis: {
+        type: "category", data: k.response_times_s.map(function (_, i) { return i + 1; }), axisLabel: { show: false },
+        name: t("axis_incident"), nameLocation: "middle", nameGap: 12, nameTextStyle: axisName,
+      },
+      yAxis: {
+        type: "value", axisLabel: { fontSize: 10 },
+        name: t("axis_minutes"), nameLocation: "middle", nameRotate: 90, nameGap: 22, nameTextStyle: axisName,
+      },
+      series: [{ name: t("response_time"), type: "bar", data: k.response_times_s.map(function (s) { return +(s / 60).toFixed(1); }), itemStyle: { color: "#7b1fa2" } }],
     });
+    // What the charts say, for tests and screen readers (the canvas itself is not text).
+    document.getElementById("chart-hourly").setAttribute("aria-label", t("chart_today") + " (" + t("axis_hour") + " / " + t("axis_count") + ")");
+    document.getElementById("chart-response").setAttribute("aria-label", t("response_times") + " (" + t("axis_incident") + " / " + t("axis_minutes") + ")");
   }
   renderKpis(S.kpis);
 
@@ -371,14 +390,73 @@
     }, 2000);
   }
 
+  /* The map's legend: what the colours and marks of units, appeals and incidents mean. */
   function drawLegend() {
     var box = document.getElementById("legend");
-    Object.keys(mb.STATUS_COLOURS).forEach(function (s) {
-      box.appendChild(el("span", { class: "lg" }, [el("i", { style: "background:" + mb.STATUS_COLOURS[s] }), t("status." + s)]));
+    function group(key, items) {
+      box.appendChild(el("div", { class: "lg-group", dataset: { legend: key } }, [el("b", { text: t("legend." + key) })].concat(items)));
+    }
+    function dot(colour, label, cls) {
+      return el("span", { class: "lg" }, [el("i", { class: cls || "", style: "background:" + colour }), label]);
+    }
+    group("units", Object.keys(mb.STATUS_COLOURS).map(function (s) { return dot(mb.STATUS_COLOURS[s], t("status." + s)); }));
+    group("agencies", Object.keys(mb.AGENCY).map(function (a) {
+      return el("span", { class: "lg" }, [el("i", { class: "ag", style: "border-color:" + mb.AGENCY[a].colour, text: mb.AGENCY[a].letter }), t("agency." + a)]);
+    }));
+    group("appeals", ["plenty", "half", "quarter", "overdue", "none"].map(function (k) {
+      return dot(mb.APPEAL_COLOURS[k], t("appeal_left." + k), "ring");
+    }));
+    group("marks", [
+      el("span", { class: "lg" }, [el("i", { class: "inc", text: "!" }), t("legend.incident")]),
+      el("span", { class: "lg" }, [el("i", { class: "sos" }), t("sos")]),
+      el("span", { class: "lg" }, [el("i", { class: "grid" }), t("legend.grid")]),
+    ]);
+  }
+
+  // --- a new incident from the map ----------------------------------------------------------
+  // A click on the map (not on a marker) opens a small form there; the incident is created through
+  // the incidents API and selected, so its recommended units show at once.
+  ctx.map.on("click", function (e) { openNewIncident(e.latlng); });
+
+  function openNewIncident(ll) {
+    var type = el("select", { name: "incident_type", "data-testid": "new-incident-type" },
+      [el("option", { value: "", text: t("itype.unset") })].concat((LM.config.incident_types || []).map(function (pair) {
+        return el("option", { value: pair[0], text: pair[1] });
+      })));
+    var error = el("p", { class: "error", role: "alert", "data-testid": "new-incident-error" });
+    error.hidden = true;
+    var submit = el("button", { type: "submit", "data-testid": "new-incident-create" }, [t("create_incident")]);
+    var form = el("form", { class: "new-incident", "data-testid": "new-incident-form" }, [
+      el("h4", { text: t("new_incident_here") }),
+      el("label", {}, [t("field.title"), el("input", { name: "title", required: "required", maxlength: "200", autocomplete: "off", "data-testid": "new-incident-title" })]),
+      el("label", {}, [t("field.type"), type]),
+      el("label", {}, [t("field.description"), el("textarea", { name: "description", rows: "2", "data-testid": "new-incident-description" })]),
+      error,
+      el("div", { class: "row" }, [submit]),
+    ]);
+    var popup = L.popup({ minWidth: 240, maxWidth: 300 }).setLatLng(ll).setContent(form).openOn(ctx.map);
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var data = new FormData(form);
+      submit.disabled = true;
+      error.hidden = true;
+      LM.api("POST", LM.url("incidents"), {
+        title: String(data.get("title") || "").trim(),
+        incident_type: String(data.get("incident_type") || ""),
+        description: String(data.get("description") || "").trim(),
+        lat: +ll.lat.toFixed(6),
+        lon: +ll.lng.toFixed(6),
+      }).then(function (inc) {
+        ctx.map.closePopup(popup);
+        upsertIncident(inc);
+        selectIncident(inc.id);
+      }).catch(function (e) {
+        submit.disabled = false;
+        error.textContent = t("error") + ": " + e.message;
+        error.hidden = false;
+      });
     });
-    Object.keys(mb.AGENCY).forEach(function (a) {
-      box.appendChild(el("span", { class: "lg" }, [el("i", { class: "ag", style: "border-color:" + mb.AGENCY[a].colour, text: mb.AGENCY[a].letter }), t("agency." + a)]));
-    });
+    setTimeout(function () { var first = form.querySelector("input"); if (first) first.focus(); }, 0);
   }
 
   // --- the websocket ------------------------------------------------------------------------

@@ -26,7 +26,7 @@
     if (LM.config.tile_url) {
       L.tileLayer(LM.config.tile_url, { maxZoom: 19, attribution: "© OpenStreetMap contributors" }).addTo(map);
     } else {
-      map.attributionControl.addAttribution("Roads © OpenStreetMap contributors (ODbL)");
+      map.attributionControl.addAttribution(LM.config.attribution || "Roads © OpenStreetMap contributors (ODbL)");
     }
     var layers = {
       roads: L.layerGroup().addTo(map),
@@ -97,17 +97,25 @@
       " — " + LM.t("agency." + unit.agency) + " / " + LM.t("status." + unit.status);
   }
 
-  /* Colour of an appeal by the share of its running clock left. */
+  /* Appeal colours, by the share of the running clock left (the command centre's legend lists them). */
+  var APPEAL_COLOURS = {
+    plenty: "#2e7d32", // half the time or more left
+    half: "#f9a825", // less than half left
+    quarter: "#ef6c00", // less than a quarter left
+    overdue: "#c62828", // deadline passed (or breached)
+    none: "#607d8b", // no running clock
+  };
+
   function appealColour(a, now) {
-    if (a.breached) return "#c62828";
-    if (!a.due_at) return "#607d8b";
+    if (a.breached) return APPEAL_COLOURS.overdue;
+    if (!a.due_at) return APPEAL_COLOURS.none;
     var due = Date.parse(a.due_at), start = a.started_at ? Date.parse(a.started_at) : due - 24 * 3600e3;
     var left = due - now;
-    if (left <= 0) return "#c62828";
+    if (left <= 0) return APPEAL_COLOURS.overdue;
     var frac = left / Math.max(1, due - start);
-    if (frac < 0.25) return "#ef6c00";
-    if (frac < 0.5) return "#f9a825";
-    return "#2e7d32";
+    if (frac < 0.25) return APPEAL_COLOURS.quarter;
+    if (frac < 0.5) return APPEAL_COLOURS.half;
+    return APPEAL_COLOURS.plenty;
   }
 
   function routeLatLngs(route) {
@@ -132,6 +140,7 @@
   LM.mapbase = {
     STATUS_COLOURS: STATUS_COLOURS,
     AGENCY: AGENCY,
+    APPEAL_COLOURS: APPEAL_COLOURS,
     createMap: createMap,
     drawRoads: drawRoads,
     drawGrids: drawGrids,

@@ -1,0 +1,311 @@
+"""Chinese throughout: every page, as each role, in zh-Hans, shows no English UI text.
+
+The pages are not listed by hand: every URL pattern of the project is enumerated through Django's
+resolver (so a page another change adds is checked as soon as it exists), filled in with objects
+of a small world (an appeal in several states, a transfer, an intake item, a grid plan, units, an
+incident with its command group, an SOS, platforms on a road network) and fetched by each role:
+resident (no account), dispatcher, leader, grid officer, grid member, building head, department
+liaison, legal reviewer and administrator. What the page shows (lastmeter.testing.visible_text: text, shown
+attributes, the strings handed to its scripts) must hold no run of English words.
+
+A URL pattern whose parameter has no value here fails the test: give it one in ``values`` or,
+if it is no page, add it to ``NOT_PAGES`` with the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone, translation
+from django.views.defaults import server_error
+
+from lastmeter.accounts.choices import Role
+from lastmeter.accounts.models import Person, RoleAssignment
+from lastmeter.appeals import services as appeal_services
+from lastmeter.appeals.models import Transfer
+from lastmeter.appeals.transfers import do_transfer
+from lastmeter.dispatching.models import Assignment, CommandGroup, GroupMessage, Incident, SosAlarm, Unit
+from lastmeter.intake.models import InboundItem
+from lastmeter.planning.models import GridPlan
+from lastmeter.planning.platforms import do_save_platform
+from lastmeter.planning.services import PlanParams, do_create_plan, do_preview_plan
+from lastmeter.planning.tests.planning_helpers import make_blocks
+from lastmeter.roads.algorithms.network import RoadNetwork
+from lastmeter.roads.services import use_network
+from lastmeter.testing.roads import comb, latlon
+from lastmeter.testing.visible_text import english_in_page, english_runs, external_resources, visible_texts
+from lastmeter.testing.world import POINT_IN_A, POINT_IN_B
+
+# URL patterns that are not pages a person reads, by name prefix or path prefix, and why.
+NOT_PAGES: dict[str, str] = {
+    "api/": "the JSON API; its Swagger page is the library's and is checked for being offline instead",
+    "open311/": "GeoReport v2 XML/JSON for machines, field names fixed by the standard",
+    "intake:hook": "chat platforms' webhooks",
+    "set_language": "POST only: switches the language and redirects",
+    "logout": "POST only: logs out and redirects",
+    "web:command_kpis": "JSON for the command centre's script",
+    "web:phone_manifest": "web-app manifest (JSON)",
+    "web:phone_sw": "the phone page's service worker (JavaScript)",
+    "admin:logout": "POST only",
+    "admin:autocomplete": "JSON for the admin's select boxes",
+    "admin:jsi18n": "the admin's JavaScript catalogue (Django's own)",
+    "admin:view_on_site": "a redirect to the object's page",
+    "admin:*_delete": "an action (delete) behind a confirmation, not a page of its own",
+    # The admin's index and app pages are checked (app and model names: every Meta and AppConfig
+    # has a verbose_name, see test_it_names_every_model_and_app_in_chinese). The lists and forms
+    # label their columns and inputs with the fields' verbose_name, which most model fields do
+    # not set yet; and the permission names Django stores in the database stay English.
+    "admin:*_changelist": "field labels (fields' verbose_name) are not translated yet",
+    "admin:*_add": "field labels (fields' verbose_name) are not translated yet",
+    "admin:*_change": "field labels (fields' verbose_name) are not translated yet",
+    "admin:*_history": "field labels (fields' verbose_name) are not translated yet",
+    "admin:auth_user_password_change": "Django's own form",
+}
+
+ADMIN_USERNAME = "admin"
+
+
+@dataclass
+class Page:
+    name: str  # namespaced URL name
+    route: str  # the pattern as written, for messages
+    params: list[str]
+    defaults: dict
+
+
+def _patterns(patterns, route: str = "", namespace: str = "") -> Iterator[Page]:
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            ns = namespace + (p.namespace + ":" if p.namespace else "")
+            yield from _patterns(p.url_patterns, route + str(p.pattern), ns)
+        elif isinstance(p, URLPattern):
+            yield Page(
+                name=namespace + p.name if p.name else "",
+                route=route + str(p.pattern),
+                params=[k for k in p.pattern.regex.groupindex if k not in p.default_args],
+                defaults=dict(p.default_args),
+            )
+
+
+def _not_a_page(page: Page) -> bool:
+    for key in NOT_PAGES:
+        if key.endswith("/") and page.route.startswith(key):
+            return True
+        if "*" in key:
+            head, tail = key.split("*")
+            if page.name.startswith(head) and page.name.endswith(tail):
+                return True
+        elif page.name == key:
+            return True
+    # Unnamed admin patterns are redirects to a named one (object → change form, catch-all).
+    return not page.name and page.route.startswith("admin/")
+
+
+def _admin_model(page: Page):
+    """The model of an admin page named admin:<app>_<model>_<view>."""
+    for model in admin.site._registry:
+        if page.name.startswith(f"admin:{model._meta.app_label}_{model._meta.model_name}_"):
+            return model
+    return None
+
+
+def _urls(page: Page, values: dict[str, list]) -> list[str]:
+    """Every URL of this pattern over the world's objects."""
+    if not page.params:
+        return [reverse(page.name)]
+    if page.params == ["object_id"] or page.params == ["id"]:
+        model = _admin_model(page)
+        if model is None:
+            model = get_user_model()
+        first = model._default_manager.order_by("pk").first()
+        return [reverse(page.name, args=[first.pk])] if first else []
+    missing = [p for p in page.params if p not in values]
+    assert not missing, (
+        f"{page.route} ({page.name}) needs a value for {missing}: add one to `values` in this test "
+        "or list the URL in NOT_PAGES with the reason"
+    )
+    urls = [reverse(page.name, kwargs={p: values[p][0] for p in page.params})]
+    # The first parameter runs over every value (an appeal in each state, every app of the admin).
+    first = page.params[0]
+    for v in values[first][1:]:
+        urls.append(reverse(page.name, kwargs={first: v, **{p: values[p][0] for p in page.params[1:]}}))
+    return urls
+
+
+def _admin(world) -> Person:
+    user = get_user_model().objects.create_superuser(ADMIN_USERNAME, password="pass-" + ADMIN_USERNAME)
+    person = Person.objects.create(name="系统管理员", user=user)
+    RoleAssignment.objects.create(person=person, role=Role.ADMINISTRATOR, org_unit=world.station)
+    return person
+
+
+@pytest.fixture
+def town(world, new_appeal, settings, tmp_path):
+    """The world with something on every page; yields the values of the URL parameters."""
+    settings.MEDIA_ROOT = tmp_path
+    settings.LASTMETER_DEMO_SIMULATION = False
+    _admin(world)
+    officer, dispatcher = world.scope(world.grid_officer), world.scope(world.dispatcher)
+    received = new_appeal()
+    contacted = new_appeal(text="楼下夜里有人聚集喧哗")
+    appeal_services.do_acknowledge(officer, contacted.pk)
+    appeal_services.do_contact(officer, contacted.pk, note="已电话联系")
+    transferred = new_appeal(text="路边有人摆摊占道经营", category=world.department_category)
+    if transferred.state != "transferred":
+        do_transfer(dispatcher, transferred.pk, department=world.department, note="城管职责")
+    resolved = new_appeal(text="小区门口的路灯坏了")
+    appeal_services.do_acknowledge(officer, resolved.pk)
+    appeal_services.do_contact(officer, resolved.pk)
+    appeal_services.do_land(officer, resolved.pk, lat=POINT_IN_A[0], lon=POINT_IN_A[1])
+    appeal_services.do_resolve(officer, resolved.pk, resolution="已修复")
+    appeals = [received, contacted, transferred, resolved]
+
+    client = Client()
+    client.post(
+        reverse("intake:report"),
+        {
+            "nonce": "zh-1",
+            "text": "小区门口有人乱停车，挡住了消防通道",
+            "lat": str(POINT_IN_A[0]),
+            "lon": str(POINT_IN_A[1]),
+            "name": "刘女士",
+            "phone": "13912345678",
+        },
+    )
+    items = list(InboundItem.objects.order_by("pk"))
+
+    car = Unit.objects.create(
+        code="P-01",
+        name="巡逻车1",
+        agency="police",
+        unit_type="patrol_car",
+        person=world.grid_officer,
+        lat=POINT_IN_A[0],
+        lon=POINT_IN_A[1],
+        position_at=timezone.now(),
+        status="dispatched",
+    )
+    Unit.objects.create(code="U-01", name="城管车", agency="urban_management", unit_type="enforcement_van")
+    incident = Incident.objects.create(
+        title="路口斗殴", lat=POINT_IN_B[0], lon=POINT_IN_B[1], status="dispatched", address="福州路"
+    )
+    Assignment.objects.create(incident=incident, unit=car, eta_s=180)
+    group = CommandGroup.objects.create(incident=incident, name="路口斗殴指挥群")
+    GroupMessage.objects.create(group=group, author=world.dispatcher, text="请尽快到场")
+    alarm = SosAlarm.objects.create(person=world.grid_officer, unit=car, lat=POINT_IN_A[0], lon=POINT_IN_A[1])
+
+    for (r, c), unit in make_blocks().items():
+        unit.name = f"街区{r}-{c}"
+        unit.save(update_fields=["name"])
+    plan = do_create_plan(PlanParams(name="春季调整", k=2, method="exact"), world.leader)
+    do_preview_plan(plan.pk)
+    draft = do_create_plan(PlanParams(name="草案", k=2), world.leader)
+
+    with use_network(RoadNetwork(comb(), warm=False)):
+        for code, name, x in (("pt-1", "西平台", 0), ("pt-2", "东平台", 4000)):
+            lat, lon = latlon(x + 3.0, -4.0)
+            do_save_platform(code=code, name=name, lat=lat, lon=lon)
+        yield {
+            "appeal_id": [a.pk for a in appeals],
+            "token": [a.tracking_token for a in appeals],
+            "item_id": [i.pk for i in items],
+            "plan_id": [plan.pk, draft.pk, *GridPlan.objects.exclude(pk__in=[plan.pk, draft.pk]).values_list("pk", flat=True)],
+            "app_label": sorted({m._meta.app_label for m in admin.site._registry}),
+            "action": ["acknowledge"],
+            # Objects pages to come may name (a transfer's page, an incident's, a person's …).
+            "transfer_id": list(Transfer.objects.values_list("pk", flat=True)),
+            "incident_id": [incident.pk],
+            "unit_id": [car.pk],
+            "group_id": [group.pk],
+            "alarm_id": [alarm.pk],
+            "person_id": [world.grid_officer.pk, world.liaison.pk],
+            "grid_id": [world.grid_a.pk, world.grid_b.pk],
+            "department_id": [world.department.pk],
+        }
+
+
+ROLES = {
+    "resident": None,
+    "dispatcher": "dispatcher",
+    "leader": "leader",
+    "grid officer": "officer_a",
+    "grid member": "member_a",
+    "building head": "head_a",
+    "department liaison": "liaison",
+    "legal reviewer": "legal",
+    "administrator": ADMIN_USERNAME,
+}
+
+
+def _client(username: str | None) -> Client:
+    client = Client(headers={"accept-language": "zh-hans"})
+    if username:
+        assert client.login(username=username, password="pass-" + username)
+    return client
+
+
+# Pages no pattern names with these parameters: a missing page and appeal (404), the service-area
+# page with a blockade (exit: node 1001 of the comb road network) and a proposed platform.
+EXTRA_URLS = ["/no-such-page/", "/appeals/999999/", "/planning/service-areas/?exits=1001&add_k=1"]
+
+
+def test_it_shows_every_page_to_every_role_in_chinese(town):
+    pages = [p for p in _patterns(get_resolver().url_patterns) if not _not_a_page(p)]
+    urls = [u for p in pages for u in _urls(p, town)] + EXTRA_URLS
+    english: dict[str, set[str]] = {}
+    cdn: dict[str, set[str]] = {}
+    with use_network(RoadNetwork(comb(), warm=False)):
+        for role, username in ROLES.items():
+            client = _client(username)
+            for url in urls:
+                response = client.get(url)
+                if response.status_code in (301, 302, 405) or "html" not in response.get("Content-Type", ""):
+                    continue
+                html, where = response.content.decode(), f"{url} [{role} {response.status_code}]"
+                for run in english_in_page(html, ignore=(username or "@",)):
+                    english.setdefault(run, set()).add(where)
+                for resource in external_resources(html):
+                    cdn.setdefault(resource, set()).add(where)
+    report = "\n".join(f"{run!r}: {', '.join(sorted(where)[:3])}" for run, where in sorted(english.items()))
+    assert not english, f"English on the pages ({len(english)} runs):\n{report}"
+    assert not cdn, f"Pages load files from other hosts: {cdn}"
+    assert len(urls) > 30  # the walk found the pages (not an empty resolver)
+
+
+def test_it_answers_a_server_error_in_chinese(rf):
+    with translation.override("zh-hans"):
+        page = server_error(rf.get("/")).content.decode()
+    assert "服务器" in page and english_in_page(page) == []
+
+
+def test_it_names_every_model_and_app_in_chinese():
+    english = []
+    with translation.override("zh-hans"):
+        for config in apps.get_app_configs():
+            if not config.name.startswith("lastmeter"):
+                continue
+            english += [f"app {config.label}: {r}" for r in english_runs(str(config.verbose_name))]
+            for model in config.get_models():
+                for name in (model._meta.verbose_name, model._meta.verbose_name_plural):
+                    english += [f"{model.__name__}: {r}" for r in english_runs(str(name))]
+    assert english == []
+
+
+def test_it_finds_english_and_only_english():
+    page = (
+        '<title>诉求 · lastmeter</title><button title="Close">×</button><p>距离 250 m · grid-a · API</p>'
+        '<script>var x = "Not shown";</script><input type="submit" value="Save">'
+        '<script type="application/json" id="lm-config">{"strings": {"a": "Log out", "b": "退出"}}</script>'
+        '<script type="application/json" id="lm-state">{"status": "available"}</script>'
+        '<pre translate="no">{"text": "raw"}</pre><p>运行 <code>lastmeter grids build-units</code></p>'
+        "<p>已受理<br>Received</p>"
+    )
+    assert "Not shown" not in " ".join(visible_texts(page))
+    assert sorted(english_in_page(page)) == ["Close", "Log out", "Received", "Save"]
