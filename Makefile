@@ -32,12 +32,16 @@ $(STATIC_STAMP): package.json package-lock.json
 
 static: $(STATIC_STAMP)
 
-## The browser tests (pytest -m browser) drive Debian's chromium through Playwright; as root we
-## install it when missing, otherwise say how.
+## The browser tests (pytest -m browser) drive Debian's chromium through Playwright, and the
+## catalogue test extracts messages with GNU gettext's xgettext; as root we install what is
+## missing, otherwise say how.
 browser-prereqs:
-	@if [ ! -x /usr/bin/chromium ]; then \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
-	  else echo "browser tests need Debian's chromium: sudo apt-get install chromium" >&2; fi; \
+	@missing=""; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	command -v xgettext >/dev/null || missing="$$missing gettext"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $$missing; \
+	  else echo "the tests need Debian's$$missing: sudo apt-get install$$missing" >&2; fi; \
 	fi
 
 ## Run the product with demo data on the embedded default (SQLite, in-memory channel layer,
