@@ -200,4 +200,6 @@ def test_it_rebuilds_only_the_days_that_changed(world, new_appeal):
         assert refresh()["stats_days"] == 1  # the overlap reads the last refresh's moment again
         clock.shift(3600)
         assert refresh() == {"stats_days": 0, "stats_rows": 0}
-    assert AppealDay.objects.get(day="2026-03-02").contact_met == 1
+    row = AppealDay.objects.get(day="2026-03-02")
+    # Contacted a day after a 2-hour clock: met late, which counts as a breach.
+    assert (row.contact_met, row.contact_breached, row.contact_decided, row.contact_ontime) == (0, 1, 1, 0)
