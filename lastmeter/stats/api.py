@@ -11,8 +11,8 @@ from dataclasses import replace
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
 from ninja import Field as NinjaField
+from ninja import Query, Router, Schema
 
 from lastmeter.accounts.auth import API_AUTH, request_scope
 from lastmeter.stats import measures

@@ -205,7 +205,13 @@ def labels(by: str | None, keys: Iterable[Any]) -> dict[Any, str]:
         return {}
     if by == "channel":
         return {k: str(Channel(k).label) if k in Channel.values else k for k in ids}
-    model = {"grid": Grid, "community": OrgUnit, "category": Category, "officer": Person, "department": Department}
+    model: dict[str, Any] = {
+        "grid": Grid,
+        "community": OrgUnit,
+        "category": Category,
+        "officer": Person,
+        "department": Department,
+    }
     names = dict(model[by].objects.filter(pk__in=ids).values_list("pk", "name"))
     return {k: names.get(k, str(k)) for k in ids}
 
@@ -218,7 +224,9 @@ class Table:
     series: list[dict[str, Any]] = field(default_factory=list)
 
 
-def measure_table(sl: Slice, period: str | None, by: str | None, derive: Callable[[dict[str, int]], dict]) -> Table:
+def measure_table(
+    sl: Slice, period: str | None, by: str | None, derive: Callable[[dict[str, int]], dict]
+) -> Table:
     groups = grouped_sums(sl, period, by)
     total = _zero()
     for sums in groups.values():
@@ -301,9 +309,9 @@ def appeal_times(sl: Slice, by: str | None) -> list[dict[str, Any]]:
         .annotate(first=Min("at"))
     )
     firsts: dict[tuple[int, str], tuple[Any, datetime, datetime]] = {}
-    for row in rows:
-        key = row[column] if column else None
-        firsts[(row["appeal_id"], row["to_state"])] = (key, row["appeal__created_at"], row["first"])
+    for found in rows:
+        key = found[column] if column else None
+        firsts[(found["appeal_id"], found["to_state"])] = (key, found["appeal__created_at"], found["first"])
     per_appeal: dict[int, dict[str, Any]] = defaultdict(dict)
     for (appeal_id, state), (key, created, first) in firsts.items():
         per_appeal[appeal_id]["key"] = key
@@ -319,10 +327,10 @@ def appeal_times(sl: Slice, by: str | None) -> list[dict[str, Any]]:
     out = []
     for key, steps in hours.items():
         row: dict[str, Any] = {"key": None if key is None else str(key), "label": names.get(key, "")}
-        for step, values in steps.items():
-            row[f"{step}_n"] = len(values)
-            row[f"{step}_p50_h"] = _round(percentile(values, 0.5))
-            row[f"{step}_p90_h"] = _round(percentile(values, 0.9))
+        for step, spans in steps.items():
+            row[f"{step}_n"] = len(spans)
+            row[f"{step}_p50_h"] = _round(percentile(spans, 0.5))
+            row[f"{step}_p90_h"] = _round(percentile(spans, 0.9))
         out.append(row)
     out.sort(key=lambda r: (r["key"] is None, r["key"] or ""))
     return out
@@ -431,7 +439,7 @@ def incident_table(sl: Slice) -> dict[str, Any]:
         incident__alarm_at__gte=start, incident__alarm_at__lt=end, arrived_at__isnull=False
     ).values_list("incident_id", "unit__agency", "dispatched_at", "arrived_at")
     for incident_id, agency, dispatched, arrived in assignments:
-        if incident_id not in incidents:
+        if incident_id not in incidents or arrived is None:
             continue
         minutes = (arrived - dispatched).total_seconds() / 60
         per_agency[agency].append(minutes)

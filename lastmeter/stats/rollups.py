@@ -60,7 +60,9 @@ def appeal_facts(appeal_ids: list[int]) -> dict[int, dict[str, int]]:
     facts: dict[int, dict[str, int]] = {pk: dict.fromkeys(SUM_FIELDS, 0) for pk in appeal_ids}
     if not appeal_ids:
         return facts
-    decided = {kind: defaultdict(lambda: [0, 0]) for kind in ("contact", "land")}
+    decided: dict[str, dict[int, list[int]]] = {
+        kind: defaultdict(lambda: [0, 0]) for kind in ("contact", "land")
+    }
     for appeal_id, kind, state in Clock.objects.filter(appeal_id__in=appeal_ids).values_list(
         "appeal_id", "kind", "state"
     ):
@@ -93,7 +95,9 @@ def appeal_facts(appeal_ids: list[int]) -> dict[int, dict[str, int]]:
             f["resolved"] = 1
         else:
             f["reopened"] = 1
-    for appeal_id, state in Transfer.objects.filter(appeal_id__in=appeal_ids).values_list("appeal_id", "state"):
+    for appeal_id, state in Transfer.objects.filter(appeal_id__in=appeal_ids).values_list(
+        "appeal_id", "state"
+    ):
         f = facts[appeal_id]
         f["transferred"] = 1
         f["transfers"] += 1
@@ -135,8 +139,13 @@ def compute_rows(first: date, last: date) -> list[AppealDay]:
                 sums[name] += value
     return [
         AppealDay(
-            day=day, grid_id=grid, community_id=community, category_id=category, channel=channel,
-            assignee_id=assignee, **sums,
+            day=day,
+            grid_id=grid,
+            community_id=community,
+            category_id=category,
+            channel=channel,
+            assignee_id=assignee,
+            **sums,
         )
         for (day, grid, community, category, channel, assignee), sums in rows.items()
     ]
@@ -203,4 +212,13 @@ def refresh(now: datetime | None = None) -> dict[str, int]:
     return {"stats_days": len(days), "stats_rows": written}
 
 
-__all__ = ["appeal_facts", "compute_rows", "day_bounds", "local_day", "local_tz", "rebuild", "rebuild_days", "refresh"]
+__all__ = [
+    "appeal_facts",
+    "compute_rows",
+    "day_bounds",
+    "local_day",
+    "local_tz",
+    "rebuild",
+    "rebuild_days",
+    "refresh",
+]

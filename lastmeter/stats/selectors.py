@@ -84,7 +84,8 @@ def parse_date(value: str | None, name: str) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise ServiceError(
-            _("“%(value)s” is not a date for “%(name)s”; write it as YYYY-MM-DD.") % {"value": value, "name": name}
+            _("“%(value)s” is not a date for “%(name)s”; write it as YYYY-MM-DD.")
+            % {"value": value, "name": name}
         ) from None
 
 
@@ -125,12 +126,13 @@ def _community_id(scope_grids: frozenset[int] | None, value: str) -> int:
     found = qs.filter(code=value).values_list("id", flat=True).first()
     if found is None and value.isdigit():
         found = qs.filter(pk=int(value)).values_list("id", flat=True).first()
-    visible = (
-        found is not None
-        and (scope_grids is None or Grid.objects.filter(community_id=found, pk__in=scope_grids).exists())
+    visible = found is not None and (
+        scope_grids is None or Grid.objects.filter(community_id=found, pk__in=scope_grids).exists()
     )
     if not visible:
-        raise Http404(_("No community “%(community)s” among the communities you may see.") % {"community": value})
+        raise Http404(
+            _("No community “%(community)s” among the communities you may see.") % {"community": value}
+        )
     return found  # type: ignore[return-value]
 
 
@@ -144,7 +146,9 @@ def _category_id(value: str) -> int:
 
 
 def _officer_id(scope_grids: frozenset[int] | None, value: str) -> int:
-    found = Person.objects.filter(pk=int(value)).values_list("id", flat=True).first() if value.isdigit() else None
+    found = (
+        Person.objects.filter(pk=int(value)).values_list("id", flat=True).first() if value.isdigit() else None
+    )
     if found is None:
         raise Http404(_("No officer “%(officer)s”.") % {"officer": value})
     return found
@@ -171,7 +175,8 @@ def check_request(
     compare = compare or None
     if period is not None and period not in PERIODS:
         raise ServiceError(
-            _("Unknown period “%(period)s”; use one of: %(choices)s.") % {"period": period, "choices": ", ".join(PERIODS)}
+            _("Unknown period “%(period)s”; use one of: %(choices)s.")
+            % {"period": period, "choices": ", ".join(PERIODS)}
         )
     if by is not None and by not in dimensions:
         raise ServiceError(

@@ -23,7 +23,12 @@ def at(day: int, hour: float, month: int = 3) -> datetime:
 
 def appeal(world, created: datetime, *, grid=None, channel="web", state=AppealState.RECEIVED, **kw) -> Appeal:
     a = Appeal.objects.create(
-        channel=channel, text="测试", grid=grid or world.grid_a, category=world.police_category, state=state, **kw
+        channel=channel,
+        text="测试",
+        grid=grid or world.grid_a,
+        category=world.police_category,
+        state=state,
+        **kw,
     )
     Appeal.objects.filter(pk=a.pk).update(created_at=created)
     a.created_at = created
@@ -32,8 +37,15 @@ def appeal(world, created: datetime, *, grid=None, channel="web", state=AppealSt
 
 def clock(a: Appeal, kind: str, state: str, *, transfer=None) -> Clock:
     return Clock.objects.create(
-        appeal=a, transfer=transfer, kind=kind, unit="hours", amount=24, state=state,
-        started_at=a.created_at, due_at=a.created_at + 24 * H, warn_at=a.created_at + 20 * H,
+        appeal=a,
+        transfer=transfer,
+        kind=kind,
+        unit="hours",
+        amount=24,
+        state=state,
+        started_at=a.created_at,
+        due_at=a.created_at + 24 * H,
+        warn_at=a.created_at + 20 * H,
     )
 
 
@@ -92,7 +104,9 @@ def build_month(world) -> Month:
     clock(a4, K.CONTACT, C.CANCELLED)
     clock(a4, K.LAND, C.CANCELLED)
     t1 = Transfer.objects.create(appeal=a4, department=world.department, state=TransferState.RETURNED)
-    Transfer.objects.filter(pk=t1.pk).update(created_at=a4.created_at + 1 * H, decided_at=a4.created_at + 2 * H)
+    Transfer.objects.filter(pk=t1.pk).update(
+        created_at=a4.created_at + 1 * H, decided_at=a4.created_at + 2 * H
+    )
     clock(a4, K.TRANSFER_ACCEPT, C.MET, transfer=t1)
     event(a4, a4.created_at + 1 * H, S.TRANSFERRED)
     event(a4, a4.created_at + 2 * H, S.RETURNED)
@@ -102,7 +116,9 @@ def build_month(world) -> Month:
     event(a4, a4.created_at + 26 * H, kind=EventKind.ESCALATED)
     t2 = Transfer.objects.create(appeal=a4, department=world.department, state=TransferState.COMPLETED)
     Transfer.objects.filter(pk=t2.pk).update(
-        created_at=a4.created_at + 3 * H, decided_at=a4.created_at + 7 * H, completed_at=a4.created_at + 27 * H
+        created_at=a4.created_at + 3 * H,
+        decided_at=a4.created_at + 7 * H,
+        completed_at=a4.created_at + 27 * H,
     )
     clock(a4, K.TRANSFER_ACCEPT, C.MET, transfer=t2)
     clock(a4, K.TRANSFER_OUTCOME, C.MET, transfer=t2)

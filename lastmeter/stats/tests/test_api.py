@@ -29,7 +29,9 @@ def month(world):
     return m
 
 
-def test_it_gives_the_leader_the_whole_jurisdiction_with_a_comparison(world, api, month, django_assert_max_num_queries):
+def test_it_gives_the_leader_the_whole_jurisdiction_with_a_comparison(
+    world, api, month, django_assert_max_num_queries
+):
     c = api(world.leader)
     with django_assert_max_num_queries(12):
         r = c.get(f"/api/v1/stats/appeals?{MARCH}&period=month&by=grid&compare=mom")

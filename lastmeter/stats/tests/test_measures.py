@@ -75,7 +75,10 @@ def test_it_slices_by_grid_and_channel_and_period(world, month):
     assert {r["key"]: r["measures"]["received"] for r in by_channel} == {"web": 5, "hotline": 1}
     weekly = measures.appeals_table(MARCH, "week", None).series
     # Weeks start on Monday: 4 March (A1–A5) and 18 March (A6).
-    assert {r["period"]: r["measures"]["received"] for r in weekly} == {date(2024, 3, 4): 5, date(2024, 3, 18): 1}
+    assert {r["period"]: r["measures"]["received"] for r in weekly} == {
+        date(2024, 3, 4): 5,
+        date(2024, 3, 18): 1,
+    }
 
 
 def test_it_computes_median_and_p90_times_from_receipt(world, month):
