@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "lastmeter.triage",
     "lastmeter.dispatching",
     "lastmeter.open311",
+    "lastmeter.stats",
     "lastmeter.realtime",
     "lastmeter.web",
     # The project package itself, for the top floor's commands (lastmeter/management/commands:

@@ -4,7 +4,8 @@ Run as `lastmeter worker` (one or more processes), or in-process inside `lastmet
 the embedded default. One pass runs, in order:
 - ``appeals.clocks.sweep``: warnings, breaches and escalation of the appeals' clocks;
 - ``intake.services.process_pending``: inbound items whose processing failed, retried with back-off;
-- ``appeals.notify.outbox.deliver_due``: outgoing messages due for (re)delivery.
+- ``appeals.notify.outbox.deliver_due``: outgoing messages due for (re)delivery;
+- ``stats.rollups.refresh``: the figures' daily rollup, rebuilt for the days that changed.
 Each is idempotent and safe to run in several processes at once. This module is the top floor: it
 imports the apps, no app imports it; a new background job is one public function in its app,
 called from ``run_once``.
@@ -21,6 +22,7 @@ from lastmeter.appeals.clocks import sweep
 from lastmeter.appeals.notify.outbox import deliver_due
 from lastmeter.demo.live import start_demo
 from lastmeter.intake.services import process_pending
+from lastmeter.stats.rollups import refresh as refresh_stats
 
 log = logging.getLogger("lastmeter.worker")
 
@@ -30,6 +32,7 @@ def run_once() -> dict[str, int]:
     result = sweep()
     result.update({f"intake_{k}": v for k, v in process_pending().items()})
     result.update(deliver_due())
+    result.update(refresh_stats())
     return result
 
 

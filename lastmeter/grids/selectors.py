@@ -56,6 +56,15 @@ def grid_containing(lat: float, lon: float) -> Grid | None:
     return None
 
 
+def grid_id_containing(lat: float, lon: float) -> int | None:
+    """The id of the active grid covering the point, without loading the grid (for bulk reads)."""
+    point = Point(lon, lat)
+    for grid_shape in _active_grid_shapes():
+        if grid_shape.geometry.covers(point):
+            return grid_shape.grid_id
+    return None
+
+
 def on_duty(grid: Grid, at: datetime | None = None) -> Person | None:
     """The person whose duty shift for this grid covers `at` (latest-starting shift wins)."""
     at = at or timezone.now()

@@ -1,0 +1,486 @@
+"""Every measure of lastmeter's figures, defined once (docs/MEASURES.md states each formula).
+
+The API (and later the pages and exports) call these functions with a ``Slice`` already checked
+against the viewer's scope (``stats.selectors.check_slice``); nothing here looks at who asks.
+
+* Counts and rates of appeals and satisfaction read the daily rollup (``models.AppealDay``):
+  one grouped query per call. An appeal counts on the local day it was received (a cohort): the
+  March figures are "of the appeals received in March, how many …", which does not change the
+  meaning of a month when an appeal is handled in April.
+* Times (median, p90) read the raw rows with one query each: percentiles cannot be summed.
+* Department figures read the transfers, dated by the day of the transfer.
+* Incidents read incidents and their assignments, dated by the alarm time.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db.models import Count, F, Min, QuerySet, Sum
+from django.db.models.functions import (
+    ExtractHour,
+    ExtractIsoWeekDay,
+    TruncMonth,
+    TruncQuarter,
+    TruncWeek,
+    TruncYear,
+)
+
+from lastmeter.accounts.models import Department, OrgUnit, Person
+from lastmeter.appeals.choices import AppealState, Channel, ClockKind, ClockState, EventKind, TransferState
+from lastmeter.appeals.models import Appeal, AppealEvent, Category, Clock, Transfer
+from lastmeter.dispatching.models import Assignment, Incident
+from lastmeter.grids.models import Grid
+from lastmeter.grids.selectors import grid_id_containing
+from lastmeter.stats.models import SUM_FIELDS, AppealDay
+from lastmeter.stats.rollups import day_bounds, local_day, local_tz
+
+PERIODS = ("day", "week", "month", "quarter", "year")
+# Slicing dimensions of the rollup: the name in the API → the rollup column.
+DIMENSIONS: dict[str, str] = {
+    "grid": "grid_id",
+    "community": "community_id",
+    "category": "category_id",
+    "channel": "channel",
+    "officer": "assignee_id",
+}
+_TRUNC = {"week": TruncWeek, "month": TruncMonth, "quarter": TruncQuarter, "year": TruncYear}
+
+
+@dataclass(frozen=True)
+class Slice:
+    """What to measure: local dates ``start``..``end`` (inclusive) and filters. ``grid_ids`` None
+    means every grid (and appeals without one); a set limits to those grids (the viewer's scope)."""
+
+    start: date
+    end: date
+    grid_ids: frozenset[int] | None = None
+    community_id: int | None = None
+    category_id: int | None = None
+    channel: str | None = None
+    officer_id: int | None = None
+    department_ids: frozenset[int] | None = None  # transfers only
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def shifted(self, compare: str) -> Slice:
+        """The comparison slice: ``mom`` the same number of days just before, ``yoy`` the same
+        dates a year earlier (29 February becomes 28 February)."""
+        if compare == "yoy":
+            return replace(self, start=_year_earlier(self.start), end=_year_earlier(self.end))
+        return replace(self, start=self.start - timedelta(days=self.days), end=self.start - timedelta(days=1))
+
+
+def _year_earlier(d: date) -> date:
+    try:
+        return d.replace(year=d.year - 1)
+    except ValueError:  # 29 February
+        return d.replace(year=d.year - 1, day=28)
+
+
+# --- the formulas -----------------------------------------------------------------------------
+
+
+def ratio(num: float, den: float) -> float | None:
+    """num / den rounded to 4 places; None (not 0) when there is nothing to divide by."""
+    return round(num / den, 4) if den else None
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    """Linear interpolation between closest ranks (numpy's default): p50 is the usual median."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    pos = (len(ordered) - 1) * q
+    low = int(pos)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
+
+
+def appeal_measures(s: dict[str, int]) -> dict[str, Any]:
+    """The appeal measures from the rollup sums of one group (docs/MEASURES.md §Appeals)."""
+    breached = sum(s[f"{c}_breached"] for c in ("contact", "land", "accept", "outcome", "complaint"))
+    return {
+        "received": s["received"],
+        "contacted_on_time": s["contact_ontime"],
+        "contact_decided": s["contact_decided"],
+        "contact_on_time_rate": ratio(s["contact_ontime"], s["contact_decided"]),
+        "landed_on_time": s["land_ontime"],
+        "land_decided": s["land_decided"],
+        "landed_within_24h_rate": ratio(s["land_ontime"], s["land_decided"]),
+        "on_time_rate": {
+            kind: ratio(s[f"{col}_met"], s[f"{col}_met"] + s[f"{col}_breached"])
+            for kind, col in (
+                (ClockKind.CONTACT, "contact"),
+                (ClockKind.LAND, "land"),
+                (ClockKind.TRANSFER_ACCEPT, "accept"),
+                (ClockKind.TRANSFER_OUTCOME, "outcome"),
+                (ClockKind.COMPLAINT_REPLY, "complaint"),
+            )
+        },
+        "breaches": breached,
+        "escalations": s["escalations"],
+        "resolved": s["resolved"],
+        "reopened": s["reopened"],
+        "reopen_rate": ratio(s["reopened"], s["resolved"]),
+        "merged": s["merged"],
+        "transferred": s["transferred"],
+        "transfers": s["transfers"],
+        "transfers_returned": s["transfers_returned"],
+        "returned_rate": ratio(s["transfers_returned"], s["transfers"]),
+    }
+
+
+def satisfaction_measures(s: dict[str, int]) -> dict[str, Any]:
+    """Ratings and contests from the rollup sums of one group (docs/MEASURES.md §Satisfaction)."""
+    return {
+        "resolutions": s["resolutions"],
+        "ratings": s["ratings"],
+        "mean_score": round(s["score_sum"] / s["ratings"], 3) if s["ratings"] else None,
+        "share_4_or_5": ratio(s["score_ge4"], s["ratings"]),
+        "response_rate": ratio(s["ratings"], s["resolutions"]),
+        "contests": s["contests"],
+    }
+
+
+# --- reading the rollup -----------------------------------------------------------------------
+
+
+def rollup_rows(sl: Slice) -> QuerySet[AppealDay]:
+    qs = AppealDay.objects.filter(day__gte=sl.start, day__lte=sl.end)
+    if sl.grid_ids is not None:
+        qs = qs.filter(grid_id__in=sl.grid_ids)
+    if sl.community_id is not None:
+        qs = qs.filter(community_id=sl.community_id)
+    if sl.category_id is not None:
+        qs = qs.filter(category_id=sl.category_id)
+    if sl.channel is not None:
+        qs = qs.filter(channel=sl.channel)
+    if sl.officer_id is not None:
+        qs = qs.filter(assignee_id=sl.officer_id)
+    return qs
+
+
+def _zero() -> dict[str, int]:
+    return dict.fromkeys(SUM_FIELDS, 0)
+
+
+def grouped_sums(sl: Slice, period: str | None, by: str | None) -> dict[tuple[Any, Any], dict[str, int]]:
+    """{(period start or None, dimension value or None): sums} in one query."""
+    qs = rollup_rows(sl)
+    keys: list[str] = []
+    if period == "day":
+        qs = qs.annotate(p=F("day"))
+        keys.append("p")
+    elif period:
+        qs = qs.annotate(p=_TRUNC[period]("day"))
+        keys.append("p")
+    if by:
+        qs = qs.annotate(k=F(DIMENSIONS[by]))
+        keys.append("k")
+    sums = {f"s_{n}": Sum(n) for n in SUM_FIELDS}
+    if not keys:
+        total = qs.aggregate(**sums)
+        return {(None, None): {n: total[f"s_{n}"] or 0 for n in SUM_FIELDS}} if total["s_received"] else {}
+    rows = qs.values(*keys).annotate(**sums).order_by(*keys)
+    out: dict[tuple[Any, Any], dict[str, int]] = {}
+    for row in rows:
+        p = row.get("p")
+        if isinstance(p, datetime):
+            p = p.date()
+        out[(p, row.get("k"))] = {n: row[f"s_{n}"] or 0 for n in SUM_FIELDS}
+    return out
+
+
+def labels(by: str | None, keys: Iterable[Any]) -> dict[Any, str]:
+    """Display names of dimension values, in one query."""
+    ids = [k for k in keys if k is not None]
+    if by is None:
+        return {}
+    if by == "channel":
+        return {k: str(Channel(k).label) if k in Channel.values else k for k in ids}
+    model: dict[str, Any] = {
+        "grid": Grid,
+        "community": OrgUnit,
+        "category": Category,
+        "officer": Person,
+        "department": Department,
+    }
+    names = dict(model[by].objects.filter(pk__in=ids).values_list("pk", "name"))
+    return {k: names.get(k, str(k)) for k in ids}
+
+
+@dataclass
+class Table:
+    """A measured slice: totals, a series per period × dimension value, and names of the values."""
+
+    totals: dict[str, Any]
+    series: list[dict[str, Any]] = field(default_factory=list)
+
+
+def measure_table(
+    sl: Slice, period: str | None, by: str | None, derive: Callable[[dict[str, int]], dict]
+) -> Table:
+    groups = grouped_sums(sl, period, by)
+    total = _zero()
+    for sums in groups.values():
+        for n in SUM_FIELDS:
+            total[n] += sums[n]
+    names = labels(by, {k for _, k in groups})
+    series = [
+        {
+            "period": p,
+            "key": None if k is None else str(k),
+            "label": names.get(k, "") if by else "",
+            "measures": derive(sums),
+        }
+        for (p, k), sums in groups.items()
+    ]
+    return Table(totals=derive(total), series=series)
+
+
+def appeals_table(sl: Slice, period: str | None, by: str | None) -> Table:
+    return measure_table(sl, period, by, appeal_measures)
+
+
+def satisfaction_table(sl: Slice, period: str | None, by: str | None) -> Table:
+    return measure_table(sl, period, by, satisfaction_measures)
+
+
+def change(current: dict[str, Any], earlier: dict[str, Any]) -> dict[str, float | None]:
+    """Relative change of every numeric measure (current / earlier − 1); None when earlier is 0 or
+    either side is undefined."""
+    out: dict[str, float | None] = {}
+    for name, value in current.items():
+        old = earlier.get(name)
+        if isinstance(value, int | float) and isinstance(old, int | float) and not isinstance(value, bool):
+            out[name] = round(value / old - 1, 4) if old else None
+    return out
+
+
+# --- raw reads: times, hours, transfers, incidents ---------------------------------------------
+
+
+def raw_appeals(sl: Slice) -> QuerySet[Appeal]:
+    start, end = day_bounds(sl.start, sl.end)
+    qs = Appeal.objects.filter(created_at__gte=start, created_at__lt=end)
+    if sl.grid_ids is not None:
+        qs = qs.filter(grid_id__in=sl.grid_ids)
+    if sl.community_id is not None:
+        qs = qs.filter(grid__community_id=sl.community_id)
+    if sl.category_id is not None:
+        qs = qs.filter(category_id=sl.category_id)
+    if sl.channel is not None:
+        qs = qs.filter(channel=sl.channel)
+    if sl.officer_id is not None:
+        qs = qs.filter(assignee_id=sl.officer_id)
+    return qs
+
+
+# The first state event that ends each stretch of time measured from receipt.
+TIME_STEPS: dict[str, tuple[str, ...]] = {
+    "contact": (AppealState.CONTACTED, AppealState.LANDED),  # meeting on site is contact
+    "land": (AppealState.LANDED,),
+    "resolve": (AppealState.RESOLVED,),
+}
+
+
+def appeal_times(sl: Slice, by: str | None) -> list[dict[str, Any]]:
+    """Median and p90, in hours, of receipt → first contact / first landing / first resolution,
+    per dimension value (one row with key None when ``by`` is None). Wall-clock time: paused
+    time is included (see docs/MEASURES.md). One query."""
+    column = f"appeal__{DIMENSIONS[by]}" if by else None
+    if by == "community":
+        column = "appeal__grid__community_id"
+    values = ["appeal_id", "appeal__created_at", "to_state"] + ([column] if column else [])
+    rows = (
+        AppealEvent.objects.filter(
+            kind=EventKind.STATE,
+            to_state__in=[AppealState.CONTACTED, AppealState.LANDED, AppealState.RESOLVED],
+            appeal__in=raw_appeals(sl),
+        )
+        .values(*values)
+        .annotate(first=Min("at"))
+    )
+    firsts: dict[tuple[int, str], tuple[Any, datetime, datetime]] = {}
+    for found in rows:
+        key = found[column] if column else None
+        firsts[(found["appeal_id"], found["to_state"])] = (key, found["appeal__created_at"], found["first"])
+    per_appeal: dict[int, dict[str, Any]] = defaultdict(dict)
+    for (appeal_id, state), (key, created, first) in firsts.items():
+        per_appeal[appeal_id]["key"] = key
+        per_appeal[appeal_id]["created"] = created
+        per_appeal[appeal_id][state] = first
+    hours: dict[Any, dict[str, list[float]]] = defaultdict(lambda: {k: [] for k in TIME_STEPS})
+    for facts in per_appeal.values():
+        for step, states in TIME_STEPS.items():
+            ends = [facts[s] for s in states if s in facts]
+            if ends:
+                hours[facts["key"]][step].append((min(ends) - facts["created"]).total_seconds() / 3600)
+    names = labels(by, hours.keys())
+    out = []
+    for key, steps in hours.items():
+        row: dict[str, Any] = {"key": None if key is None else str(key), "label": names.get(key, "")}
+        for step, spans in steps.items():
+            row[f"{step}_n"] = len(spans)
+            row[f"{step}_p50_h"] = _round(percentile(spans, 0.5))
+            row[f"{step}_p90_h"] = _round(percentile(spans, 0.9))
+        out.append(row)
+    out.sort(key=lambda r: (r["key"] is None, r["key"] or ""))
+    return out
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
+def hour_weekday(sl: Slice) -> list[dict[str, int]]:
+    """Appeals received per local hour of day (0–23) × ISO weekday (1 = Monday). One query."""
+    tz = local_tz()
+    rows = (
+        raw_appeals(sl)
+        .annotate(h=ExtractHour("created_at", tzinfo=tz), d=ExtractIsoWeekDay("created_at", tzinfo=tz))
+        .values("h", "d")
+        .annotate(n=Count("id"))
+        .order_by("d", "h")
+    )
+    return [{"weekday": r["d"], "hour": r["h"], "received": r["n"]} for r in rows]
+
+
+def transfer_table(sl: Slice, by_department: bool = True) -> list[dict[str, Any]]:
+    """Per department (or one row for all): transfers made in the slice's days, how many were
+    returned, the acceptance and outcome times (hours, p50/p90) and the on-time rates of the
+    department's two clocks. Two queries (transfers, their clocks) plus one for names."""
+    start, end = day_bounds(sl.start, sl.end)
+    transfers = Transfer.objects.filter(created_at__gte=start, created_at__lt=end)
+    if sl.department_ids is not None:
+        transfers = transfers.filter(department_id__in=sl.department_ids)
+    if sl.grid_ids is not None:
+        transfers = transfers.filter(appeal__grid_id__in=sl.grid_ids)
+    if sl.category_id is not None:
+        transfers = transfers.filter(appeal__category_id=sl.category_id)
+    groups: dict[Any, dict[str, Any]] = defaultdict(
+        lambda: {"transfers": 0, "returned": 0, "accept": [], "outcome": [], "met": defaultdict(int)}
+    )
+    dept_of: dict[int, Any] = {}
+    for pk, dept, state, created, decided, completed in transfers.values_list(
+        "pk", "department_id", "state", "created_at", "decided_at", "completed_at"
+    ):
+        key = dept if by_department else None
+        dept_of[pk] = key
+        g = groups[key]
+        g["transfers"] += 1
+        g["returned"] += state == TransferState.RETURNED
+        if state in (TransferState.ACCEPTED, TransferState.COMPLETED) and decided:
+            g["accept"].append((decided - created).total_seconds() / 3600)
+        if state == TransferState.COMPLETED and completed:
+            g["outcome"].append((completed - created).total_seconds() / 3600)
+    for transfer_id, kind, state in Clock.objects.filter(transfer__in=transfers).values_list(
+        "transfer_id", "kind", "state"
+    ):
+        met = groups[dept_of[transfer_id]]["met"]
+        if state == ClockState.MET:
+            met[f"{kind}:met"] += 1
+        elif state in (ClockState.BREACHED, ClockState.MET_LATE):
+            met[f"{kind}:breached"] += 1
+    names = labels("department", groups.keys()) if by_department else {}
+    out = []
+    for key, g in sorted(groups.items(), key=lambda kv: (kv[0] is None, kv[0] or 0)):
+        m = g["met"]
+        out.append(
+            {
+                "key": None if key is None else str(key),
+                "label": names.get(key, ""),
+                "transfers": g["transfers"],
+                "returned": g["returned"],
+                "returned_rate": ratio(g["returned"], g["transfers"]),
+                "acceptance_p50_h": _round(percentile(g["accept"], 0.5)),
+                "acceptance_p90_h": _round(percentile(g["accept"], 0.9)),
+                "outcome_p50_h": _round(percentile(g["outcome"], 0.5)),
+                "outcome_p90_h": _round(percentile(g["outcome"], 0.9)),
+                "accept_on_time_rate": ratio(
+                    m["transfer_accept:met"], m["transfer_accept:met"] + m["transfer_accept:breached"]
+                ),
+                "outcome_on_time_rate": ratio(
+                    m["transfer_outcome:met"], m["transfer_outcome:met"] + m["transfer_outcome:breached"]
+                ),
+            }
+        )
+    return out
+
+
+def incident_table(sl: Slice) -> dict[str, Any]:
+    """Incidents alarmed in the slice's days: count by priority and status, and the response
+    time (a unit's dispatch → its arrival on scene, minutes, p50/p90) per agency and per grid.
+    The grid of an incident is the grid covering its position. Two queries."""
+    start, end = day_bounds(sl.start, sl.end)
+    incidents = {
+        pk: (priority, status, grid_id_containing(lat, lon))
+        for pk, priority, status, lat, lon in Incident.objects.filter(
+            alarm_at__gte=start, alarm_at__lt=end
+        ).values_list("pk", "priority", "status", "lat", "lon")
+    }
+    if sl.grid_ids is not None:
+        incidents = {pk: v for pk, v in incidents.items() if v[2] in sl.grid_ids}
+    by_priority: dict[int, int] = defaultdict(int)
+    by_status: dict[str, int] = defaultdict(int)
+    for priority, status, _grid in incidents.values():
+        by_priority[priority] += 1
+        by_status[status] += 1
+    per_agency: dict[str, list[float]] = defaultdict(list)
+    per_grid: dict[Any, list[float]] = defaultdict(list)
+    assignments = Assignment.objects.filter(
+        incident__alarm_at__gte=start, incident__alarm_at__lt=end, arrived_at__isnull=False
+    ).values_list("incident_id", "unit__agency", "dispatched_at", "arrived_at")
+    for incident_id, agency, dispatched, arrived in assignments:
+        if incident_id not in incidents or arrived is None:
+            continue
+        minutes = (arrived - dispatched).total_seconds() / 60
+        per_agency[agency].append(minutes)
+        per_grid[incidents[incident_id][2]].append(minutes)
+    grid_names = labels("grid", per_grid.keys())
+
+    def row(key: Any, label: str, values: list[float]) -> dict[str, Any]:
+        return {
+            "key": None if key is None else str(key),
+            "label": label,
+            "arrivals": len(values),
+            "response_p50_min": _round(percentile(values, 0.5)),
+            "response_p90_min": _round(percentile(values, 0.9)),
+        }
+
+    return {
+        "incidents": len(incidents),
+        "by_priority": [{"key": str(k), "count": v} for k, v in sorted(by_priority.items())],
+        "by_status": [{"key": k, "count": v} for k, v in sorted(by_status.items())],
+        "response_by_agency": [row(k, k, v) for k, v in sorted(per_agency.items())],
+        "response_by_grid": [
+            row(k, grid_names.get(k, ""), v) for k, v in sorted(per_grid.items(), key=lambda kv: kv[0] or 0)
+        ],
+    }
+
+
+__all__ = [
+    "DIMENSIONS",
+    "PERIODS",
+    "Slice",
+    "Table",
+    "appeal_measures",
+    "appeal_times",
+    "appeals_table",
+    "change",
+    "hour_weekday",
+    "incident_table",
+    "local_day",
+    "percentile",
+    "ratio",
+    "satisfaction_measures",
+    "satisfaction_table",
+    "transfer_table",
+]

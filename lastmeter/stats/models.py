@@ -1,0 +1,83 @@
+"""The rollup of appeals per local day, and the refresh watermark.
+
+``AppealDay`` holds, for the appeals *received* on one local day (Asia/Shanghai) in one
+grid × category × channel × assignee, the counts and sums every count/rate measure of
+``stats.measures`` needs. It is a cache of the raw rows: ``stats.rollups`` rebuilds whole days,
+and a test proves the incremental refresh equals a rebuild from scratch. Percentiles are not
+rolled up; they read the raw rows (see docs/MEASURES.md).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+# The clock kinds whose on-time rate is rolled up, and the column prefix of each.
+CLOCK_COLUMNS: dict[str, str] = {
+    "contact": "contact",
+    "land": "land",
+    "transfer_accept": "accept",
+    "transfer_outcome": "outcome",
+    "complaint_reply": "complaint",
+}
+
+
+class AppealDay(models.Model):
+    day = models.DateField(db_index=True)
+    grid_id = models.IntegerField(null=True)
+    community_id = models.IntegerField(null=True)
+    category_id = models.IntegerField(null=True)
+    channel = models.CharField(max_length=20)
+    assignee_id = models.IntegerField(null=True)
+
+    received = models.PositiveIntegerField(default=0)
+    # Appeals whose contact (land) clocks were all met on time, and appeals with any decided one.
+    contact_ontime = models.PositiveIntegerField(default=0)
+    contact_decided = models.PositiveIntegerField(default=0)
+    land_ontime = models.PositiveIntegerField(default=0)
+    land_decided = models.PositiveIntegerField(default=0)
+    # Clocks met on time / breached (breached, or met late) per kind.
+    contact_met = models.PositiveIntegerField(default=0)
+    contact_breached = models.PositiveIntegerField(default=0)
+    land_met = models.PositiveIntegerField(default=0)
+    land_breached = models.PositiveIntegerField(default=0)
+    accept_met = models.PositiveIntegerField(default=0)
+    accept_breached = models.PositiveIntegerField(default=0)
+    outcome_met = models.PositiveIntegerField(default=0)
+    outcome_breached = models.PositiveIntegerField(default=0)
+    complaint_met = models.PositiveIntegerField(default=0)
+    complaint_breached = models.PositiveIntegerField(default=0)
+    escalations = models.PositiveIntegerField(default=0)
+    resolved = models.PositiveIntegerField(default=0)  # appeals resolved at least once
+    resolutions = models.PositiveIntegerField(default=0)  # times resolved (a reopened one counts again)
+    reopened = models.PositiveIntegerField(default=0)  # appeals reopened at least once
+    merged = models.PositiveIntegerField(default=0)
+    transferred = models.PositiveIntegerField(default=0)  # appeals with at least one transfer
+    transfers = models.PositiveIntegerField(default=0)
+    transfers_returned = models.PositiveIntegerField(default=0)
+    ratings = models.PositiveIntegerField(default=0)
+    score_sum = models.PositiveIntegerField(default=0)
+    score_ge4 = models.PositiveIntegerField(default=0)
+    contests = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["grid_id", "day"]),
+            models.Index(fields=["community_id", "day"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} grid={self.grid_id} cat={self.category_id} {self.channel}: {self.received}"
+
+
+# The summed columns, in model order (everything but the key).
+KEY_FIELDS = ("day", "grid_id", "community_id", "category_id", "channel", "assignee_id")
+SUM_FIELDS = tuple(
+    f.name for f in AppealDay._meta.local_fields if f.name not in KEY_FIELDS and f.name != "id"
+)
+
+
+class RollupState(models.Model):
+    """One row per rollup: the time up to which changes of the raw rows have been folded in."""
+
+    name = models.CharField(max_length=40, unique=True)
+    watermark = models.DateTimeField(null=True)

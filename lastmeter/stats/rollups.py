@@ -1,0 +1,224 @@
+"""Keeping ``AppealDay`` up to date: rebuild whole local days, and find the days that changed.
+
+An appeal's facts (clocks, transfers, ratings, state events) all count on the day the appeal was
+*received*, so a change to an appeal dirties exactly one day: the local day of its
+``created_at``. Nothing below this floor has to know about the rollup: every write to an appeal
+already leaves a timestamp behind (``Appeal.updated_at`` on each state move, an ``AppealEvent``
+for every step, breach and escalation, ``Rating.at``, ``Transfer.decided_at``/``completed_at``,
+``Clock.met_at``/``breached_at``). ``refresh`` reads those since its watermark (minus an overlap
+for transactions that committed late), collects the days of the appeals they touch and rebuilds
+only those days. The worker calls it on every pass.
+
+A deleted appeal leaves no timestamp: ``rebuild`` recomputes a date range after such a purge.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Min, Q
+from django.utils import timezone
+
+from lastmeter.appeals.choices import AppealState, ClockState, EventKind, TransferState
+from lastmeter.appeals.models import Appeal, AppealEvent, Clock, Rating, Transfer
+from lastmeter.stats.models import CLOCK_COLUMNS, SUM_FIELDS, AppealDay, RollupState
+
+ROLLUP = "appeal_day"
+# Changes written by a transaction that was still open when the last refresh read are caught by
+# re-reading this much before the watermark (a day rebuilt twice is harmless).
+OVERLAP = timedelta(minutes=5)
+MET_STATES = (ClockState.MET,)
+BREACHED_STATES = (ClockState.BREACHED, ClockState.MET_LATE)
+
+
+def local_tz() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def day_bounds(first: date, last: date) -> tuple[datetime, datetime]:
+    """The aware instants [start of ``first``, start of the day after ``last``) in local time."""
+    tz = local_tz()
+    return (
+        datetime.combine(first, time.min, tzinfo=tz),
+        datetime.combine(last + timedelta(days=1), time.min, tzinfo=tz),
+    )
+
+
+def local_day(at: datetime) -> date:
+    return at.astimezone(local_tz()).date()
+
+
+def appeal_facts(appeal_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Every summed column of ``AppealDay`` for each appeal alone (0/1 flags and counts).
+
+    Five queries whatever the number of appeals; the definitions are those of docs/MEASURES.md."""
+    facts: dict[int, dict[str, int]] = {pk: dict.fromkeys(SUM_FIELDS, 0) for pk in appeal_ids}
+    if not appeal_ids:
+        return facts
+    decided: dict[str, dict[int, list[int]]] = {
+        kind: defaultdict(lambda: [0, 0]) for kind in ("contact", "land")
+    }
+    for appeal_id, kind, state in Clock.objects.filter(appeal_id__in=appeal_ids).values_list(
+        "appeal_id", "kind", "state"
+    ):
+        col = CLOCK_COLUMNS.get(kind)
+        if col is None:
+            continue
+        f = facts[appeal_id]
+        if state in MET_STATES:
+            f[f"{col}_met"] += 1
+        elif state in BREACHED_STATES:
+            f[f"{col}_breached"] += 1
+        else:
+            continue
+        if kind in decided:
+            decided[kind][appeal_id][0 if state in MET_STATES else 1] += 1
+    for kind, per_appeal in decided.items():
+        for appeal_id, (met, breached) in per_appeal.items():
+            facts[appeal_id][f"{kind}_decided"] = 1
+            facts[appeal_id][f"{kind}_ontime"] = int(breached == 0 and met > 0)
+    events = AppealEvent.objects.filter(appeal_id__in=appeal_ids).filter(
+        Q(kind=EventKind.ESCALATED)
+        | Q(kind=EventKind.STATE, to_state__in=[AppealState.RESOLVED, AppealState.REOPENED])
+    )
+    for appeal_id, kind, to_state in events.values_list("appeal_id", "kind", "to_state"):
+        f = facts[appeal_id]
+        if kind == EventKind.ESCALATED:
+            f["escalations"] += 1
+        elif to_state == AppealState.RESOLVED:
+            f["resolutions"] += 1
+            f["resolved"] = 1
+        else:
+            f["reopened"] = 1
+    for appeal_id, state in Transfer.objects.filter(appeal_id__in=appeal_ids).values_list(
+        "appeal_id", "state"
+    ):
+        f = facts[appeal_id]
+        f["transferred"] = 1
+        f["transfers"] += 1
+        f["transfers_returned"] += state == TransferState.RETURNED
+    for appeal_id, score, contested in Rating.objects.filter(appeal_id__in=appeal_ids).values_list(
+        "appeal_id", "score", "contested"
+    ):
+        f = facts[appeal_id]
+        if contested:
+            f["contests"] += 1
+        elif score is not None:
+            f["ratings"] += 1
+            f["score_sum"] += score
+            f["score_ge4"] += score >= 4
+    for appeal_id in Appeal.objects.filter(pk__in=appeal_ids, state=AppealState.MERGED).values_list(
+        "pk", flat=True
+    ):
+        facts[appeal_id]["merged"] = 1
+    for f in facts.values():
+        f["received"] = 1
+    return facts
+
+
+def compute_rows(first: date, last: date) -> list[AppealDay]:
+    """The rollup rows of the local days ``first``..``last``, computed from the raw rows."""
+    start, end = day_bounds(first, last)
+    appeals = list(
+        Appeal.objects.filter(created_at__gte=start, created_at__lt=end).values_list(
+            "pk", "created_at", "grid_id", "grid__community_id", "category_id", "channel", "assignee_id"
+        )
+    )
+    rows: dict[tuple, dict[str, int]] = {}
+    for chunk_start in range(0, len(appeals), 5000):
+        chunk = appeals[chunk_start : chunk_start + 5000]
+        facts = appeal_facts([a[0] for a in chunk])
+        for pk, created_at, *key in chunk:
+            sums = rows.setdefault((local_day(created_at), *key), dict.fromkeys(SUM_FIELDS, 0))
+            for name, value in facts[pk].items():
+                sums[name] += value
+    return [
+        AppealDay(
+            day=day,
+            grid_id=grid,
+            community_id=community,
+            category_id=category,
+            channel=channel,
+            assignee_id=assignee,
+            **sums,
+        )
+        for (day, grid, community, category, channel, assignee), sums in rows.items()
+    ]
+
+
+def rebuild_days(days: Iterable[date]) -> int:
+    """Replace the rollup rows of these local days by a fresh computation; rows written."""
+    written = 0
+    days = sorted(set(days))
+    with transaction.atomic():
+        for day in days:
+            AppealDay.objects.filter(day=day).delete()
+            rows = compute_rows(day, day)
+            AppealDay.objects.bulk_create(rows, batch_size=1000)
+            written += len(rows)
+    return written
+
+
+def rebuild(first: date | None = None, last: date | None = None) -> int:
+    """Recompute a range of days (all history by default) and reset the watermark to now."""
+    now = timezone.now()
+    if first is None:
+        oldest = Appeal.objects.aggregate(m=Min("created_at"))["m"]
+        first = local_day(oldest) if oldest else local_day(now)
+    last = last or local_day(now)
+    with transaction.atomic():
+        AppealDay.objects.filter(day__gte=first, day__lte=last).delete()
+        rows = compute_rows(first, last)
+        AppealDay.objects.bulk_create(rows, batch_size=1000)
+        RollupState.objects.update_or_create(name=ROLLUP, defaults={"watermark": now})
+    return len(rows)
+
+
+def changed_appeal_ids(since: datetime) -> set[int]:
+    """Appeals with any recorded change at or after ``since``."""
+    ids: set[int] = set(Appeal.objects.filter(updated_at__gte=since).values_list("pk", flat=True))
+    ids.update(AppealEvent.objects.filter(at__gte=since).values_list("appeal_id", flat=True))
+    ids.update(Rating.objects.filter(at__gte=since).values_list("appeal_id", flat=True))
+    ids.update(
+        Transfer.objects.filter(
+            Q(created_at__gte=since) | Q(decided_at__gte=since) | Q(completed_at__gte=since)
+        ).values_list("appeal_id", flat=True)
+    )
+    ids.update(
+        Clock.objects.filter(Q(met_at__gte=since) | Q(breached_at__gte=since)).values_list(
+            "appeal_id", flat=True
+        )
+    )
+    return ids
+
+
+def refresh(now: datetime | None = None) -> dict[str, int]:
+    """Fold the changes since the last refresh into the rollup: rebuild only the dirty days.
+
+    The first call (no watermark yet) rebuilds all history."""
+    now = now or timezone.now()
+    state = RollupState.objects.filter(name=ROLLUP).first()
+    if state is None or state.watermark is None:
+        return {"stats_days": -1, "stats_rows": rebuild()}
+    ids = changed_appeal_ids(state.watermark - OVERLAP)
+    days = {local_day(c) for c in Appeal.objects.filter(pk__in=ids).values_list("created_at", flat=True)}
+    written = rebuild_days(days) if days else 0
+    RollupState.objects.filter(pk=state.pk).update(watermark=now)
+    return {"stats_days": len(days), "stats_rows": written}
+
+
+__all__ = [
+    "appeal_facts",
+    "compute_rows",
+    "day_bounds",
+    "local_day",
+    "local_tz",
+    "rebuild",
+    "rebuild_days",
+    "refresh",
+]

@@ -1,0 +1,159 @@
+"""Response schemas of /api/v1/stats (documented in the OpenAPI description)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from ninja import Field, Schema
+
+
+class AppealMeasuresOut(Schema):
+    received: int = Field(description="Appeals received (the cohort of the range).")
+    contacted_on_time: int = Field(description="Appeals whose contact clocks were all met on time.")
+    contact_decided: int = Field(description="Appeals with at least one contact clock met or breached.")
+    contact_on_time_rate: float | None = Field(description="contacted_on_time / contact_decided.")
+    landed_on_time: int = Field(description="Appeals whose landing (24 h) clocks were all met on time.")
+    land_decided: int
+    landed_within_24h_rate: float | None = Field(description="landed_on_time / land_decided.")
+    on_time_rate: dict[str, float | None] = Field(description="Per clock kind: met / (met + breached).")
+    breaches: int = Field(description="Clocks breached (including those met late).")
+    escalations: int
+    resolved: int = Field(description="Appeals resolved at least once.")
+    reopened: int = Field(description="Appeals reopened at least once.")
+    reopen_rate: float | None = Field(description="reopened / resolved.")
+    merged: int = Field(description="Appeals merged into another as duplicates.")
+    transferred: int = Field(description="Appeals transferred to a department at least once.")
+    transfers: int
+    transfers_returned: int
+    returned_rate: float | None = Field(description="transfers_returned / transfers.")
+
+
+class SatisfactionMeasuresOut(Schema):
+    resolutions: int = Field(description="Times appeals were resolved (a reopened appeal counts again).")
+    ratings: int = Field(description="Ratings 1–5 given.")
+    mean_score: float | None
+    share_4_or_5: float | None = Field(description="Ratings of 4 or 5 / ratings.")
+    response_rate: float | None = Field(description="ratings / resolutions.")
+    contests: int = Field(description="Resolutions contested by the reporter.")
+
+
+class AppealSeriesOut(Schema):
+    period: date | None = Field(description="First day of the period (None without a period).")
+    key: str | None = Field(description="The value of the breakdown (grid id, channel …).")
+    label: str
+    measures: AppealMeasuresOut
+
+
+class SatisfactionSeriesOut(Schema):
+    period: date | None
+    key: str | None
+    label: str
+    measures: SatisfactionMeasuresOut
+
+
+class TimesOut(Schema):
+    key: str | None
+    label: str
+    contact_n: int
+    contact_p50_h: float | None
+    contact_p90_h: float | None
+    land_n: int
+    land_p50_h: float | None
+    land_p90_h: float | None
+    resolve_n: int
+    resolve_p50_h: float | None
+    resolve_p90_h: float | None
+
+
+class RangeOut(Schema):
+    start: date
+    end: date
+
+
+class AppealCompareOut(Schema):
+    kind: str = Field(description="mom (the same number of days just before) or yoy (a year earlier).")
+    range: RangeOut
+    totals: AppealMeasuresOut
+    change: dict[str, float | None] = Field(description="current / earlier − 1 per count or rate.")
+
+
+class SatisfactionCompareOut(Schema):
+    kind: str
+    range: RangeOut
+    totals: SatisfactionMeasuresOut
+    change: dict[str, float | None]
+
+
+class AppealStatsOut(Schema):
+    range: RangeOut
+    period: str | None
+    by: str | None
+    totals: AppealMeasuresOut
+    series: list[AppealSeriesOut]
+    times: list[TimesOut] = Field(description="Median and p90 hours from receipt, per breakdown value.")
+    compare: AppealCompareOut | None
+
+
+class SatisfactionStatsOut(Schema):
+    range: RangeOut
+    period: str | None
+    by: str | None
+    totals: SatisfactionMeasuresOut
+    series: list[SatisfactionSeriesOut]
+    compare: SatisfactionCompareOut | None
+
+
+class HourCellOut(Schema):
+    weekday: int = Field(description="ISO weekday, 1 = Monday.")
+    hour: int = Field(description="Local hour 0–23.")
+    received: int
+
+
+class HoursOut(Schema):
+    range: RangeOut
+    cells: list[HourCellOut]
+
+
+class TransferRowOut(Schema):
+    key: str | None
+    label: str
+    transfers: int
+    returned: int
+    returned_rate: float | None
+    acceptance_p50_h: float | None
+    acceptance_p90_h: float | None
+    outcome_p50_h: float | None
+    outcome_p90_h: float | None
+    accept_on_time_rate: float | None
+    outcome_on_time_rate: float | None
+
+
+class TransfersOut(Schema):
+    range: RangeOut
+    departments: list[TransferRowOut]
+
+
+class CountOut(Schema):
+    key: str
+    count: int
+
+
+class ResponseRowOut(Schema):
+    key: str | None
+    label: str
+    arrivals: int
+    response_p50_min: float | None
+    response_p90_min: float | None
+
+
+class IncidentsOut(Schema):
+    range: RangeOut
+    incidents: int
+    by_priority: list[CountOut]
+    by_status: list[CountOut]
+    response_by_agency: list[ResponseRowOut]
+    response_by_grid: list[ResponseRowOut]
+
+
+class StatsErrorOut(Schema):
+    detail: str

@@ -1,0 +1,205 @@
+"""The rollup equals a recomputation from the raw rows after a random sequence of changes made
+through the real services (create, acknowledge, contact, land, resolve, rate, contest, reopen,
+pause/resume, transfer, accept, return, complete, merge, close, the sweeper's breaches), with the
+incremental ``refresh`` run at random moments in between."""
+
+from __future__ import annotations
+
+import contextlib
+import random
+from collections import defaultdict
+
+import pytest
+import time_machine
+from django.http import Http404
+
+from lastmeter.appeals import feedback, services, transfers
+from lastmeter.appeals.choices import AppealState, ClockState, EventKind, TransferState
+from lastmeter.appeals.clocks import sweep
+from lastmeter.appeals.models import Appeal
+from lastmeter.lib.errors import ServiceError
+from lastmeter.lib.transitions import TransitionError
+from lastmeter.stats.models import CLOCK_COLUMNS, KEY_FIELDS, SUM_FIELDS, AppealDay
+from lastmeter.stats.rollups import local_day, refresh
+from lastmeter.testing.world import POINT_IN_A, POINT_IN_B
+
+
+def recomputed(world) -> dict[tuple, dict[str, int]]:
+    """The rollup worked out appeal by appeal from the raw rows, independently of ``rollups``."""
+    out: dict[tuple, dict[str, int]] = {}
+    for a in Appeal.objects.select_related("grid"):
+        key = (
+            local_day(a.created_at),
+            a.grid_id,
+            a.grid.community_id if a.grid else None,
+            a.category_id,
+            a.channel,
+            a.assignee_id,
+        )
+        s = out.setdefault(key, dict.fromkeys(SUM_FIELDS, 0))
+        s["received"] += 1
+        clocks = list(a.clocks.all())
+        for c in clocks:
+            col = CLOCK_COLUMNS[c.kind]
+            s[f"{col}_met"] += c.state == ClockState.MET
+            s[f"{col}_breached"] += c.state in (ClockState.BREACHED, ClockState.MET_LATE)
+        for kind in ("contact", "land"):
+            states = [c.state for c in clocks if c.kind == kind]
+            met = states.count(ClockState.MET)
+            late = sum(st in (ClockState.BREACHED, ClockState.MET_LATE) for st in states)
+            s[f"{kind}_decided"] += bool(met or late)
+            s[f"{kind}_ontime"] += bool(met and not late)
+        events = list(a.events.all())
+        s["escalations"] += sum(e.kind == EventKind.ESCALATED for e in events)
+        resolutions = sum(e.kind == EventKind.STATE and e.to_state == AppealState.RESOLVED for e in events)
+        s["resolutions"] += resolutions
+        s["resolved"] += resolutions > 0
+        s["reopened"] += any(e.kind == EventKind.STATE and e.to_state == AppealState.REOPENED for e in events)
+        s["merged"] += a.state == AppealState.MERGED
+        ts = list(a.transfers.all())
+        s["transferred"] += bool(ts)
+        s["transfers"] += len(ts)
+        s["transfers_returned"] += sum(t.state == TransferState.RETURNED for t in ts)
+        for r in a.ratings.all():
+            if r.contested:
+                s["contests"] += 1
+            elif r.score is not None:
+                s["ratings"] += 1
+                s["score_sum"] += r.score
+                s["score_ge4"] += r.score >= 4
+    return out
+
+
+def rolled_up() -> dict[tuple, dict[str, int]]:
+    out: dict[tuple, dict[str, int]] = defaultdict(lambda: dict.fromkeys(SUM_FIELDS, 0))
+    for row in AppealDay.objects.values(*KEY_FIELDS, *SUM_FIELDS):
+        s = out[tuple(row[k] for k in KEY_FIELDS)]
+        for n in SUM_FIELDS:
+            s[n] += row[n]
+    return dict(out)
+
+
+S = AppealState
+NEXT: dict[str, list[str]] = {
+    S.RECEIVED: ["ack", "ack", "transfer", "merge", "close"],
+    S.ACKNOWLEDGED: ["contact", "land", "pause"],
+    S.CONTACTED: ["land", "pause", "resume"],
+    S.LANDED: ["resolve"],
+    S.RESOLVED: ["rate", "rate", "contest"],
+    S.CLOSED: ["reopen"],
+    S.TRANSFERRED: ["accept", "return"],
+    S.ACCEPTED: ["complete", "return"],
+    S.RETURNED: ["ack", "transfer"],
+    S.REOPENED: ["land", "resolve"],
+}
+
+
+def random_step(world, rng: random.Random, appeals: list[int]) -> None:
+    dispatcher = world.scope(world.dispatcher)
+    liaison = world.scope(world.liaison)
+    action = rng.choice(
+        ["create"] * 2
+        + ["ack", "contact", "land", "resolve", "rate", "contest", "reopen", "pause", "resume"]
+        + ["transfer", "accept", "return", "complete", "merge", "close", "sweep"]
+    )
+    pk = rng.choice(appeals[-6:]) if appeals else None
+    if pk is not None and rng.random() < 0.6:
+        # Mostly the natural next step, so that appeals get resolved, rated, reopened …
+        state = Appeal.objects.get(pk=pk).state
+        action = rng.choice(NEXT.get(state, [action]))
+    if action == "create" or pk is None:
+        point = rng.choice([POINT_IN_A, POINT_IN_B])
+        category = rng.choice([world.police_category, world.police_category, world.department_category])
+        a = services.do_create_appeal(
+            services.NewAppeal(
+                channel=rng.choice(["web", "hotline"]),
+                text="随机诉求",
+                reporter_phone="13912345678",
+                lat=point[0],
+                lon=point[1],
+                category=category,
+            )
+        )
+        appeals.append(a.pk)
+        return
+    a = Appeal.objects.get(pk=pk)
+    if action == "ack":
+        services.do_acknowledge(dispatcher, pk)
+    elif action == "contact":
+        services.do_contact(dispatcher, pk)
+    elif action == "land":
+        services.do_land(world.scope(world.leader), pk, lat=a.lat, lon=a.lon)
+    elif action == "resolve":
+        services.do_resolve(dispatcher, pk, resolution="已处理")
+    elif action in ("rate", "contest"):
+        code = feedback.issue_feedback_code(a.tracking_token).code
+        if action == "rate":
+            services.do_rate(a.tracking_token, code=code, score=rng.randint(1, 5))
+        else:
+            services.do_contest(a.tracking_token, code=code, reason="没解决")
+    elif action == "reopen":
+        services.do_reopen(dispatcher, pk, reason="再次反映")
+    elif action == "pause":
+        services.do_pause(dispatcher, pk, reason="联系不上")
+    elif action == "resume":
+        services.do_resume(dispatcher, pk)
+    elif action == "transfer":
+        transfers.do_transfer(dispatcher, pk, department=world.department)
+    elif action == "accept":
+        transfers.do_accept_transfer(liaison, pk)
+    elif action == "return":
+        transfers.do_return_transfer(liaison, pk, reason="不属于本部门")
+    elif action == "complete":
+        transfers.do_complete_transfer(liaison, pk, outcome="已处理")
+    elif action == "merge":
+        services.do_merge(dispatcher, pk, into_id=rng.choice(appeals))
+    elif action == "close":
+        services.do_close(dispatcher, pk, reason="无效")
+    else:
+        sweep()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_it_keeps_the_rollup_equal_to_a_recomputation(world, settings, seed):
+    settings.LASTMETER_FEEDBACK_CODE_INTERVAL_S = 0
+    settings.LASTMETER_FEEDBACK_CODES_PER_DAY = 1000
+    settings.LASTMETER_MAX_CONTESTS = 1000
+    rng = random.Random(seed)
+    appeals: list[int] = []
+    refreshed = 0
+    with time_machine.travel("2026-03-01 20:00 +0800", tick=False) as clock:
+        for _ in range(90):
+            # A step the appeal's state does not allow is refused and writes nothing.
+            with contextlib.suppress(ServiceError, TransitionError, Http404):
+                random_step(world, rng, appeals)
+            clock.shift(rng.randint(0, 8 * 3600))
+            if rng.random() < 0.15:
+                refresh()
+                refreshed += 1
+        refresh()
+    expected = recomputed(world)
+    assert refreshed > 3 and len({k[0] for k in expected}) > 3  # several refreshes over several days
+    assert sum(s["resolutions"] for s in expected.values()) > 0
+    assert rolled_up() == expected
+
+
+def test_it_rebuilds_only_the_days_that_changed(world, new_appeal):
+    with time_machine.travel("2026-03-02 09:00 +0800", tick=False) as clock:
+        first = new_appeal()
+        clock.shift(3600)
+        assert refresh()["stats_days"] == -1  # first run: all history
+        clock.shift(86400)
+        new_appeal()
+        assert refresh() == {"stats_days": 1, "stats_rows": 1}
+        clock.shift(3600)
+        services.do_acknowledge(world.scope(world.dispatcher), first.pk)
+        services.do_contact(world.scope(world.dispatcher), first.pk)
+        # The overlap re-reads the last minutes: yesterday's appeal (changed now) and today's.
+        assert refresh()["stats_days"] == 2
+        clock.shift(3600)
+        assert refresh()["stats_days"] == 1  # the overlap reads the last refresh's moment again
+        clock.shift(3600)
+        assert refresh() == {"stats_days": 0, "stats_rows": 0}
+    row = AppealDay.objects.get(day="2026-03-02")
+    # Contacted a day after a 2-hour clock: met late, which counts as a breach.
+    assert (row.contact_met, row.contact_breached, row.contact_decided, row.contact_ontime) == (0, 1, 1, 0)
