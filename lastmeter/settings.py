@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "lastmeter.open311",
     "lastmeter.realtime",
     "lastmeter.web",
+    "lastmeter.stats",
     # The project package itself, for the top floor's commands (lastmeter/management/commands:
     # serve, worker, demo, simulate), which compose the apps above and so belong to none of them.
     "lastmeter",
