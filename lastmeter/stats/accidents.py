@@ -11,13 +11,13 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,12 +33,38 @@ FORMATS = ("barcelona", "generic")
 MONTHS = {
     m: i
     for i, m in enumerate(
-        "january february march april may june july august september october november december".split(), 1
+        [
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        ],
+        1,
     )
 }
 # Meteorological seasons of the northern hemisphere.
-SEASON_OF_MONTH = {12: "winter", 1: "winter", 2: "winter", 3: "spring", 4: "spring", 5: "spring",
-                   6: "summer", 7: "summer", 8: "summer", 9: "autumn", 10: "autumn", 11: "autumn"}
+SEASON_OF_MONTH = {
+    12: "winter",
+    1: "winter",
+    2: "winter",
+    3: "spring",
+    4: "spring",
+    5: "spring",
+    6: "summer",
+    7: "summer",
+    8: "summer",
+    9: "autumn",
+    10: "autumn",
+    11: "autumn",
+}
 DIMENSIONS = ("season", "month", "weekday", "hour", "district", "street", "weather")
 UNKNOWN = "unknown"
 
@@ -86,7 +112,9 @@ def _barcelona_row(row: dict[str, str], n: int, year: int, tz: ZoneInfo) -> Acci
         occurred_at=when,
         street=clean.get("Street", "")[:200],
         district="" if clean.get("DistrictName") == "Unknown" else clean.get("DistrictName", "")[:120],
-        neighbourhood="" if clean.get("NeighborhoodName") == "Unknown" else clean.get("NeighborhoodName", "")[:120],
+        neighbourhood=""
+        if clean.get("NeighborhoodName") == "Unknown"
+        else clean.get("NeighborhoodName", "")[:120],
         injured_mild=_int(clean.get("Mild injuries")),
         injured_serious=_int(clean.get("Serious injuries")),
         victims=_int(clean.get("Victims")),
@@ -95,8 +123,17 @@ def _barcelona_row(row: dict[str, str], n: int, year: int, tz: ZoneInfo) -> Acci
 
 
 GENERIC_COLUMNS = ("id", "lat", "lon", "occurred_at")  # required; the rest optional:
-GENERIC_OPTIONAL = ("type", "street", "district", "injured_mild", "injured_serious", "deaths",
-                    "vehicles", "weather", "road_surface")
+GENERIC_OPTIONAL = (
+    "type",
+    "street",
+    "district",
+    "injured_mild",
+    "injured_serious",
+    "deaths",
+    "vehicles",
+    "weather",
+    "road_surface",
+)
 
 
 def _generic_row(row: dict[str, str], n: int, source: str, tz: ZoneInfo) -> AccidentRecord:
@@ -112,10 +149,21 @@ def _generic_row(row: dict[str, str], n: int, source: str, tz: ZoneInfo) -> Acci
     g = {k: (row.get(k) or "").strip() for k in GENERIC_OPTIONAL}
     mild, serious, deaths = _int(g["injured_mild"]), _int(g["injured_serious"]), _int(g["deaths"])
     return AccidentRecord(
-        source=source, external_id=(row["id"].strip() or f"row{n}")[:100], lat=lat, lon=lon, occurred_at=when,
-        accident_type=g["type"][:80], street=g["street"][:200], district=g["district"][:120],
-        injured_mild=mild, injured_serious=serious, deaths=deaths, victims=mild + serious + deaths,
-        vehicles=_int(g["vehicles"]), weather=g["weather"][:40].lower(), road_surface=g["road_surface"][:40].lower(),
+        source=source,
+        external_id=(row["id"].strip() or f"row{n}")[:100],
+        lat=lat,
+        lon=lon,
+        occurred_at=when,
+        accident_type=g["type"][:80],
+        street=g["street"][:200],
+        district=g["district"][:120],
+        injured_mild=mild,
+        injured_serious=serious,
+        deaths=deaths,
+        victims=mild + serious + deaths,
+        vehicles=_int(g["vehicles"]),
+        weather=g["weather"][:40].lower(),
+        road_surface=g["road_surface"][:40].lower(),
     )
 
 
@@ -127,7 +175,9 @@ def do_import_accidents(
     occurred_at (ISO 8601; naive times are in ``tz``) and optionally type, street, district,
     injured_mild, injured_serious, deaths, vehicles, weather, road_surface; a bad row stops the import."""
     if fmt not in FORMATS:
-        raise AccidentImportError(_("unknown format %(fmt)s; use one of %(all)s") % {"fmt": fmt, "all": ", ".join(FORMATS)})
+        raise AccidentImportError(
+            _("unknown format %(fmt)s; use one of %(all)s") % {"fmt": fmt, "all": ", ".join(FORMATS)}
+        )
     if isinstance(text, Path):
         text = text.read_text(encoding="utf-8-sig")
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
@@ -157,7 +207,9 @@ def do_import_accidents(
     src = "barcelona" if fmt == "barcelona" else (source or "generic")
     with transaction.atomic():
         known = set(
-            AccidentRecord.objects.filter(source=src, external_id__in=list(records)).values_list("external_id", flat=True)
+            AccidentRecord.objects.filter(source=src, external_id__in=list(records)).values_list(
+                "external_id", flat=True
+            )
         )
         fresh = [r for k, r in records.items() if k not in known]
         AccidentRecord.objects.bulk_create(fresh, batch_size=2000)
@@ -177,8 +229,13 @@ def do_import_accidents_from_incidents() -> ImportResult:
         category = inc.appeal.category if inc.appeal else None
         fresh.append(
             AccidentRecord(
-                source="incident", external_id=inc.reference or f"incident-{inc.pk}", lat=inc.lat, lon=inc.lon,
-                occurred_at=inc.alarm_at, street=inc.address[:200], incident=inc,
+                source="incident",
+                external_id=inc.reference or f"incident-{inc.pk}",
+                lat=inc.lat,
+                lon=inc.lon,
+                occurred_at=inc.alarm_at,
+                street=inc.address[:200],
+                incident=inc,
                 accident_type=(category.name if category else "")[:80],
             )
         )
@@ -198,7 +255,7 @@ def weather_by_day(station: str | None = None) -> dict[date, str]:
     return out
 
 
-def _records(start: datetime | None, end: datetime | None, source: str | None) -> Iterable[AccidentRecord]:
+def _records(start: datetime | None, end: datetime | None, source: str | None) -> QuerySet[AccidentRecord]:
     qs = AccidentRecord.objects.all()
     if start:
         qs = qs.filter(occurred_at__gte=start)
@@ -249,7 +306,9 @@ def breakdown(
     if dimension in ("month", "weekday", "hour", "season"):
         order = ["winter", "spring", "summer", "autumn"] if dimension == "season" else sorted(counts)
         return [(k, counts[k], victims[k]) for k in order if k in counts] + (
-            [(UNKNOWN, counts[UNKNOWN], victims[UNKNOWN])] if UNKNOWN in counts and UNKNOWN not in order else []
+            [(UNKNOWN, counts[UNKNOWN], victims[UNKNOWN])]
+            if UNKNOWN in counts and UNKNOWN not in order
+            else []
         )
     return [(k, n, victims[k]) for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
 
@@ -266,8 +325,14 @@ class BlackSpot:
 
 
 def black_spots(
-    *, start: datetime, end: datetime, by: str = "street", top: int = 10, cell_m: float = 250.0,
-    source: str | None = None, seed: int = 12345,
+    *,
+    start: datetime,
+    end: datetime,
+    by: str = "street",
+    top: int = 10,
+    cell_m: float = 250.0,
+    source: str | None = None,
+    seed: int = 12345,
 ) -> list[BlackSpot]:
     """The top-N accident black spots of a period, by street/intersection name or by lattice cell,
     with a rate per 30 days. By cell, each spot also says whether Gi* finds it a hot cell."""
@@ -281,8 +346,14 @@ def black_spots(
             if street:
                 groups.setdefault(street, []).append((lat, lon, v))
         spots = [
-            BlackSpot(name, len(g), sum(x[2] for x in g), len(g) / months,
-                      sum(x[0] for x in g) / len(g), sum(x[1] for x in g) / len(g))
+            BlackSpot(
+                name,
+                len(g),
+                sum(x[2] for x in g),
+                len(g) / months,
+                sum(x[0] for x in g) / len(g),
+                sum(x[1] for x in g) / len(g),
+            )
             for name, g in groups.items()
         ]
     elif by == "cell":
@@ -294,7 +365,11 @@ def black_spots(
             if c.count:
                 lons = [p[0] for p in c.ring[:4]]
                 lats = [p[1] for p in c.ring[:4]]
-                spots.append(BlackSpot(c.key, c.count, 0, c.count / months, sum(lats) / 4, sum(lons) / 4, c.kind == HOT))
+                spots.append(
+                    BlackSpot(
+                        c.key, c.count, 0, c.count / months, sum(lats) / 4, sum(lons) / 4, c.kind == HOT
+                    )
+                )
     else:
         raise AccidentImportError(_("black spots are by street or by cell, not %(by)s") % {"by": by})
     spots.sort(key=lambda s: (-s.accidents, -s.victims, s.label))

@@ -6,7 +6,7 @@ their own urls module.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -36,16 +36,23 @@ def hotspots_page(request: HttpRequest) -> HttpResponse:
     kind = q.get("kind", "appeals")
     category = q.get("category") or None
     error, cells = "", []
+    start: datetime | None = None
     try:
         start, end = period(_date(q.get("start")), _date(q.get("end")))
         cell_m = float(q.get("cell_m") or 250)
         cells = visible_hotspots(
-            scope, kind=kind, start=start, end=end, category=category, cell_m=cell_m, compare=True,
+            scope,
+            kind=kind,
+            start=start,
+            end=end,
+            category=category,
+            cell_m=cell_m,
+            compare=True,
             only_significant=True,
         )
     except (ServiceError, ValueError) as exc:
         error = str(exc)
-        start = end = None
+        start = None
         cell_m = 250.0
     grids = Grid.objects.filter(active=True)
     if codes is not None:
@@ -53,18 +60,26 @@ def hotspots_page(request: HttpRequest) -> HttpResponse:
     grid_geo = {
         "type": "FeatureCollection",
         "features": [
-            {"type": "Feature", "geometry": g.boundary, "properties": {"code": g.code, "name": g.name}} for g in grids
+            {"type": "Feature", "geometry": g.boundary, "properties": {"code": g.code, "name": g.name}}
+            for g in grids
         ],
     }
     return render(
         request,
         "stats/hotspots.html",
         {
-            "kinds": KINDS, "kind": kind, "category": category or "", "cell_m": int(cell_m),
-            "categories": Category.objects.order_by("code"), "error": error,
+            "kinds": KINDS,
+            "kind": kind,
+            "category": category or "",
+            "cell_m": int(cell_m),
+            "categories": Category.objects.order_by("code"),
+            "error": error,
             "start": q.get("start", start.date().isoformat() if start else ""),
-            "end": q.get("end", ""), "cells": cells, "hot": sum(1 for c in cells if c.kind == "hot"),
-            "cells_json": as_geojson(cells), "grids_json": grid_geo,
+            "end": q.get("end", ""),
+            "cells": cells,
+            "hot": sum(1 for c in cells if c.kind == "hot"),
+            "cells_json": as_geojson(cells),
+            "grids_json": grid_geo,
         },
         status=400 if error else 200,
     )

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -58,11 +59,17 @@ class HotspotCell:
 def _points(kind: str, start: datetime, end: datetime, category: str | None) -> list[tuple[float, float]]:
     if kind == "appeals":
         qs = Appeal.objects.filter(
-            lat__isnull=False, lon__isnull=False, created_at__gte=start, created_at__lt=end, merged_into__isnull=True
+            lat__isnull=False,
+            lon__isnull=False,
+            created_at__gte=start,
+            created_at__lt=end,
+            merged_into__isnull=True,
         )
         if category:
             qs = qs.filter(category__code=category) | qs.filter(category__parent__code=category)
-        return list(qs.values_list("lat", "lon"))
+        return [
+            (float(a), float(b)) for a, b in qs.values_list("lat", "lon") if a is not None and b is not None
+        ]
     if kind == "incidents":
         iqs = Incident.objects.filter(alarm_at__gte=start, alarm_at__lt=end)
         if category:
@@ -74,16 +81,18 @@ def _points(kind: str, start: datetime, end: datetime, category: str | None) -> 
     return list(aqs.values_list("lat", "lon"))
 
 
-def _grid_shapes() -> list[tuple[Grid, object]]:
+def _grid_shapes() -> list[tuple[Grid, Any]]:
     return [(g, shape(g.boundary)) for g in Grid.objects.filter(active=True).select_related("community")]
 
 
-def jurisdiction_bounds(shapes: list[tuple[Grid, object]] | None = None) -> Bounds | None:
+def jurisdiction_bounds(shapes: list[tuple[Grid, Any]] | None = None) -> Bounds | None:
     shapes = _grid_shapes() if shapes is None else shapes
     if not shapes:
         return None
     boxes = [s.bounds for _, s in shapes]  # (minx=lon, miny=lat, maxx, maxy)
-    return Bounds(min(b[1] for b in boxes), min(b[0] for b in boxes), max(b[3] for b in boxes), max(b[2] for b in boxes))
+    return Bounds(
+        min(b[1] for b in boxes), min(b[0] for b in boxes), max(b[3] for b in boxes), max(b[2] for b in boxes)
+    )
 
 
 def check_params(kind: str, start: datetime, end: datetime, category: str | None, cell_m: float) -> None:
@@ -118,12 +127,16 @@ def hotspots(
     if bounds is None:
         if not pts:
             return []
-        bounds = Bounds(min(p[0] for p in pts), min(p[1] for p in pts), max(p[0] for p in pts), max(p[1] for p in pts))
+        bounds = Bounds(
+            min(p[0] for p in pts), min(p[1] for p in pts), max(p[0] for p in pts), max(p[1] for p in pts)
+        )
     res = gi_star([p[0] for p in pts], [p[1] for p in pts], cell_m=cell_m, bounds=bounds, seed=seed)
     trends: dict[str, str] = {}
     if compare:
         prev_pts = _points(kind, start - (end - start), start, category)
-        prev = gi_star([p[0] for p in prev_pts], [p[1] for p in prev_pts], cell_m=cell_m, bounds=bounds, seed=seed)
+        prev = gi_star(
+            [p[0] for p in prev_pts], [p[1] for p in prev_pts], cell_m=cell_m, bounds=bounds, seed=seed
+        )
         trends = emerging(res, prev)
     cells = []
     for c in res.cells:
@@ -142,7 +155,9 @@ def visible_grid_codes(scope: Scope) -> set[str] | None:
     if scope.jurisdiction_wide:
         return None
     if scope.has(Role.COMMUNITY_POLICE):
-        grids = Grid.objects.filter(community_id__in=scope.community_ids) | Grid.objects.filter(id__in=scope.grid_ids)
+        grids = Grid.objects.filter(community_id__in=scope.community_ids) | Grid.objects.filter(
+            id__in=scope.grid_ids
+        )
         return set(grids.values_list("code", flat=True))
     raise Http404
 
@@ -164,8 +179,14 @@ def as_geojson(cells: list[HotspotCell]) -> dict:
                 "type": "Feature",
                 "geometry": {"type": "Polygon", "coordinates": [[list(p) for p in c.ring]]},
                 "properties": {
-                    "key": c.key, "count": c.count, "z": round(c.z, 3), "p": round(c.p, 4),
-                    "significant": c.significant, "kind": c.kind, "trend": c.trend, "grid": c.grid_code,
+                    "key": c.key,
+                    "count": c.count,
+                    "z": round(c.z, 3),
+                    "p": round(c.p, 4),
+                    "significant": c.significant,
+                    "kind": c.kind,
+                    "trend": c.trend,
+                    "grid": c.grid_code,
                 },
             }
             for c in cells

@@ -42,7 +42,13 @@ def hotspots_geojson(
     scope = request_scope(request)
     s, e = period(start, end)
     cells = visible_hotspots(
-        scope, kind=kind, start=s, end=e, category=category or None, cell_m=cell_m, compare=compare,
+        scope,
+        kind=kind,
+        start=s,
+        end=e,
+        category=category or None,
+        cell_m=cell_m,
+        compare=compare,
         only_significant=True,
     )
     return as_geojson(cells)

@@ -47,10 +47,16 @@ def do_import_weather(text: str | Path) -> WeatherImport:
     lines = [ln for ln in io.StringIO(text.lstrip("\ufeff")) if not ln.lstrip().startswith("#")]
     reader = csv.reader(lines)
     header = next(reader, None) or []
-    ist, idate, ip, ic = _col(header, ("station",)), _col(header, ("date",)), _col(header, _PRECIP), _col(header, _COND)
+    ist, idate, ip, ic = (
+        _col(header, ("station",)),
+        _col(header, ("date",)),
+        _col(header, _PRECIP),
+        _col(header, _COND),
+    )
     if ist is None or idate is None or (ip is None and ic is None):
         raise WeatherImportError(
-            _("a weather file needs station, date and precipitation or condition columns, not %(h)s") % {"h": header}
+            _("a weather file needs station, date and precipitation or condition columns, not %(h)s")
+            % {"h": header}
         )
     rows: dict[tuple[str, date], WeatherObservation] = {}
     read = skipped = 0
@@ -68,11 +74,14 @@ def do_import_weather(text: str | Path) -> WeatherImport:
             skipped += 1
             continue
         cond = row[ic].strip().lower()[:40] if ic is not None and ic < len(row) else ""
-        rows[(station, day)] = WeatherObservation(station=station[:60], date=day, precipitation_mm=precip, condition=cond)
+        rows[(station, day)] = WeatherObservation(
+            station=station[:60], date=day, precipitation_mm=precip, condition=cond
+        )
     with transaction.atomic():
         for (station, day), obs in rows.items():
             WeatherObservation.objects.update_or_create(
-                station=station, date=day,
+                station=station,
+                date=day,
                 defaults={"precipitation_mm": obs.precipitation_mm, "condition": obs.condition},
             )
     return WeatherImport(read, len(rows), skipped)

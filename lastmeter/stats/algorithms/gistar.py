@@ -114,7 +114,7 @@ class Lattice:
         return [(round(float(a), 7), round(float(b), 7)) for a, b in zip(lons, lats, strict=True)]
 
 
-def bounds_of(lats: Sequence[float], lons: Sequence[float]) -> Bounds:
+def bounds_of(lats: Sequence[float] | np.ndarray, lons: Sequence[float] | np.ndarray) -> Bounds:
     if not len(lats):
         raise LatticeError("no points and no bounds")
     return Bounds(float(min(lats)), float(min(lons)), float(max(lats)), float(max(lons)))
@@ -150,7 +150,13 @@ def gi_star(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # esda's notes on star weights / islands
             g = esda.G_Local(
-                counts, w, transform="B", permutations=permutations, star=True, seed=seed, n_jobs=1,
+                counts,
+                w,
+                transform="B",
+                permutations=permutations,
+                star=True,
+                seed=seed,
+                n_jobs=1,
                 keep_simulations=False,
             )
         z = np.nan_to_num(np.asarray(g.Zs, float))
@@ -162,8 +168,16 @@ def gi_star(
         sig = bool(threshold > 0 and p[i] <= threshold)
         kind = (HOT if z[i] > 0 else COLD) if sig else None
         cells.append(
-            Cell(row, col, int(counts[i]), float(z[i]), float(p[i]), sig, kind,
-                 lattice.ring(row, col) if rings else [])
+            Cell(
+                row,
+                col,
+                int(counts[i]),
+                float(z[i]),
+                float(p[i]),
+                sig,
+                kind,
+                lattice.ring(row, col) if rings else [],
+            )
         )
     return Result(cells, lattice.rows, lattice.cols, lattice.cell_m, threshold, int((idx >= 0).sum()))
 

@@ -53,7 +53,12 @@ def test_it_breaks_barcelona_accidents_down_by_district_month_weekday_hour_and_s
     for dim in ("month", "weekday", "hour", "season", "street"):
         rows = breakdown(dim, start=start, end=end, tz="Europe/Madrid")
         assert sum(n for _, n, _ in rows) == total, dim
-    assert [k for k, _, _ in breakdown("season", tz="Europe/Madrid")] == ["winter", "spring", "summer", "autumn"]
+    assert [k for k, _, _ in breakdown("season", tz="Europe/Madrid")] == [
+        "winter",
+        "spring",
+        "summer",
+        "autumn",
+    ]
     assert len(breakdown("month", tz="Europe/Madrid")) == 12
     hours = dict((k, n) for k, n, _ in breakdown("hour", tz="Europe/Madrid"))
     assert hours["04"] < hours["14"]  # fewer accidents at 4 a.m. than at 2 p.m.

@@ -27,7 +27,9 @@ DATA = Path(__file__).parent / "data"
 BOX = Bounds(39.90, 116.30, 39.93, 116.34)  # about 3.3 km × 3.4 km
 
 
-def _cluster(lat: float, lon: float, n: int, spread: float, rng: np.random.Generator) -> list[tuple[float, float]]:
+def _cluster(
+    lat: float, lon: float, n: int, spread: float, rng: np.random.Generator
+) -> list[tuple[float, float]]:
     return [(lat + d1, lon + d2) for d1, d2 in rng.normal(0, spread, (n, 2))]
 
 
@@ -87,8 +89,12 @@ def test_it_classifies_emerging_hotspots_against_the_previous_period() -> None:
     r1 = gi_star([p[0] for p in after], [p[1] for p in after], bounds=BOX, seed=1)
     trend = emerging(r1, r0)
     lattice = Lattice(BOX, 250)
-    wkey = "%d:%d" % divmod(int(lattice.index(np.array([west[0]]), np.array([west[1]]))[0]), lattice.cols)
-    ekey = "%d:%d" % divmod(int(lattice.index(np.array([east[0]]), np.array([east[1]]))[0]), lattice.cols)
+    wkey = "{}:{}".format(
+        *divmod(int(lattice.index(np.array([west[0]]), np.array([west[1]]))[0]), lattice.cols)
+    )
+    ekey = "{}:{}".format(
+        *divmod(int(lattice.index(np.array([east[0]]), np.array([east[1]]))[0]), lattice.cols)
+    )
     assert trend[ekey] == NEW
     assert trend[wkey] == DIMINISHING
     same = emerging(r0, r0)
@@ -105,14 +111,20 @@ def _read(name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-def _hot_labels(rows: list[dict[str, str]], label: str, cell_m: float, seed: int) -> tuple[list[str], Counter[str], int]:
+def _hot_labels(
+    rows: list[dict[str, str]], label: str, cell_m: float, seed: int
+) -> tuple[list[str], Counter[str], int]:
     lats = [float(r["Latitude"]) for r in rows]
     lons = [float(r["Longitude"]) for r in rows]
     res = gi_star(lats, lons, cell_m=cell_m, seed=seed, rings=False)
     hot = sorted(res.significant(HOT), key=lambda c: -c.z)
     idx = Lattice(bounds_of(lats, lons), cell_m).index(np.array(lats), np.array(lons))
     hot_idx = {c.row * res.cols + c.col for c in hot}
-    return [c.key for c in hot], Counter(r[label] for r, i in zip(rows, idx, strict=True) if i in hot_idx), len(res.significant())
+    return (
+        [c.key for c in hot],
+        Counter(r[label] for r, i in zip(rows, idx, strict=True) if i in hot_idx),
+        len(res.significant()),
+    )
 
 
 def test_it_finds_the_tenderloin_soma_mission_cluster_in_san_francisco_incidents() -> None:
@@ -122,9 +134,22 @@ def test_it_finds_the_tenderloin_soma_mission_cluster_in_san_francisco_incidents
     lie over the Tenderloin / Civic Center / 6th Street corridor; the hot region spreads into SoMa,
     the Financial District and the Mission. Fixed seed: deterministic.
     """
-    keys, hoods, significant = _hot_labels(_read("sf_incidents_2018-12_sample.csv"), "Analysis Neighborhood", 500, 20181201)
+    keys, hoods, significant = _hot_labels(
+        _read("sf_incidents_2018-12_sample.csv"), "Analysis Neighborhood", 500, 20181201
+    )
     assert len(keys) == 49
-    assert keys[:10] == ["16:17", "17:17", "16:18", "15:17", "17:18", "16:16", "15:16", "15:18", "17:19", "18:17"]
+    assert keys[:10] == [
+        "16:17",
+        "17:17",
+        "16:18",
+        "15:17",
+        "17:18",
+        "16:16",
+        "15:16",
+        "15:18",
+        "17:19",
+        "18:17",
+    ]
     assert significant == 49 + 177  # the rest are cold cells (empty water, parks, the far west)
     top = [name for name, _ in hoods.most_common(3)]
     assert top[0] == "Tenderloin"
@@ -136,7 +161,18 @@ def test_it_finds_the_eixample_in_barcelona_accidents() -> None:
     """1,500 Barcelona accidents of 2017 (Ajuntament de Barcelona, CC BY 4.0), 500 m cells, seed 2017."""
     keys, districts, _ = _hot_labels(_read("barcelona_accidents_2017_sample.csv"), "DistrictName", 500, 2017)
     assert len(keys) == 84
-    assert keys[:10] == ["14:12", "14:11", "13:11", "15:12", "13:12", "13:10", "15:13", "14:10", "15:11", "14:13"]
+    assert keys[:10] == [
+        "14:12",
+        "14:11",
+        "13:11",
+        "15:12",
+        "13:12",
+        "13:10",
+        "15:13",
+        "14:10",
+        "15:11",
+        "14:13",
+    ]
     name, n = districts.most_common(1)[0]
     assert name == "Eixample" and n > sum(districts.values()) / 2
     assert "Nou Barris" not in districts

@@ -46,7 +46,9 @@ class Command(BaseCommand):
                 w = do_import_weather(path)
                 self.stdout.write(f"{w.read} rows read, {w.saved} days saved, {w.skipped} skipped")
             else:
-                r = do_import_accidents(path, fmt=str(opts["fmt"]), source=str(opts["source"]), tz=str(opts["tz"]))
+                r = do_import_accidents(
+                    path, fmt=str(opts["fmt"]), source=str(opts["source"]), tz=str(opts["tz"])
+                )
                 self.stdout.write(f"{r.read} rows read, {r.created} created, {r.skipped} skipped")
         except ServiceError as exc:
             raise CommandError(str(exc), returncode=2) from exc
