@@ -23,6 +23,7 @@ api.add_router("/", "lastmeter.intake.api.router")
 api.add_router("/", "lastmeter.roads.api.router")
 api.add_router("/", "lastmeter.dispatching.api.router")
 api.add_router("/", grids_router)
+api.add_router("/", "lastmeter.stats.hotspots_api.router")
 api.add_router("/", "lastmeter.planning.api.router")
 api.add_router("/", "lastmeter.stats.api.router")
 

@@ -348,6 +348,8 @@ class FeedbackCode(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        verbose_name = _("feedback code")
+        verbose_name_plural = _("feedback codes")
 
     def __str__(self) -> str:
         return f"{self.appeal} code {self.created_at:%Y-%m-%d %H:%M} ({'used' if self.used_at else 'open'})"

@@ -211,6 +211,23 @@ class AccidentRecord(models.Model):
     street = models.CharField(max_length=200, blank=True)
     victims = models.PositiveIntegerField(default=0)
     vehicles = models.PositiveIntegerField(default=0)
+    # Accident statistics (stats/accidents.py): what is known of each accident; blank when unknown.
+    accident_type = models.CharField(max_length=80, blank=True)
+    injured_mild = models.PositiveIntegerField(default=0)
+    injured_serious = models.PositiveIntegerField(default=0)
+    deaths = models.PositiveIntegerField(default=0)
+    district = models.CharField(max_length=120, blank=True)
+    neighbourhood = models.CharField(max_length=120, blank=True)
+    weather = models.CharField(max_length=40, blank=True)
+    road_surface = models.CharField(max_length=40, blank=True)
+    incident = models.OneToOneField(
+        "dispatching.Incident",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="accident_record",
+        help_text="set for a record made from an incident of an accident appeal",
+    )
 
     class Meta:
         db_table = "grids_accidentrecord"

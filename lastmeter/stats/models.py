@@ -5,11 +5,15 @@ grid × category × channel × assignee, the counts and sums every count/rate me
 ``stats.measures`` needs. It is a cache of the raw rows: ``stats.rollups`` rebuilds whole days,
 and a test proves the incremental refresh equals a rebuild from scratch. Percentiles are not
 rolled up; they read the raw rows (see docs/MEASURES.md).
+
+``WeatherObservation`` holds imported daily weather, joined to accidents by date (accidents
+themselves are ``planning.AccidentRecord``).
 """
 
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 # The clock kinds whose on-time rate is rolled up, and the column prefix of each.
 CLOCK_COLUMNS: dict[str, str] = {
@@ -60,6 +64,8 @@ class AppealDay(models.Model):
     contests = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("appeal day (rollup)")
+        verbose_name_plural = _("appeal days (rollup)")
         indexes = [
             models.Index(fields=["grid_id", "day"]),
             models.Index(fields=["community_id", "day"]),
@@ -81,3 +87,32 @@ class RollupState(models.Model):
 
     name = models.CharField(max_length=40, unique=True)
     watermark = models.DateTimeField(null=True)
+
+    class Meta:
+        verbose_name = _("rollup watermark")
+        verbose_name_plural = _("rollup watermarks")
+
+
+# ---------------------------------------------------------------------------------------------
+# Accident statistics (issue 12 §3): daily weather observations joined to accidents by date.
+# (Accidents themselves are planning.AccidentRecord, extended there — one accident table.)
+# ---------------------------------------------------------------------------------------------
+
+
+class WeatherObservation(models.Model):
+    """One station's weather of one day, imported from an observations CSV."""
+
+    station = models.CharField(_("station"), max_length=60)
+    date = models.DateField(_("date"))
+    precipitation_mm = models.FloatField(_("precipitation (mm)"), null=True, blank=True)
+    condition = models.CharField(_("condition"), max_length=40, blank=True)
+
+    class Meta:
+        db_table = "stats_weatherobservation"
+        ordering = ["date", "station"]
+        verbose_name = _("weather observation")
+        verbose_name_plural = _("weather observations")
+        constraints = [models.UniqueConstraint(fields=["station", "date"], name="unique_weather_station_day")]
+
+    def __str__(self) -> str:
+        return f"{self.station} {self.date} {self.condition}"

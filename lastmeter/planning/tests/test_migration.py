@@ -190,7 +190,8 @@ def test_it_moves_the_planning_models_to_the_planning_app_without_moving_a_row()
         model = getattr(planning_models, name)
         assert model._meta.app_label == "planning"
         assert model._meta.db_table == TABLES[name]
-        assert _rows(model) == before[name], name
+        old_columns = list(before[name][0])  # later migrations may add columns (0002: accident details)
+        assert [{k: r[k] for k in old_columns} for r in _rows(model)] == before[name], name
         # The content type (and so its permissions and admin log entries) followed the model.
         assert ContentType.objects.get(pk=content_types[name]).app_label == "planning"
     through = planning_models.BasicUnit.neighbours.through

@@ -29,7 +29,8 @@ from django.views.defaults import server_error
 from lastmeter.accounts.choices import Role
 from lastmeter.accounts.models import Person, RoleAssignment
 from lastmeter.appeals import services as appeal_services
-from lastmeter.appeals.models import Transfer
+from lastmeter.appeals.models import Subscription, Transfer
+from lastmeter.appeals.notify.reporter import follow_token
 from lastmeter.appeals.transfers import do_transfer
 from lastmeter.dispatching.models import Assignment, CommandGroup, GroupMessage, Incident, SosAlarm, Unit
 from lastmeter.intake.models import InboundItem
@@ -215,6 +216,7 @@ def town(world, new_appeal, settings, tmp_path):
         yield {
             "appeal_id": [a.pk for a in appeals],
             "token": [a.tracking_token for a in appeals],
+            "signed": [follow_token(Subscription.objects.create(appeal=appeals[0], phone="13600002222"))],
             "item_id": [i.pk for i in items],
             "plan_id": [plan.pk, draft.pk, *GridPlan.objects.exclude(pk__in=[plan.pk, draft.pk]).values_list("pk", flat=True)],
             "app_label": sorted({m._meta.app_label for m in admin.site._registry}),
