@@ -31,6 +31,9 @@ ALLOWED = frozenset(
         "OSM", "OpenStreetMap", "contributors", "ODbL", "CUMCM",
         # the exact solver of grid planning and its method (mixed-integer linear programming)
         "HiGHS", "MILP",
+        # the hotspot statistic (Getis-Ord Gi*) and its false-discovery-rate correction, as the
+        # Chinese statistics literature writes them
+        "Gi", "FDR", "Getis", "Ord", "PySAL",
         # chat platforms are brand names
         "WeCom", "DingTalk", "Feishu", "Lark", "Telegram", "WeChat", "QQ",
         # the language switcher names each language in its own script

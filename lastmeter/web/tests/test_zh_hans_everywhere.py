@@ -53,6 +53,7 @@ NOT_PAGES: dict[str, str] = {
     "logout": "POST only: logs out and redirects",
     "web:command_kpis": "JSON for the command centre's script",
     "web:phone_manifest": "web-app manifest (JSON)",
+    "appeals:media": "a resident's photo (the image file itself), served only to staff who may see the appeal",
     "web:phone_sw": "the phone page's service worker (JavaScript)",
     "admin:logout": "POST only",
     "admin:autocomplete": "JSON for the admin's select boxes",
