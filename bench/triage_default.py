@@ -25,7 +25,7 @@ from _common import write_result
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lastmeter.settings")
 
-import django  # noqa: E402 (settings must be chosen first)
+import django
 
 django.setup()
 
