@@ -13,6 +13,8 @@ they are responsible for; anyone else is refused (404, as every forbidden read).
 
 from __future__ import annotations
 
+import logging
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -192,3 +194,19 @@ def as_geojson(cells: list[HotspotCell]) -> dict:
             for c in cells
         ],
     }
+
+
+def warm_in_background() -> threading.Thread:
+    """Compute Gi* once on a tiny lattice in a thread: esda compiles its permutation kernels (numba)
+    on first use, which took about 40 s here, and the first planner to open the hotspot map should
+    not wait for it. Failures are logged; the page then pays the cost itself."""
+
+    def run() -> None:
+        try:
+            gi_star([31.230, 31.231, 31.232, 31.240], [121.470, 121.471, 121.472, 121.480], cell_m=250.0)
+        except Exception:  # a warm-up must never take the server down
+            logging.getLogger(__name__).exception("hotspot warm-up failed")
+
+    thread = threading.Thread(target=run, name="warm-hotspots", daemon=True)
+    thread.start()
+    return thread
