@@ -152,19 +152,26 @@ def satisfaction_measures(s: dict[str, int]) -> dict[str, Any]:
 # --- reading the rollup -----------------------------------------------------------------------
 
 
-def rollup_rows(sl: Slice) -> QuerySet[AppealDay]:
-    qs = AppealDay.objects.filter(day__gte=sl.start, day__lte=sl.end)
+def slice_lookups(sl: Slice, community_field: str) -> dict[str, Any]:
+    """The slice's grid, community, category, channel and officer conditions as filter lookups,
+    shared by the rollup and the raw appeals: the rollup row stores its community, an appeal
+    reaches it through its grid (``community_field``)."""
+    lookups: dict[str, Any] = {}
     if sl.grid_ids is not None:
-        qs = qs.filter(grid_id__in=sl.grid_ids)
+        lookups["grid_id__in"] = sl.grid_ids
     if sl.community_id is not None:
-        qs = qs.filter(community_id=sl.community_id)
+        lookups[community_field] = sl.community_id
     if sl.category_id is not None:
-        qs = qs.filter(category_id=sl.category_id)
+        lookups["category_id"] = sl.category_id
     if sl.channel is not None:
-        qs = qs.filter(channel=sl.channel)
+        lookups["channel"] = sl.channel
     if sl.officer_id is not None:
-        qs = qs.filter(assignee_id=sl.officer_id)
-    return qs
+        lookups["assignee_id"] = sl.officer_id
+    return lookups
+
+
+def rollup_rows(sl: Slice) -> QuerySet[AppealDay]:
+    return AppealDay.objects.filter(day__gte=sl.start, day__lte=sl.end, **slice_lookups(sl, "community_id"))
 
 
 def _zero() -> dict[str, int]:
@@ -269,18 +276,9 @@ def change(current: dict[str, Any], earlier: dict[str, Any]) -> dict[str, float 
 
 def raw_appeals(sl: Slice) -> QuerySet[Appeal]:
     start, end = day_bounds(sl.start, sl.end)
-    qs = Appeal.objects.filter(created_at__gte=start, created_at__lt=end)
-    if sl.grid_ids is not None:
-        qs = qs.filter(grid_id__in=sl.grid_ids)
-    if sl.community_id is not None:
-        qs = qs.filter(grid__community_id=sl.community_id)
-    if sl.category_id is not None:
-        qs = qs.filter(category_id=sl.category_id)
-    if sl.channel is not None:
-        qs = qs.filter(channel=sl.channel)
-    if sl.officer_id is not None:
-        qs = qs.filter(assignee_id=sl.officer_id)
-    return qs
+    return Appeal.objects.filter(
+        created_at__gte=start, created_at__lt=end, **slice_lookups(sl, "grid__community_id")
+    )
 
 
 # The first state event that ends each stretch of time measured from receipt.
