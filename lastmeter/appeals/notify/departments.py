@@ -19,10 +19,11 @@ from lastmeter.accounts.choices import Role
 from lastmeter.accounts.models import Department, Person
 from lastmeter.appeals.models import Appeal, Transfer
 from lastmeter.appeals.notify.outbox import enqueue
+from lastmeter.appeals.notify.reporter import public_url
 
 
 def inbox_link() -> str:
-    return settings.LASTMETER_PUBLIC_BASE_URL.rstrip("/") + reverse("appeals:department_inbox")
+    return public_url(reverse("appeals:department_inbox"))
 
 
 def liaisons_of(department: Department) -> list[Person]:
