@@ -601,6 +601,19 @@ def incidents_by_type(sl: Slice) -> list[dict[str, Any]]:
     ]
 
 
+def zero_sums() -> dict[str, int]:
+    """The rollup sums of a group without appeals (every column 0)."""
+    return _zero()
+
+
+def on_time_rate_all(s: dict[str, int]) -> float | None:
+    """Every deadline of the cohort at once: Σ met / Σ (met + breached) over the five clock kinds
+    (the reports' headline "on-time rate"; per kind: ``appeal_measures``)."""
+    cols = ("contact", "land", "accept", "outcome", "complaint")
+    met = sum(s[f"{c}_met"] for c in cols)
+    return ratio(met, met + sum(s[f"{c}_breached"] for c in cols))
+
+
 __all__ = [
     "DIMENSIONS",
     "PERIODS",
@@ -615,6 +628,7 @@ __all__ = [
     "incident_table",
     "incidents_by_type",
     "local_day",
+    "on_time_rate_all",
     "percentile",
     "ratio",
     "satisfaction_measures",
@@ -622,4 +636,5 @@ __all__ = [
     "transfer_table",
     "working_day_measures",
     "working_days",
+    "zero_sums",
 ]

@@ -14,6 +14,7 @@ from lastmeter.accounts.auth import request_scope
 from lastmeter.accounts.choices import Role
 from lastmeter.intake.views import CALL_ROLES, VOLUNTEER_ROLES
 from lastmeter.planning.selectors import can_plan
+from lastmeter.stats.reports import default_level
 from lastmeter.web.simulation import simulated
 
 FIELD_ROLES = frozenset({Role.COMMUNITY_POLICE, Role.GRID_MEMBER})
@@ -44,6 +45,8 @@ def nav_links(request: HttpRequest) -> dict[str, list[tuple[str, str]]]:
     if can_plan(scope):
         links.append((reverse("planning:index"), _("Grid planning")))
         links.append((reverse("planning:service_areas"), _("Platforms and service areas")))
+    if level := default_level(scope):  # the printable report of the viewer's own level
+        links.append((reverse("stats:report", args=[level]), _("Reports")))
     return {"nav_links": links}
 
 

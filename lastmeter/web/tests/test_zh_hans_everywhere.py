@@ -231,6 +231,7 @@ def town(world, new_appeal, settings, tmp_path):
             "person_id": [world.grid_officer.pk, world.liaison.pk],
             "grid_id": [world.grid_a.pk, world.grid_b.pk],
             "department_id": [world.department.pk],
+            "level": ["leadership", "community", "grid", "department"],  # stats:report
         }
 
 
