@@ -15,7 +15,7 @@ from ninja import Field as NinjaField
 from ninja import Query, Router, Schema
 
 from lastmeter.accounts.auth import API_AUTH, request_scope
-from lastmeter.stats import measures
+from lastmeter.stats import measures, measures_time
 from lastmeter.stats.schemas import (
     AppealStatsOut,
     HoursOut,
@@ -154,7 +154,7 @@ def units_busy(request: HttpRequest, q: Query[StatsQuery]):
     The fleet serves the whole jurisdiction: jurisdiction-wide staff only."""
     require_fleet_figures(request_scope(request))
     req = _checked(q, None)
-    return {"range": _range(req.slice), "agencies": measures.busy_share_by_hour(req.slice)}
+    return {"range": _range(req.slice), "agencies": measures_time.busy_share_by_hour(req.slice)}
 
 
 @router.get("/stats/working-days", response={200: WorkingDaysOut, **ERRORS}, auth=API_AUTH)
@@ -163,7 +163,7 @@ def working_day_stats(request: HttpRequest, q: Query[StatsQuery]):
     that count working days (a department's outcome clock) in working days."""
     req = _checked(q, require_appeal_figures(request_scope(request)))
     totals = measures.appeals_table(req.slice, None, None).totals
-    figures = measures.working_day_measures(req.slice, totals["received"], totals["transfers"])
+    figures = measures_time.working_day_measures(req.slice, totals["received"], totals["transfers"])
     return {
         "range": _range(req.slice),
         "received": totals["received"],

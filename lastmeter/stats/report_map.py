@@ -94,6 +94,7 @@ def svg_map(
     span_x, span_y = max((east - west) * kx, 1e-9), max(north - south, 1e-9)
     scale = min((width - 2 * pad) / span_x, (max_height - 2 * pad) / span_y)
     height = round(span_y * scale + 2 * pad)
+    width = round(span_x * scale + 2 * pad)  # a tall jurisdiction is narrower than the page
 
     def xy(lon: float, lat: float) -> tuple[float, float]:
         return pad + (lon - west) * kx * scale, pad + (north - lat) * scale
@@ -106,7 +107,8 @@ def svg_map(
         for ring in rings:
             out.grids.append(Shape(attr(ring), "grid", name))
         if rings:
-            xs = [xy(p[0], p[1]) for p in rings[0]]
+            ring = rings[0][:-1] if len(rings[0]) > 1 and rings[0][0] == rings[0][-1] else rings[0]
+            xs = [xy(p[0], p[1]) for p in ring]  # the closing point counted once
             out.labels.append(Label(sum(x for x, _ in xs) / len(xs), sum(y for _, y in xs) / len(xs), name))
     for ring, kind, z, count in cells:
         if kind == "hot":

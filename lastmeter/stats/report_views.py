@@ -75,15 +75,16 @@ def change(value: float | None, earlier: float | None, kind: str) -> str:
 
 
 def figure_row(f: Figure) -> FigureRow:
+    previous = change(f.value, f.previous, f.kind)
     trend = ""
-    if f.value is not None and f.previous is not None and f.value != f.previous:
-        trend = "up" if f.value > f.previous else "down"
+    if previous != "—" and f.value != f.previous:  # an arrow only beside a change worth a number
+        trend = "up" if (f.value or 0) > (f.previous or 0) else "down"
     return FigureRow(
         f.key,
         f.label,
         number(f.value, f.kind),
         number(f.previous, f.kind),
-        change(f.value, f.previous, f.kind),
+        previous,
         number(f.year_ago, f.kind),
         change(f.value, f.year_ago, f.kind),
         trend,

@@ -27,6 +27,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from shapely.geometry import Point, shape
 
 from lastmeter.accounts.models import Department, OrgUnit
@@ -36,7 +37,7 @@ from lastmeter.appeals.models import Clock, Transfer
 from lastmeter.grids.models import Grid
 from lastmeter.lib.errors import NotAllowed, ServiceError
 from lastmeter.planning.models import AccidentRecord
-from lastmeter.stats import measures
+from lastmeter.stats import measures, measures_time
 from lastmeter.stats.hotspots import hotspots
 from lastmeter.stats.measures import Slice
 from lastmeter.stats.report_map import SvgMap, svg_map
@@ -318,7 +319,7 @@ def build_report(
         year_ago=year_ago,
         generated_at=now,
     )
-    report.working_days = measures.working_days(period.start, period.through)
+    report.working_days = measures_time.working_days(period.start, period.through)
     slices = [
         Slice(start=p.start, end=p.through, grid_ids=chosen.grid_ids) for p in (period, previous, year_ago)
     ]
@@ -350,11 +351,11 @@ def _appeal_parts(report: Report, slices: list[Slice]) -> None:
     appeal = [measures.appeal_measures(s) for s in sums]
     happy = [measures.satisfaction_measures(s) for s in sums]
     per_working_day = [
-        measures.ratio(a["received"], measures.working_days(sl.start, sl.end))
+        measures.ratio(a["received"], measures_time.working_days(sl.start, sl.end))
         for a, sl in zip(appeal, slices, strict=True)
     ]
     report.figures = [
-        _figure("received", _("Appeals received"), "count", [a["received"] for a in appeal]),
+        _figure("received", pgettext("report", "Appeals received"), "count", [a["received"] for a in appeal]),
         _figure("per_working_day", _("Received per working day"), "per_day", per_working_day),
         _figure("landed", _("Landed on site within 24 h"), "count", [a["landed_on_time"] for a in appeal]),
         _figure(
@@ -407,7 +408,7 @@ def _department_parts(report: Report, department_id: int, slices: list[Slice]) -
     rows = [measures.transfer_table(replace(sl, department_ids=ids), by_department=False) for sl in slices]
     one = [r[0] if r else {} for r in rows]
     counts = [o.get("transfers", 0) for o in one]
-    days = [measures.working_days(sl.start, sl.end) for sl in slices]
+    days = [measures_time.working_days(sl.start, sl.end) for sl in slices]
     report.figures = [
         _figure("transfers", _("Transfers received"), "count", counts),
         _figure(

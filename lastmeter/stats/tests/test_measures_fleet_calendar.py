@@ -12,7 +12,7 @@ from lastmeter.accounts.auth import issue_token
 from lastmeter.appeals.choices import ClockKind, ClockState
 from lastmeter.appeals.models import Clock
 from lastmeter.dispatching.models import Assignment, Incident, Unit
-from lastmeter.stats import measures
+from lastmeter.stats import measures, measures_time
 from lastmeter.stats.measures import Slice
 from lastmeter.stats.tests.fixture import SH, H, appeal
 from lastmeter.testing.world import POINT_IN_A, POINT_IN_B
@@ -43,7 +43,7 @@ def fleet(world):
 
 
 def test_it_measures_the_share_of_units_busy_per_hour_and_agency(fleet):
-    rows = measures.busy_share_by_hour(
+    rows = measures_time.busy_share_by_hour(
         Slice(start=date(2024, 3, 4), end=date(2024, 3, 5)), now=local(3, 5, 0.5)
     )
     share = {r["agency"]: {h["hour"]: h["busy_share"] for h in r["hours"]} for r in rows}
@@ -62,7 +62,7 @@ def test_it_measures_the_share_of_units_busy_per_hour_and_agency(fleet):
 
 
 def test_it_leaves_the_busy_share_undefined_for_hours_not_yet_reached(fleet):
-    rows = measures.busy_share_by_hour(
+    rows = measures_time.busy_share_by_hour(
         Slice(start=date(2024, 3, 5), end=date(2024, 3, 5)), now=local(3, 5, 0.5)
     )
     police = {h["hour"]: h["busy_share"] for h in next(r for r in rows if r["agency"] == "police")["hours"]}
@@ -71,11 +71,11 @@ def test_it_leaves_the_busy_share_undefined_for_hours_not_yet_reached(fleet):
 
 def test_it_counts_chinas_working_days_with_holidays_and_exchanged_weekends():
     # October 2024: 23 weekdays, National Day off on 1–4 and 7 October, Saturday 12 October worked.
-    assert measures.working_days(date(2024, 10, 1), date(2024, 10, 31)) == 19
+    assert measures_time.working_days(date(2024, 10, 1), date(2024, 10, 31)) == 19
     # The National Day week: only Monday 30 September is worked.
-    assert measures.working_days(date(2024, 9, 30), date(2024, 10, 6)) == 1
+    assert measures_time.working_days(date(2024, 9, 30), date(2024, 10, 6)) == 1
     # September 2024: 21 weekdays, Mid-Autumn off 16–17, Saturday 14 and Sunday 29 worked.
-    assert measures.working_days(date(2024, 9, 1), date(2024, 9, 30)) == 21
+    assert measures_time.working_days(date(2024, 9, 1), date(2024, 9, 30)) == 21
 
 
 def _outcome_clock(a, state: str, met_at: datetime | None) -> Clock:
@@ -115,7 +115,7 @@ def test_it_reports_clocks_that_count_working_days_in_working_days(world):
         met_at=local(9, 27, 12),
     )
     september = Slice(start=date(2024, 9, 1), end=date(2024, 9, 30))
-    m = measures.working_day_measures(september, received=3, transfers=3, now=local(11, 1, 0))
+    m = measures_time.working_day_measures(september, received=3, transfers=3, now=local(11, 1, 0))
     assert (m["days"], m["working_days"]) == (30, 21)
     assert m["received_per_day"] == 0.1 and m["received_per_working_day"] == round(3 / 21, 4)
     assert m["transfers_per_working_day"] == round(3 / 21, 4)
@@ -135,7 +135,7 @@ def test_it_reports_clocks_that_count_working_days_in_working_days(world):
 
 def test_it_divides_a_running_period_by_the_days_that_have_begun(world):
     october = Slice(start=date(2024, 10, 1), end=date(2024, 10, 31))
-    m = measures.working_day_measures(october, received=4, transfers=0, now=local(10, 8, 12))
+    m = measures_time.working_day_measures(october, received=4, transfers=0, now=local(10, 8, 12))
     # 1–8 October: 8 days, of which only Tuesday 8 October is worked.
     assert (m["days"], m["working_days"], m["received_per_day"], m["received_per_working_day"]) == (
         8,
@@ -144,7 +144,7 @@ def test_it_divides_a_running_period_by_the_days_that_have_begun(world):
         4.0,
     )
     assert m["transfers_per_working_day"] == 0.0 and m["clocks"] == []
-    future = measures.working_day_measures(october, received=0, transfers=0, now=local(9, 1, 0))
+    future = measures_time.working_day_measures(october, received=0, transfers=0, now=local(9, 1, 0))
     assert (future["days"], future["working_days"], future["received_per_working_day"]) == (0, 0, None)
 
 

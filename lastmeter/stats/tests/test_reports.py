@@ -3,6 +3,7 @@ scope refusals per role, bad input in words, and a bounded number of queries."""
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime
 
 import pytest
@@ -10,6 +11,7 @@ import time_machine
 from django.test import Client
 
 from lastmeter.planning.models import AccidentRecord
+from lastmeter.stats.report_map import svg_map
 from lastmeter.stats.reports import build_report, check_period
 from lastmeter.stats.rollups import rebuild
 from lastmeter.stats.tests.fixture import SH, at, build_month
@@ -203,3 +205,42 @@ def test_it_prints_the_leaders_week_in_chinese_with_a_flat_query_count(
     rebuild()
     with time_machine.travel(NOW, tick=False), django_assert_max_num_queries(len(queries)):
         assert leader.get(WEEK.format(level="leadership")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("username", "level"),
+    [("leader", "leadership"), ("officer_a", "community"), ("member_a", "grid"), ("liaison", "department")],
+)
+def test_it_links_each_role_to_the_report_of_its_level(world, username, level):
+    page = _client(username).get("/appeals/").content.decode()
+    assert f'href="/stats/report/{level}/"' in page and "统计报表" in page
+
+
+def test_it_shows_no_report_link_to_a_building_head(world):
+    assert "/stats/report/" not in _client("head_a").get("/appeals/").content.decode()
+
+
+def test_it_draws_hot_and_cold_cells_on_the_grid_outlines():
+    square = {
+        "type": "Polygon",
+        "coordinates": [[(121.0, 31.0), (121.01, 31.0), (121.01, 31.01), (121.0, 31.01), (121.0, 31.0)]],
+    }
+    cell = [(121.0, 31.0), (121.005, 31.0), (121.005, 31.005), (121.0, 31.005), (121.0, 31.0)]
+    m = svg_map(
+        [("A网格", square)],
+        [(cell, "hot", 3.5, 9), (cell, "hot", 2.1, 4), (cell, "cold", -2.5, 0), (cell, "", 0.3, 1)],
+        width=220,
+        max_height=400,
+        pad=10,
+    )
+    assert m is not None and (m.hot, m.cold) == (2, 1)
+    assert [s.css for s in m.cells] == ["hot-strong", "hot", "cold"]  # the insignificant cell is not drawn
+    # 0.01° of longitude at 31° N is 0.01·cos 31° wide: 200 px across, so 200 / cos 31° px tall.
+    scale = 200 / (0.01 * math.cos(math.radians(31.005)))
+    assert m.width == 220 and m.height == round(0.01 * scale + 20)
+    assert m.grids[0].points.split()[0] == f"10.0,{10 + 0.01 * scale:.1f}"  # the south-west corner
+    assert m.labels[0].text == "A网格" and m.cells[0].title == "9 · z=3.50"
+    assert m.labels[0].x == 110.0 and m.labels[0].y == pytest.approx(10 + 0.005 * scale)  # the middle
+    # The grid is 954 m wide: a 100 m bar (the round length under a fifth of it).
+    assert m.scale_m == 100 and m.scale_px == pytest.approx(100 / 111_320 * scale)
+    assert svg_map([], []) is None
