@@ -3,6 +3,7 @@
 Run as `lastmeter worker` (one or more processes), or in-process inside `lastmeter serve` for
 the embedded default. One pass runs, in order:
 - ``appeals.clocks.sweep``: warnings, breaches and escalation of the appeals' clocks;
+- ``complaints.clocks.sweep``: the same for the complaints' acknowledgement and reply clocks;
 - ``intake.services.process_pending``: inbound items whose processing failed, retried with back-off;
 - ``appeals.notify.outbox.deliver_due``: outgoing messages due for (re)delivery;
 - ``stats.rollups.refresh``: the figures' daily rollup, rebuilt for the days that changed.
@@ -20,6 +21,7 @@ from django.db import close_old_connections
 
 from lastmeter.appeals.clocks import sweep
 from lastmeter.appeals.notify.outbox import deliver_due
+from lastmeter.complaints.clocks import sweep as sweep_complaints
 from lastmeter.demo.live import start_demo
 from lastmeter.intake.services import process_pending
 from lastmeter.stats.rollups import refresh as refresh_stats
@@ -30,6 +32,7 @@ log = logging.getLogger("lastmeter.worker")
 def run_once() -> dict[str, int]:
     """One pass of every job; the counts of what each did (intake's prefixed ``intake_``)."""
     result = sweep()
+    result.update(sweep_complaints())
     result.update({f"intake_{k}": v for k, v in process_pending().items()})
     result.update(deliver_due())
     result.update(refresh_stats())

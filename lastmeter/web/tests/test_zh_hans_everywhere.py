@@ -32,6 +32,7 @@ from lastmeter.appeals import services as appeal_services
 from lastmeter.appeals.models import Subscription, Transfer
 from lastmeter.appeals.notify.reporter import follow_token
 from lastmeter.appeals.transfers import do_transfer
+from lastmeter.complaints import services as complaint_services
 from lastmeter.dispatching.models import Assignment, CommandGroup, GroupMessage, Incident, SosAlarm, Unit
 from lastmeter.intake.models import InboundItem
 from lastmeter.planning.models import GridPlan
@@ -210,6 +211,8 @@ def town(world, new_appeal, settings, tmp_path):
     do_preview_plan(plan.pk)
     draft = do_create_plan(PlanParams(name="草案", k=2), world.leader)
 
+    complaints = _complaints(world)
+
     with use_network(RoadNetwork(comb(), warm=False)):
         for code, name, x in (("pt-1", "西平台", 0), ("pt-2", "东平台", 4000)):
             lat, lon = latlon(x + 3.0, -4.0)
@@ -231,7 +234,33 @@ def town(world, new_appeal, settings, tmp_path):
             "person_id": [world.grid_officer.pk, world.liaison.pk],
             "grid_id": [world.grid_a.pk, world.grid_b.pk],
             "department_id": [world.department.pk],
+            "complaint_id": [c.pk for c in complaints],
+            "ctoken": [c.tracking_token for c in complaints],
+            "round": [1],
+            "evidence_id": [e.pk for c in complaints for e in c.evidence.all()] or [1],
         }
+
+
+def _complaints(world):
+    """A complaint just received and one decided (evidence, letter), about grid A's officer."""
+    new = complaint_services.NewComplaint(
+        channel="statement_line",
+        subject_kind="ticket",
+        ticket_number="沪A0001234567",
+        text="临时停车卸货被贴罚单，请求撤销。",
+        complainant_name="钱先生",
+        complainant_phone="13912340000",
+        officer=world.grid_officer,
+    )
+    received = complaint_services.do_file_complaint(new, actor=world.dispatcher)
+    decided = complaint_services.do_file_complaint(new, actor=world.dispatcher)
+    leader, legal = world.scope(world.leader), world.scope(world.legal_reviewer)
+    complaint_services.do_assign(leader, decided.pk, reviewer=world.legal_reviewer)
+    complaint_services.do_add_evidence(
+        legal, decided.pk, kind="officer_statement", description="当事民警陈述"
+    )
+    complaint_services.do_decide(legal, decided.pk, kind="revoke", reasons="现场有卸货标志，撤销罚单。")
+    return [received, decided]
 
 
 ROLES = {
