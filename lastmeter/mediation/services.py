@@ -201,8 +201,13 @@ def do_open_case(scope: Scope, data: NewCase, *, now: datetime | None = None) ->
         case.save(update_fields=["reference"])
         record_event(case, CaseEventKind.OPENED, scope.person, note=appeal.reference or "" if appeal else "")
         parties = list(data.parties)
-        if appeal is not None and not parties and appeal.reporter_name:
-            parties.append(NewParty(appeal.reporter_name, PartySide.APPLICANT, appeal.reporter_phone))
+        if (
+            appeal is not None
+            and appeal.reporter_name
+            and all(p.side != PartySide.APPLICANT for p in parties)
+        ):
+            # The appeal's reporter asked for help: they are the applicant unless someone else is.
+            parties.insert(0, NewParty(appeal.reporter_name, PartySide.APPLICANT, appeal.reporter_phone))
         for party in parties:
             _add_party(case, party, scope.person)
     return case
