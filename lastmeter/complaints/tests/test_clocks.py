@@ -12,7 +12,7 @@ import time_machine
 from lastmeter.appeals.choices import ClockKind
 from lastmeter.appeals.models import ClockPolicy, OutboxMessage
 from lastmeter.complaints import clocks, selectors, services
-from lastmeter.complaints.models import ComplaintClock, ComplaintEvent
+from lastmeter.complaints.models import Complaint, ComplaintClock, ComplaintEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -96,3 +96,40 @@ def test_it_starts_a_new_reply_clock_for_the_further_appeal(world, new_complaint
     assert sorted(rounds) == [(1, "met"), (2, "running")]
     services.do_withdraw(world.scope(world.leader), complaint.pk, reason="当事人电话撤回")
     assert ComplaintClock.objects.get(complaint=complaint, kind="reply", round=2).state == "cancelled"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_escalates_exactly_once_with_two_concurrent_sweepers(world, new_complaint):
+    """Two sweepers in two threads with their own connections race over the same breaches."""
+    import threading
+
+    from django.db import connections
+
+    with time_machine.travel(FILED, tick=False):
+        for _ in range(6):
+            new_complaint()
+    barrier = threading.Barrier(2)
+    results: list[dict] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            barrier.wait()
+            results.append(clocks.sweep(FILED + timedelta(days=16)))
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    assert sum(r["complaints_breached"] for r in results) == 12  # 6 acknowledgements + 6 replies
+    assert ComplaintEvent.objects.filter(kind="clock_breach").count() == 12
+    # The world has one leader: each complaint's first breach goes to them, the second finds
+    # nobody higher to go to.
+    assert ComplaintEvent.objects.filter(kind="escalated").count() == 6
+    assert set(Complaint.objects.values_list("escalation_level", flat=True)) == {1}
