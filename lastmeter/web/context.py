@@ -12,7 +12,9 @@ from django.utils.translation import gettext as _
 
 from lastmeter.accounts.auth import request_scope
 from lastmeter.accounts.choices import Role
+from lastmeter.complaints.selectors import works_on_complaints
 from lastmeter.intake.views import CALL_ROLES, VOLUNTEER_ROLES
+from lastmeter.mediation.selectors import may_open_cases
 from lastmeter.planning.selectors import can_plan
 from lastmeter.stats.reports import default_level
 from lastmeter.web.simulation import simulated
@@ -42,6 +44,10 @@ def nav_links(request: HttpRequest) -> dict[str, list[tuple[str, str]]]:
     if scope.jurisdiction_wide:
         links.append((reverse("intake:inbox"), _("Intake inbox")))
         links.append((reverse("intake:locate"), _("Locate queue")))
+    if works_on_complaints(scope):
+        links.append((reverse("complaints:queue"), _("Complaints")))
+    if may_open_cases(scope):
+        links.append((reverse("mediation:queue"), _("Mediation")))
     if can_plan(scope):
         links.append((reverse("planning:index"), _("Grid planning")))
         links.append((reverse("planning:service_areas"), _("Platforms and service areas")))

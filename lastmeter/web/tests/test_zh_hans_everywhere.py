@@ -32,8 +32,10 @@ from lastmeter.appeals import services as appeal_services
 from lastmeter.appeals.models import Subscription, Transfer
 from lastmeter.appeals.notify.reporter import follow_token
 from lastmeter.appeals.transfers import do_transfer
+from lastmeter.complaints import services as complaint_services
 from lastmeter.dispatching.models import Assignment, CommandGroup, GroupMessage, Incident, SosAlarm, Unit
 from lastmeter.intake.models import InboundItem
+from lastmeter.mediation import services as mediation_services
 from lastmeter.planning.models import GridPlan
 from lastmeter.planning.platforms import do_save_platform
 from lastmeter.planning.services import PlanParams, do_create_plan, do_preview_plan
@@ -210,6 +212,9 @@ def town(world, new_appeal, settings, tmp_path):
     do_preview_plan(plan.pk)
     draft = do_create_plan(PlanParams(name="草案", k=2), world.leader)
 
+    complaints = _complaints(world)
+    cases = _mediation_cases(world)
+
     with use_network(RoadNetwork(comb(), warm=False)):
         for code, name, x in (("pt-1", "西平台", 0), ("pt-2", "东平台", 4000)):
             lat, lon = latlon(x + 3.0, -4.0)
@@ -232,7 +237,62 @@ def town(world, new_appeal, settings, tmp_path):
             "grid_id": [world.grid_a.pk, world.grid_b.pk],
             "department_id": [world.department.pk],
             "level": ["leadership", "community", "grid", "department"],  # stats:report
+            "complaint_id": [c.pk for c in complaints],
+            "ctoken": [c.tracking_token for c in complaints],
+            "round": [1],
+            "evidence_id": [e.pk for c in complaints for e in c.evidence.all()] or [1],
+            "case_id": [c.pk for c in cases],
         }
+
+
+def _complaints(world):
+    """A complaint just received and one decided (evidence, letter), about grid A's officer."""
+    new = complaint_services.NewComplaint(
+        channel="statement_line",
+        subject_kind="ticket",
+        ticket_number="沪A0001234567",
+        text="临时停车卸货被贴罚单，请求撤销。",
+        complainant_name="钱先生",
+        complainant_phone="13912340000",
+        officer=world.grid_officer,
+    )
+    received = complaint_services.do_file_complaint(new, actor=world.dispatcher)
+    decided = complaint_services.do_file_complaint(new, actor=world.dispatcher)
+    leader, legal = world.scope(world.leader), world.scope(world.legal_reviewer)
+    complaint_services.do_assign(leader, decided.pk, reviewer=world.legal_reviewer)
+    complaint_services.do_add_evidence(
+        legal, decided.pk, kind="officer_statement", description="当事民警陈述"
+    )
+    complaint_services.do_decide(legal, decided.pk, kind="revoke", reasons="现场有卸货标志，撤销罚单。")
+    return [received, decided]
+
+
+def _mediation_cases(world):
+    """A noise case just opened and one agreed (sessions, both confirmations, follow-ups)."""
+    officer = world.scope(world.grid_officer)
+    new = mediation_services.NewCase(
+        dispute_type="noise",
+        summary="楼上夜间装修噪音",
+        mediator=world.grid_officer,
+        mediator_kind="community_police",
+        community=world.community_a,
+        parties=[
+            mediation_services.NewParty("刘女士", "applicant", "13912345678"),
+            mediation_services.NewParty("马先生", "respondent", "13811112222"),
+        ],
+    )
+    opened = mediation_services.do_open_case(officer, new)
+    agreed = mediation_services.do_open_case(officer, new)
+    for party in agreed.parties.all():
+        mediation_services.do_record_consent(officer, agreed.pk, party_id=party.pk, how="签字")
+    mediation_services.do_record_session(
+        officer, agreed.pk, held_at=timezone.now(), place="调解室", attendees="双方", notes="陈述"
+    )
+    mediation_services.do_draft_agreement(officer, agreed.pk, text="夜间停工", terms="18时后停工")
+    for party in agreed.parties.all():
+        mediation_services.do_confirm(officer, agreed.pk, party_id=party.pk, how="签字")
+    mediation_services.do_conclude(officer, agreed.pk)
+    return [opened, agreed]
 
 
 ROLES = {
