@@ -95,7 +95,8 @@ def _add_members(group: CommandGroup, incident: Incident, by: Person | None) -> 
         names = dict(Person.objects.filter(pk__in=added).values_list("pk", "name"))
         _system_message(
             group,
-            _("Joined the command group: %(names)s") % {"names": "、".join(names.get(p, str(p)) for p in added)},
+            _("Joined the command group: %(names)s")
+            % {"names": "、".join(names.get(p, str(p)) for p in added)},
             {"joined": added},
             by=by,
             also=added,
@@ -196,7 +197,9 @@ def archive_group_locked(incident: Incident, by: Person | None = None) -> Comman
     )
     if group is None:
         return None
-    _system_message(group, _("The incident is closed; the command group is archived."), {"archived": True}, by=by)
+    _system_message(
+        group, _("The incident is closed; the command group is archived."), {"archived": True}, by=by
+    )
     group.archived_at = timezone.now()
     group.save(update_fields=["archived_at"])
     return group
@@ -346,4 +349,3 @@ def do_resolve_sos(alarm: SosAlarm | int, actor: Actor, *, note: str = "") -> So
         a.save(update_fields=fields)
         _publish_sos(a, ev.SOS_RESOLVED)
     return a
-
