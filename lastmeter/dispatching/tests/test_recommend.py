@@ -113,7 +113,10 @@ def test_it_refuses_an_incident_far_from_any_road(fleet, world):
     far = services.do_create_incident(title="far", lat=31.30, lon=121.50, actor=world.dispatcher)
     with translation.override("zh-hans"), pytest.raises(RecommendError) as refused:
         recommend_units(far)
-    assert str(refused.value) == "事件地点距地图上任何道路都超过 500 米：请把定位点移到街道上，然后重新获取推荐。"
+    assert (
+        str(refused.value)
+        == "事件地点距地图上任何道路都超过 500 米：请把定位点移到街道上，然后重新获取推荐。"
+    )
 
 
 def test_it_answers_with_no_units_when_none_is_available(world, scene_incident):
