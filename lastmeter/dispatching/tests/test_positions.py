@@ -4,7 +4,6 @@ reports never move a unit back, only the unit's own officer may report."""
 from __future__ import annotations
 
 import re
-
 from datetime import timedelta
 
 import pytest
