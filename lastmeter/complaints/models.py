@@ -7,6 +7,7 @@ import secrets
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from lastmeter.appeals.choices import ClockState, ClockUnit
 from lastmeter.complaints.choices import (
@@ -136,12 +137,14 @@ class Decision(models.Model):
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="decisions")
     round = models.PositiveSmallIntegerField(_("round"))
-    kind = models.CharField(_("decision"), max_length=20, choices=DecisionKind.choices)
+    kind = models.CharField(
+        pgettext_lazy("complaint", "decision"), max_length=20, choices=DecisionKind.choices
+    )
     reasons = models.TextField(_("reasons"))
     reviewer = models.ForeignKey(
         "accounts.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("reviewer")
     )
-    decided_at = models.DateTimeField(_("decided at"))
+    decided_at = models.DateTimeField(pgettext_lazy("complaint", "decided at"))
     letter = models.FileField(_("reply letter"), upload_to="complaints/letters/%Y/%m/", blank=True)
     letter_sha256 = models.CharField(max_length=64, blank=True)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from lastmeter.mediation.choices import (
     CaseEventKind,
@@ -78,7 +79,7 @@ class MediationCase(models.Model):
     )
     opened_at = models.DateTimeField(_("opened at"), db_index=True)
     agreed_at = models.DateTimeField(_("agreed at"), null=True, blank=True)
-    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_at = models.DateTimeField(pgettext_lazy("mediation case", "closed at"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from html.parser import HTMLParser
 
 import pytest
 from django.apps import apps
@@ -62,14 +63,13 @@ NOT_PAGES: dict[str, str] = {
     "admin:jsi18n": "the admin's JavaScript catalogue (Django's own)",
     "admin:view_on_site": "a redirect to the object's page",
     "admin:*_delete": "an action (delete) behind a confirmation, not a page of its own",
-    # The admin's index and app pages are checked (app and model names: every Meta and AppConfig
-    # has a verbose_name, see test_it_names_every_model_and_app_in_chinese). The lists and forms
-    # label their columns and inputs with the fields' verbose_name, which most model fields do
-    # not set yet; and the permission names Django stores in the database stay English.
-    "admin:*_changelist": "field labels (fields' verbose_name) are not translated yet",
-    "admin:*_add": "field labels (fields' verbose_name) are not translated yet",
-    "admin:*_change": "field labels (fields' verbose_name) are not translated yet",
-    "admin:*_history": "field labels (fields' verbose_name) are not translated yet",
+    # The admin's index and app pages are checked here for every role; each model's list, add,
+    # change and history pages as the administrator in test_it_shows_the_admin_in_chinese (the
+    # other roles are sent to the login page).
+    "admin:*_changelist": "checked as the administrator in test_it_shows_the_admin_in_chinese",
+    "admin:*_add": "checked as the administrator in test_it_shows_the_admin_in_chinese",
+    "admin:*_change": "checked as the administrator in test_it_shows_the_admin_in_chinese",
+    "admin:*_history": "checked as the administrator in test_it_shows_the_admin_in_chinese",
     "admin:auth_user_password_change": "Django's own form",
 }
 
@@ -224,7 +224,11 @@ def town(world, new_appeal, settings, tmp_path):
             "token": [a.tracking_token for a in appeals],
             "signed": [follow_token(Subscription.objects.create(appeal=appeals[0], phone="13600002222"))],
             "item_id": [i.pk for i in items],
-            "plan_id": [plan.pk, draft.pk, *GridPlan.objects.exclude(pk__in=[plan.pk, draft.pk]).values_list("pk", flat=True)],
+            "plan_id": [
+                plan.pk,
+                draft.pk,
+                *GridPlan.objects.exclude(pk__in=[plan.pk, draft.pk]).values_list("pk", flat=True),
+            ],
             "app_label": sorted({m._meta.app_label for m in admin.site._registry}),
             "action": ["acknowledge"],
             # Objects pages to come may name (a transfer's page, an incident's, a person's …).
@@ -341,6 +345,110 @@ def test_it_shows_every_page_to_every_role_in_chinese(town):
     assert not english, f"English on the pages ({len(english)} runs):\n{report}"
     assert not cdn, f"Pages load files from other hosts: {cdn}"
     assert len(urls) > 30  # the walk found the pages (not an empty resolver)
+
+
+class _AdminLabels(HTMLParser):
+    """The words an admin page labels things with: page and section titles, column headers, filter
+    titles, form labels, help texts and buttons — all made from the models' and fields' verbose
+    names and the admin's own strings. The rows' values (codes, names, stored JSON, what an
+    object's ``__str__`` says) are data and are left out."""
+
+    LABEL_TAGS = frozenset({"h1", "h2", "h3", "label", "caption", "legend", "summary"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.labels: list[str] = []
+        self._open: list[tuple[str, list[str]]] = []  # label elements being read, with their text
+        self._thead = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "thead":
+            self._thead += 1
+        # A change page's and a history page's <h2> without a class is the object's own name (data).
+        heading = tag in self.LABEL_TAGS and not (tag == "h2" and not a.get("class"))
+        if heading or (tag == "th" and self._thead) or "help" in a.get("class", "").split():
+            self._open.append((tag, []))
+        if tag == "input" and a.get("type") in ("submit", "button") and a.get("value"):
+            self.labels.append(a["value"])
+        if tag == "button" or (tag == "a" and "button" in a.get("class", "")):
+            self._open.append((tag, []))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "thead":
+            self._thead -= 1
+        for i in range(len(self._open) - 1, -1, -1):
+            if self._open[i][0] == tag:
+                self.labels.append(" ".join("".join(self._open[i][1]).split()))
+                del self._open[i]
+                break
+
+    def handle_data(self, data: str) -> None:
+        for _tag, text in self._open:
+            text.append(data)
+
+
+def admin_labels(html: str) -> list[str]:
+    parser = _AdminLabels()
+    parser.feed(html)
+    return [t for t in parser.labels if t]
+
+
+# Words Django's own zh-Hans admin strings keep in Latin letters (the keys "Control" and "Command"
+# on a Mac, LDAP), and the literal syntax of a value a help text shows ("channel:<渠道>").
+ADMIN_LATIN = ("Control", "Command", "Mac", "LDAP", "channel:")
+
+
+def test_it_shows_the_admin_in_chinese(town):
+    """The administrator's view of every model registered in the admin — its list (columns and
+    filters), add form, an object's change form (fields, inlines) and history — is labelled in
+    Chinese: the models' and fields' verbose names and Django's own admin strings."""
+    client = _client(ADMIN_USERNAME)
+    english: dict[str, set[str]] = {}
+    read: set[str] = set()
+    # (url, the object's own name, which a change or history page's title shows: data, not a label)
+    pages: list[tuple[str, str]] = [(reverse("admin:index"), "")]
+    for model in admin.site._registry:
+        prefix = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+        pages += [(reverse(f"{prefix}_changelist"), ""), (reverse(f"{prefix}_add"), "")]
+        first = model._default_manager.order_by("pk").first()
+        if first is not None:
+            pages += [
+                (reverse(f"{prefix}_change", args=[first.pk]), str(first)),
+                (reverse(f"{prefix}_history", args=[first.pk]), str(first)),
+            ]
+    for url, name in pages:
+        response = client.get(url)
+        if response.status_code == 403:  # an admin that allows no adding or changing by hand
+            continue
+        assert response.status_code == 200, (url, response.status_code)
+        read.add(url.split("/")[2] if url.count("/") > 2 else "index")
+        for label in admin_labels(response.content.decode()):
+            for word in (*ADMIN_LATIN, name):
+                label = label.replace(word, " ") if word else label
+            for run in english_runs(label):
+                english.setdefault(run, set()).add(url)
+    report = "\n".join(f"{run!r}: {', '.join(sorted(where)[:3])}" for run, where in sorted(english.items()))
+    assert not english, f"English labels in the admin ({len(english)} runs):\n{report}"
+    # The index and every app's pages were read (not an empty registry).
+    assert read >= {"index", *{m._meta.app_label for m in admin.site._registry}}
+
+
+def test_it_reads_an_admin_pages_labels_not_its_data():
+    page = (
+        '<h1>选择 人员 来修改</h1><h2>leader</h2><h2 class="inline-heading">角色</h2><table><thead><tr><th scope="col"><a href="?o=1">Badge</a></th></tr></thead>'
+        '<tbody><tr><th class="field-name"><a href="/x/">dispatcher</a></th><td>fuzhou</td></tr></tbody></table>'
+        '<label for="id_a">Status changed at:</label><div class="help">Shown to residents</div>'
+        '<textarea name="data">{"type": "Polygon"}</textarea><input type="submit" value="保存">'
+    )
+    assert admin_labels(page) == [
+        "选择 人员 来修改",
+        "角色",
+        "Badge",
+        "Status changed at:",
+        "Shown to residents",
+        "保存",
+    ]
 
 
 def test_it_answers_a_server_error_in_chinese(rf):
