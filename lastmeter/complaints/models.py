@@ -35,9 +35,15 @@ class Complaint(models.Model):
     """
 
     reference = models.CharField(_("reference"), max_length=32, unique=True, null=True, blank=True)
-    tracking_token = models.CharField(max_length=40, unique=True, default=new_tracking_token, editable=False)
+    tracking_token = models.CharField(
+        max_length=40,
+        unique=True,
+        default=new_tracking_token,
+        editable=False,
+        verbose_name=_("tracking token"),
+    )
     channel = models.CharField(_("channel"), max_length=20, choices=ComplaintChannel.choices)
-    channel_ref = models.JSONField(default=dict, blank=True)
+    channel_ref = models.JSONField(default=dict, blank=True, verbose_name=_("channel ref"))
     complainant_name = models.CharField(_("complainant"), max_length=100)
     complainant_phone = models.CharField(_("complainant's phone"), max_length=40, blank=True)
     complainant_email = models.EmailField(_("complainant's e-mail"), blank=True)
@@ -94,13 +100,15 @@ class Complaint(models.Model):
         verbose_name=_("reviewer"),
     )
     appeal_reason = models.TextField(_("reason for the further appeal"), blank=True)
-    escalation_level = models.PositiveSmallIntegerField(default=0)
-    next_deadline_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    acknowledged_at = models.DateTimeField(null=True, blank=True)
-    decided_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
+    escalation_level = models.PositiveSmallIntegerField(default=0, verbose_name=_("escalation level"))
+    next_deadline_at = models.DateTimeField(
+        null=True, blank=True, db_index=True, verbose_name=_("next deadline at")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+    acknowledged_at = models.DateTimeField(null=True, blank=True, verbose_name=_("acknowledged at"))
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("closed at"))
 
     class Meta:
         ordering = ["-created_at"]
@@ -115,14 +123,18 @@ class Complaint(models.Model):
 class Evidence(models.Model):
     """A document, photo or the officer's statement, added by the reviewer."""
 
-    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="evidence")
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.CASCADE, related_name="evidence", verbose_name=_("complaint")
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=EvidenceKind.choices)
     description = models.TextField(_("description"))
     file = models.FileField(_("file"), upload_to="complaints/%Y/%m/", blank=True)
-    content_type = models.CharField(max_length=100, blank=True)
-    added_by = models.ForeignKey("accounts.Person", null=True, on_delete=models.SET_NULL, related_name="+")
-    round = models.PositiveSmallIntegerField(default=1)
-    at = models.DateTimeField(auto_now_add=True)
+    content_type = models.CharField(max_length=100, blank=True, verbose_name=_("content type"))
+    added_by = models.ForeignKey(
+        "accounts.Person", null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("added by")
+    )
+    round = models.PositiveSmallIntegerField(default=1, verbose_name=_("round"))
+    at = models.DateTimeField(auto_now_add=True, verbose_name=_("at"))
 
     class Meta:
         ordering = ["at", "id"]
@@ -135,7 +147,9 @@ class Decision(models.Model):
 
     The letter is kept (``letter``, with its SHA-256) exactly as the complainant received it."""
 
-    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="decisions")
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.CASCADE, related_name="decisions", verbose_name=_("complaint")
+    )
     round = models.PositiveSmallIntegerField(_("round"))
     kind = models.CharField(
         pgettext_lazy("complaint", "decision"), max_length=20, choices=DecisionKind.choices
@@ -146,7 +160,7 @@ class Decision(models.Model):
     )
     decided_at = models.DateTimeField(pgettext_lazy("complaint", "decided at"))
     letter = models.FileField(_("reply letter"), upload_to="complaints/letters/%Y/%m/", blank=True)
-    letter_sha256 = models.CharField(max_length=64, blank=True)
+    letter_sha256 = models.CharField(max_length=64, blank=True, verbose_name=_("letter sha256"))
 
     class Meta:
         ordering = ["round"]
@@ -161,20 +175,29 @@ class ComplaintClock(models.Model):
     The same healthchecks pattern as the appeals' clocks: ``due_at``/``warn_at`` columns with
     partial indexes, and a sweeper (``clocks.sweep``) that changes rows by compare-and-set."""
 
-    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="clocks")
-    kind = models.CharField(max_length=20, choices=ComplaintClockKind.choices)
-    round = models.PositiveSmallIntegerField(default=1)
-    unit = models.CharField(max_length=20, choices=ClockUnit.choices)
-    amount = models.PositiveIntegerField()
-    state = models.CharField(max_length=20, choices=ClockState.choices, default=ClockState.RUNNING)
-    started_at = models.DateTimeField()
-    due_at = models.DateTimeField()
-    warn_at = models.DateTimeField()
-    warned_at = models.DateTimeField(null=True, blank=True)
-    breached_at = models.DateTimeField(null=True, blank=True)
-    met_at = models.DateTimeField(null=True, blank=True)
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.CASCADE, related_name="clocks", verbose_name=_("complaint")
+    )
+    kind = models.CharField(max_length=20, choices=ComplaintClockKind.choices, verbose_name=_("kind"))
+    round = models.PositiveSmallIntegerField(default=1, verbose_name=_("round"))
+    unit = models.CharField(max_length=20, choices=ClockUnit.choices, verbose_name=_("unit"))
+    amount = models.PositiveIntegerField(verbose_name=_("amount"))
+    state = models.CharField(
+        max_length=20, choices=ClockState.choices, default=ClockState.RUNNING, verbose_name=_("state")
+    )
+    started_at = models.DateTimeField(verbose_name=_("started at"))
+    due_at = models.DateTimeField(verbose_name=_("due at"))
+    warn_at = models.DateTimeField(verbose_name=_("warn at"))
+    warned_at = models.DateTimeField(null=True, blank=True, verbose_name=_("warned at"))
+    breached_at = models.DateTimeField(null=True, blank=True, verbose_name=_("breached at"))
+    met_at = models.DateTimeField(null=True, blank=True, verbose_name=_("met at"))
     escalated_to = models.ForeignKey(
-        "accounts.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "accounts.Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("escalated to"),
     )
 
     class Meta:
@@ -197,17 +220,24 @@ class ComplaintClock(models.Model):
 class ComplaintEvent(models.Model):
     """One line of a complaint's timeline."""
 
-    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="events")
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
-    kind = models.CharField(max_length=20, choices=ComplaintEventKind.choices)
-    actor = models.ForeignKey(
-        "accounts.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.CASCADE, related_name="events", verbose_name=_("complaint")
     )
-    actor_label = models.CharField(max_length=100, blank=True)
-    from_state = models.CharField(max_length=20, blank=True)
-    to_state = models.CharField(max_length=20, blank=True)
-    note = models.TextField(blank=True)
-    data = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("at"))
+    kind = models.CharField(max_length=20, choices=ComplaintEventKind.choices, verbose_name=_("kind"))
+    actor = models.ForeignKey(
+        "accounts.Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    actor_label = models.CharField(max_length=100, blank=True, verbose_name=_("actor label"))
+    from_state = models.CharField(max_length=20, blank=True, verbose_name=_("from state"))
+    to_state = models.CharField(max_length=20, blank=True, verbose_name=_("to state"))
+    note = models.TextField(blank=True, verbose_name=_("note"))
+    data = models.JSONField(default=dict, blank=True, verbose_name=_("data"))
 
     class Meta:
         ordering = ["at", "id"]

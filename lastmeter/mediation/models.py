@@ -70,17 +70,27 @@ class MediationCase(models.Model):
         _("referred to"), max_length=20, choices=ReferralTarget.choices, blank=True
     )
     referral_department = models.ForeignKey(
-        "accounts.Department", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "accounts.Department",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("referral department"),
     )
     referral_note = models.TextField(_("referral note"), blank=True)
     recurrence_flag = models.BooleanField(_("recurred"), default=False)
     opened_by = models.ForeignKey(
-        "accounts.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "accounts.Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("opened by"),
     )
     opened_at = models.DateTimeField(_("opened at"), db_index=True)
     agreed_at = models.DateTimeField(_("agreed at"), null=True, blank=True)
     closed_at = models.DateTimeField(pgettext_lazy("mediation case", "closed at"), null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         ordering = ["-opened_at", "-id"]
@@ -95,7 +105,9 @@ class Party(models.Model):
     """One side of the dispute. Mediation is voluntary: ``consent_at`` records when and how the
     party agreed to it, and no session is held before every party has consented."""
 
-    case = models.ForeignKey(MediationCase, on_delete=models.CASCADE, related_name="parties")
+    case = models.ForeignKey(
+        MediationCase, on_delete=models.CASCADE, related_name="parties", verbose_name=_("case")
+    )
     name = models.CharField(_("name"), max_length=100)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     side = models.CharField(_("side"), max_length=20, choices=PartySide.choices)
@@ -114,12 +126,20 @@ class Party(models.Model):
 class Session(models.Model):
     """A mediation session: place, time, who attended, what was said and agreed."""
 
-    case = models.ForeignKey(MediationCase, on_delete=models.CASCADE, related_name="sessions")
+    case = models.ForeignKey(
+        MediationCase, on_delete=models.CASCADE, related_name="sessions", verbose_name=_("case")
+    )
     held_at = models.DateTimeField(_("held at"))
     place = models.CharField(_("place"), max_length=200)
     attendees = models.TextField(_("attendees"))
     notes = models.TextField(_("notes"))
-    recorded_by = models.ForeignKey("accounts.Person", null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_by = models.ForeignKey(
+        "accounts.Person",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
 
     class Meta:
         ordering = ["held_at", "id"]
@@ -131,10 +151,18 @@ class Agreement(models.Model):
     """The agreement text and its terms. Redrafting it clears the confirmations: a party confirms
     a text, not whatever the text later becomes."""
 
-    case = models.OneToOneField(MediationCase, on_delete=models.CASCADE, related_name="agreement")
+    case = models.OneToOneField(
+        MediationCase, on_delete=models.CASCADE, related_name="agreement", verbose_name=_("case")
+    )
     text = models.TextField(_("agreement"))
     terms = models.TextField(_("terms"), help_text=_("One term per line: who does what by when."))
-    drafted_by = models.ForeignKey("accounts.Person", null=True, on_delete=models.SET_NULL, related_name="+")
+    drafted_by = models.ForeignKey(
+        "accounts.Person",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("drafted by"),
+    )
     drafted_at = models.DateTimeField(_("drafted at"))
 
     class Meta:
@@ -145,8 +173,12 @@ class Agreement(models.Model):
 class Confirmation(models.Model):
     """A party's confirmation of the agreement as drafted (signature, fingerprint, recorded call)."""
 
-    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="confirmations")
-    party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="confirmations")
+    agreement = models.ForeignKey(
+        Agreement, on_delete=models.CASCADE, related_name="confirmations", verbose_name=_("agreement")
+    )
+    party = models.ForeignKey(
+        Party, on_delete=models.CASCADE, related_name="confirmations", verbose_name=_("party")
+    )
     how = models.CharField(_("how"), max_length=200)
     at = models.DateTimeField(_("confirmed at"))
 
@@ -162,7 +194,9 @@ class FollowUp(models.Model):
     """A follow-up visit after an agreement, due on a local date; the sweeper marks a visit not
     made by the end of that day as overdue (compare-and-set) and tells the mediator."""
 
-    case = models.ForeignKey(MediationCase, on_delete=models.CASCADE, related_name="follow_ups")
+    case = models.ForeignKey(
+        MediationCase, on_delete=models.CASCADE, related_name="follow_ups", verbose_name=_("case")
+    )
     due_on = models.DateField(_("due on"))
     state = models.CharField(
         _("state"), max_length=20, choices=FollowUpState.choices, default=FollowUpState.SCHEDULED
@@ -171,7 +205,12 @@ class FollowUp(models.Model):
     kept = models.BooleanField(_("agreement kept"), null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
     visited_by = models.ForeignKey(
-        "accounts.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "accounts.Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("visited by"),
     )
 
     class Meta:
@@ -186,10 +225,14 @@ class FollowUp(models.Model):
 class RecurrenceLink(models.Model):
     """A later appeal between the same parties or at the same address: the dispute recurred."""
 
-    case = models.ForeignKey(MediationCase, on_delete=models.CASCADE, related_name="recurrences")
-    appeal = models.ForeignKey("appeals.Appeal", on_delete=models.CASCADE, related_name="+")
+    case = models.ForeignKey(
+        MediationCase, on_delete=models.CASCADE, related_name="recurrences", verbose_name=_("case")
+    )
+    appeal = models.ForeignKey(
+        "appeals.Appeal", on_delete=models.CASCADE, related_name="+", verbose_name=_("appeal")
+    )
     reason = models.CharField(_("reason"), max_length=20, choices=RecurrenceReason.choices)
-    at = models.DateTimeField(auto_now_add=True)
+    at = models.DateTimeField(auto_now_add=True, verbose_name=_("at"))
 
     class Meta:
         verbose_name = _("recurrence")
@@ -200,7 +243,7 @@ class RecurrenceLink(models.Model):
 class RecurrenceWatermark(models.Model):
     """The last appeal the recurrence scan has looked at (one row); moved by compare-and-set."""
 
-    last_appeal_id = models.BigIntegerField(default=0)
+    last_appeal_id = models.BigIntegerField(default=0, verbose_name=_("last appeal id"))
 
     class Meta:
         verbose_name = _("recurrence scan position")
@@ -210,17 +253,24 @@ class RecurrenceWatermark(models.Model):
 class CaseEvent(models.Model):
     """One line of a case's timeline."""
 
-    case = models.ForeignKey(MediationCase, on_delete=models.CASCADE, related_name="events")
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
-    kind = models.CharField(max_length=20, choices=CaseEventKind.choices)
-    actor = models.ForeignKey(
-        "accounts.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    case = models.ForeignKey(
+        MediationCase, on_delete=models.CASCADE, related_name="events", verbose_name=_("case")
     )
-    actor_label = models.CharField(max_length=100, blank=True)
-    from_state = models.CharField(max_length=20, blank=True)
-    to_state = models.CharField(max_length=20, blank=True)
-    note = models.TextField(blank=True)
-    data = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("at"))
+    kind = models.CharField(max_length=20, choices=CaseEventKind.choices, verbose_name=_("kind"))
+    actor = models.ForeignKey(
+        "accounts.Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    actor_label = models.CharField(max_length=100, blank=True, verbose_name=_("actor label"))
+    from_state = models.CharField(max_length=20, blank=True, verbose_name=_("from state"))
+    to_state = models.CharField(max_length=20, blank=True, verbose_name=_("to state"))
+    note = models.TextField(blank=True, verbose_name=_("note"))
+    data = models.JSONField(default=dict, blank=True, verbose_name=_("data"))
 
     class Meta:
         ordering = ["at", "id"]
