@@ -20,7 +20,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, F, Min, QuerySet, Sum
+from django.db import connection
+from django.db.models import Count, F, FilteredRelation, IntegerField, Min, Q, QuerySet, Sum, Value
 from django.db.models.functions import (
     ExtractHour,
     ExtractIsoWeekDay,
@@ -32,7 +33,7 @@ from django.db.models.functions import (
 
 from lastmeter.accounts.models import Department, OrgUnit, Person
 from lastmeter.appeals.choices import AppealState, Channel, ClockKind, ClockState, EventKind, TransferState
-from lastmeter.appeals.models import Appeal, AppealEvent, Category, Clock, Transfer
+from lastmeter.appeals.models import Appeal, Category, Clock, Transfer
 from lastmeter.dispatching.models import Assignment, Incident
 from lastmeter.grids.models import Grid
 from lastmeter.grids.selectors import grid_id_containing
@@ -289,46 +290,88 @@ TIME_STEPS: dict[str, tuple[str, ...]] = {
 }
 
 
+def first_times(sl: Slice, by: str | None) -> QuerySet[Appeal]:
+    """One row per appeal of the slice: its breakdown value ``k``, ``created`` and the first
+    instants of each step of ``TIME_STEPS`` (None when not reached). The join reads only state
+    events at or after the range's start (an appeal's events cannot precede it), so the events
+    index bounds the work on years of history."""
+    column = {"community": "grid__community_id"}.get(by or "", DIMENSIONS.get(by or "", ""))
+    start, _end = day_bounds(sl.start, sl.end)
+    steps = {
+        step: Min("state_events__at", filter=Q(state_events__to_state__in=states))
+        for step, states in TIME_STEPS.items()
+    }
+    return (
+        raw_appeals(sl)
+        .alias(
+            state_events=FilteredRelation(
+                "events",
+                condition=Q(
+                    events__kind=EventKind.STATE,
+                    events__at__gte=start,
+                    events__to_state__in=sorted({s for states in TIME_STEPS.values() for s in states}),
+                ),
+            )
+        )
+        .annotate(
+            k=F(column) if column else Value(None, output_field=IntegerField()), created=F("created_at")
+        )
+        .annotate(**steps)
+        .values("k", "created", *TIME_STEPS)
+        .order_by()
+    )
+
+
+def _times_in_database(
+    rows: QuerySet[Appeal],
+) -> dict[Any, dict[str, tuple[int, float | None, float | None]]]:
+    """PostgreSQL: count, p50 and p90 (hours) per breakdown value in one aggregate query over
+    ``first_times``; percentile_cont interpolates linearly, like ``percentile``."""
+    sql, params = rows.query.sql_with_params()
+    parts = []
+    for step in TIME_STEPS:
+        hours = f"EXTRACT(EPOCH FROM (t.{step} - t.created))::double precision / 3600.0"
+        parts.append(f"COUNT(t.{step})")
+        for q in (0.5, 0.9):
+            parts.append(f"PERCENTILE_CONT({q}) WITHIN GROUP (ORDER BY {hours})")
+    reached = " + ".join(f"COUNT(t.{step})" for step in TIME_STEPS)
+    query = f"SELECT t.k, {', '.join(parts)} FROM ({sql}) t GROUP BY t.k HAVING {reached} > 0"
+    out: dict[Any, dict[str, tuple[int, float | None, float | None]]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        for key, *values in cursor.fetchall():
+            out[key] = {step: tuple(values[3 * i : 3 * i + 3]) for i, step in enumerate(TIME_STEPS)}  # type: ignore[misc]
+    return out
+
+
+def _times_in_python(rows: QuerySet[Appeal]) -> dict[Any, dict[str, tuple[int, float | None, float | None]]]:
+    hours: dict[Any, dict[str, list[float]]] = defaultdict(lambda: {k: [] for k in TIME_STEPS})
+    for row in rows:
+        for step in TIME_STEPS:
+            if row[step] is not None:
+                hours[row["k"]][step].append((row[step] - row["created"]).total_seconds() / 3600)
+    return {
+        key: {step: (len(v), percentile(v, 0.5), percentile(v, 0.9)) for step, v in steps.items()}
+        for key, steps in hours.items()
+        if any(steps.values())
+    }
+
+
 def appeal_times(sl: Slice, by: str | None) -> list[dict[str, Any]]:
     """Median and p90, in hours, of receipt → first contact / first landing / first resolution,
-    per dimension value (one row with key None when ``by`` is None). Wall-clock time: paused
-    time is included (see docs/MEASURES.md). One query."""
-    column = f"appeal__{DIMENSIONS[by]}" if by else None
-    if by == "community":
-        column = "appeal__grid__community_id"
-    values = ["appeal_id", "appeal__created_at", "to_state"] + ([column] if column else [])
-    rows = (
-        AppealEvent.objects.filter(
-            kind=EventKind.STATE,
-            to_state__in=[AppealState.CONTACTED, AppealState.LANDED, AppealState.RESOLVED],
-            appeal__in=raw_appeals(sl),
-        )
-        .values(*values)
-        .annotate(first=Min("at"))
-    )
-    firsts: dict[tuple[int, str], tuple[Any, datetime, datetime]] = {}
-    for found in rows:
-        key = found[column] if column else None
-        firsts[(found["appeal_id"], found["to_state"])] = (key, found["appeal__created_at"], found["first"])
-    per_appeal: dict[int, dict[str, Any]] = defaultdict(dict)
-    for (appeal_id, state), (key, created, first) in firsts.items():
-        per_appeal[appeal_id]["key"] = key
-        per_appeal[appeal_id]["created"] = created
-        per_appeal[appeal_id][state] = first
-    hours: dict[Any, dict[str, list[float]]] = defaultdict(lambda: {k: [] for k in TIME_STEPS})
-    for facts in per_appeal.values():
-        for step, states in TIME_STEPS.items():
-            ends = [facts[s] for s in states if s in facts]
-            if ends:
-                hours[facts["key"]][step].append((min(ends) - facts["created"]).total_seconds() / 3600)
-    names = labels(by, hours.keys())
+    per dimension value (one row with key None when ``by`` is None), over the appeals that
+    reached at least one step. Wall-clock time: paused time is included (see docs/MEASURES.md).
+    One query (the percentiles in the database on PostgreSQL), plus one for the names."""
+    rows = first_times(sl, by)
+    found = _times_in_database(rows) if connection.vendor == "postgresql" else _times_in_python(rows)
+    names = labels(by, found.keys())
     out = []
-    for key, steps in hours.items():
+    for key, steps in found.items():
         row: dict[str, Any] = {"key": None if key is None else str(key), "label": names.get(key, "")}
-        for step, spans in steps.items():
-            row[f"{step}_n"] = len(spans)
-            row[f"{step}_p50_h"] = _round(percentile(spans, 0.5))
-            row[f"{step}_p90_h"] = _round(percentile(spans, 0.9))
+        for step, (n, p50, p90) in steps.items():
+            row[f"{step}_n"] = n
+            row[f"{step}_p50_h"] = _round(p50)
+            row[f"{step}_p90_h"] = _round(p90)
         out.append(row)
     out.sort(key=lambda r: (r["key"] is None, r["key"] or ""))
     return out
@@ -473,6 +516,7 @@ __all__ = [
     "appeal_times",
     "appeals_table",
     "change",
+    "first_times",
     "hour_weekday",
     "incident_table",
     "local_day",
