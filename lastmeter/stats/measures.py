@@ -394,10 +394,11 @@ def hour_weekday(sl: Slice) -> list[dict[str, int]]:
     return [{"weekday": r["d"], "hour": r["h"], "received": r["n"]} for r in rows]
 
 
-def transfer_table(sl: Slice, by_department: bool = True) -> list[dict[str, Any]]:
-    """Per department (or one row for all): transfers made in the slice's days, how many were
-    returned, the acceptance and outcome times (hours, p50/p90) and the on-time rates of the
-    department's two clocks. Two queries (transfers, their clocks) plus one for names."""
+def transfer_table(sl: Slice, by: str | None = "department") -> list[dict[str, Any]]:
+    """Per department (``by="department"``), per category of the appeal (``by="category"``) or
+    one row for all (``by=None``): transfers made in the slice's days, how many were returned,
+    the acceptance and outcome times (hours, p50/p90) and the on-time rates of the department's
+    two clocks. Two queries (transfers, their clocks) plus one for names."""
     start, end = day_bounds(sl.start, sl.end)
     transfers = Transfer.objects.filter(created_at__gte=start, created_at__lt=end)
     if sl.department_ids is not None:
@@ -410,10 +411,11 @@ def transfer_table(sl: Slice, by_department: bool = True) -> list[dict[str, Any]
         lambda: {"transfers": 0, "returned": 0, "accept": [], "outcome": [], "met": defaultdict(int)}
     )
     dept_of: dict[int, Any] = {}
-    for pk, dept, state, created, decided, completed in transfers.values_list(
-        "pk", "department_id", "state", "created_at", "decided_at", "completed_at"
+    key_field = {"department": "department_id", "category": "appeal__category_id"}.get(by or "", "pk")
+    for pk, group, state, created, decided, completed in transfers.values_list(
+        "pk", key_field, "state", "created_at", "decided_at", "completed_at"
     ):
-        key = dept if by_department else None
+        key = group if by else None
         dept_of[pk] = key
         g = groups[key]
         g["transfers"] += 1
@@ -430,7 +432,7 @@ def transfer_table(sl: Slice, by_department: bool = True) -> list[dict[str, Any]
             met[f"{kind}:met"] += 1
         elif state in (ClockState.BREACHED, ClockState.MET_LATE):
             met[f"{kind}:breached"] += 1
-    names = labels("department", groups.keys()) if by_department else {}
+    names = labels(by, groups.keys())
     out = []
     for key, g in sorted(groups.items(), key=lambda kv: (kv[0] is None, kv[0] or 0)):
         m = g["met"]
