@@ -7,6 +7,7 @@ import csv
 import io
 
 import pytest
+import time_machine
 from django.test import Client
 from openpyxl import load_workbook
 
@@ -16,7 +17,7 @@ from lastmeter.accounts.models import AccessLog, Person, RoleAssignment
 from lastmeter.appeals.models import Category
 from lastmeter.stats.rollups import rebuild
 from lastmeter.stats.tests.dashboard_fixture import add_more, build_spread
-from lastmeter.stats.tests.fixture import build_month
+from lastmeter.stats.tests.fixture import appeal, at, build_month
 
 MARCH = "from=2024-03-01&to=2024-03-31"
 
@@ -113,8 +114,6 @@ def test_it_answers_an_unknown_grid_and_another_communitys_grid_alike(world, mon
 
 
 def test_it_turns_a_quick_range_into_dates(world, month, login):
-    import time_machine
-
     with time_machine.travel("2024-04-17 10:00 +0800", tick=False):
         page = login("leader").get("/stats/leadership/?quick=last_month").content.decode()
     assert 'value="2024-03-01"' in page and 'value="2024-03-31"' in page
@@ -161,8 +160,6 @@ def test_it_exports_the_whole_dashboard_as_a_workbook(world, month, login):
 
 
 def test_it_neutralises_formulas_in_exported_names(world, login):
-    from lastmeter.stats.tests.fixture import appeal, at
-
     evil = Category.objects.create(code="evil", name='=HYPERLINK("http://x","点我")')
     minus = Category.objects.create(code="minus", name="-2+3")
     for category in (evil, minus):
