@@ -71,13 +71,14 @@ class QueueFilterForm(forms.Form):
 
     def queue_filter(self) -> QueueFilter:
         data = _valid_data(self)
+        figures: dict[str, Any] = {name: data.get(name) or None for name in FIGURE_FILTERS}
         return QueueFilter(
             state=data.get("state") or None,
             grid=data.get("grid"),
             category=data.get("category") or None,
             overdue=data.get("overdue"),
             open=data.get("open"),
-            **{name: data.get(name) or None for name in FIGURE_FILTERS},
+            **figures,
         )
 
     def figure_filters(self) -> dict[str, Any]:

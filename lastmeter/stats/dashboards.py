@@ -113,6 +113,7 @@ def access_dashboard(scope: Scope, level: str, target_id: int | None) -> Target:
             _("Figures are for police staff and grid members; you have no area to see figures of.")
         )
     wide = scope.jurisdiction_wide
+    key = target_id or 0  # no target below the jurisdiction: no row has pk 0, so a 404 below
     if level == "leadership":
         if not wide:
             raise NotAllowed(
@@ -122,7 +123,7 @@ def access_dashboard(scope: Scope, level: str, target_id: int | None) -> Target:
             )
         return Target(level=level, id=None, label=_("Whole jurisdiction"), code="jurisdiction")
     if level == "community":
-        unit = OrgUnit.objects.filter(kind=OrgKind.COMMUNITY, pk=target_id).first()
+        unit = OrgUnit.objects.filter(kind=OrgKind.COMMUNITY, pk=key).first()
         if unit is None or not (wide or unit.pk in scope.community_ids):
             raise Http404(
                 _("No community “%(community)s” among the communities you may see.")
@@ -138,12 +139,12 @@ def access_dashboard(scope: Scope, level: str, target_id: int | None) -> Target:
             obj=unit,
         )
     if level == "grid":
-        grid = Grid.objects.filter(pk=target_id).first()
+        grid = Grid.objects.filter(pk=key).first()
         grids = visible_grid_ids(scope)
         if grid is None or not (grids is None or grid.pk in grids):
             raise Http404(_("No grid “%(grid)s” among the grids you may see.") % {"grid": target_id})
         return Target(level, grid.pk, grid.name, grid.code, grid_ids=frozenset({grid.pk}), obj=grid)
-    department = Department.objects.filter(pk=target_id).first()
+    department = Department.objects.filter(pk=key).first()
     if department is None or not (wide or department.pk in scope.department_ids):
         raise Http404(
             _("No department “%(department)s” among the departments you may see.") % {"department": target_id}
@@ -367,7 +368,7 @@ def _grids(sl: measures.Slice, base: dict[str, Any], *, ranking: bool) -> DashTa
         g = info.get(grid_id)
         row = {
             "label": g["name"] if g else _("No grid"),
-            "community": (g or {}).get("community__name") or "—",
+            "community": (g["community__name"] if g else None) or "—",
             **{k: m[k] for k in APPEAL_KEYS},
         }
         within = {**base, "grid": grid_id} if grid_id else base

@@ -290,7 +290,7 @@ TIME_STEPS: dict[str, tuple[str, ...]] = {
 }
 
 
-def first_times(sl: Slice, by: str | None) -> QuerySet[Appeal]:
+def first_times(sl: Slice, by: str | None) -> QuerySet[Any, dict[str, Any]]:
     """One row per appeal of the slice: its breakdown value ``k``, ``created`` and the first
     instants of each step of ``TIME_STEPS`` (None when not reached). The join reads only state
     events at or after the range's start (an appeal's events cannot precede it), so the events
@@ -323,7 +323,7 @@ def first_times(sl: Slice, by: str | None) -> QuerySet[Appeal]:
 
 
 def _times_in_database(
-    rows: QuerySet[Appeal],
+    rows: QuerySet[Any, dict[str, Any]],
 ) -> dict[Any, dict[str, tuple[int, float | None, float | None]]]:
     """PostgreSQL: count, p50 and p90 (hours) per breakdown value in one aggregate query over
     ``first_times``; percentile_cont interpolates linearly, like ``percentile``."""
@@ -344,7 +344,9 @@ def _times_in_database(
     return out
 
 
-def _times_in_python(rows: QuerySet[Appeal]) -> dict[Any, dict[str, tuple[int, float | None, float | None]]]:
+def _times_in_python(
+    rows: QuerySet[Any, dict[str, Any]],
+) -> dict[Any, dict[str, tuple[int, float | None, float | None]]]:
     hours: dict[Any, dict[str, list[float]]] = defaultdict(lambda: {k: [] for k in TIME_STEPS})
     for row in rows:
         for step in TIME_STEPS:

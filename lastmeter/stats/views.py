@@ -151,7 +151,7 @@ def export(request: HttpRequest, level: str, **kwargs: Any) -> HttpResponse:
     try:
         if not form.is_valid():
             access_dashboard(scope, level, target_id)
-            return _error(request, " ".join(m for errors in form.errors.values() for m in errors), 400)
+            return _error(request, " ".join(str(m) for errors in form.errors.values() for m in errors), 400)
         d = form.cleaned_data
         target = access_dashboard(scope, level, target_id)
         dash = build_for(target, d["start"], d["end"], **form.options())
