@@ -302,8 +302,8 @@ def _appeals(target: Target, sl: measures.Slice, step: str, filters: dict[str, s
         charts.append(
             bar_chart(
                 departments,
-                "accept_on_time_rate",
-                _("Transfers accepted on time, by department"),
+                "transfers",
+                _("Transfers, by department"),
                 _("Department"),
             )
         )

@@ -16,7 +16,7 @@
 
   function option(spec) {
     var base = {
-      title: { text: spec.title, left: "center", textStyle: { fontSize: 14 } },
+      title: { text: spec.title, left: "center", top: 4, textStyle: { fontSize: 14 } },
       tooltip: { trigger: spec.kind === "heatmap" ? "item" : "axis" },
       grid: { left: 70, right: 70, top: 60, bottom: 60, containLabel: true },
     };
@@ -32,17 +32,19 @@
     }
     if (spec.kind === "bar") {
       // A ranking: one horizontal bar per row of the table, the first row on top.
-      base.yAxis = Object.assign(axisName(spec.x_label), { type: "category", data: spec.categories.slice().reverse(), nameGap: 70 });
-      base.xAxis = Object.assign(axisName(spec.y_label), { type: "value", axisLabel: withUnit(spec.unit) });
+      // The category axis names its rows at its top end: beside the bars it would cover long names.
+      base.yAxis = Object.assign(axisName(spec.x_label), { type: "category", data: spec.categories.slice().reverse(), nameLocation: "end", nameGap: 12 });
+      // Counts step by whole numbers; rates are percentages.
+      base.xAxis = Object.assign(axisName(spec.y_label), { type: "value", axisLabel: withUnit(spec.unit), minInterval: spec.unit ? 0 : 1 });
       base.series = spec.series.map(function (s) {
         return { name: s.name, type: "bar", data: s.data.slice().reverse() };
       });
       return base;
     }
-    base.legend = { top: 26 };
-    base.grid.top = 70;
+    base.legend = { top: 32 };
+    base.grid.top = 84;
     base.xAxis = Object.assign(axisName(spec.x_label), { type: "category", data: spec.categories });
-    base.yAxis = [Object.assign(axisName(spec.y_label), { type: "value", nameGap: 46 })];
+    base.yAxis = [Object.assign(axisName(spec.y_label), { type: "value", nameGap: 46, minInterval: 1 })];
     if (spec.right_label) {
       base.yAxis.push(Object.assign(axisName(spec.right_label), { type: "value", min: 0, max: 100, axisLabel: withUnit("%"), nameGap: 46 }));
     }
