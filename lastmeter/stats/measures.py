@@ -7,7 +7,8 @@ against the viewer's scope (``stats.selectors.check_slice``); nothing here looks
   one grouped query per call. An appeal counts on the local day it was received (a cohort): the
   March figures are "of the appeals received in March, how many …", which does not change the
   meaning of a month when an appeal is handled in April.
-* Times (median, p90) read the raw rows with one query each: percentiles cannot be summed.
+* Times (median, p90) cannot be summed: they read ``models.AppealTime``, one row per appeal
+  with its hours to first contact, landing and resolution, kept with the day rollup.
 * Department figures read the transfers, dated by the day of the transfer.
 * Incidents read incidents and their assignments, dated by the alarm time.
 """
@@ -21,7 +22,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, F, FilteredRelation, IntegerField, Min, Q, QuerySet, Sum, Value
+from django.db.models import Aggregate, Count, F, FloatField, IntegerField, Q, QuerySet, Sum, Value
 from django.db.models.functions import (
     ExtractHour,
     ExtractIsoWeekDay,
@@ -32,13 +33,13 @@ from django.db.models.functions import (
 )
 
 from lastmeter.accounts.models import Department, OrgUnit, Person
-from lastmeter.appeals.choices import AppealState, Channel, ClockKind, ClockState, EventKind, TransferState
+from lastmeter.appeals.choices import Channel, ClockKind, ClockState, TransferState
 from lastmeter.appeals.models import Appeal, Category, Clock, Transfer
 from lastmeter.dispatching.models import Assignment, Incident
 from lastmeter.grids.models import Grid
 from lastmeter.grids.selectors import grid_id_containing
-from lastmeter.stats.models import SUM_FIELDS, AppealDay
-from lastmeter.stats.rollups import day_bounds, local_day, local_tz
+from lastmeter.stats.models import SUM_FIELDS, AppealDay, AppealTime
+from lastmeter.stats.rollups import TIME_STEPS, day_bounds, local_day, local_tz
 
 PERIODS = ("day", "week", "month", "quarter", "year")
 # Slicing dimensions of the rollup: the name in the API → the rollup column.
@@ -282,90 +283,54 @@ def raw_appeals(sl: Slice) -> QuerySet[Appeal]:
     )
 
 
-# The first state event that ends each stretch of time measured from receipt.
-TIME_STEPS: dict[str, tuple[str, ...]] = {
-    "contact": (AppealState.CONTACTED, AppealState.LANDED),  # meeting on site is contact
-    "land": (AppealState.LANDED,),
-    "resolve": (AppealState.RESOLVED,),
-}
+class PercentileCont(Aggregate):
+    """PostgreSQL's ``percentile_cont(q) WITHIN GROUP (ORDER BY x)``: linear interpolation between
+    closest ranks, like ``percentile``; NULLs are left out."""
 
+    function = "PERCENTILE_CONT"
+    template = "%(function)s(%(q)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
 
-def first_times(sl: Slice, by: str | None) -> QuerySet[Any, dict[str, Any]]:
-    """One row per appeal of the slice: its breakdown value ``k``, ``created`` and the first
-    instants of each step of ``TIME_STEPS`` (None when not reached). The join reads only state
-    events at or after the range's start (an appeal's events cannot precede it), so the events
-    index bounds the work on years of history."""
-    column = {"community": "grid__community_id"}.get(by or "", DIMENSIONS.get(by or "", ""))
-    start, _end = day_bounds(sl.start, sl.end)
-    steps = {
-        step: Min("state_events__at", filter=Q(state_events__to_state__in=states))
-        for step, states in TIME_STEPS.items()
-    }
-    return (
-        raw_appeals(sl)
-        .alias(
-            state_events=FilteredRelation(
-                "events",
-                condition=Q(
-                    events__kind=EventKind.STATE,
-                    events__at__gte=start,
-                    events__to_state__in=sorted({s for states in TIME_STEPS.values() for s in states}),
-                ),
-            )
-        )
-        .annotate(
-            k=F(column) if column else Value(None, output_field=IntegerField()), created=F("created_at")
-        )
-        .annotate(**steps)
-        .values("k", "created", *TIME_STEPS)
-        .order_by()
-    )
-
-
-def _times_in_database(
-    rows: QuerySet[Any, dict[str, Any]],
-) -> dict[Any, dict[str, tuple[int, float | None, float | None]]]:
-    """PostgreSQL: count, p50 and p90 (hours) per breakdown value in one aggregate query over
-    ``first_times``; percentile_cont interpolates linearly, like ``percentile``."""
-    sql, params = rows.query.sql_with_params()
-    parts = []
-    for step in TIME_STEPS:
-        hours = f"EXTRACT(EPOCH FROM (t.{step} - t.created))::double precision / 3600.0"
-        parts.append(f"COUNT(t.{step})")
-        for q in (0.5, 0.9):
-            parts.append(f"PERCENTILE_CONT({q}) WITHIN GROUP (ORDER BY {hours})")
-    reached = " + ".join(f"COUNT(t.{step})" for step in TIME_STEPS)
-    query = f"SELECT t.k, {', '.join(parts)} FROM ({sql}) t GROUP BY t.k HAVING {reached} > 0"
-    out: dict[Any, dict[str, tuple[int, float | None, float | None]]] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(query, params)
-        for key, *values in cursor.fetchall():
-            out[key] = {step: tuple(values[3 * i : 3 * i + 3]) for i, step in enumerate(TIME_STEPS)}  # type: ignore[misc]
-    return out
-
-
-def _times_in_python(
-    rows: QuerySet[Any, dict[str, Any]],
-) -> dict[Any, dict[str, tuple[int, float | None, float | None]]]:
-    hours: dict[Any, dict[str, list[float]]] = defaultdict(lambda: {k: [] for k in TIME_STEPS})
-    for row in rows:
-        for step in TIME_STEPS:
-            if row[step] is not None:
-                hours[row["k"]][step].append((row[step] - row["created"]).total_seconds() / 3600)
-    return {
-        key: {step: (len(v), percentile(v, 0.5), percentile(v, 0.9)) for step, v in steps.items()}
-        for key, steps in hours.items()
-        if any(steps.values())
-    }
+    def __init__(self, expression: str, q: float) -> None:
+        super().__init__(expression, q=float(q))
 
 
 def appeal_times(sl: Slice, by: str | None) -> list[dict[str, Any]]:
     """Median and p90, in hours, of receipt → first contact / first landing / first resolution,
     per dimension value (one row with key None when ``by`` is None), over the appeals that
     reached at least one step. Wall-clock time: paused time is included (see docs/MEASURES.md).
-    One query (the percentiles in the database on PostgreSQL), plus one for the names."""
-    rows = first_times(sl, by)
-    found = _times_in_database(rows) if connection.vendor == "postgresql" else _times_in_python(rows)
+
+    Reads ``AppealTime`` (one row per appeal, kept with the day rollup): one query, the
+    percentiles computed by PostgreSQL (in Python on other databases), plus one for the names."""
+    rows = AppealTime.objects.filter(
+        Q(contact_h__isnull=False) | Q(land_h__isnull=False) | Q(resolve_h__isnull=False),
+        day__gte=sl.start,
+        day__lte=sl.end,
+        **slice_lookups(sl, "community_id"),
+    )
+    column = DIMENSIONS[by] if by else None
+    found: dict[Any, dict[str, tuple[int, float | None, float | None]]] = {}
+    if connection.vendor == "postgresql":
+        aggregates: dict[str, Any] = {}
+        for step in TIME_STEPS:
+            aggregates[f"{step}_n"] = Count(f"{step}_h")
+            aggregates[f"{step}_p50"] = PercentileCont(f"{step}_h", 0.5)
+            aggregates[f"{step}_p90"] = PercentileCont(f"{step}_h", 0.9)
+        grouped = (
+            rows.annotate(k=F(column))
+            if column
+            else rows.annotate(k=Value(None, output_field=IntegerField()))
+        )
+        for r in grouped.values("k").annotate(**aggregates).order_by():
+            found[r["k"]] = {s: (r[f"{s}_n"], r[f"{s}_p50"], r[f"{s}_p90"]) for s in TIME_STEPS}
+    else:
+        hours: dict[Any, dict[str, list[float]]] = defaultdict(lambda: {s: [] for s in TIME_STEPS})
+        for key, *values in rows.values_list(column or "day", *(f"{s}_h" for s in TIME_STEPS)):
+            for step, value in zip(TIME_STEPS, values, strict=True):
+                if value is not None:
+                    hours[key if column else None][step].append(value)
+        for key, steps in hours.items():
+            found[key] = {s: (len(v), percentile(v, 0.5), percentile(v, 0.9)) for s, v in steps.items()}
     names = labels(by, found.keys())
     out = []
     for key, steps in found.items():
@@ -520,7 +485,6 @@ __all__ = [
     "appeal_times",
     "appeals_table",
     "change",
-    "first_times",
     "hour_weekday",
     "incident_table",
     "local_day",
