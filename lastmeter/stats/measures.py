@@ -329,8 +329,8 @@ def appeal_times(sl: Slice, by: str | None) -> list[dict[str, Any]]:
             for step, value in zip(TIME_STEPS, values, strict=True):
                 if value is not None:
                     hours[key if column else None][step].append(value)
-        for key, steps in hours.items():
-            found[key] = {s: (len(v), percentile(v, 0.5), percentile(v, 0.9)) for s, v in steps.items()}
+        for key, spans in hours.items():
+            found[key] = {s: (len(v), percentile(v, 0.5), percentile(v, 0.9)) for s, v in spans.items()}
     names = labels(by, found.keys())
     out = []
     for key, steps in found.items():
