@@ -265,10 +265,12 @@ def _appeals(target: Target, sl: measures.Slice, step: str, filters: dict[str, s
     for sums in trend_sums.values():
         _add(total, sums)
     current = _measured(total)
-    times = measures.appeal_times(sl, None)
-    current.update({k: v for k, v in (times[0] if times else {}).items() if k.endswith("_h")})
+    current.update(_times(sl))
     earlier = {
-        kind: _measured(measures.grouped_sums(sl.shifted(kind), None, None).get((None, None)) or _zero())
+        kind: {
+            **_measured(measures.grouped_sums(sl.shifted(kind), None, None).get((None, None)) or _zero()),
+            **_times(sl.shifted(kind)),
+        }
         for kind in ("yoy", "mom")
     }
     kpis = _kpis(
@@ -308,6 +310,12 @@ def _appeals(target: Target, sl: measures.Slice, step: str, filters: dict[str, s
             )
         )
     return kpis, tables, charts
+
+
+def _times(sl: measures.Slice) -> dict[str, Any]:
+    """The median and p90 hours of the slice as measures (one query on the times rollup)."""
+    rows = measures.appeal_times(sl, None)
+    return {k: v for k, v in (rows[0] if rows else {}).items() if k.endswith("_h")}
 
 
 def _kpis(

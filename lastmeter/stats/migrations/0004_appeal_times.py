@@ -3,6 +3,12 @@
 from django.db import migrations, models
 
 
+def rebuild_on_next_refresh(apps, schema_editor):
+    # The new table starts empty; forgetting the watermark makes the worker's next refresh
+    # rebuild all history, both tables (stats.rollups.refresh), instead of only the dirty days.
+    apps.get_model("stats", "RollupState").objects.filter(name="appeal_day").delete()
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -30,4 +36,5 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['grid_id', 'day'], name='appealtime_grid_day'), models.Index(fields=['community_id', 'day'], name='appealtime_community_day')],
             },
         ),
+        migrations.RunPython(rebuild_on_next_refresh, migrations.RunPython.noop),
     ]
