@@ -7,7 +7,8 @@ against the viewer's scope (``stats.selectors.check_slice``); nothing here looks
   one grouped query per call. An appeal counts on the local day it was received (a cohort): the
   March figures are "of the appeals received in March, how many …", which does not change the
   meaning of a month when an appeal is handled in April.
-* Times (median, p90) read the raw rows with one query each: percentiles cannot be summed.
+* Times (median, p90) cannot be summed: they read ``models.AppealTime``, one row per appeal
+  with its hours to first contact, landing and resolution, kept with the day rollup.
 * Department figures read the transfers, dated by the day of the transfer.
 * Incidents read incidents and their assignments, dated by the alarm time.
 """
@@ -20,7 +21,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, F, Min, QuerySet, Sum
+from django.db import connection
+from django.db.models import Aggregate, Count, F, FloatField, IntegerField, Q, QuerySet, Sum, Value
 from django.db.models.functions import (
     ExtractHour,
     ExtractIsoWeekDay,
@@ -31,14 +33,14 @@ from django.db.models.functions import (
 )
 
 from lastmeter.accounts.models import Department, OrgUnit, Person
-from lastmeter.appeals.choices import AppealState, Channel, ClockKind, ClockState, EventKind, TransferState
-from lastmeter.appeals.models import Appeal, AppealEvent, Category, Clock, Transfer
+from lastmeter.appeals.choices import Channel, ClockKind, ClockState, TransferState
+from lastmeter.appeals.models import Appeal, Category, Clock, Transfer
 from lastmeter.dispatching.choices import IncidentType
 from lastmeter.dispatching.models import Assignment, Incident
 from lastmeter.grids.models import Grid
 from lastmeter.grids.selectors import grid_id_containing
-from lastmeter.stats.models import SUM_FIELDS, AppealDay
-from lastmeter.stats.rollups import day_bounds, local_day, local_tz
+from lastmeter.stats.models import SUM_FIELDS, AppealDay, AppealTime
+from lastmeter.stats.rollups import TIME_STEPS, day_bounds, local_day, local_tz
 
 PERIODS = ("day", "week", "month", "quarter", "year")
 # Slicing dimensions of the rollup: the name in the API → the rollup column.
@@ -282,54 +284,62 @@ def raw_appeals(sl: Slice) -> QuerySet[Appeal]:
     )
 
 
-# The first state event that ends each stretch of time measured from receipt.
-TIME_STEPS: dict[str, tuple[str, ...]] = {
-    "contact": (AppealState.CONTACTED, AppealState.LANDED),  # meeting on site is contact
-    "land": (AppealState.LANDED,),
-    "resolve": (AppealState.RESOLVED,),
-}
+class PercentileCont(Aggregate):
+    """PostgreSQL's ``percentile_cont(q) WITHIN GROUP (ORDER BY x)``: linear interpolation between
+    closest ranks, like ``percentile``; NULLs are left out."""
+
+    function = "PERCENTILE_CONT"
+    template = "%(function)s(%(q)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+    def __init__(self, expression: str, q: float) -> None:
+        super().__init__(expression, q=float(q))
 
 
 def appeal_times(sl: Slice, by: str | None) -> list[dict[str, Any]]:
     """Median and p90, in hours, of receipt → first contact / first landing / first resolution,
-    per dimension value (one row with key None when ``by`` is None). Wall-clock time: paused
-    time is included (see docs/MEASURES.md). One query."""
-    column = f"appeal__{DIMENSIONS[by]}" if by else None
-    if by == "community":
-        column = "appeal__grid__community_id"
-    values = ["appeal_id", "appeal__created_at", "to_state"] + ([column] if column else [])
-    rows = (
-        AppealEvent.objects.filter(
-            kind=EventKind.STATE,
-            to_state__in=[AppealState.CONTACTED, AppealState.LANDED, AppealState.RESOLVED],
-            appeal__in=raw_appeals(sl),
-        )
-        .values(*values)
-        .annotate(first=Min("at"))
+    per dimension value (one row with key None when ``by`` is None), over the appeals that
+    reached at least one step. Wall-clock time: paused time is included (see docs/MEASURES.md).
+
+    Reads ``AppealTime`` (one row per appeal, kept with the day rollup): one query, the
+    percentiles computed by PostgreSQL (in Python on other databases), plus one for the names."""
+    rows = AppealTime.objects.filter(
+        Q(contact_h__isnull=False) | Q(land_h__isnull=False) | Q(resolve_h__isnull=False),
+        day__gte=sl.start,
+        day__lte=sl.end,
+        **slice_lookups(sl, "community_id"),
     )
-    firsts: dict[tuple[int, str], tuple[Any, datetime, datetime]] = {}
-    for found in rows:
-        key = found[column] if column else None
-        firsts[(found["appeal_id"], found["to_state"])] = (key, found["appeal__created_at"], found["first"])
-    per_appeal: dict[int, dict[str, Any]] = defaultdict(dict)
-    for (appeal_id, state), (key, created, first) in firsts.items():
-        per_appeal[appeal_id]["key"] = key
-        per_appeal[appeal_id]["created"] = created
-        per_appeal[appeal_id][state] = first
-    hours: dict[Any, dict[str, list[float]]] = defaultdict(lambda: {k: [] for k in TIME_STEPS})
-    for facts in per_appeal.values():
-        for step, states in TIME_STEPS.items():
-            ends = [facts[s] for s in states if s in facts]
-            if ends:
-                hours[facts["key"]][step].append((min(ends) - facts["created"]).total_seconds() / 3600)
-    names = labels(by, hours.keys())
+    column = DIMENSIONS[by] if by else None
+    found: dict[Any, dict[str, tuple[int, float | None, float | None]]] = {}
+    if connection.vendor == "postgresql":
+        aggregates: dict[str, Any] = {}
+        for step in TIME_STEPS:
+            aggregates[f"{step}_n"] = Count(f"{step}_h")
+            aggregates[f"{step}_p50"] = PercentileCont(f"{step}_h", 0.5)
+            aggregates[f"{step}_p90"] = PercentileCont(f"{step}_h", 0.9)
+        grouped = (
+            rows.annotate(k=F(column))
+            if column
+            else rows.annotate(k=Value(None, output_field=IntegerField()))
+        )
+        for r in grouped.values("k").annotate(**aggregates).order_by():
+            found[r["k"]] = {s: (r[f"{s}_n"], r[f"{s}_p50"], r[f"{s}_p90"]) for s in TIME_STEPS}
+    else:
+        hours: dict[Any, dict[str, list[float]]] = defaultdict(lambda: {s: [] for s in TIME_STEPS})
+        for key, *values in rows.values_list(column or "day", *(f"{s}_h" for s in TIME_STEPS)):
+            for step, value in zip(TIME_STEPS, values, strict=True):
+                if value is not None:
+                    hours[key if column else None][step].append(value)
+        for key, spans in hours.items():
+            found[key] = {s: (len(v), percentile(v, 0.5), percentile(v, 0.9)) for s, v in spans.items()}
+    names = labels(by, found.keys())
     out = []
-    for key, steps in hours.items():
+    for key, steps in found.items():
         row: dict[str, Any] = {"key": None if key is None else str(key), "label": names.get(key, "")}
-        for step, spans in steps.items():
-            row[f"{step}_n"] = len(spans)
-            row[f"{step}_p50_h"] = _round(percentile(spans, 0.5))
-            row[f"{step}_p90_h"] = _round(percentile(spans, 0.9))
+        for step, (n, p50, p90) in steps.items():
+            row[f"{step}_n"] = n
+            row[f"{step}_p50_h"] = _round(p50)
+            row[f"{step}_p90_h"] = _round(p90)
         out.append(row)
     out.sort(key=lambda r: (r["key"] is None, r["key"] or ""))
     return out
@@ -352,10 +362,11 @@ def hour_weekday(sl: Slice) -> list[dict[str, int]]:
     return [{"weekday": r["d"], "hour": r["h"], "received": r["n"]} for r in rows]
 
 
-def transfer_table(sl: Slice, by_department: bool = True) -> list[dict[str, Any]]:
-    """Per department (or one row for all): transfers made in the slice's days, how many were
-    returned, the acceptance and outcome times (hours, p50/p90) and the on-time rates of the
-    department's two clocks. Two queries (transfers, their clocks) plus one for names."""
+def transfer_table(sl: Slice, by: str | None = "department") -> list[dict[str, Any]]:
+    """Per department (``by="department"``), per category of the appeal (``by="category"``) or
+    one row for all (``by=None``): transfers made in the slice's days, how many were returned,
+    the acceptance and outcome times (hours, p50/p90) and the on-time rates of the department's
+    two clocks. Two queries (transfers, their clocks) plus one for names."""
     start, end = day_bounds(sl.start, sl.end)
     transfers = Transfer.objects.filter(created_at__gte=start, created_at__lt=end)
     if sl.department_ids is not None:
@@ -368,10 +379,11 @@ def transfer_table(sl: Slice, by_department: bool = True) -> list[dict[str, Any]
         lambda: {"transfers": 0, "returned": 0, "accept": [], "outcome": [], "met": defaultdict(int)}
     )
     dept_of: dict[int, Any] = {}
-    for pk, dept, state, created, decided, completed in transfers.values_list(
-        "pk", "department_id", "state", "created_at", "decided_at", "completed_at"
+    key_field = {"department": "department_id", "category": "appeal__category_id"}.get(by or "", "pk")
+    for pk, group, state, created, decided, completed in transfers.values_list(
+        "pk", key_field, "state", "created_at", "decided_at", "completed_at"
     ):
-        key = dept if by_department else None
+        key = group if by else None
         dept_of[pk] = key
         g = groups[key]
         g["transfers"] += 1
@@ -388,7 +400,7 @@ def transfer_table(sl: Slice, by_department: bool = True) -> list[dict[str, Any]
             met[f"{kind}:met"] += 1
         elif state in (ClockState.BREACHED, ClockState.MET_LATE):
             met[f"{kind}:breached"] += 1
-    names = labels("department", groups.keys()) if by_department else {}
+    names = labels(by, groups.keys())
     out = []
     for key, g in sorted(groups.items(), key=lambda kv: (kv[0] is None, kv[0] or 0)):
         m = g["met"]

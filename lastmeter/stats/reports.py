@@ -405,7 +405,7 @@ def _ranking(current: Slice, previous: Slice, by: str, total: int) -> list[RankR
 
 def _department_parts(report: Report, department_id: int, slices: list[Slice]) -> None:
     ids = frozenset({department_id})
-    rows = [measures.transfer_table(replace(sl, department_ids=ids), by_department=False) for sl in slices]
+    rows = [measures.transfer_table(replace(sl, department_ids=ids), by=None) for sl in slices]
     one = [r[0] if r else {} for r in rows]
     counts = [o.get("transfers", 0) for o in one]
     days = [measures_time.working_days(sl.start, sl.end) for sl in slices]

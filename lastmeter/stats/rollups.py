@@ -1,4 +1,5 @@
-"""Keeping ``AppealDay`` up to date: rebuild whole local days, and find the days that changed.
+"""Keeping ``AppealDay`` (and ``AppealTime``, each appeal's hours to its first contact, landing
+and resolution) up to date: rebuild whole local days, and find the days that changed.
 
 An appeal's facts (clocks, transfers, ratings, state events) all count on the day the appeal was
 *received*, so a change to an appeal dirties exactly one day: the local day of its
@@ -26,13 +27,19 @@ from django.utils import timezone
 
 from lastmeter.appeals.choices import AppealState, ClockState, EventKind, TransferState
 from lastmeter.appeals.models import Appeal, AppealEvent, Clock, Rating, Transfer
-from lastmeter.stats.models import CLOCK_COLUMNS, SUM_FIELDS, AppealDay, RollupState
+from lastmeter.stats.models import CLOCK_COLUMNS, SUM_FIELDS, AppealDay, AppealTime, RollupState
 
 ROLLUP = "appeal_day"
 # Changes written by a transaction that was still open when the last refresh read are caught by
 # re-reading this much before the watermark (a day rebuilt twice is harmless).
 OVERLAP = timedelta(minutes=5)
 MET_STATES = (ClockState.MET,)
+# The first state event that ends each stretch of time measured from receipt (docs/MEASURES.md).
+TIME_STEPS: dict[str, tuple[str, ...]] = {
+    "contact": (AppealState.CONTACTED, AppealState.LANDED),  # meeting on site is contact
+    "land": (AppealState.LANDED,),
+    "resolve": (AppealState.RESOLVED,),
+}
 BREACHED_STATES = (ClockState.BREACHED, ClockState.MET_LATE)
 
 
@@ -151,6 +158,59 @@ def compute_rows(first: date, last: date) -> list[AppealDay]:
     ]
 
 
+def first_hours(appeals: list[tuple[int, datetime]]) -> dict[int, dict[str, float | None]]:
+    """For each (appeal id, received at): hours to the first event of each step of TIME_STEPS
+    (None when not reached). Wall-clock hours: paused time counts (the reporter waited it). One
+    query per 5,000 appeals."""
+    created = dict(appeals)
+    out: dict[int, dict[str, float | None]] = {pk: dict.fromkeys(TIME_STEPS) for pk in created}
+    states = sorted({s for steps in TIME_STEPS.values() for s in steps})
+    firsts = {step: Min("at", filter=Q(to_state__in=steps)) for step, steps in TIME_STEPS.items()}
+    ids = list(created)
+    for start in range(0, len(ids), 5000):
+        rows = (
+            AppealEvent.objects.filter(
+                appeal_id__in=ids[start : start + 5000], kind=EventKind.STATE, to_state__in=states
+            )
+            .values("appeal_id")
+            .annotate(**firsts)
+            .order_by()
+        )
+        for row in rows:
+            received = created[row["appeal_id"]]
+            out[row["appeal_id"]] = {
+                step: None if row[step] is None else (row[step] - received).total_seconds() / 3600
+                for step in TIME_STEPS
+            }
+    return out
+
+
+def compute_times(first: date, last: date) -> list[AppealTime]:
+    """The ``AppealTime`` rows of the appeals received on the local days ``first``..``last``."""
+    start, end = day_bounds(first, last)
+    appeals = list(
+        Appeal.objects.filter(created_at__gte=start, created_at__lt=end).values_list(
+            "pk", "created_at", "grid_id", "grid__community_id", "category_id", "channel", "assignee_id"
+        )
+    )
+    hours = first_hours([(a[0], a[1]) for a in appeals])
+    return [
+        AppealTime(
+            appeal_id=pk,
+            day=local_day(created_at),
+            grid_id=grid,
+            community_id=community,
+            category_id=category,
+            channel=channel,
+            assignee_id=assignee,
+            contact_h=hours[pk]["contact"],
+            land_h=hours[pk]["land"],
+            resolve_h=hours[pk]["resolve"],
+        )
+        for pk, created_at, grid, community, category, channel, assignee in appeals
+    ]
+
+
 def rebuild_days(days: Iterable[date]) -> int:
     """Replace the rollup rows of these local days by a fresh computation; rows written."""
     written = 0
@@ -161,6 +221,8 @@ def rebuild_days(days: Iterable[date]) -> int:
             rows = compute_rows(day, day)
             AppealDay.objects.bulk_create(rows, batch_size=1000)
             written += len(rows)
+            AppealTime.objects.filter(day=day).delete()
+            AppealTime.objects.bulk_create(compute_times(day, day), batch_size=1000)
     return written
 
 
@@ -175,6 +237,8 @@ def rebuild(first: date | None = None, last: date | None = None) -> int:
         AppealDay.objects.filter(day__gte=first, day__lte=last).delete()
         rows = compute_rows(first, last)
         AppealDay.objects.bulk_create(rows, batch_size=1000)
+        AppealTime.objects.filter(day__gte=first, day__lte=last).delete()
+        AppealTime.objects.bulk_create(compute_times(first, last), batch_size=1000)
         RollupState.objects.update_or_create(name=ROLLUP, defaults={"watermark": now})
     return len(rows)
 
@@ -213,9 +277,12 @@ def refresh(now: datetime | None = None) -> dict[str, int]:
 
 
 __all__ = [
+    "TIME_STEPS",
     "appeal_facts",
     "compute_rows",
+    "compute_times",
     "day_bounds",
+    "first_hours",
     "local_day",
     "local_tz",
     "rebuild",

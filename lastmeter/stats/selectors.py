@@ -220,6 +220,7 @@ __all__ = [
     "Request",
     "check_dates",
     "check_request",
+    "parse_date",
     "require_appeal_figures",
     "require_fleet_figures",
     "require_transfer_figures",

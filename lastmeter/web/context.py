@@ -16,6 +16,7 @@ from lastmeter.complaints.selectors import works_on_complaints
 from lastmeter.intake.views import CALL_ROLES, VOLUNTEER_ROLES
 from lastmeter.mediation.selectors import may_open_cases
 from lastmeter.planning.selectors import can_plan
+from lastmeter.stats.dashboards import has_figures
 from lastmeter.stats.reports import default_level
 from lastmeter.web.simulation import simulated
 
@@ -28,7 +29,9 @@ def nav_links(request: HttpRequest) -> dict[str, list[tuple[str, str]]]:
     intake views: who records calls, who files on a resident's behalf, who watches the inbox)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_links": [(reverse("intake:report"), _("Report a problem")), (reverse("login"), _("Log in"))]}
+        return {
+            "nav_links": [(reverse("intake:report"), _("Report a problem")), (reverse("login"), _("Log in"))]
+        }
     scope = request_scope(request)
     links = [(reverse("appeals:queue"), _("Appeal queue"))]
     if scope.jurisdiction_wide:
@@ -48,6 +51,8 @@ def nav_links(request: HttpRequest) -> dict[str, list[tuple[str, str]]]:
         links.append((reverse("complaints:queue"), _("Complaints")))
     if may_open_cases(scope):
         links.append((reverse("mediation:queue"), _("Mediation")))
+    if has_figures(scope):
+        links.append((reverse("stats:landing"), _("Figures")))
     if can_plan(scope):
         links.append((reverse("planning:index"), _("Grid planning")))
         links.append((reverse("planning:service_areas"), _("Platforms and service areas")))

@@ -19,7 +19,7 @@ from lastmeter.appeals.clocks import sweep
 from lastmeter.appeals.models import Appeal
 from lastmeter.lib.errors import ServiceError
 from lastmeter.lib.transitions import TransitionError
-from lastmeter.stats.models import CLOCK_COLUMNS, KEY_FIELDS, SUM_FIELDS, AppealDay
+from lastmeter.stats.models import CLOCK_COLUMNS, KEY_FIELDS, SUM_FIELDS, AppealDay, AppealTime
 from lastmeter.stats.rollups import local_day, refresh
 from lastmeter.testing.world import POINT_IN_A, POINT_IN_B
 
@@ -68,6 +68,39 @@ def recomputed(world) -> dict[tuple, dict[str, int]]:
                 s["score_sum"] += r.score
                 s["score_ge4"] += r.score >= 4
     return out
+
+
+def recomputed_times() -> dict[int, tuple]:
+    """Each appeal's hours to its first contact (or landing), landing and resolution, from its
+    events, independently of ``rollups``."""
+    out = {}
+    for a in Appeal.objects.select_related("grid"):
+        firsts: dict[str, float] = {}
+        for e in a.events.filter(kind="state").order_by("at"):
+            for step, states in (
+                ("contact", ("contacted", "landed")),
+                ("land", ("landed",)),
+                ("resolve", ("resolved",)),
+            ):
+                if e.to_state in states and step not in firsts:
+                    firsts[step] = round((e.at - a.created_at).total_seconds() / 3600, 6)
+        key = (local_day(a.created_at), a.grid_id, a.grid.community_id if a.grid else None, a.category_id)
+        out[a.pk] = (*key, a.channel, a.assignee_id, *(firsts.get(s) for s in ("contact", "land", "resolve")))
+    return out
+
+
+def rolled_up_times() -> dict[int, tuple]:
+    fields = ("day", "grid_id", "community_id", "category_id", "channel", "assignee_id")
+    return {
+        row["appeal_id"]: (
+            *(row[f] for f in fields),
+            *(
+                None if row[f"{s}_h"] is None else round(row[f"{s}_h"], 6)
+                for s in ("contact", "land", "resolve")
+            ),
+        )
+        for row in AppealTime.objects.values("appeal_id", *fields, "contact_h", "land_h", "resolve_h")
+    }
 
 
 def rolled_up() -> dict[tuple, dict[str, int]]:
@@ -181,6 +214,9 @@ def test_it_keeps_the_rollup_equal_to_a_recomputation(world, settings, seed):
     assert refreshed > 3 and len({k[0] for k in expected}) > 3  # several refreshes over several days
     assert sum(s["resolutions"] for s in expected.values()) > 0
     assert rolled_up() == expected
+    times = recomputed_times()
+    assert sum(1 for t in times.values() if t[-1] is not None) > 0  # some appeals were resolved
+    assert rolled_up_times() == times
 
 
 def test_it_rebuilds_only_the_days_that_changed(world, new_appeal):
