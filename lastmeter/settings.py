@@ -36,6 +36,12 @@ INSTALLED_APPS = [
     # Django Ninja renders /api/v1/docs from its own templates and static files (Swagger UI ships
     # in the package) when it is an installed app; otherwise it would load Swagger UI from a CDN.
     "ninja",
+    # Staff accounts (see "security" below): one-time passwords (TOTP and recovery codes) and
+    # login throttling with lock-out.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "lastmeter.accounts",
     "lastmeter.grids",
     "lastmeter.roads",
@@ -63,8 +69,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): the session passed a second factor (django-otp) …
+    "django_otp.middleware.OTPMiddleware",
+    # … which staff whose role needs one must have before any other page opens.
+    "lastmeter.accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out login attempt into its lock-out page (429).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "lastmeter.urls"
@@ -84,6 +96,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "lastmeter.web.context.nav_links",
                 "lastmeter.web.context.simulation_note",
+                "lastmeter.accounts.context.two_factor_note",
             ],
         },
     },
@@ -126,8 +139,21 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Password policy (applied wherever a password is set through a form: admin, password change).
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env_int("LASTMETER_PASSWORD_MIN_LENGTH", 12)},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# django-axes checks every password attempt made through a request first (and refuses a locked-out
+# one); then Django's own check of the password.
+AUTHENTICATION_BACKENDS = [
+    "lastmeter.accounts.backends.ThrottledBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
@@ -267,3 +293,31 @@ LASTMETER_WECOM_RECEIVE_ID = env_str("LASTMETER_WECOM_RECEIVE_ID", "")
 LASTMETER_WECOM_CORP_SECRET = env_str("LASTMETER_WECOM_CORP_SECRET", "")
 LASTMETER_WECOM_AGENT_ID = env_str("LASTMETER_WECOM_AGENT_ID", "")
 LASTMETER_WECOM_API_BASE = env_str("LASTMETER_WECOM_API_BASE", "https://qyapi.weixin.qq.com")
+
+# --- security: staff accounts ------------------------------------------------------------------
+# Two-factor sign-in (TOTP with recovery codes, django-otp) for leaders, dispatchers, legal reviewers
+# and administrators: on by default in a deployment (DATABASE_URL set), off by default in the
+# embedded demo so `make run` works with the printed passwords — every page then says so in a banner.
+# Anyone who enrolled a device is asked for a code at sign-in either way.
+LASTMETER_REQUIRE_2FA = env_bool("LASTMETER_REQUIRE_2FA", bool(DATABASE_URL))
+# The issuer shown in authenticator apps next to the account name.
+OTP_TOTP_ISSUER = env_str("LASTMETER_2FA_ISSUER", "lastmeter")
+# Sessions end this many hours after sign-in (one shift), whatever happens in between.
+SESSION_COOKIE_AGE = env_int("LASTMETER_SESSION_HOURS", 12) * 3600
+# django-axes: this many failed passwords for one username from one address lock that pair out
+# for LASTMETER_LOCKOUT_MINUTES; the lock-out is written to the access log (accounts.AccessLog).
+AXES_FAILURE_LIMIT = env_int("LASTMETER_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_int("LASTMETER_LOCKOUT_MINUTES", 30) / 60  # hours, as axes reads a number
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+# Unlocking is an action on the person's admin page (and `lastmeter axes_reset_username NAME`).
+AXES_ENABLE_ADMIN = False
+# Behind N proxies (LASTMETER_TRUSTED_PROXIES=N) the client's address is read from X-Forwarded-For;
+# without, that header is ignored (anyone could write it to dodge the lock-out).
+AXES_IPWARE_PROXY_COUNT = env_int("LASTMETER_TRUSTED_PROXIES", 0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+)
+# API tokens: lifetime of a new token unless its issuer says otherwise.
+LASTMETER_TOKEN_DAYS = env_int("LASTMETER_TOKEN_DAYS", 90)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("accounts/login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("lastmeter.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("intake/", include("lastmeter.intake.urls")),
     path("open311/v2/", include("lastmeter.open311.urls")),
