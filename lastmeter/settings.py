@@ -54,12 +54,15 @@ INSTALLED_APPS = [
     "lastmeter.stats",
     "lastmeter.realtime",
     "lastmeter.web",
+    "lastmeter.ops",  # health, readiness, metrics, the workers' heartbeats
     # The project package itself, for the top floor's commands (lastmeter/management/commands:
     # serve, worker, demo, simulate), which compose the apps above and so belong to none of them.
     "lastmeter",
 ]
 
 MIDDLEWARE = [
+    # First, so it times and counts every answer (Prometheus, /metrics).
+    "lastmeter.ops.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Serves collected static files from the ASGI process itself, so the embedded default needs
     # no separate web server (a well-kept library rather than a hand-written static handler).
@@ -321,3 +324,15 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
 )
 # API tokens: lifetime of a new token unless its issuer says otherwise.
 LASTMETER_TOKEN_DAYS = env_int("LASTMETER_TOKEN_DAYS", 90)
+
+# --- operations: health, readiness, metrics --------------------------------------------------
+# /readyz reports a worker that has not finished a pass for this many seconds, more than this many
+# rows waiting in a queue, and an undelivered outbox message older than this many seconds.
+LASTMETER_WORKER_STALE_S = env_int("LASTMETER_WORKER_STALE_S", 60)
+LASTMETER_READY_MAX_QUEUE = env_int("LASTMETER_READY_MAX_QUEUE", 1000)
+LASTMETER_READY_MAX_OUTBOX_AGE_S = env_int("LASTMETER_READY_MAX_OUTBOX_AGE_S", 900)
+# /metrics answers only with `Authorization: Bearer <this>` when set (empty: open, for the demo).
+LASTMETER_METRICS_TOKEN = env_str("LASTMETER_METRICS_TOKEN", "")
+# `lastmeter backup` writes here unless given a file.
+LASTMETER_BACKUP_DIR = Path(env_str("LASTMETER_BACKUP_DIR", str(VAR_DIR / "backups")))
+

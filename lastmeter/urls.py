@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", include("lastmeter.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("lastmeter.ops.urls")),
     path("intake/", include("lastmeter.intake.urls")),
     path("open311/v2/", include("lastmeter.open311.urls")),
     path("planning/", include("lastmeter.planning.urls")),

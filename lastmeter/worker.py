@@ -22,6 +22,7 @@ from lastmeter.appeals.clocks import sweep
 from lastmeter.appeals.notify.outbox import deliver_due
 from lastmeter.demo.live import start_demo
 from lastmeter.intake.services import process_pending
+from lastmeter.ops.health import beat
 from lastmeter.stats.rollups import refresh as refresh_stats
 
 log = logging.getLogger("lastmeter.worker")
@@ -42,6 +43,7 @@ def run_forever(interval_s: float = 5.0, stop: threading.Event | None = None) ->
         close_old_connections()
         try:
             run_once()
+            beat()  # /readyz and /metrics report a worker whose passes stop
         except Exception:  # keep the loop alive; the next pass retries what failed
             log.exception("worker pass failed")
         stop.wait(interval_s)

@@ -60,10 +60,6 @@ class Migration(migrations.Migration):
             field=models.DateTimeField(blank=True, null=True, verbose_name="revoked at"),
         ),
         migrations.RunPython(forwards, backwards),
-        migrations.AlterField(
-            model_name="apitoken",
-            name="expires_at",
-            field=models.DateTimeField(verbose_name="expires at"),
-        ),
-        migrations.RemoveField(model_name="apitoken", name="revoked"),
+        # The column becomes required, and the flag goes, in 0008: PostgreSQL refuses to alter a
+        # table in the transaction that just updated its rows ("pending trigger events").
     ]

@@ -69,6 +69,9 @@ NOT_PAGES: dict[str, str] = {
     "admin:*_change": "field labels (fields' verbose_name) are not translated yet",
     "admin:*_history": "field labels (fields' verbose_name) are not translated yet",
     "admin:auth_user_password_change": "Django's own form",
+    "ops:healthz": "liveness probe (plain text for machines)",
+    "ops:readyz": "readiness probe (JSON for machines)",
+    "ops:metrics": "Prometheus metrics (text format for machines)",
 }
 
 ADMIN_USERNAME = "admin"
