@@ -8,6 +8,7 @@ worker. DATABASE_URL switches to PostgreSQL, REDIS_URL to the Redis channel laye
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlparse
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -54,6 +55,7 @@ INSTALLED_APPS = [
     "lastmeter.stats",
     "lastmeter.realtime",
     "lastmeter.web",
+    "csp",  # Content-Security-Policy (django-csp; Django 5.2 has none of its own)
     "lastmeter.ops",  # health, readiness, metrics, the workers' heartbeats
     # The project package itself, for the top floor's commands (lastmeter/management/commands:
     # serve, worker, demo, simulate), which compose the apps above and so belong to none of them.
@@ -64,6 +66,8 @@ MIDDLEWARE = [
     # First, so it times and counts every answer (Prometheus, /metrics).
     "lastmeter.ops.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every answer (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     # Serves collected static files from the ASGI process itself, so the embedded default needs
     # no separate web server (a well-kept library rather than a hand-written static handler).
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -336,3 +340,61 @@ LASTMETER_METRICS_TOKEN = env_str("LASTMETER_METRICS_TOKEN", "")
 # `lastmeter backup` writes here unless given a file.
 LASTMETER_BACKUP_DIR = Path(env_str("LASTMETER_BACKUP_DIR", str(VAR_DIR / "backups")))
 
+# --- security: HTTPS, cookies, Content-Security-Policy -------------------------------------------
+# A deployment serves HTTPS (LASTMETER_HTTPS=1), usually behind a proxy that terminates TLS and says
+# so in X-Forwarded-Proto (trusted only with LASTMETER_TRUSTED_PROXIES). Off for the embedded demo
+# and the tests, which speak plain HTTP on loopback. `manage.py check --deploy` is clean with it on.
+LASTMETER_HTTPS = env_bool("LASTMETER_HTTPS", False)
+if LASTMETER_HTTPS:
+    SECURE_SSL_REDIRECT = True
+    # Probes from the load balancer may come over plain HTTP inside the network.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("LASTMETER_HSTS_SECONDS", 365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("LASTMETER_HSTS_SUBDOMAINS", True)
+    # The preload directive only allows submitting the domain to browsers' HSTS lists (a manual step).
+    SECURE_HSTS_PRELOAD = env_bool("LASTMETER_HSTS_PRELOAD", True)
+    if AXES_IPWARE_PROXY_COUNT:
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+
+def _tile_origin(url: str) -> list[str]:
+    """The origin of the map tiles (LASTMETER_TILE_URL), a {s} subdomain as CSP's wildcard, so the
+    policy allows exactly that tile server's images."""
+    parsed = urlparse(url)
+    if not parsed.scheme or not parsed.netloc:
+        return []
+    host = parsed.netloc
+    if host.startswith("{s}."):
+        host = "*." + host[len("{s}.") :]
+    return [f"{parsed.scheme}://{host}"]
+
+
+# Only this server's own scripts, styles, images, fetches and websockets ('self' covers ws:/wss: to
+# the same host), plus the tile server's images when one is configured. No inline scripts, no eval.
+# Style *attributes* are allowed: Leaflet's markers and ECharts' tooltips write them into the HTML
+# they build; they cannot run code, and style elements and sheets are still 'self' only.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:", *_tile_origin(LASTMETER_TILE_URL)],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "worker-src": ["'self'"],
+        "manifest-src": ["'self'"],
+        "media-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}

@@ -6,3 +6,6 @@ class OpsConfig(AppConfig):
     name = "lastmeter.ops"
     label = "ops"
     verbose_name = _("Operations")
+
+    def ready(self) -> None:
+        from lastmeter.ops import checks  # noqa: F401  registers the deploy checks once apps are loaded
