@@ -7,7 +7,7 @@
   ``session`` as having passed the second factor, as django-otp's login() does.
 - ``login(client, username)``: the whole sign-in through the real pages (password form, then the
   code form when the user needs one); returns the last response.
-- ``verified_test_logins``: a fixture (autouse in lastmeter/conftest.py) under which Django's test
+- ``verify_test_logins(monkeypatch)``: (called for every test by lastmeter/conftest.py) Django's test
   ``Client.login()`` / ``force_login()`` — which stand for "this person has signed in" in most
   tests — also pass the second factor when the user must, by verifying a real code. Tests of the
   sign-in itself use ``login()`` or post to the pages, and ``password_only_login`` for a session
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import time
 
-import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.test import Client
@@ -72,8 +71,9 @@ def _login_with_second_factor(self: Client, user, backend=None) -> None:
         session.save()
 
 
-@pytest.fixture
-def verified_test_logins(monkeypatch):
+def verify_test_logins(monkeypatch) -> None:
+    """Make Client.login()/force_login() pass the second factor for users who need it (for one
+    test: ``monkeypatch`` undoes it)."""
     monkeypatch.setattr(Client, "_login", _login_with_second_factor)
 
 
