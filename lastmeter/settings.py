@@ -320,6 +320,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 # Unlocking is an action on the person's admin page (and `lastmeter axes_reset_username NAME`).
 AXES_ENABLE_ADMIN = False
+# axes' own log of every successful sign-in (address, browser) would pile up unseen without its
+# admin; failed attempts are still counted, and lock-outs go to accounts.AccessLog.
+AXES_DISABLE_ACCESS_LOG = True
 # Behind N proxies (LASTMETER_TRUSTED_PROXIES=N) the client's address is read from X-Forwarded-For;
 # without, that header is ignored (anyone could write it to dodge the lock-out).
 AXES_IPWARE_PROXY_COUNT = env_int("LASTMETER_TRUSTED_PROXIES", 0) or None
