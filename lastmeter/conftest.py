@@ -8,6 +8,7 @@ from django.utils import translation
 from hypothesis import settings as hypothesis_settings
 
 from lastmeter.appeals.services import NewAppeal, do_create_appeal
+from lastmeter.testing.auth import verify_test_logins
 from lastmeter.testing.browser import browser, chromium, live_server_url  # noqa: F401 (fixtures)
 from lastmeter.testing.world import POINT_IN_A, World, build_world
 from lastmeter.triage import services as triage_services
@@ -31,6 +32,14 @@ def _default_language():
 def _fast_password_hashing(settings):
     # PBKDF2's deliberate slowness would dominate the suite; tests need no brute-force resistance.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _two_factor_as_deployed(settings, monkeypatch):
+    # Every test runs with two-factor sign-in enforced, as a deployment does (the embedded demo's
+    # default is off): test clients' logins pass it with real TOTP codes (lastmeter.testing.auth).
+    settings.LASTMETER_REQUIRE_2FA = True
+    verify_test_logins(monkeypatch)
 
 
 @pytest.fixture(autouse=True)

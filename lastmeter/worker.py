@@ -27,6 +27,7 @@ from lastmeter.complaints.clocks import sweep as sweep_complaints
 from lastmeter.demo.live import start_demo
 from lastmeter.intake.services import process_pending
 from lastmeter.mediation.jobs import link_recurrences, sweep_follow_ups
+from lastmeter.ops.health import beat
 from lastmeter.stats.rollups import refresh as refresh_stats
 
 log = logging.getLogger("lastmeter.worker")
@@ -50,6 +51,7 @@ def run_forever(interval_s: float = 5.0, stop: threading.Event | None = None) ->
         close_old_connections()
         try:
             run_once()
+            beat()  # /readyz and /metrics report a worker whose passes stop
         except Exception:  # keep the loop alive; the next pass retries what failed
             log.exception("worker pass failed")
         stop.wait(interval_s)

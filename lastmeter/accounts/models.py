@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from lastmeter.accounts.choices import OrgKind, Role, VolunteerKind
+from lastmeter.accounts.choices import OrgKind, Role, TokenScope, VolunteerKind
 
 
 class OrgUnit(models.Model):
@@ -199,16 +199,25 @@ def hash_token(raw: str) -> str:
 
 
 class ApiToken(models.Model):
-    """A bearer token for staff devices and integrations. Only the SHA-256 of the token is stored."""
+    """A bearer token for staff devices and integrations, acting as its person.
+
+    Only the SHA-256 of the token is stored (the token is 256 random bits, so a fast hash is
+    enough), with its first characters (``prefix``) to recognise it in lists. A token has a scope
+    (``TokenScope``: read, write or positions), an expiry, and is revoked by setting ``revoked_at``;
+    ``lastmeter.accounts.tokens`` issues, checks and revokes them.
+    """
 
     person = models.ForeignKey(
         Person, on_delete=models.CASCADE, related_name="tokens", verbose_name=_("person")
     )
     label = models.CharField(_("label"), max_length=100)
     key_hash = models.CharField(max_length=64, unique=True, editable=False, verbose_name=_("key hash"))
+    prefix = models.CharField(_("starts with"), max_length=12, blank=True, editable=False)
+    scope = models.CharField(_("scope"), max_length=20, choices=TokenScope.choices, default=TokenScope.WRITE)
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    expires_at = models.DateTimeField(_("expires at"))
     last_used_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last used at"))
-    revoked = models.BooleanField(default=False, verbose_name=_("revoked"))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("API token")

@@ -134,3 +134,22 @@ class IntakeDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item_id}: {self.decision} ({'staff' if self.by_id else 'auto'})"
+
+
+class WebhookNonce(models.Model):
+    """A signed webhook request seen within the replay window: its platform, the value that made it
+    unique (``ChannelAdapter.replay_nonce``) and a hash of its body. The same value with another
+    body is refused (``lastmeter.intake.replay``); rows older than twice the window are pruned."""
+
+    channel = models.CharField(_("channel"), max_length=30)
+    nonce = models.CharField(_("nonce"), max_length=300)
+    body_sha256 = models.CharField(max_length=64)
+    seen_at = models.DateTimeField(_("seen at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("webhook nonce")
+        verbose_name_plural = _("webhook nonces")
+        constraints = [models.UniqueConstraint(fields=["channel", "nonce"], name="webhook_nonce_once")]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.nonce}"

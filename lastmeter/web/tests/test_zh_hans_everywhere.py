@@ -71,6 +71,9 @@ NOT_PAGES: dict[str, str] = {
     "admin:*_change": "checked as the administrator in test_it_shows_the_admin_in_chinese",
     "admin:*_history": "checked as the administrator in test_it_shows_the_admin_in_chinese",
     "admin:auth_user_password_change": "Django's own form",
+    "ops:healthz": "liveness probe (plain text for machines)",
+    "ops:readyz": "readiness probe (JSON for machines)",
+    "ops:metrics": "Prometheus metrics (text format for machines)",
 }
 
 ADMIN_USERNAME = "admin"
