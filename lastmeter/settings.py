@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "lastmeter.dispatching",
     "lastmeter.open311",
     "lastmeter.stats",
+    "lastmeter.broadcasts",
     "lastmeter.realtime",
     "lastmeter.web",
     # The project package itself, for the top floor's commands (lastmeter/management/commands:

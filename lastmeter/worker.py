@@ -4,7 +4,9 @@ Run as `lastmeter worker` (one or more processes), or in-process inside `lastmet
 the embedded default. One pass runs, in order:
 - ``appeals.clocks.sweep``: warnings, breaches and escalation of the appeals' clocks;
 - ``intake.services.process_pending``: inbound items whose processing failed, retried with back-off;
+- ``broadcasts.services.fire_due``: scheduled broadcasts whose time has come, into the outbox;
 - ``appeals.notify.outbox.deliver_due``: outgoing messages due for (re)delivery;
+- ``broadcasts.alerts.purge_closed``: photo and description of alerts closed past retention;
 - ``stats.rollups.refresh``: the figures' daily rollup, rebuilt for the days that changed.
 Each is idempotent and safe to run in several processes at once. This module is the top floor: it
 imports the apps, no app imports it; a new background job is one public function in its app,
@@ -20,6 +22,8 @@ from django.db import close_old_connections
 
 from lastmeter.appeals.clocks import sweep
 from lastmeter.appeals.notify.outbox import deliver_due
+from lastmeter.broadcasts.alerts import purge_closed
+from lastmeter.broadcasts.services import fire_due
 from lastmeter.demo.live import start_demo
 from lastmeter.intake.services import process_pending
 from lastmeter.stats.rollups import refresh as refresh_stats
@@ -31,7 +35,9 @@ def run_once() -> dict[str, int]:
     """One pass of every job; the counts of what each did (intake's prefixed ``intake_``)."""
     result = sweep()
     result.update({f"intake_{k}": v for k, v in process_pending().items()})
+    result.update(fire_due())
     result.update(deliver_due())
+    result.update(purge_closed())
     result.update(refresh_stats())
     return result
 

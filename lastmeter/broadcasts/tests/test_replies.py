@@ -1,0 +1,41 @@
+"""Answers through intake: "退订"/STOP unsubscribes at once; other texts still go to triage."""
+
+from __future__ import annotations
+
+import pytest
+
+from lastmeter.appeals.models import Appeal
+from lastmeter.broadcasts import services
+from lastmeter.broadcasts.tests.conftest import audience, draft
+from lastmeter.intake.channels.base import InboundMessage
+from lastmeter.intake.services import submit
+
+pytestmark = pytest.mark.django_db
+
+
+def sms_in(phone: str, text: str, key: str):
+    msg = InboundMessage(channel="sms", text=text, phone=phone, sender_id=phone)
+    item, _ = submit(msg, key=key, body=text.encode())
+    return item
+
+
+@pytest.mark.parametrize("word", ["退订", "TD", "stop", " STOP。"])
+def test_it_unsubscribes_at_once_and_the_next_broadcast_skips_the_number(world, subscribers, word):
+    item = sms_in(subscribers[0].phone, word, "sms-1")
+    assert item.decision == "nothing" and "退订" in item.decision_reason
+    assert not Appeal.objects.exists()
+    subscribers[0].refresh_from_db()
+    assert subscribers[0].opted_out_at is not None
+    scope = world.scope(world.grid_officer)
+    b = services.do_create_broadcast(scope, draft(audience(world, sms_residents=True, area_groups=False)))
+    services.do_submit(scope, b.pk)
+    assert b.runs.get().deliveries.filter(state="queued").count() == 2
+
+
+def test_a_stop_from_an_unknown_number_or_a_problem_is_left_to_triage(world, subscribers):
+    item = sms_in("13511112222", "退订", "sms-2")
+    assert "退订" not in item.decision_reason
+    item = sms_in(subscribers[1].phone, "福州路上有车辆违停，堵住了小区出口", "sms-3")
+    assert item.decision == "new_appeal"
+    subscribers[1].refresh_from_db()
+    assert subscribers[1].opted_out_at is None
