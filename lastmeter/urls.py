@@ -15,6 +15,7 @@ urlpatterns = [
     path("intake/", include("lastmeter.intake.urls")),
     path("open311/v2/", include("lastmeter.open311.urls")),
     path("planning/", include("lastmeter.planning.urls")),
+    path("broadcasts/", include("lastmeter.broadcasts.urls")),
     path("stats/hotspots/", include("lastmeter.stats.hotspot_views")),
     path("", include("lastmeter.appeals.urls")),
     path("", include("lastmeter.web.urls")),

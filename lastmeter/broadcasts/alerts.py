@@ -217,7 +217,8 @@ def do_close_alert(scope: Scope, alert_id: int, outcome: str) -> Alert:
 
 SIGHTING_CUES = ("看到", "看见", "见到", "发现", "seen", "saw")
 _TIME = re.compile(r"(\d{1,2})[:：点](\d{1,2})?")
-_PLACE = re.compile(r"在([^，。,.!！？?\s]{2,30})")
+# "在<place>" up to a verb of seeing, "附近" or punctuation: "在人民公园门口看见了" → 人民公园门口
+_PLACE = re.compile(r"在(.{2,30}?)(?:附近|看到|看见|见到|发现|[，。,.!！？?\s]|$)")
 
 
 def parse_sighting(text: str, received: datetime) -> tuple[str, datetime]:

@@ -22,7 +22,8 @@ from lastmeter.accounts.choices import Role
 from lastmeter.accounts.models import OrgUnit, Person, RoleAssignment
 from lastmeter.accounts.selectors import Scope
 from lastmeter.appeals.choices import OutboxState
-from lastmeter.broadcasts.choices import DeliveryState
+from lastmeter.broadcasts.algorithms.text import MAX_SEGMENTS, plain_text, sms_shape, telegram_html
+from lastmeter.broadcasts.choices import DeliveryState, Platform
 from lastmeter.broadcasts.models import Alert, Audience, Broadcast, ChatGroup, Run, SmsSubscriber
 from lastmeter.grids.models import Grid
 from lastmeter.lib.text import mask_phone
@@ -246,3 +247,35 @@ def run_report(run: Run) -> RunReport:
 
 def broadcast_report(broadcast: Broadcast) -> list[RunReport]:
     return [run_report(r) for r in broadcast.runs.order_by("-fired_at", "-id")]
+
+
+# --- previews ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Preview:
+    channel: str
+    format: str
+    body: str
+    note: str = ""
+    refused: bool = False
+
+
+def channel_previews(title: str, text: str) -> list[Preview]:
+    """What each channel will show: SMS as plain text with its length and parts, the chat
+    platforms in the format their robots take (markdown, a card, Telegram's HTML)."""
+    sms = plain_text(f"{title}\n{text}")
+    shape = sms_shape(sms)
+    note = _("%(length)d characters · %(segments)d SMS (%(encoding)s, %(per)d per part)") % {
+        "length": shape.length,
+        "segments": shape.segments,
+        "encoding": shape.encoding,
+        "per": shape.per_segment,
+    }
+    return [
+        Preview(_("SMS"), _("plain text"), sms, note, refused=shape.segments > MAX_SEGMENTS),
+        Preview(str(Platform.DINGTALK.label), "Markdown", f"### {title}\n\n{text}"),
+        Preview(str(Platform.FEISHU.label), _("card with Markdown"), f"{title}\n\n{text}"),
+        Preview(str(Platform.WECOM.label), "Markdown", f"**{title}**\n{text}"),
+        Preview(str(Platform.TELEGRAM.label), "HTML", telegram_html(title, text)),
+    ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -160,16 +161,21 @@ def check_schedule(broadcast: Broadcast, now: datetime) -> None:
 
 
 def render(broadcast: Broadcast) -> str:
-    missing = missing_variables(broadcast.template, broadcast.variables)
+    text = preview_text(broadcast.template, broadcast.variables)
+    if not text:
+        raise ServiceError(_("The message is empty."))
+    return text
+
+
+def preview_text(template: str, variables: dict[str, str]) -> str:
+    """The text a template gives with these values (ServiceError naming missing variables)."""
+    missing = missing_variables(template, variables)
     if missing:
         raise ServiceError(
             _("These template variables have no value: %(names)s")
             % {"names": ", ".join("{" + n + "}" for n in missing)}
         )
-    text = fill(broadcast.template, broadcast.variables).strip()
-    if not text:
-        raise ServiceError(_("The message is empty."))
-    return text
+    return fill(template, variables).strip()
 
 
 def sms_text(broadcast: Broadcast, text: str) -> str:
@@ -235,6 +241,41 @@ def do_create_broadcast(scope: Scope, draft: Draft) -> Broadcast:
         )
         record(broadcast, EventKind.CREATED, scope.person)
     return broadcast
+
+
+def do_compose(scope: Scope, data: dict[str, Any]) -> Broadcast:
+    """The compose page's cleaned data → an audience and a draft broadcast, together or not at all."""
+    with transaction.atomic():
+        audience = do_create_audience(
+            scope,
+            AudienceSpec(
+                name=data["title"],
+                communities=list(data["communities"]),
+                grids=list(data["grids"]),
+                groups=list(data["groups"]),
+                departments=list(data["departments"]),
+                area_groups=data["area_groups"],
+                grid_members=data["grid_members"],
+                building_heads=data["building_heads"],
+                volunteers=data["volunteers"],
+                sms_residents=data["sms_residents"],
+            ),
+        )
+        return do_create_broadcast(
+            scope,
+            Draft(
+                title=data["title"],
+                template=data["template"],
+                audience=audience,
+                variables=data["variables"],
+                kind=data["kind"],
+                repeat=data["repeat"],
+                send_at=data["send_at"],
+                times=data["times"],
+                until=data["until"],
+                sources=data.get("sources"),
+            ),
+        )
 
 
 def lock(broadcast_id: int) -> Broadcast:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from lastmeter.accounts.auth import request_scope
 from lastmeter.accounts.choices import Role
+from lastmeter.broadcasts.selectors import can_compose
 from lastmeter.intake.views import CALL_ROLES, VOLUNTEER_ROLES
 from lastmeter.planning.selectors import can_plan
 from lastmeter.web.simulation import simulated
@@ -44,6 +45,8 @@ def nav_links(request: HttpRequest) -> dict[str, list[tuple[str, str]]]:
     if can_plan(scope):
         links.append((reverse("planning:index"), _("Grid planning")))
         links.append((reverse("planning:service_areas"), _("Platforms and service areas")))
+    if can_compose(scope):
+        links.append((reverse("broadcasts:index"), _("Broadcasts")))
     return {"nav_links": links}
 
 

@@ -1,0 +1,136 @@
+"""Pages and /api/v1/broadcasts: compose with previews, act, report; scope and role refusals."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from lastmeter.accounts.auth import issue_token
+from lastmeter.appeals.models import OutboxMessage
+from lastmeter.broadcasts import services
+from lastmeter.broadcasts.models import Broadcast
+from lastmeter.broadcasts.tests.conftest import audience, draft
+
+pytestmark = pytest.mark.django_db
+
+
+def login(username: str) -> Client:
+    c = Client()
+    assert c.login(username=username, password="pass-" + username)
+    return c
+
+
+def compose_data(world, **kw):
+    data = {
+        "title": "晚高峰提醒",
+        "kind": "rush_hour",
+        "template": "{road}{hour}点前后车多，请绕行{detour}。",
+        "variables": "road=福州路\nhour=17\ndetour：广东路",
+        "communities": [world.community_a.pk],
+        "area_groups": "on",
+        "repeat": "once",
+        "times": "",
+    }
+    data.update(kw)
+    return data
+
+
+def test_it_previews_composes_sends_and_reports_on_the_pages(world, groups, subscribers):
+    c = login("officer_a")
+    page = c.post(
+        reverse("broadcasts:compose"), compose_data(world, sms_residents="on", preview="1")
+    ).content.decode()
+    assert "福州路17点前后车多，请绕行广东路。" in page and "1 条短信" in page and "UCS-2" in page
+    assert not Broadcast.objects.exists()
+    r = c.post(reverse("broadcasts:compose"), compose_data(world, sms_residents="on", save="1"))
+    b = Broadcast.objects.get()
+    assert r.status_code == 302 and r["Location"] == reverse("broadcasts:detail", args=[b.pk])
+    c.post(reverse("broadcasts:act", args=[b.pk]), {"action": "submit"})
+    page = c.get(reverse("broadcasts:detail", args=[b.pk])).content.decode()
+    assert "已发送" in page and "送达报告" in page and OutboxMessage.objects.count() == 7
+    assert "已排队 7 条，跳过 0 条" in page
+
+
+def test_the_compose_page_says_what_is_wrong(world, groups):
+    c = login("officer_a")
+    page = c.post(
+        reverse("broadcasts:compose"), compose_data(world, variables="road=福州路", preview="1")
+    ).content.decode()
+    assert "这些模板变量没有值：{hour}, {detour}" in page
+    page = c.post(
+        reverse("broadcasts:compose"), compose_data(world, variables="福州路", preview="1")
+    ).content.decode()
+    assert "第 1 行不是" in page
+    # community B is not offered to grid A's officer, and a forged choice is refused by the form
+    page = c.post(
+        reverse("broadcasts:compose"), compose_data(world, communities=[world.community_b.pk], save="1")
+    ).content.decode()
+    assert not Broadcast.objects.exists() and "有效的选项" in page
+
+
+def test_other_roles_get_no_page(world, groups):
+    b = services.do_create_broadcast(world.scope(world.grid_officer), draft(audience(world)))
+    url = reverse("broadcasts:detail", args=[b.pk])
+    assert Client().get(url).status_code == 302  # to the login
+    for username in ("officer_b", "member_a", "head_a", "liaison"):
+        assert login(username).get(url).status_code == 404, username
+    assert (
+        login("officer_b").post(reverse("broadcasts:act", args=[b.pk]), {"action": "cancel"}).status_code
+        == 404
+    )
+    b.refresh_from_db()
+    assert b.state == "draft"
+    assert login("leader").get(url).status_code == 200
+
+
+def api(world, person):
+    return {"HTTP_AUTHORIZATION": f"Bearer {issue_token(person, 'test')}"}
+
+
+def test_the_api_composes_previews_submits_and_reports(world, groups):
+    c = Client()
+    h = api(world, world.grid_officer)
+    body = {
+        "title": "提醒",
+        "template": "{road}车多",
+        "variables": {"road": "福州路"},
+        "communities": [world.community_a.pk],
+    }
+    r = c.post("/api/v1/broadcasts/preview", body, content_type="application/json", **h)
+    assert r.status_code == 200 and r.json()[0]["body"] == "提醒\n福州路车多"
+    r = c.post("/api/v1/broadcasts", body, content_type="application/json", **h)
+    assert r.status_code == 201, r.content
+    bid = r.json()["id"]
+    r = c.post(f"/api/v1/broadcasts/{bid}/submit", content_type="application/json", **h)
+    assert r.status_code == 200 and r.json()["state"] == "done"
+    report = c.get(f"/api/v1/broadcasts/{bid}/report", **h).json()
+    assert report[0]["counts"] == {"pending": 4}
+    # scope and roles
+    h_b = api(world, world.other_officer)
+    assert c.get(f"/api/v1/broadcasts/{bid}", **h_b).status_code == 404
+    forged = dict(body, communities=[world.community_b.pk])
+    assert c.post("/api/v1/broadcasts", forged, content_type="application/json", **h).status_code == 403
+    h_m = api(world, world.grid_member)
+    assert c.post("/api/v1/broadcasts", body, content_type="application/json", **h_m).status_code == 403
+    assert c.get("/api/v1/broadcasts", **h_m).json() == []
+    assert (
+        c.post("/api/v1/broadcasts", {"title": "x"}, content_type="application/json", **h).status_code == 422
+    )
+
+
+def test_the_api_keeps_the_two_person_rule(world, groups):
+    c = Client()
+    h = api(world, world.leader)
+    body = {
+        "title": "提醒",
+        "template": "注意安全",
+        "communities": [world.community_a.pk, world.community_b.pk],
+    }
+    bid = c.post("/api/v1/broadcasts", body, content_type="application/json", **h).json()["id"]
+    assert c.post(f"/api/v1/broadcasts/{bid}/submit", **h).json()["state"] == "awaiting_approval"
+    r = c.post(f"/api/v1/broadcasts/{bid}/approve", **h)
+    assert r.status_code == 403 and "撰写人" in r.json()["detail"]
+    r = c.post(f"/api/v1/broadcasts/{bid}/approve", **api(world, world.dispatcher))
+    assert r.status_code == 403 and "领导" in r.json()["detail"]
+    assert not OutboxMessage.objects.exists()
