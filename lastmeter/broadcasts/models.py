@@ -280,6 +280,10 @@ class ChannelPace(models.Model):
     bucket = models.CharField(max_length=240, unique=True)
     next_free_at = models.DateTimeField()
 
+    class Meta:
+        verbose_name = _("sending pace")
+        verbose_name_plural = _("sending paces")
+
 
 class Sighting(models.Model):
     """A reply to an alert ("我看到了…"): where and when, as the person said it, and who (masked)."""

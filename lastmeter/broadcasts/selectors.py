@@ -274,8 +274,8 @@ def channel_previews(title: str, text: str) -> list[Preview]:
     }
     return [
         Preview(_("SMS"), _("plain text"), sms, note, refused=shape.segments > MAX_SEGMENTS),
-        Preview(str(Platform.DINGTALK.label), "Markdown", f"### {title}\n\n{text}"),
+        Preview(str(Platform.DINGTALK.label), _("formatted text"), f"### {title}\n\n{text}"),
         Preview(str(Platform.FEISHU.label), _("card with Markdown"), f"{title}\n\n{text}"),
-        Preview(str(Platform.WECOM.label), "Markdown", f"**{title}**\n{text}"),
-        Preview(str(Platform.TELEGRAM.label), "HTML", telegram_html(title, text)),
+        Preview(str(Platform.WECOM.label), _("formatted text"), f"**{title}**\n{text}"),
+        Preview(str(Platform.TELEGRAM.label), _("web formatting"), telegram_html(title, text)),
     ]
