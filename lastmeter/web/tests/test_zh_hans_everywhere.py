@@ -265,11 +265,7 @@ def town(world, new_appeal, settings, tmp_path):
             "alert_id": [alert_id],
             "signed": [follow_token(Subscription.objects.create(appeal=appeals[0], phone="13600002222"))],
             "item_id": [i.pk for i in items],
-            "plan_id": [
-                plan.pk,
-                draft.pk,
-                *GridPlan.objects.exclude(pk__in=[plan.pk, draft.pk]).values_list("pk", flat=True),
-            ],
+            "plan_id": [plan.pk, draft.pk, *GridPlan.objects.exclude(pk__in=[plan.pk, draft.pk]).values_list("pk", flat=True)],
             "app_label": sorted({m._meta.app_label for m in admin.site._registry}),
             "action": ["acknowledge"],
             # Objects pages to come may name (a transfer's page, an incident's, a person's …).
