@@ -91,7 +91,7 @@ class AlertState(models.TextChoices):
     DRAFT = "draft", _("Draft")
     AWAITING_APPROVAL = "awaiting_approval", _("Awaiting a leader's approval")
     ACTIVE = "active", _("Active")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", _("Stood down")
     PURGED = "purged", _("Closed; photo and description deleted")
 
 

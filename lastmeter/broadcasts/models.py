@@ -290,7 +290,7 @@ class Sighting(models.Model):
 
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="sightings")
     channel = models.CharField(max_length=20)
-    sender = models.CharField(_("from"), max_length=200)
+    sender = models.CharField(_("sighting reported by"), max_length=200)
     text = models.TextField(_("text"))
     place = models.CharField(_("place"), max_length=300, blank=True)
     lat = models.FloatField(null=True, blank=True)
