@@ -113,6 +113,29 @@ class ComposeForm(ScopedForm):
         return [t.strip() for t in raw.split(",") if t.strip()]
 
 
+class EditForm(forms.Form):
+    template = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 6}))
+    variables = forms.CharField(
+        label=_("Variables"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("One per line: name=value"),
+    )
+
+    def clean_variables(self) -> dict[str, str]:
+        return parse_variables(self.cleaned_data.get("variables") or "")
+
+
+class DraftsForm(forms.Form):
+    kind = forms.ChoiceField(
+        choices=[
+            (BroadcastKind.RUSH_HOUR, BroadcastKind.RUSH_HOUR.label),
+            (BroadcastKind.ACCIDENT_SEASON, BroadcastKind.ACCIDENT_SEASON.label),
+            (BroadcastKind.ANTI_FRAUD, BroadcastKind.ANTI_FRAUD.label),
+        ]
+    )
+
+
 class ActionForm(forms.Form):
     action = forms.ChoiceField(
         choices=[(a, a) for a in ("submit", "approve", "decline", "pause", "resume", "cancel")]

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from shapely.geometry import Point, shape
 from shapely.ops import nearest_points
 
-from lastmeter.accounts.choices import Role
+from lastmeter.accounts.choices import OrgKind, Role
 from lastmeter.accounts.models import OrgUnit, Person, RoleAssignment
 from lastmeter.accounts.selectors import Scope
 from lastmeter.appeals.choices import OutboxState
@@ -47,6 +47,13 @@ def scope_community_ids(scope: Scope) -> set[int] | None:
     ids = set(scope.community_ids)
     ids.update(Grid.objects.filter(id__in=scope.grid_ids).values_list("community_id", flat=True))
     return ids
+
+
+def communities_of(scope: Scope) -> QuerySet[OrgUnit]:
+    """The communities the viewer may send to."""
+    allowed = scope_community_ids(scope)
+    rows = OrgUnit.objects.filter(kind=OrgKind.COMMUNITY).order_by("name")
+    return rows if allowed is None else rows.filter(id__in=allowed)
 
 
 def audience_community_ids(audience: Audience) -> set[int]:

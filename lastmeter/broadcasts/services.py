@@ -278,6 +278,23 @@ def do_compose(scope: Scope, data: dict[str, Any]) -> Broadcast:
         )
 
 
+def do_edit(scope: Scope, broadcast_id: int, *, template: str, variables: dict[str, str]) -> Broadcast:
+    """The author changes the text or the variables of a draft (a generated draft's detour, say)."""
+    with transaction.atomic():
+        broadcast = lock(broadcast_id)
+        if scope.person is None or broadcast.author_id != scope.person.pk:
+            raise NotAllowed(_("Only the author edits a broadcast."))
+        if broadcast.state != BroadcastState.DRAFT:
+            raise ServiceError(_("Only a draft can be edited."))
+        if not template.strip():
+            raise ServiceError(_("A broadcast needs a title and a message."))
+        broadcast.template = template
+        broadcast.variables = {k: str(v) for k, v in variables.items()}
+        broadcast.save(update_fields=["template", "variables"])
+        record(broadcast, EventKind.EDITED, scope.person)
+    return broadcast
+
+
 def lock(broadcast_id: int) -> Broadcast:
     """The broadcast, locked for the caller's transaction."""
     return Broadcast.objects.select_for_update().select_related("audience", "alert").get(pk=broadcast_id)

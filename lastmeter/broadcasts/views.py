@@ -20,9 +20,16 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from lastmeter.accounts.selectors import Scope, scope_for_user
-from lastmeter.broadcasts import alerts, cap, services
+from lastmeter.broadcasts import alerts, cap, publicity, services
 from lastmeter.broadcasts.choices import AlertState, BroadcastState
-from lastmeter.broadcasts.forms import ActionForm, AlertActionForm, AlertForm, ComposeForm
+from lastmeter.broadcasts.forms import (
+    ActionForm,
+    AlertActionForm,
+    AlertForm,
+    ComposeForm,
+    DraftsForm,
+    EditForm,
+)
 from lastmeter.broadcasts.models import Alert
 from lastmeter.broadcasts.replies import SMS_CHANNEL
 from lastmeter.broadcasts.selectors import (
@@ -32,6 +39,7 @@ from lastmeter.broadcasts.selectors import (
     can_approve,
     can_compose,
     channel_previews,
+    communities_of,
     visible_alerts,
     visible_broadcasts,
 )
@@ -58,6 +66,7 @@ def index(request: HttpRequest) -> HttpResponse:
         {
             "broadcasts": visible_broadcasts(scope).exclude(kind__in=["alert", "stand_down"])[:100],
             "alerts": visible_alerts(scope)[:50],
+            "drafts_form": DraftsForm(),
         },
     )
 
@@ -127,6 +136,14 @@ def detail(request: HttpRequest, broadcast_id: int) -> HttpResponse:
             "events": broadcast.events.select_related("actor"),
             "reports": broadcast_report(broadcast),
             "needs_approval": services.needs_approval(broadcast),
+            "edit_form": EditForm(
+                initial={
+                    "template": broadcast.template,
+                    "variables": "\n".join(f"{k}={v}" for k, v in broadcast.variables.items()),
+                }
+            )
+            if mine and state == BroadcastState.DRAFT and broadcast.kind not in ("alert", "stand_down")
+            else None,
         },
     )
 
@@ -149,6 +166,53 @@ def act(request: HttpRequest, broadcast_id: int) -> HttpResponse:
     except ServiceError as exc:
         messages.error(request, str(exc))
     return redirect("broadcasts:detail", broadcast_id)
+
+
+@login_required
+@require_POST
+def edit(request: HttpRequest, broadcast_id: int) -> HttpResponse:
+    scope = staff_scope(request)
+    access_broadcast_by_scope(scope, broadcast_id)
+    form = EditForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, first_message(form))
+    else:
+        try:
+            services.do_edit(
+                scope,
+                broadcast_id,
+                template=form.cleaned_data["template"],
+                variables=form.cleaned_data["variables"],
+            )
+        except ServiceError as exc:
+            messages.error(request, str(exc))
+    return redirect("broadcasts:detail", broadcast_id)
+
+
+@login_required
+@require_POST
+def make_drafts(request: HttpRequest) -> HttpResponse:
+    """Publicity drafts from the figures: rush-hour reminders, accident season, anti-fraud."""
+    scope = staff_scope(request)
+    form = DraftsForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, first_message(form))
+        return redirect("broadcasts:index")
+    kind = form.cleaned_data["kind"]
+    try:
+        if kind == "rush_hour":
+            made = publicity.rush_hour_drafts(scope)
+        elif kind == "accident_season":
+            made = [publicity.accident_season_draft(scope, list(communities_of(scope)))]
+        else:
+            made = [publicity.anti_fraud_draft(scope)]
+    except ServiceError as exc:
+        messages.error(request, str(exc))
+        return redirect("broadcasts:index")
+    if not made:
+        messages.error(request, _("No road in your area has enough rush-hour accidents for a reminder."))
+        return redirect("broadcasts:index")
+    return redirect("broadcasts:detail", made[0].pk)
 
 
 # --- alerts ------------------------------------------------------------------------------------

@@ -134,3 +134,27 @@ def test_the_api_keeps_the_two_person_rule(world, groups):
     r = c.post(f"/api/v1/broadcasts/{bid}/approve", **api(world, world.dispatcher))
     assert r.status_code == 403 and "领导" in r.json()["detail"]
     assert not OutboxMessage.objects.exists()
+
+
+def test_the_index_makes_publicity_drafts_and_the_author_edits_one(world, groups, new_appeal):
+    from lastmeter.appeals.models import Category
+
+    fraud = Category.objects.create(code="pol.order.fraud", name="电信诈骗")
+    new_appeal(text="接到冒充客服电话，被骗了5000元", category=fraud)
+    c = login("officer_a")
+    r = c.post(reverse("broadcasts:drafts"), {"kind": "anti_fraud"})
+    b = Broadcast.objects.get(kind="anti_fraud")
+    assert r["Location"] == reverse("broadcasts:detail", args=[b.pk])
+    page = c.get(r["Location"]).content.decode()
+    assert "所用数据" in page and "冒充客服退款（1起）" in page
+    c.post(
+        reverse("broadcasts:edit", args=[b.pk]),
+        {"template": "{kinds}，请提高警惕。", "variables": "kinds=冒充客服"},
+    )
+    b.refresh_from_db()
+    assert b.template == "{kinds}，请提高警惕。" and b.variables == {"kinds": "冒充客服"}
+    assert login("leader").post(reverse("broadcasts:edit", args=[b.pk]), {"template": "x"}).status_code == 302
+    b.refresh_from_db()
+    assert b.template == "{kinds}，请提高警惕。"  # only the author edits
+    page = c.post(reverse("broadcasts:drafts"), {"kind": "rush_hour"}, follow=True).content.decode()
+    assert "没有高峰时段事故足够多的道路" in page
