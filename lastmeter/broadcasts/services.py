@@ -297,7 +297,11 @@ def do_edit(scope: Scope, broadcast_id: int, *, template: str, variables: dict[s
 
 def lock(broadcast_id: int) -> Broadcast:
     """The broadcast, locked for the caller's transaction."""
-    return Broadcast.objects.select_for_update(of=("self",)).select_related("audience", "alert").get(pk=broadcast_id)
+    return (
+        Broadcast.objects.select_for_update(of=("self",))
+        .select_related("audience", "alert")
+        .get(pk=broadcast_id)
+    )
 
 
 def first_run_at(broadcast: Broadcast, now: datetime) -> datetime | None:
