@@ -176,6 +176,8 @@ def report(request: HttpRequest, broadcast_id: int):
                     "status": x.status,
                     "why": x.why,
                     "attempts": x.attempts,
+                    "sent_at": x.sent_at.isoformat() if x.sent_at else None,
+                    "answer": x.answer,
                 }
                 for x in r.lines
             ],

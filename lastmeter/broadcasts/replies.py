@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import re
 
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lastmeter.accounts.choices import OrgKind
+from lastmeter.accounts.models import OrgUnit
 from lastmeter.broadcasts.alerts import SIGHTING_CUES, do_record_sighting
-from lastmeter.broadcasts.choices import AlertState, BroadcastKind
+from lastmeter.broadcasts.choices import AlertState, BroadcastKind, OptInChannel
 from lastmeter.broadcasts.models import Alert, ChatGroup, SmsSubscriber
 from lastmeter.intake.channels.base import InboundMessage
 from lastmeter.lib.text import mask_phone
@@ -38,6 +41,37 @@ def do_unsubscribe(phone: str) -> SmsSubscriber | None:
         sub.opted_out_at = timezone.now()
         sub.save(update_fields=["opted_out_at"])
     return sub
+
+
+# "订阅福州路社区" / "JOIN fuzhou": a resident asks for the station's messages by SMS.
+_JOIN = re.compile(r"^(?:订阅|join)\s*(?P<community>\S+)$", re.IGNORECASE)
+
+
+def do_subscribe(phone: str, community: OrgUnit) -> SmsSubscriber:
+    """Opt a number in (again), recording when and that it was by SMS. Caller is in a transaction."""
+    now = timezone.now()
+    sub = SmsSubscriber.objects.select_for_update().filter(phone=phone).first()
+    if sub is None:
+        return SmsSubscriber.objects.create(
+            phone=phone, community=community, opted_in_at=now, opt_in_channel=OptInChannel.SMS
+        )
+    sub.community, sub.opted_in_at, sub.opt_in_channel, sub.opted_out_at = (
+        community,
+        now,
+        OptInChannel.SMS,
+        None,
+    )
+    sub.save(update_fields=["community", "opted_in_at", "opt_in_channel", "opted_out_at"])
+    return sub
+
+
+def _community_named(words: str) -> OrgUnit | None:
+    words = words.strip()
+    communities = OrgUnit.objects.filter(kind=OrgKind.COMMUNITY)
+    return (
+        communities.filter(Q(name=words) | Q(code__iexact=words)).first()
+        or communities.filter(name=words + "社区").first()
+    )
 
 
 def _alerts_sent_to(msg: InboundMessage) -> list[Alert]:
@@ -74,6 +108,15 @@ def on_reply(msg: InboundMessage) -> str | None:
         if sub is not None:
             return _("unsubscribed %(phone)s from broadcasts") % {"phone": mask_phone(msg.phone)}
         return None
+    join = _JOIN.match(text) if msg.channel == SMS_CHANNEL and msg.phone else None
+    if join:
+        community = _community_named(join.group("community"))
+        if community is not None:
+            do_subscribe(msg.phone, community)
+            return _("%(phone)s subscribed to the broadcasts of %(community)s") % {
+                "phone": mask_phone(msg.phone),
+                "community": community.name,
+            }
     code = _CODE.search(text)
     if not code and not any(cue in text.lower() for cue in SIGHTING_CUES):
         return None

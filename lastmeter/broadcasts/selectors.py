@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -227,6 +228,7 @@ class ReportLine:
     why: str
     attempts: int
     answer: dict
+    sent_at: datetime | None = None
 
 
 @dataclass
