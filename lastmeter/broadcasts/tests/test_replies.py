@@ -55,3 +55,24 @@ def test_a_resident_subscribes_by_sms_and_comes_back_after_stopping(world):
     assert sub.opted_out_at is None and sub.community == world.community_b
     item = sms_in("13512349999", "订阅火星社区", "sms-j4")
     assert not SmsSubscriber.objects.filter(phone="13512349999").exists()
+
+
+def test_the_sms_gateway_posts_replies_with_its_token(world, subscribers, settings, client):
+    url = "/broadcasts/sms/replies/"
+    body = {"from": subscribers[2].phone, "text": "退订", "id": "gw-1"}
+    settings.LASTMETER_SMS_HTTP_TOKEN = ""
+    assert client.post(url, body, content_type="application/json").status_code == 404
+    settings.LASTMETER_SMS_HTTP_TOKEN = "gateway-secret"
+    wrong = client.post(url, body, content_type="application/json", HTTP_AUTHORIZATION="Bearer nope")
+    assert wrong.status_code == 401
+    subscribers[2].refresh_from_db()
+    assert subscribers[2].opted_out_at is None
+    auth = {"HTTP_AUTHORIZATION": "Bearer gateway-secret"}
+    r = client.post(url, body, content_type="application/json", **auth)
+    assert r.status_code == 200 and r.json() == {"ok": True, "decision": "nothing", "duplicate": False}
+    subscribers[2].refresh_from_db()
+    assert subscribers[2].opted_out_at is not None
+    again = client.post(url, body, content_type="application/json", **auth)
+    assert again.json()["duplicate"] is True
+    assert client.post(url, {"text": "x"}, content_type="application/json", **auth).status_code == 400
+    assert client.post(url, b"not json", content_type="application/json", **auth).status_code == 400
