@@ -80,18 +80,19 @@ def test_it_keeps_every_group_under_its_platforms_rate_limit(world, groups, plat
     assert OutboxMessage.objects.exclude(state="sent").count() == 0
 
 
-def test_it_retries_a_platform_that_fails_for_a_while(world, groups, platforms, settings):
+@pytest.mark.parametrize("failing", list(PATHS))
+def test_it_retries_a_platform_that_fails_for_a_while(world, groups, platforms, settings, failing):
     settings.LASTMETER_OUTBOX_BACKOFF_S = 30.0
-    platforms.fail_next["telegram"] = 3
+    platforms.fail_next[failing] = 3
     with time_machine.travel(START, tick=False) as clock:
         b = send(world)
-        assert deliver_due()["retried"] == 1
+        assert deliver_due() == {"sent": 3, "logged": 0, "retried": 1, "failed": 0}
         for _ in range(3):
             clock.shift(timedelta(minutes=5))
             deliver_due()
-    row = OutboxMessage.objects.get(recipient__platform="telegram")
+    row = OutboxMessage.objects.get(recipient__platform=failing)
     assert row.state == "sent" and row.attempts == 4
-    assert len(platforms.accepted["telegram"]) == 1 and len(platforms.accepted["wecom"]) == 1
+    assert {p: len(seen) for p, seen in platforms.accepted.items()} == dict.fromkeys(PATHS, 1)
     assert broadcast_report(b)[0].counts == {"sent": 4}
 
 
