@@ -10,14 +10,16 @@ from ninja import Router, Schema
 
 from lastmeter.accounts.auth import API_AUTH, request_scope
 from lastmeter.accounts.models import Department, OrgUnit
-from lastmeter.broadcasts import services
-from lastmeter.broadcasts.choices import BroadcastKind, Repeat
-from lastmeter.broadcasts.models import Broadcast, ChatGroup
+from lastmeter.broadcasts import alerts, services
+from lastmeter.broadcasts.choices import AlertKind, BroadcastKind, Repeat
+from lastmeter.broadcasts.models import Alert, Broadcast, ChatGroup
 from lastmeter.broadcasts.selectors import (
+    access_alert_by_scope,
     access_broadcast_by_scope,
     broadcast_report,
     can_compose,
     channel_previews,
+    visible_alerts,
     visible_broadcasts,
 )
 from lastmeter.grids.models import Grid
@@ -150,19 +152,19 @@ def preview(request: HttpRequest, data: PreviewIn):
     return channel_previews(data.title, services.preview_text(data.template, data.variables))
 
 
-@router.get("/broadcasts/{broadcast_id}", response=BroadcastOut, auth=API_AUTH)
+@router.get("/broadcasts/{int:broadcast_id}", response=BroadcastOut, auth=API_AUTH)
 def get_broadcast(request: HttpRequest, broadcast_id: int):
     return present(access_broadcast_by_scope(request_scope(request), broadcast_id))
 
 
-@router.post("/broadcasts/{broadcast_id}/decline", response=BroadcastOut, auth=API_AUTH)
+@router.post("/broadcasts/{int:broadcast_id}/decline", response=BroadcastOut, auth=API_AUTH)
 def decline(request: HttpRequest, broadcast_id: int, data: DeclineIn):
     scope = request_scope(request)
     access_broadcast_by_scope(scope, broadcast_id)
     return present(services.do_decline(scope, broadcast_id, data.note))
 
 
-@router.get("/broadcasts/{broadcast_id}/report", auth=API_AUTH)
+@router.get("/broadcasts/{int:broadcast_id}/report", auth=API_AUTH)
 def report(request: HttpRequest, broadcast_id: int):
     b = access_broadcast_by_scope(request_scope(request), broadcast_id)
     return [
@@ -186,7 +188,7 @@ def report(request: HttpRequest, broadcast_id: int):
     ]
 
 
-@router.post("/broadcasts/{broadcast_id}/{action}", response=BroadcastOut, auth=API_AUTH)
+@router.post("/broadcasts/{int:broadcast_id}/{action}", response=BroadcastOut, auth=API_AUTH)
 def act(request: HttpRequest, broadcast_id: int, action: str):
     scope = request_scope(request)
     access_broadcast_by_scope(scope, broadcast_id)
@@ -194,3 +196,107 @@ def act(request: HttpRequest, broadcast_id: int, action: str):
         raise Http404(f"no action {action!r}")
     getattr(services, f"do_{action}")(scope, broadcast_id)
     return present(access_broadcast_by_scope(scope, broadcast_id))
+
+
+# --- alerts ------------------------------------------------------------------------------------
+
+
+class AlertIn(Schema):
+    kind: str
+    headline: str
+    description: str
+    last_seen_at: datetime
+    last_seen_place: str
+    lat: float
+    lon: float
+    radius_m: int = 1000
+    grids: list[int] = []
+
+
+class CloseIn(Schema):
+    outcome: str
+
+
+class SightingOut(Schema):
+    seen_at: datetime
+    place: str
+    sender: str
+    text: str
+    channel: str
+
+
+class AlertOut(Schema):
+    id: int
+    code: str
+    kind: str
+    state: str
+    headline: str
+    author: str
+    approved_by: str | None
+    outcome: str
+    sightings: list[SightingOut]
+
+
+def present_alert(a: Alert) -> dict:
+    return {
+        "id": a.pk,
+        "code": a.code,
+        "kind": a.kind,
+        "state": a.state,
+        "headline": a.headline,
+        "author": a.author.name,
+        "approved_by": a.approved_by.name if a.approved_by else None,
+        "outcome": a.outcome,
+        "sightings": list(a.sightings.values("seen_at", "place", "sender", "text", "channel")),
+    }
+
+
+@router.get("/broadcasts/alerts", response=list[AlertOut], auth=API_AUTH)
+def list_alerts(request: HttpRequest):
+    return [present_alert(a) for a in visible_alerts(request_scope(request))[:200]]
+
+
+@router.post("/broadcasts/alerts", response={201: AlertOut}, auth=API_AUTH)
+def create_alert(request: HttpRequest, data: AlertIn):
+    if data.kind not in AlertKind.values:
+        raise ServiceError(f"kind must be one of {AlertKind.values}")
+    if not 100 <= data.radius_m <= 20_000:
+        raise ServiceError("radius_m must be between 100 and 20000")
+    draft = alerts.AlertDraft(
+        kind=data.kind,
+        headline=data.headline,
+        description=data.description[:300],
+        last_seen_at=data.last_seen_at,
+        last_seen_place=data.last_seen_place,
+        lat=data.lat,
+        lon=data.lon,
+        radius_m=data.radius_m,
+        grids=_rows(Grid, data.grids, "grids"),
+    )
+    return 201, present_alert(alerts.do_create_alert(request_scope(request), draft))
+
+
+@router.get("/broadcasts/alerts/{int:alert_id}", response=AlertOut, auth=API_AUTH)
+def get_alert(request: HttpRequest, alert_id: int):
+    return present_alert(access_alert_by_scope(request_scope(request), alert_id))
+
+
+@router.post("/broadcasts/alerts/{int:alert_id}/submit", response=AlertOut, auth=API_AUTH)
+def submit_alert(request: HttpRequest, alert_id: int):
+    scope = request_scope(request)
+    access_alert_by_scope(scope, alert_id)
+    return present_alert(alerts.do_submit_alert(scope, alert_id))
+
+
+@router.post("/broadcasts/alerts/{int:alert_id}/approve", response=AlertOut, auth=API_AUTH)
+def approve_alert(request: HttpRequest, alert_id: int):
+    scope = request_scope(request)
+    access_alert_by_scope(scope, alert_id)
+    return present_alert(alerts.do_approve_alert(scope, alert_id))
+
+
+@router.post("/broadcasts/alerts/{int:alert_id}/close", response=AlertOut, auth=API_AUTH)
+def close_alert(request: HttpRequest, alert_id: int, data: CloseIn):
+    scope = request_scope(request)
+    access_alert_by_scope(scope, alert_id)
+    return present_alert(alerts.do_close_alert(scope, alert_id, data.outcome))

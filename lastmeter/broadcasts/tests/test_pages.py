@@ -158,3 +158,44 @@ def test_the_index_makes_publicity_drafts_and_the_author_edits_one(world, groups
     assert b.template == "{kinds}，请提高警惕。"  # only the author edits
     page = c.post(reverse("broadcasts:drafts"), {"kind": "rush_hour"}, follow=True).content.decode()
     assert "没有高峰时段事故足够多的道路" in page
+
+
+def test_the_alert_api_keeps_the_two_person_rule_and_the_scope(world, groups, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    c = Client()
+    officer, leader = api(world, world.grid_officer), api(world, world.leader)
+    body = {
+        "kind": "lost_child",
+        "headline": "寻找走失儿童",
+        "description": "男孩，6岁，红色上衣。",
+        "last_seen_at": "2026-12-07T09:00:00+08:00",
+        "last_seen_place": "福州路",
+        "lat": 31.230,
+        "lon": 121.470,
+        "radius_m": 300,
+    }
+    r = c.post("/api/v1/broadcasts/alerts", body, content_type="application/json", **officer)
+    assert r.status_code == 201, r.content
+    aid = r.json()["id"]
+    assert c.post(f"/api/v1/broadcasts/alerts/{aid}/submit", **officer).json()["state"] == "awaiting_approval"
+    assert c.post(f"/api/v1/broadcasts/alerts/{aid}/approve", **officer).status_code == 403
+    assert c.get(f"/api/v1/broadcasts/alerts/{aid}", **api(world, world.other_officer)).status_code == 404
+    r = c.post(f"/api/v1/broadcasts/alerts/{aid}/approve", **leader)
+    assert r.json()["state"] == "active" and r.json()["approved_by"] == "王所长"
+    r = c.post(
+        f"/api/v1/broadcasts/alerts/{aid}/close",
+        {"outcome": "已找到"},
+        content_type="application/json",
+        **officer,
+    )
+    assert r.json()["state"] == "closed"
+    wide = dict(body, radius_m=2000)  # reaches grid B: not grid A's officer's to alert
+    assert (
+        c.post("/api/v1/broadcasts/alerts", wide, content_type="application/json", **officer).status_code
+        == 403
+    )
+    bad = dict(body, kind="ufo")
+    assert (
+        c.post("/api/v1/broadcasts/alerts", bad, content_type="application/json", **officer).status_code
+        == 400
+    )
