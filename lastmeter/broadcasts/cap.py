@@ -7,6 +7,7 @@ referring to the original; a purged one carries no description or photo.
 
 from __future__ import annotations
 
+import mimetypes
 from datetime import datetime
 from xml.etree import ElementTree as ET
 
@@ -33,6 +34,12 @@ def cap_time(moment: datetime) -> str:
     """CAP's dateTime: local time with a numeric offset and no fractions (the schema's pattern
     refuses "Z" and microseconds)."""
     return timezone.localtime(moment).replace(microsecond=0).isoformat()
+
+
+def photo_type(alert: Alert) -> str:
+    """The photo's media type from its file name (the form accepted it as an image)."""
+    guessed, _encoding = mimetypes.guess_type(alert.photo.name or "")
+    return guessed or "image/jpeg"
 
 
 def identifier(alert: Alert) -> str:
@@ -76,7 +83,7 @@ def cap_xml(alert: Alert) -> bytes:
     if alert.photo and alert.state == AlertState.ACTIVE:
         resource = _sub(info, "resource")
         _sub(resource, "resourceDesc", "photo")
-        _sub(resource, "mimeType", "image/jpeg")
+        _sub(resource, "mimeType", photo_type(alert))
         _sub(resource, "uri", public_url(reverse("broadcasts:alert_photo", args=[alert.public_token])))
     area = _sub(info, "area")
     _sub(area, "areaDesc", alert.last_seen_place or "—")

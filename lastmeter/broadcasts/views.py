@@ -314,7 +314,7 @@ def alert_photo(request: HttpRequest, token: str) -> FileResponse:
     alert = public_alert(token)
     if alert.state != AlertState.ACTIVE or not alert.photo:
         raise Http404("no photo")  # after the stand-down the photo is no longer published
-    return FileResponse(alert.photo.open("rb"), content_type="image/jpeg")
+    return FileResponse(alert.photo.open("rb"), content_type=cap.photo_type(alert))
 
 
 def alert_cap(request: HttpRequest, token: str) -> HttpResponse:
