@@ -12,6 +12,7 @@ from lastmeter.broadcasts import services
 from lastmeter.broadcasts.algorithms.schedule import next_occurrence, parse_times
 from lastmeter.broadcasts.tests.conftest import audience, draft
 from lastmeter.lib.clocks import is_working_day
+from lastmeter.worker import run_once
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -80,3 +81,19 @@ def test_a_rush_hour_reminder_fires_on_working_days_and_not_on_the_holiday(world
     assert all(r.deliveries.filter(state="queued").count() == 4 for r in b.runs.all())
     b.refresh_from_db()
     assert b.sources == figures and b.next_run_at == datetime(2026, 5, 11, 7, 15, tzinfo=SH)
+
+
+@pytest.mark.django_db
+def test_the_worker_pass_fires_a_due_broadcast_and_delivers_it(world, groups):
+    scope = world.scope(world.grid_officer)
+    with time_machine.travel(datetime(2026, 4, 30, 6, 0, tzinfo=SH), tick=False) as clock:
+        b = services.do_create_broadcast(
+            scope, draft(audience(world), send_at=datetime(2026, 4, 30, 7, 0, tzinfo=SH))
+        )
+        services.do_submit(scope, b.pk)
+        assert run_once()["broadcasts_fired"] == 0
+        clock.shift(timedelta(hours=1))
+        result = run_once()
+    assert result["broadcasts_fired"] == 1 and result["sent"] == 4
+    b.refresh_from_db()
+    assert b.state == "done"
