@@ -160,7 +160,7 @@ def get_broadcast(request: HttpRequest, broadcast_id: int):
 @router.post("/broadcasts/{int:broadcast_id}/decline", response=BroadcastOut, auth=API_AUTH)
 def decline(request: HttpRequest, broadcast_id: int, data: DeclineIn):
     scope = request_scope(request)
-    access_broadcast_by_scope(scope, broadcast_id)
+    services.check_not_alert(access_broadcast_by_scope(scope, broadcast_id))
     return present(services.do_decline(scope, broadcast_id, data.note))
 
 
@@ -191,7 +191,7 @@ def report(request: HttpRequest, broadcast_id: int):
 @router.post("/broadcasts/{int:broadcast_id}/{action}", response=BroadcastOut, auth=API_AUTH)
 def act(request: HttpRequest, broadcast_id: int, action: str):
     scope = request_scope(request)
-    access_broadcast_by_scope(scope, broadcast_id)
+    services.check_not_alert(access_broadcast_by_scope(scope, broadcast_id))
     if action not in ACTIONS:
         raise Http404(f"no action {action!r}")
     getattr(services, f"do_{action}")(scope, broadcast_id)

@@ -376,6 +376,12 @@ def do_approve(scope: Scope, broadcast_id: int) -> Broadcast:
     return broadcast
 
 
+def check_not_alert(broadcast: Broadcast) -> None:
+    """An alert's messages follow the alert (approve, stand down on its page), never on their own."""
+    if broadcast.alert_id is not None:
+        raise ServiceError(_("This message belongs to an alert: act on the alert instead."))
+
+
 def do_decline(scope: Scope, broadcast_id: int, note: str) -> Broadcast:
     with transaction.atomic():
         broadcast = lock(broadcast_id)

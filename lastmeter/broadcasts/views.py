@@ -125,6 +125,8 @@ def detail(request: HttpRequest, broadcast_id: int) -> HttpResponse:
         BroadcastState.PAUSED,
     ):
         actions.append(("cancel", _("Cancel")))
+    if broadcast.alert_id is not None:
+        actions = []  # an alert's messages are acted on through the alert's page
     return render(
         request,
         "broadcasts/detail.html",
@@ -152,13 +154,14 @@ def detail(request: HttpRequest, broadcast_id: int) -> HttpResponse:
 @require_POST
 def act(request: HttpRequest, broadcast_id: int) -> HttpResponse:
     scope = staff_scope(request)
-    access_broadcast_by_scope(scope, broadcast_id)
+    broadcast = access_broadcast_by_scope(scope, broadcast_id)
     form = ActionForm(request.POST)
     if not form.is_valid():
         messages.error(request, first_message(form))
         return redirect("broadcasts:detail", broadcast_id)
     action = form.cleaned_data["action"]
     try:
+        services.check_not_alert(broadcast)
         if action == "decline":
             services.do_decline(scope, broadcast_id, form.cleaned_data["note"])
         else:

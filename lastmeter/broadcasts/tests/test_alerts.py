@@ -199,3 +199,17 @@ def test_the_atom_feed_lists_active_alerts_with_their_cap_links(world, groups, m
     xml = Client().get(link).content
     cap_schema().assertValid(etree.fromstring(xml))
     assert Client().get(reverse("broadcasts:alert_cap", args=[quiet.public_token])).status_code == 404
+
+
+def test_an_alerts_message_is_not_acted_on_as_a_broadcast(world, groups, media):
+    alert = new_alert(world)
+    alerts.do_submit_alert(world.scope(world.grid_officer), alert.pk)
+    b = alerts.alert_broadcast(alert)
+    c = Client()
+    c.force_login(world.leader.user)
+    r = c.post(reverse("broadcasts:act", args=[b.pk]), {"action": "cancel"}, follow=True)
+    assert "属于警报" in r.content.decode()
+    b.refresh_from_db()
+    assert b.state == "awaiting_approval"
+    r = c.post(f"/api/v1/broadcasts/{b.pk}/approve")
+    assert r.status_code == 400 and not OutboxMessage.objects.exists()
