@@ -4,9 +4,10 @@
 
 Logs in as the demo dispatcher and as the officer who holds the newest dispatch order (read
 from the demo database, so run it with the same LASTMETER_VAR_DIR / DATABASE_URL as the server),
-and saves docs/screenshot-command-centre.png, docs/screenshot-phone.png and
-docs/screenshot-planning.png. Uses Debian's
-chromium through Playwright, like the browser tests.
+and saves docs/screenshot-command-centre.png, docs/screenshot-phone.png,
+docs/screenshot-planning.png and (as the demo's leader) docs/screenshot-report-weekly.png. Uses
+Debian's chromium through Playwright, like the browser tests; the report needs a CJK font
+(`apt-get install fonts-wqy-microhei`), or its Chinese prints as boxes.
 """
 
 from __future__ import annotations
@@ -47,6 +48,16 @@ def login(browser, base: str, username: str, **options):
     page.click("button[type=submit]")
     page.wait_for_load_state()
     return page
+
+
+def capture_weekly_report(browser, base: str) -> Path:
+    """The leader's printable weekly report of the last complete week (the page's default)."""
+    page = login(browser, base, "leader", viewport={"width": 1100, "height": 900})
+    page.goto(base + "/stats/report/leadership/?period=week", timeout=180_000)  # Gi* compiles once
+    page.wait_for_selector("[data-testid='report']")
+    path = DOCS / "screenshot-report-weekly.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
 
 
 def main() -> None:
@@ -100,8 +111,9 @@ def main() -> None:
         time.sleep(1)
         board.locator("[data-testid='sa-map-card']").scroll_into_view_if_needed()
         board.screenshot(path=str(DOCS / "screenshot-planning.png"), full_page=True)
+        report = capture_weekly_report(browser, args.base)
         browser.close()
-    print("saved", *(DOCS / f"screenshot-{n}.png" for n in ("command-centre", "phone", "planning")))
+    print("saved", *(DOCS / f"screenshot-{n}.png" for n in ("command-centre", "phone", "planning")), report)
 
 
 if __name__ == "__main__":

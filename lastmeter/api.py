@@ -27,6 +27,8 @@ api.add_router("/", "lastmeter.stats.hotspots_api.router")
 api.add_router("/", "lastmeter.planning.api.router")
 api.add_router("/", "lastmeter.stats.api.router")
 api.add_router("/", "lastmeter.broadcasts.api.router")
+api.add_router("/", "lastmeter.complaints.api.router")
+api.add_router("/", "lastmeter.mediation.api.router")
 
 
 @api.exception_handler(NotAllowed)

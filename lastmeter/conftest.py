@@ -38,6 +38,8 @@ def _private_var_dir(settings, tmp_path):
     # Trained triage models are files under VAR_DIR; a model one test trains must not change how
     # another test's messages are classified (that made results depend on test order).
     settings.VAR_DIR = tmp_path / "var"
+    # Uploaded photos and generated letters likewise stay with the test that made them.
+    settings.MEDIA_ROOT = tmp_path / "media"
     triage_services.reset_caches()
 
 

@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "lastmeter.open311",
     "lastmeter.stats",
     "lastmeter.broadcasts",
+    "lastmeter.complaints",
+    "lastmeter.mediation",
     "lastmeter.realtime",
     "lastmeter.web",
     # The project package itself, for the top floor's commands (lastmeter/management/commands:
@@ -240,6 +242,16 @@ LASTMETER_FEEDBACK_CODE_ATTEMPTS = env_int("LASTMETER_FEEDBACK_CODE_ATTEMPTS", 5
 LASTMETER_FEEDBACK_CODE_INTERVAL_S = env_int("LASTMETER_FEEDBACK_CODE_INTERVAL_S", 60)
 LASTMETER_FEEDBACK_CODES_PER_DAY = env_int("LASTMETER_FEEDBACK_CODES_PER_DAY", 5)
 LASTMETER_MAX_CONTESTS = env_int("LASTMETER_MAX_CONTESTS", 2)
+# Enforcement complaints: hours to acknowledge the complainant, days the reply letter gives for the
+# one further appeal, and the office that signs the letters. The reply deadline itself is the
+# appeals' clock policy "complaint_reply" (admin; 15 calendar days when none is set).
+LASTMETER_COMPLAINT_ACK_HOURS = env_int("LASTMETER_COMPLAINT_ACK_HOURS", 24)
+LASTMETER_COMPLAINT_APPEAL_DAYS = env_int("LASTMETER_COMPLAINT_APPEAL_DAYS", 15)
+LASTMETER_COMPLAINT_OFFICE = env_str("LASTMETER_COMPLAINT_OFFICE", "人民广场派出所法制室")
+# Mediation: days after an agreement when the follow-up visits fall (moved to the next working
+# day), and how near (metres) a new appeal must be to a case's place to count as the same address.
+LASTMETER_MEDIATION_FOLLOW_UP_DAYS = [int(d) for d in env_list("LASTMETER_MEDIATION_FOLLOW_UP_DAYS", ["7", "30", "90"])]
+LASTMETER_MEDIATION_SAME_ADDRESS_M = env_float("LASTMETER_MEDIATION_SAME_ADDRESS_M", 30.0)
 # Timeout (seconds) of the reply senders' outgoing HTTP calls.
 LASTMETER_HTTP_TIMEOUT_S = env_float("LASTMETER_HTTP_TIMEOUT_S", 10.0)
 # Telegram bot: the webhook's secret token (empty: channel off), the bot's token and @username.

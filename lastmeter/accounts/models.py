@@ -37,9 +37,10 @@ class OrgUnit(models.Model):
         on_delete=models.SET_NULL,
         related_name="buildings",
         help_text=_("For buildings: the grid that contains it."),
+        verbose_name=_("grid"),
     )
-    lat = models.FloatField(null=True, blank=True)
-    lon = models.FloatField(null=True, blank=True)
+    lat = models.FloatField(null=True, blank=True, verbose_name=_("latitude"))
+    lon = models.FloatField(null=True, blank=True, verbose_name=_("longitude"))
 
     class Meta:
         ordering = ["kind", "name"]
@@ -91,7 +92,12 @@ class Person(models.Model):
     """
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="person"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="person",
+        verbose_name=_("login account"),
     )
     name = models.CharField(_("name"), max_length=100)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
@@ -118,16 +124,33 @@ class RoleAssignment(models.Model):
     grid_member → grid; building_head → building; department_liaison → department.
     """
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="roles")
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="roles", verbose_name=_("person")
+    )
     role = models.CharField(_("role"), max_length=30, choices=Role.choices)
     org_unit = models.ForeignKey(
-        OrgUnit, null=True, blank=True, on_delete=models.CASCADE, related_name="roles"
+        OrgUnit,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="roles",
+        verbose_name=_("organisation unit"),
     )
     grid = models.ForeignKey(
-        "grids.Grid", null=True, blank=True, on_delete=models.CASCADE, related_name="roles"
+        "grids.Grid",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="roles",
+        verbose_name=_("grid"),
     )
     department = models.ForeignKey(
-        Department, null=True, blank=True, on_delete=models.CASCADE, related_name="liaisons"
+        Department,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="liaisons",
+        verbose_name=_("department"),
     )
 
     class Meta:
@@ -147,8 +170,12 @@ class RoleAssignment(models.Model):
 class DutyShift(models.Model):
     """A simple duty roster entry: this person is on duty for this grid from..to."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="shifts")
-    grid = models.ForeignKey("grids.Grid", on_delete=models.CASCADE, related_name="shifts")
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="shifts", verbose_name=_("person")
+    )
+    grid = models.ForeignKey(
+        "grids.Grid", on_delete=models.CASCADE, related_name="shifts", verbose_name=_("grid")
+    )
     starts_at = models.DateTimeField(_("from"))
     ends_at = models.DateTimeField(_("to"))
 
@@ -174,12 +201,14 @@ def hash_token(raw: str) -> str:
 class ApiToken(models.Model):
     """A bearer token for staff devices and integrations. Only the SHA-256 of the token is stored."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="tokens")
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="tokens", verbose_name=_("person")
+    )
     label = models.CharField(_("label"), max_length=100)
-    key_hash = models.CharField(max_length=64, unique=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked = models.BooleanField(default=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False, verbose_name=_("key hash"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    last_used_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last used at"))
+    revoked = models.BooleanField(default=False, verbose_name=_("revoked"))
 
     class Meta:
         verbose_name = _("API token")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from lastmeter.lib.transitions import check_transition
 
@@ -39,7 +40,7 @@ class Repeat(models.TextChoices):
 class BroadcastState(models.TextChoices):
     DRAFT = "draft", _("Draft")
     AWAITING_APPROVAL = "awaiting_approval", _("Awaiting a leader's approval")
-    SCHEDULED = "scheduled", _("Scheduled")
+    SCHEDULED = "scheduled", pgettext_lazy("broadcast", "Scheduled")
     PAUSED = "paused", _("Paused")
     DONE = "done", _("Sent")
     CANCELLED = "cancelled", _("Cancelled")
@@ -67,7 +68,7 @@ class EventKind(models.TextChoices):
     SUBMITTED = "submitted", _("Submitted for approval")
     APPROVED = "approved", _("Approved")
     DECLINED = "declined", _("Declined")
-    SCHEDULED = "scheduled", _("Scheduled")
+    SCHEDULED = "scheduled", pgettext_lazy("broadcast", "Scheduled")
     PAUSED = "paused", _("Paused")
     RESUMED = "resumed", _("Resumed")
     CANCELLED = "cancelled", _("Cancelled")

@@ -47,7 +47,7 @@ class ChatGroup(models.Model):
         "grids.Grid", blank=True, related_name="chat_groups", verbose_name=_("grids")
     )
     bot_removed_at = models.DateTimeField(_("bot removed at"), null=True, blank=True)
-    bot_removed_reason = models.CharField(max_length=300, blank=True)
+    bot_removed_reason = models.CharField(_("what the platform said"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["name"]
