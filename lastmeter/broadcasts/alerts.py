@@ -169,6 +169,21 @@ def do_approve_alert(scope: Scope, alert_id: int) -> Alert:
     return alert
 
 
+def do_decline_alert(scope: Scope, alert_id: int, note: str) -> Alert:
+    """A leader other than the author sends the alert back to its author as a draft, with why."""
+    with transaction.atomic():
+        alert = lock_alert(alert_id)
+        broadcast = alert_broadcast(alert)
+        services.check_approver(scope, broadcast)
+        if alert.state != AlertState.AWAITING_APPROVAL:
+            raise ServiceError(_("This alert is not waiting for approval."))
+        check_alert_transition(alert.state, AlertState.DRAFT)
+        alert.state = AlertState.DRAFT
+        alert.save(update_fields=["state"])
+        services.do_decline(scope, broadcast.pk, note)
+    return alert
+
+
 def do_close_alert(scope: Scope, alert_id: int, outcome: str) -> Alert:
     """Close an active alert (found, or called off) and send the stand-down to the same audience."""
     if not outcome.strip():

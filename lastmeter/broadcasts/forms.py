@@ -165,5 +165,6 @@ class AlertForm(ScopedForm):
 
 
 class AlertActionForm(forms.Form):
-    action = forms.ChoiceField(choices=[(a, a) for a in ("submit", "approve", "close")])
+    note = forms.CharField(required=False, max_length=500)
+    action = forms.ChoiceField(choices=[(a, a) for a in ("submit", "approve", "decline", "close")])
     outcome = forms.CharField(required=False, max_length=300)

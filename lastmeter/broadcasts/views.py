@@ -292,6 +292,8 @@ def alert_act(request: HttpRequest, alert_id: int) -> HttpResponse:
             alerts.do_submit_alert(scope, alert_id)
         elif action == "approve":
             alerts.do_approve_alert(scope, alert_id)
+        elif action == "decline":
+            alerts.do_decline_alert(scope, alert_id, form.cleaned_data["note"])
         else:
             alerts.do_close_alert(scope, alert_id, form.cleaned_data["outcome"])
     except ServiceError as exc:

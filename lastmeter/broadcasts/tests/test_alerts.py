@@ -213,3 +213,20 @@ def test_an_alerts_message_is_not_acted_on_as_a_broadcast(world, groups, media):
     assert b.state == "awaiting_approval"
     r = c.post(f"/api/v1/broadcasts/{b.pk}/approve")
     assert r.status_code == 400 and not OutboxMessage.objects.exists()
+
+
+def test_a_leader_sends_an_alert_back_to_its_author(world, groups, media):
+    alert = new_alert(world)
+    alerts.do_submit_alert(world.scope(world.grid_officer), alert.pk)
+    with pytest.raises(NotAllowed):
+        alerts.do_decline_alert(world.scope(world.grid_officer), alert.pk, "自己退回")
+    c = Client()
+    c.force_login(world.leader.user)
+    c.post(reverse("broadcasts:alert_act", args=[alert.pk]), {"action": "decline", "note": "请补充衣着"})
+    alert.refresh_from_db()
+    assert alert.state == "draft" and not OutboxMessage.objects.exists()
+    events = list(alerts.alert_broadcast(alert).events.values_list("kind", "note"))
+    assert ("declined", "请补充衣着") in events
+    alerts.do_submit_alert(world.scope(world.grid_officer), alert.pk)  # the author submits again
+    alert.refresh_from_db()
+    assert alert.state == "awaiting_approval"
