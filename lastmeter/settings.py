@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "lastmeter.dispatching",
     "lastmeter.open311",
     "lastmeter.stats",
+    "lastmeter.broadcasts",
     "lastmeter.complaints",
     "lastmeter.mediation",
     "lastmeter.realtime",

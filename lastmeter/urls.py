@@ -17,6 +17,7 @@ urlpatterns = [
     path("intake/", include("lastmeter.intake.urls")),
     path("open311/v2/", include("lastmeter.open311.urls")),
     path("planning/", include("lastmeter.planning.urls")),
+    path("broadcasts/", include("lastmeter.broadcasts.urls")),
     path("complaints/", include("lastmeter.complaints.urls")),
     path("mediation/", include("lastmeter.mediation.urls")),
     path("stats/hotspots/", include("lastmeter.stats.hotspot_views")),

@@ -7,7 +7,9 @@ the embedded default. One pass runs, in order:
 - ``mediation.jobs.sweep_follow_ups`` and ``link_recurrences``: overdue follow-up visits, and new
   appeals linked to the mediation cases they recur in;
 - ``intake.services.process_pending``: inbound items whose processing failed, retried with back-off;
+- ``broadcasts.services.fire_due``: scheduled broadcasts whose time has come, into the outbox;
 - ``appeals.notify.outbox.deliver_due``: outgoing messages due for (re)delivery;
+- ``broadcasts.alerts.purge_closed``: photo and description of alerts closed past retention;
 - ``stats.rollups.refresh``: the figures' daily rollup, rebuilt for the days that changed.
 Each is idempotent and safe to run in several processes at once. This module is the top floor: it
 imports the apps, no app imports it; a new background job is one public function in its app,
@@ -23,6 +25,8 @@ from django.db import close_old_connections
 
 from lastmeter.appeals.clocks import sweep
 from lastmeter.appeals.notify.outbox import deliver_due
+from lastmeter.broadcasts.alerts import purge_closed
+from lastmeter.broadcasts.services import fire_due
 from lastmeter.complaints.clocks import sweep as sweep_complaints
 from lastmeter.demo.live import start_demo
 from lastmeter.intake.services import process_pending
@@ -40,7 +44,9 @@ def run_once() -> dict[str, int]:
     result.update(sweep_follow_ups())
     result.update(link_recurrences())
     result.update({f"intake_{k}": v for k, v in process_pending().items()})
+    result.update(fire_due())
     result.update(deliver_due())
+    result.update(purge_closed())
     result.update(refresh_stats())
     return result
 

@@ -14,6 +14,7 @@ from django.db import transaction
 from lastmeter.accounts.models import OrgUnit
 from lastmeter.appeals.models import Appeal
 from lastmeter.demo.appeals import load_appeals
+from lastmeter.demo.broadcasts import load_broadcasts_demo
 from lastmeter.demo.categories import load_categories, load_clock_policies, train_triage_model
 from lastmeter.demo.communities import load_communities
 from lastmeter.demo.complaints import load_complaints
@@ -41,6 +42,7 @@ def load_demo(stdout=None) -> bool:
     load_mediation()
     load_dispatch_demo(stdout)  # units, incidents
     load_planning_demo()  # basic units and a previewed grid plan
+    load_broadcasts_demo()  # groups, subscribers, broadcasts, an alert
     if stdout is not None:
         stdout.write(f"demo loaded: {Appeal.objects.count()} appeals, {Grid.objects.count()} grids")
     return True

@@ -7,6 +7,7 @@ import secrets
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from lastmeter.intake.choices import Decision, ItemStatus
 
@@ -144,7 +145,7 @@ class WebhookNonce(models.Model):
     channel = models.CharField(_("channel"), max_length=30)
     nonce = models.CharField(_("nonce"), max_length=300)
     body_sha256 = models.CharField(max_length=64)
-    seen_at = models.DateTimeField(_("seen at"), db_index=True)
+    seen_at = models.DateTimeField(pgettext_lazy("webhook nonce", "seen at"), db_index=True)
 
     class Meta:
         verbose_name = _("webhook nonce")

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from lastmeter.accounts.auth import request_scope
 from lastmeter.accounts.choices import Role
+from lastmeter.broadcasts.selectors import can_compose
 from lastmeter.complaints.selectors import works_on_complaints
 from lastmeter.intake.views import CALL_ROLES, VOLUNTEER_ROLES
 from lastmeter.mediation.selectors import may_open_cases
@@ -56,6 +57,8 @@ def nav_links(request: HttpRequest) -> dict[str, list[tuple[str, str]]]:
     if can_plan(scope):
         links.append((reverse("planning:index"), _("Grid planning")))
         links.append((reverse("planning:service_areas"), _("Platforms and service areas")))
+    if can_compose(scope):
+        links.append((reverse("broadcasts:index"), _("Broadcasts")))
     if level := default_level(scope):  # the printable report of the viewer's own level
         links.append((reverse("stats:report", args=[level]), _("Reports")))
     return {"nav_links": links}

@@ -33,6 +33,8 @@ from lastmeter.appeals import services as appeal_services
 from lastmeter.appeals.models import Subscription, Transfer
 from lastmeter.appeals.notify.reporter import follow_token
 from lastmeter.appeals.transfers import do_transfer
+from lastmeter.broadcasts import alerts as bc_alerts
+from lastmeter.broadcasts import services as bc_services
 from lastmeter.complaints import services as complaint_services
 from lastmeter.dispatching.models import Assignment, CommandGroup, GroupMessage, Incident, SosAlarm, Unit
 from lastmeter.intake.models import InboundItem
@@ -74,6 +76,12 @@ NOT_PAGES: dict[str, str] = {
     "ops:healthz": "liveness probe (plain text for machines)",
     "ops:readyz": "readiness probe (JSON for machines)",
     "ops:metrics": "Prometheus metrics (text format for machines)",
+    "broadcasts:act": "POST only: an action on a broadcast, then a redirect",
+    "broadcasts:alert_act": "POST only: an action on an alert, then a redirect",
+    "broadcasts:alert_photo": "the alert's photo (the image file itself)",
+    "broadcasts:alert_cap": "CAP 1.2 XML for other alerting systems, field values fixed by the standard",
+    "broadcasts:alerts_feed": "Atom XML for other alerting systems",
+    "broadcasts:sms_inbound": "the SMS gateway's webhook (POST, JSON)",
 }
 
 ADMIN_USERNAME = "admin"
@@ -153,6 +161,41 @@ def _admin(world) -> Person:
     return person
 
 
+def broadcasts_for_the_walk(world) -> tuple[int, int, str]:
+    """A sent broadcast with its report, and an active alert with a sighting."""
+    officer = world.scope(world.grid_officer)
+    audience = bc_services.do_create_audience(
+        officer,
+        bc_services.AudienceSpec(
+            "福州路", [world.community_a], [], [], [], grid_members=True, building_heads=True
+        ),
+    )
+    broadcast = bc_services.do_create_broadcast(
+        officer,
+        bc_services.Draft(
+            title="晚高峰提醒", template="{road}车多", audience=audience, variables={"road": "福州路"}
+        ),
+    )
+    bc_services.do_submit(officer, broadcast.pk)
+    alert = bc_alerts.do_create_alert(
+        officer,
+        bc_alerts.AlertDraft(
+            "lost_child",
+            "寻找走失儿童",
+            "男孩，6岁，红色上衣。",
+            timezone.now(),
+            "福州路",
+            POINT_IN_A[0],
+            POINT_IN_A[1],
+            300,
+        ),
+    )
+    bc_alerts.do_submit_alert(officer, alert.pk)
+    bc_alerts.do_approve_alert(world.scope(world.leader), alert.pk)
+    bc_alerts.do_record_sighting(alert, channel="sms", sender="138****0000", text="我看到了，在福州路口")
+    return broadcast.pk, alert.pk, alert.public_token
+
+
 @pytest.fixture
 def town(world, new_appeal, settings, tmp_path):
     """The world with something on every page; yields the values of the URL parameters."""
@@ -222,9 +265,12 @@ def town(world, new_appeal, settings, tmp_path):
         for code, name, x in (("pt-1", "西平台", 0), ("pt-2", "东平台", 4000)):
             lat, lon = latlon(x + 3.0, -4.0)
             do_save_platform(code=code, name=name, lat=lat, lon=lon)
+        broadcast_id, alert_id, alert_token = broadcasts_for_the_walk(world)
         yield {
             "appeal_id": [a.pk for a in appeals],
-            "token": [a.tracking_token for a in appeals],
+            "token": [a.tracking_token for a in appeals] + [alert_token],
+            "broadcast_id": [broadcast_id],
+            "alert_id": [alert_id],
             "signed": [follow_token(Subscription.objects.create(appeal=appeals[0], phone="13600002222"))],
             "item_id": [i.pk for i in items],
             "plan_id": [
