@@ -6,6 +6,7 @@ the embedded default. One pass runs, in order:
 - ``complaints.clocks.sweep``: the same for the complaints' acknowledgement and reply clocks;
 - ``mediation.jobs.sweep_follow_ups`` and ``link_recurrences``: overdue follow-up visits, and new
   appeals linked to the mediation cases they recur in;
+- ``meetings.jobs.sweep_actions``: meeting action items past their deadline, marked overdue once;
 - ``intake.services.process_pending``: inbound items whose processing failed, retried with back-off;
 - ``broadcasts.services.fire_due``: scheduled broadcasts whose time has come, into the outbox;
 - ``appeals.notify.outbox.deliver_due``: outgoing messages due for (re)delivery;
@@ -31,6 +32,7 @@ from lastmeter.complaints.clocks import sweep as sweep_complaints
 from lastmeter.demo.live import start_demo
 from lastmeter.intake.services import process_pending
 from lastmeter.mediation.jobs import link_recurrences, sweep_follow_ups
+from lastmeter.meetings.jobs import sweep_actions
 from lastmeter.ops.health import beat
 from lastmeter.stats.rollups import refresh as refresh_stats
 
@@ -43,6 +45,7 @@ def run_once() -> dict[str, int]:
     result.update(sweep_complaints())
     result.update(sweep_follow_ups())
     result.update(link_recurrences())
+    result.update(sweep_actions())
     result.update({f"intake_{k}": v for k, v in process_pending().items()})
     result.update(fire_due())
     result.update(deliver_due())
