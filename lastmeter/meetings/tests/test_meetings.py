@@ -62,7 +62,7 @@ def test_the_agenda_puts_the_recurring_problem_first_then_open_appeals(world, he
 def test_a_decision_without_an_owner_is_refused(world, held_meeting):
     meeting = held_meeting()
     item = meeting.items.first()
-    with pytest.raises(ServiceError, match="owner"):
+    with pytest.raises(ServiceError, match="责任人"):
         services.do_decide(
             world.scope(world.grid_officer),
             meeting.pk,
