@@ -38,6 +38,7 @@ from lastmeter.broadcasts import services as bc_services
 from lastmeter.complaints import services as complaint_services
 from lastmeter.dispatching.models import Assignment, CommandGroup, GroupMessage, Incident, SosAlarm, Unit
 from lastmeter.intake.models import InboundItem
+from lastmeter.meetings import services as meeting_services
 from lastmeter.mediation import services as mediation_services
 from lastmeter.planning.models import GridPlan
 from lastmeter.planning.platforms import do_save_platform
@@ -260,6 +261,7 @@ def town(world, new_appeal, settings, tmp_path):
 
     complaints = _complaints(world)
     cases = _mediation_cases(world)
+    meeting_ids, visit_ids = _meetings(world)
 
     with use_network(RoadNetwork(comb(), warm=False)):
         for code, name, x in (("pt-1", "西平台", 0), ("pt-2", "东平台", 4000)):
@@ -295,6 +297,9 @@ def town(world, new_appeal, settings, tmp_path):
             "round": [1],
             "evidence_id": [e.pk for c in complaints for e in c.evidence.all()] or [1],
             "case_id": [c.pk for c in cases],
+            "meeting_id": meeting_ids,
+            "visit_id": visit_ids,
+            "step": ["serve"],
             # The dashboards (stats): a community's; grids and departments are named above.
             "community_id": [world.community_a.pk, world.community_b.pk],
         }
@@ -320,6 +325,29 @@ def _complaints(world):
     )
     complaint_services.do_decide(legal, decided.pk, kind="revoke", reasons="现场有卸货标志，撤销罚单。")
     return [received, decided]
+
+
+def _meetings(world):
+    """A meeting held with a decision and its action item, one just planned; a counter visit."""
+    officer = world.scope(world.grid_officer)
+    held = meeting_services.do_schedule_meeting(
+        officer, community=world.community_a, title="警民议事会", held_at=timezone.now(), place="社区活动室"
+    )
+    meeting_services.do_add_attendee(officer, held.pk, name="居民代表刘", kind="resident_rep")
+    meeting_services.do_record_minutes(officer, held.pk, minutes="讨论门口违停")
+    meeting_services.do_decide(
+        officer,
+        held.pk,
+        meeting_services.NewDecision(None, "加装隔离桩", "门口加装隔离桩", world.liaison, 10),
+    )
+    planned = meeting_services.do_schedule_meeting(
+        officer, community=world.community_a, title="下次议事会", held_at=timezone.now(), place="社区活动室"
+    )
+    visit = meeting_services.do_log_arrival(
+        officer, community=world.community_a, kind="certificate", matter="开证明"
+    )
+    meeting_services.do_serve(officer, visit.pk)
+    return [held.pk, planned.pk], [visit.pk]
 
 
 def _mediation_cases(world):
