@@ -295,7 +295,7 @@ def do_report_back(scope: Scope, meeting_id: int, *, item_id: int, report: str, 
         )
         if item is None or item.action_item is None:
             raise ServiceError(_("Choose one of the report-backs on this meeting's agenda."))
-        action = ActionItem.objects.select_for_update().get(pk=item.action_item_id)
+        action = ActionItem.objects.select_for_update().get(pk=item.action_item.pk)
         action.report = report.strip()
         action.reported_at = meeting
         fields = ["report", "reported_at"]
