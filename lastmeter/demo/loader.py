@@ -21,6 +21,7 @@ from lastmeter.demo.complaints import load_complaints
 from lastmeter.demo.departments import load_departments
 from lastmeter.demo.dispatch import load_dispatch_demo
 from lastmeter.demo.mediation import load_mediation
+from lastmeter.demo.meetings import load_meetings
 from lastmeter.demo.organisation import JURISDICTION_CODE, load_organisation
 from lastmeter.demo.planning import load_planning_demo
 from lastmeter.grids.models import Grid
@@ -40,6 +41,7 @@ def load_demo(stdout=None) -> bool:
     load_appeals(categories)
     load_complaints(organisation.station)
     load_mediation()
+    load_meetings()  # consultation meetings and the counter log
     load_dispatch_demo(stdout)  # units, incidents
     load_planning_demo()  # basic units and a previewed grid plan
     load_broadcasts_demo()  # groups, subscribers, broadcasts, an alert

@@ -85,8 +85,8 @@ def test_a_decision_tells_each_reporter_with_the_tracking_link_and_runs_a_workin
         services.NewDecision(item.pk, "加装隔离桩", "门口加装隔离桩", world.liaison, 10, world.department),
         now=decided,
     )
-    assert action.due_at == services.action_due(decided, 10)
-    assert timezone.localtime(action.due_at).date() > datetime(2026, 10, 14).date()
+    # 8, 9, 10 (Saturday, worked), 12–16, 19, 20 October: due at the end of the 20th.
+    assert action.due_at == datetime(2026, 10, 21, 0, 0, tzinfo=SHANGHAI)
     told = OutboxMessage.objects.filter(key__startswith=f"meeting:{meeting.pk}:")
     assert told.count() == 3  # the three reporters of the recurring problem
     body = told.first().body
