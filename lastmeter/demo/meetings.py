@@ -67,19 +67,21 @@ def load_meetings() -> None:
         first.pk,
         minutes="居民反映小区门口夜间违停、占道经营和楼道堆物问题；城管、社区民警当场认领。",
     )
-    item = first.items.first()
+    # Entered after the fact, the meeting proposes no appeals filed since; its matters are added.
+    item = services.do_add_item(scope, first.pk, title="小区门口夜间违停堵住消防通道")
+    vending = services.do_add_item(scope, first.pk, title="菜场门口占道经营")
     parking = services.do_decide(
         scope,
         first.pk,
         services.NewDecision(
-            item.pk if item else None, "门口划设禁停标线并夜间巡查", "划设禁停标线，夜间巡查两周", officer, 10
+            item.pk, "门口划设禁停标线并夜间巡查", "划设禁停标线，夜间巡查两周", officer, 10
         ),
         now=held_at,
     )
     services.do_decide(
         scope,
         first.pk,
-        services.NewDecision(None, "清理占道摊点", "联合城管清理菜场门口占道摊点", liaison, 5, urban),
+        services.NewDecision(vending.pk, "清理占道摊点", "联合城管清理菜场门口占道摊点", liaison, 5, urban),
         now=held_at,
     )
     # The parking item was done and reported; the vending one is past its deadline.

@@ -111,7 +111,7 @@ def proposed_items(scope: Scope, community: OrgUnit, *, now: datetime | None = N
     now = now or timezone.now()
     appeals = list(
         visible_appeals(scope)
-        .filter(grid__community=community, created_at__gte=now - RECURRENCE_WINDOW)
+        .filter(grid__community=community, created_at__gte=now - RECURRENCE_WINDOW, created_at__lte=now)
         .order_by("created_at", "id")
     )
     groups: dict[tuple[int | None, str], list[Appeal]] = defaultdict(list)

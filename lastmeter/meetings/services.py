@@ -119,7 +119,8 @@ def do_schedule_meeting(
                 action_item=action,
             )
             item.appeals.set(action.agenda_item.appeals.all() if action.agenda_item else [])
-        for proposal in proposed_items(scope, community):
+        # A meeting entered after the fact discusses what was known by then, not later appeals.
+        for proposal in proposed_items(scope, community, now=min(held_at, timezone.now())):
             position += 1
             item = AgendaItem.objects.create(
                 meeting=meeting,

@@ -6,7 +6,10 @@ next meeting carries the action item to its agenda, and the report-back closes i
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from lastmeter.appeals.models import OutboxMessage
 from lastmeter.meetings.models import ActionItem, Meeting
@@ -47,6 +50,11 @@ def _act(
     return page.inner_text(".messages")
 
 
+def _in_days(days: int) -> str:
+    """A meeting time ahead of now (the agenda takes the appeals known when it is scheduled)."""
+    return f"{timezone.localtime() + timedelta(days=days):%Y-%m-%dT19:00}"
+
+
 def _schedule(page, live_server_url, title: str, when: str) -> Meeting:
     page.goto(live_server_url + "/meetings/new/")
     page.fill("input[name='title']", title)
@@ -65,7 +73,7 @@ def _hold(page, minutes: str) -> None:
 def test_it_runs_a_meeting_from_the_agenda_to_the_report_back(page, live_server_url, world, new_appeal):
     for _ in range(3):
         new_appeal(text="小区门口夜间违停堵路", address="福州路1号")
-    first = _schedule(page, live_server_url, "三月警民议事会", "2026-03-02T19:00")
+    first = _schedule(page, live_server_url, "三月警民议事会", _in_days(1))
     agenda = page.inner_text("[data-testid='agenda']")
     assert "反复出现的问题" in agenda and "福州路1号" in agenda
     _hold(page, "居民反映门口夜间违停")
@@ -79,7 +87,7 @@ def test_it_runs_a_meeting_from_the_agenda_to_the_report_back(page, live_server_
     assert OutboxMessage.objects.filter(key__startswith=f"meeting:{first.pk}:").count() == 3
     assert "纪要已归档" in _act(page, "close")
 
-    second = _schedule(page, live_server_url, "四月警民议事会", "2026-04-06T19:00")
+    second = _schedule(page, live_server_url, "四月警民议事会", _in_days(30))
     report = second.items.get(kind="report_back")
     assert "加装隔离桩并夜间巡查" in page.inner_text("[data-testid='agenda']")
     _hold(page, "城管汇报隔离桩已安装")

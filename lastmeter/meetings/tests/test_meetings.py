@@ -95,7 +95,7 @@ def test_a_decision_tells_each_reporter_with_the_tracking_link_and_runs_a_workin
 
 def test_the_sweep_marks_overdue_once_and_the_next_meeting_hears_the_report_back(world, held_meeting):
     officer = world.scope(world.grid_officer)
-    first = held_meeting(held_at=timezone.now() - timedelta(days=30))
+    first = held_meeting()
     action = services.do_decide(
         officer,
         first.pk,
@@ -205,3 +205,15 @@ def test_the_counter_log_and_its_figures(world):
         )
     with pytest.raises(NotAllowed):
         services.do_serve(world.scope(world.other_officer), waiting.pk)
+
+
+def test_a_meeting_entered_after_the_fact_proposes_only_the_appeals_known_then(world, new_appeal):
+    new_appeal(text="路灯不亮", address="福州路9号")
+    meeting = services.do_schedule_meeting(
+        world.scope(world.grid_officer),
+        community=world.community_a,
+        title="上月议事会补录",
+        held_at=timezone.now() - timedelta(days=20),
+        place="活动室",
+    )
+    assert not meeting.items.exists()
