@@ -217,3 +217,41 @@ def test_a_meeting_entered_after_the_fact_proposes_only_the_appeals_known_then(w
         place="活动室",
     )
     assert not meeting.items.exists()
+
+
+def test_the_counter_api_and_the_refusals_of_its_pages(world, held_meeting):
+    meeting = held_meeting()
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {issue_token(world.grid_officer, 'test')}")
+
+    def post(url, data=None):
+        return api.post(url, data=json.dumps(data or {}), content_type="application/json")
+
+    visit = post(
+        "/api/v1/counter/visits",
+        {"community": world.community_a.pk, "kind": "lost_property", "matter": "登记遗失的身份证"},
+    )
+    assert visit.status_code == 201
+    visit_id = visit.json()["id"]
+    assert post(f"/api/v1/counter/visits/{visit_id}/finish").status_code == 400  # not served yet
+    assert post(f"/api/v1/counter/visits/{visit_id}/serve").status_code == 200
+    assert post(f"/api/v1/counter/visits/{visit_id}/finish", {"outcome": "已登记"}).status_code == 200
+    figures = api.get("/api/v1/counter/figures").json()
+    assert figures["visits"] == 1 and figures["by_kind"]["lost_property"]["count"] == 1
+    # A decision without an owner is refused through the API too.
+    refused = post(
+        f"/api/v1/meetings/{meeting.pk}/actions/decide", {"decision": "x", "task": "y", "working_days": 3}
+    )
+    assert refused.status_code == 400 and "责任人" in refused.json()["detail"]
+
+    liaison = Client(HTTP_AUTHORIZATION=f"Bearer {issue_token(world.liaison, 'test')}")
+    assert liaison.get("/api/v1/counter/figures").status_code == 403
+    assert liaison.get("/api/v1/counter/visits").json() == []
+    other = Client(HTTP_AUTHORIZATION=f"Bearer {issue_token(world.other_officer, 'test')}")
+    assert other.get("/api/v1/counter/visits").json() == []
+    assert other.post(f"/api/v1/counter/visits/{visit_id}/serve").status_code == 403
+    get_user_model().objects.create_user(username="res", password="pass-res")
+    for username in ("res", "liaison"):
+        client = Client()
+        assert client.login(username=username, password="pass-" + username)
+        assert client.get("/meetings/new/").status_code == 404
+        assert client.get("/meetings/counter/").status_code == 404
