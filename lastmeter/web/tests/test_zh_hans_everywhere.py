@@ -38,8 +38,8 @@ from lastmeter.broadcasts import services as bc_services
 from lastmeter.complaints import services as complaint_services
 from lastmeter.dispatching.models import Assignment, CommandGroup, GroupMessage, Incident, SosAlarm, Unit
 from lastmeter.intake.models import InboundItem
-from lastmeter.meetings import services as meeting_services
 from lastmeter.mediation import services as mediation_services
+from lastmeter.meetings import services as meeting_services
 from lastmeter.planning.models import GridPlan
 from lastmeter.planning.platforms import do_save_platform
 from lastmeter.planning.services import PlanParams, do_create_plan, do_preview_plan
