@@ -171,9 +171,11 @@ def _appeals_between(scope: Scope, campaign: Campaign, first: date, last: date) 
     if campaign.category_id:
         rows = rows.filter(Q(category_id=campaign.category_id) | Q(category__parent_id=campaign.category_id))
     # The id keeps two appeals at one spot apart (visible_appeals is DISTINCT).
-    return sum(
-        1 for _id, lat, lon in rows.values_list("id", "lat", "lon") if in_target_area(campaign, lat, lon)
-    )
+    count = 0
+    for _id, lat, lon in rows.values_list("id", "lat", "lon"):
+        if lat is not None and lon is not None and in_target_area(campaign, lat, lon):
+            count += 1
+    return count
 
 
 def before_after(scope: Scope, campaign: Campaign, today: date | None = None) -> BeforeAfter:

@@ -64,12 +64,16 @@ def hourly_counts(post: DutyPost, since: datetime) -> dict[str, list[float]]:
     ):
         if haversine_m(post.lat, post.lon, lat, lon) <= post.radius_m:
             counts.setdefault(Agency.TRAFFIC_POLICE, [0.0] * 24)[timezone.localtime(at).hour] += 1
-    for lat, lon, at, dept in Appeal.objects.filter(created_at__gte=since, **box).values_list(
+    for a_lat, a_lon, a_at, dept in Appeal.objects.filter(created_at__gte=since, **box).values_list(
         "lat", "lon", "created_at", "category__department__code"
     ):
-        if haversine_m(post.lat, post.lon, lat, lon) <= post.radius_m:
+        if (
+            a_lat is not None
+            and a_lon is not None
+            and haversine_m(post.lat, post.lon, a_lat, a_lon) <= post.radius_m
+        ):
             agency = DEPARTMENT_AGENCY.get(dept or "", Agency.POLICE)
-            counts.setdefault(agency, [0.0] * 24)[timezone.localtime(at).hour] += 1
+            counts.setdefault(agency, [0.0] * 24)[timezone.localtime(a_at).hour] += 1
     return counts
 
 

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 
 
 def local(day: date, hour: int, minute: int = 0) -> datetime:
-    return timezone.make_aware(datetime(day.year, day.month, day.day, hour, minute))
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=timezone.get_current_timezone())
 
 
 def test_it_finds_busy_windows_and_uncovered_hours_by_hand():
@@ -137,7 +137,7 @@ def test_it_shows_who_is_on_post_now(world, post):
     rows = list(selectors.on_post_now(world.scope(world.dispatcher)))
     assert [(r.shift.person.name, r.unit.code) for r in rows] == [("辅警陈", "T-01")]
     assert list(selectors.on_post_now(world.scope(world.other_officer))) == []
-    with pytest.raises(ServiceError, match="agency"):
+    with pytest.raises(ServiceError, match="不属于该部门"):
         services.do_assign_shift(officer, post.pk, shift=later, agency="police", unit=unit)
 
 
@@ -169,7 +169,7 @@ def test_it_refuses_posts_to_another_community_and_to_residents(world, post):
         services.do_set_hours(
             world.scope(world.building_head), post.pk, agency="police", start_hour=7, end_hour=9
         )
-    with pytest.raises(ServiceError, match="forward"):
+    with pytest.raises(ServiceError, match="结束晚于开始"):
         services.do_set_hours(
             world.scope(world.grid_officer), post.pk, agency="police", start_hour=9, end_hour=7
         )
@@ -194,7 +194,7 @@ def _campaign(world, **kw) -> NewCampaign:
 
 def test_it_refuses_bad_campaigns_and_results(world):
     officer = world.scope(world.grid_officer)
-    with pytest.raises(ServiceError, match="cannot end before"):
+    with pytest.raises(ServiceError, match="不能在开始之前结束"):
         services.do_create_campaign(officer, _campaign(world, ends_on=date(2026, 5, 1)))
     with pytest.raises(NotAllowed):
         services.do_create_campaign(world.scope(world.other_officer), _campaign(world))
@@ -203,7 +203,7 @@ def test_it_refuses_bad_campaigns_and_results(world):
     with pytest.raises(NotAllowed):
         services.do_create_campaign(world.scope(world.grid_member), _campaign(world))
     campaign = services.do_create_campaign(officer, _campaign(world))
-    with pytest.raises(ServiceError, match="outside the campaign's period"):
+    with pytest.raises(ServiceError, match="不在专项行动期间"):
         services.do_enter_result(
             officer, campaign.pk, day=date(2026, 5, 21), cases_handled=1, penalties=0, appeals_resolved=0
         )
@@ -225,7 +225,7 @@ def test_it_refuses_bad_campaigns_and_results(world):
     assert selectors.campaign_totals(campaign) == {"cases_handled": 5, "penalties": 2, "appeals_resolved": 1}
     services.do_move_campaign(officer, campaign.pk, "active")
     services.do_move_campaign(officer, campaign.pk, "closed")
-    with pytest.raises(ServiceError, match="no longer"):
+    with pytest.raises(ServiceError, match="不再接受"):
         services.do_enter_result(
             officer, campaign.pk, day=date(2026, 5, 13), cases_handled=1, penalties=0, appeals_resolved=0
         )
