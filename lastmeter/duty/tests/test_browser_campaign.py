@@ -1,6 +1,7 @@
 """A joint campaign in a real browser (Playwright, Debian's chromium), in Chinese: the grid
 officer creates it on the page (a campaign ending before it starts is refused first), enters a
-day's results (a day outside the period is refused), starts it and reads its before/after figure."""
+day's results (a day outside the period is refused), starts it and reads its before/after figure;
+and the dispatcher sees who is on post in the command centre's panel."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from datetime import datetime, time, timedelta
 import pytest
 from django.utils import timezone
 
+from lastmeter.accounts.models import DutyShift
 from lastmeter.appeals.models import Appeal
-from lastmeter.duty.models import Campaign
+from lastmeter.duty.models import Campaign, DutyPost
 from lastmeter.testing.servers import session_cookie, wait_for_database_quiet
 from lastmeter.testing.world import POINT_IN_A
 
@@ -88,3 +90,37 @@ def test_it_runs_a_campaign_from_creation_to_its_before_after_page(page, live_se
     assert page.inner_text("[data-testid='change']") == "-50%"
     assert Campaign.objects.get().results.get().penalties == 2
     assert page.js_errors == []  # type: ignore[attr-defined]
+
+
+def test_it_shows_who_is_on_post_in_the_command_centre(browser, live_server_url, world):
+    post = DutyPost.objects.create(
+        name="人民广场路口",
+        kind="intersection",
+        lat=POINT_IN_A[0],
+        lon=POINT_IN_A[1],
+        community=world.community_a,
+    )
+    now = timezone.now()
+    shift = DutyShift.objects.create(
+        person=world.grid_member,
+        grid=world.grid_a,
+        starts_at=now - timedelta(hours=1),
+        ends_at=now + timedelta(hours=2),
+    )
+    post.assignments.create(shift=shift, agency="traffic_police")
+    ctx = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    ctx.add_cookies(
+        [
+            {"name": "django_language", "value": "zh-hans", "url": live_server_url},
+            {"name": "sessionid", "value": session_cookie(world.dispatcher.user), "url": live_server_url},
+        ]
+    )
+    p = ctx.new_page()
+    try:
+        p.goto(live_server_url + "/command/")
+        p.wait_for_selector("#on-post li[data-post]", timeout=WAIT_MS)
+        text = p.inner_text("#on-post")
+        assert "人民广场路口" in text and "辅警陈" in text and "交警" in text
+    finally:
+        ctx.close()
+        wait_for_database_quiet()
