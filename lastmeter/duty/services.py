@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from shapely.geometry import shape
@@ -28,6 +29,7 @@ from lastmeter.lib.errors import NotAllowed, ServiceError
 from lastmeter.lib.geo import haversine_m, validate_lat_lon
 from lastmeter.lib.transitions import check_transition
 from lastmeter.planning.models import AccidentRecord
+from lastmeter.planning.unit_services import accident_category_q
 
 # The agency that answers appeals handled by this department code (everything else: police).
 DEPARTMENT_AGENCY = {"urban_management": Agency.URBAN_MANAGEMENT}
@@ -54,7 +56,8 @@ def do_create_post(
 
 def hourly_counts(post: DutyPost, since: datetime) -> dict[str, list[float]]:
     """Accidents and appeals within the post's radius since ``since``, by local hour of day and
-    by the agency that answers them (accidents: traffic police)."""
+    by the agency that answers them: accidents, and appeals about accidents or congestion, the
+    traffic police; appeals of urban management's categories, urban management; the rest, police."""
     counts: dict[str, list[float]] = {}
     # A bounding box first (about 111 km per degree of latitude), then the exact distance.
     d = post.radius_m / 111_000 * 1.5
@@ -64,16 +67,22 @@ def hourly_counts(post: DutyPost, since: datetime) -> dict[str, list[float]]:
     ):
         if haversine_m(post.lat, post.lon, lat, lon) <= post.radius_m:
             counts.setdefault(Agency.TRAFFIC_POLICE, [0.0] * 24)[timezone.localtime(at).hour] += 1
-    for a_lat, a_lon, a_at, dept in Appeal.objects.filter(created_at__gte=since, **box).values_list(
-        "lat", "lon", "created_at", "category__department__code"
+    appeals = Appeal.objects.filter(created_at__gte=since, **box)
+    traffic = set(
+        appeals.filter(accident_category_q() | Q(category__code__icontains="congestion")).values_list(
+            "id", flat=True
+        )
+    )
+    for a_id, a_lat, a_lon, a_at, dept in appeals.values_list(
+        "id", "lat", "lon", "created_at", "category__department__code"
     ):
-        if (
-            a_lat is not None
-            and a_lon is not None
-            and haversine_m(post.lat, post.lon, a_lat, a_lon) <= post.radius_m
-        ):
+        if a_lat is None or a_lon is None or haversine_m(post.lat, post.lon, a_lat, a_lon) > post.radius_m:
+            continue
+        if a_id in traffic:
+            agency = Agency.TRAFFIC_POLICE
+        else:
             agency = DEPARTMENT_AGENCY.get(dept or "", Agency.POLICE)
-            counts.setdefault(agency, [0.0] * 24)[timezone.localtime(a_at).hour] += 1
+        counts.setdefault(agency, [0.0] * 24)[timezone.localtime(a_at).hour] += 1
     return counts
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from lastmeter.accounts.models import DutyShift
 from lastmeter.accounts.selectors import scope_for
-from lastmeter.appeals.models import Appeal
+from lastmeter.appeals.models import Appeal, Category
 from lastmeter.dispatching.models import Unit
 from lastmeter.duty import selectors, services
 from lastmeter.duty.algorithms.hours import busy_windows, uncovered_hours
@@ -49,7 +49,7 @@ def post(world):
     )
 
 
-def test_it_drafts_a_posts_hours_from_accidents_by_hour(world, post):
+def test_it_drafts_a_posts_hours_from_accidents_by_hour(world, post, new_appeal):
     day = timezone.localdate() - timedelta(days=10)
     # Accidents near the post: 3 at 8 o'clock, 2 at 7, 2 at 9, 1 at 14; 5 far away at 8 o'clock.
     hours = [8, 8, 8, 7, 7, 9, 9, 14]
@@ -69,17 +69,26 @@ def test_it_drafts_a_posts_hours_from_accidents_by_hour(world, post):
             lon=POINT_IN_A[1],
             occurred_at=local(day, 8),
         )
+    # Street vending at 6 o'clock twice (urban management's category), a congestion appeal at 8.
+    congestion = Category.objects.create(code="pol.traffic.congestion", name="交通拥堵")
+    for n, (hour, category) in enumerate(
+        [(6, world.department_category), (6, world.department_category), (8, congestion)]
+    ):
+        appeal = new_appeal(text=f"第{n}号 路口问题", reporter_phone=f"1391111{n:04d}", category=category)
+        Appeal.objects.filter(pk=appeal.pk).update(created_at=local(day, hour, 20))
     made = services.do_draft_hours(
         world.scope(world.grid_officer), post.pk, since=local(day, 0) - timedelta(days=1)
     )
-    # peak 3 → threshold max(2, 1.5) = 2: 7, 8 and 9 o'clock; 14 o'clock (1) is not staffed.
+    # Traffic police: 3 accidents and a congestion appeal at 8 → peak 4, threshold max(2, 2) = 2:
+    # 7, 8 and 9 o'clock; 14 o'clock (1) is not staffed. Urban management: 2 at 6 o'clock.
     assert [(h.agency, h.start_hour, h.end_hour, h.source) for h in made] == [
-        ("traffic_police", 7, 10, "drafted")
+        ("traffic_police", 7, 10, "drafted"),
+        ("urban_management", 6, 7, "drafted"),
     ]
-    assert "7" in made[0].basis
+    assert "共 8 起" in made[0].basis  # 7 accidents and the congestion appeal in 7–9 o'clock
     # Drafting again replaces the drafted window rather than adding a second one.
     services.do_draft_hours(world.scope(world.grid_officer), post.pk, since=local(day, 0) - timedelta(days=1))
-    assert post.hours.count() == 1
+    assert post.hours.count() == 2
 
 
 def test_it_shows_an_uncovered_post_in_the_roster_check(world, post):
