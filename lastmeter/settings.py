@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "lastmeter.broadcasts",
     "lastmeter.complaints",
     "lastmeter.mediation",
+    "lastmeter.duty",
     "lastmeter.realtime",
     "lastmeter.web",
     "csp",  # Content-Security-Policy (django-csp; Django 5.2 has none of its own)
