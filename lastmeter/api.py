@@ -30,6 +30,7 @@ api.add_router("/", "lastmeter.broadcasts.api.router")
 api.add_router("/", "lastmeter.complaints.api.router")
 api.add_router("/", "lastmeter.mediation.api.router")
 api.add_router("/", "lastmeter.meetings.api.router")
+api.add_router("/", "lastmeter.duty.api.router")
 
 
 @api.exception_handler(NotAllowed)

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "lastmeter.complaints",
     "lastmeter.mediation",
     "lastmeter.meetings",
+    "lastmeter.duty",
     "lastmeter.realtime",
     "lastmeter.web",
     "csp",  # Content-Security-Policy (django-csp; Django 5.2 has none of its own)

@@ -42,6 +42,7 @@ from pathlib import Path
 # top floor: they compose the rest and nothing below imports them.
 FLOORS: list[set[str]] = [
     {"web"},
+    {"duty"},  # duty plans and campaigns: drafted from the figures, so above stats
     {"stats"},
     {"broadcasts", "complaints", "mediation", "meetings", "patrols"},
     {"open311"},  # a channel in: it hands requests to intake

@@ -20,6 +20,7 @@ from lastmeter.demo.communities import load_communities
 from lastmeter.demo.complaints import load_complaints
 from lastmeter.demo.departments import load_departments
 from lastmeter.demo.dispatch import load_dispatch_demo
+from lastmeter.demo.duty import load_duty_demo
 from lastmeter.demo.mediation import load_mediation
 from lastmeter.demo.meetings import load_meetings
 from lastmeter.demo.organisation import JURISDICTION_CODE, load_organisation
@@ -45,6 +46,7 @@ def load_demo(stdout=None) -> bool:
     load_dispatch_demo(stdout)  # units, incidents
     load_planning_demo()  # basic units and a previewed grid plan
     load_broadcasts_demo()  # groups, subscribers, broadcasts, an alert
+    load_duty_demo()  # duty posts, shifts on them, a joint campaign
     if stdout is not None:
         stdout.write(f"demo loaded: {Appeal.objects.count()} appeals, {Grid.objects.count()} grids")
     return True

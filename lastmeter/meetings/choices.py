@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class MeetingState(models.TextChoices):
-    PLANNED = "planned", _("Planned")
+    PLANNED = "planned", _("Not held yet")
     HELD = "held", _("Held")
     CLOSED = "closed", _("Minutes closed")
 

@@ -55,6 +55,8 @@ def nav_links(request: HttpRequest) -> dict[str, list[tuple[str, str]]]:
         links.append((reverse("mediation:queue"), _("Mediation")))
     if may_organise(scope):
         links.append((reverse("meetings:index"), _("Consultation meetings")))
+    if scope.jurisdiction_wide or scope.community_ids:  # duty.selectors.may_view, without the grid members
+        links.append((reverse("duty:index"), _("Duty plans")))
     if has_figures(scope):
         links.append((reverse("stats:landing"), _("Figures")))
     if can_plan(scope):

@@ -85,7 +85,7 @@ class Migration(migrations.Migration):
                 ('title', models.CharField(max_length=200, verbose_name='title')),
                 ('held_at', models.DateTimeField(db_index=True, verbose_name='meeting time')),
                 ('place', models.CharField(max_length=200, verbose_name='place')),
-                ('state', models.CharField(choices=[('planned', 'Planned'), ('held', 'Held'), ('closed', 'Minutes closed')], default='planned', max_length=20, verbose_name='state')),
+                ('state', models.CharField(choices=[('planned', 'Not held yet'), ('held', 'Held'), ('closed', 'Minutes closed')], default='planned', max_length=20, verbose_name='state')),
                 ('minutes', models.TextField(blank=True, verbose_name='minutes')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),

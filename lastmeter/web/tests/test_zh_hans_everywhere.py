@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from html.parser import HTMLParser
 
 import pytest
@@ -28,7 +29,7 @@ from django.utils import timezone, translation
 from django.views.defaults import server_error
 
 from lastmeter.accounts.choices import Role
-from lastmeter.accounts.models import Person, RoleAssignment
+from lastmeter.accounts.models import DutyShift, Person, RoleAssignment
 from lastmeter.appeals import services as appeal_services
 from lastmeter.appeals.models import Subscription, Transfer
 from lastmeter.appeals.notify.reporter import follow_token
@@ -37,6 +38,7 @@ from lastmeter.broadcasts import alerts as bc_alerts
 from lastmeter.broadcasts import services as bc_services
 from lastmeter.complaints import services as complaint_services
 from lastmeter.dispatching.models import Assignment, CommandGroup, GroupMessage, Incident, SosAlarm, Unit
+from lastmeter.duty import services as duty_services
 from lastmeter.intake.models import InboundItem
 from lastmeter.mediation import services as mediation_services
 from lastmeter.meetings import services as meeting_services
@@ -83,6 +85,9 @@ NOT_PAGES: dict[str, str] = {
     "broadcasts:alert_cap": "CAP 1.2 XML for other alerting systems, field values fixed by the standard",
     "broadcasts:alerts_feed": "Atom XML for other alerting systems",
     "broadcasts:sms_inbound": "the SMS gateway's webhook (POST, JSON)",
+    "duty:post_act": "POST only: an action on a duty post, then a redirect",
+    "duty:campaign_result": "POST only: a day's campaign results, then a redirect",
+    "duty:campaign_move": "POST only: a campaign's state change, then a redirect",
 }
 
 ADMIN_USERNAME = "admin"
@@ -262,6 +267,7 @@ def town(world, new_appeal, settings, tmp_path):
     complaints = _complaints(world)
     cases = _mediation_cases(world)
     meeting_ids, visit_ids = _meetings(world)
+    duty_post, campaign = _duty(world)
 
     with use_network(RoadNetwork(comb(), warm=False)):
         for code, name, x in (("pt-1", "西平台", 0), ("pt-2", "东平台", 4000)):
@@ -300,6 +306,8 @@ def town(world, new_appeal, settings, tmp_path):
             "meeting_id": meeting_ids,
             "visit_id": visit_ids,
             "step": ["serve"],
+            "post_id": [duty_post.pk],
+            "campaign_id": [campaign.pk],
             # The dashboards (stats): a community's; grids and departments are named above.
             "community_id": [world.community_a.pk, world.community_b.pk],
         }
@@ -348,6 +356,54 @@ def _meetings(world):
     )
     meeting_services.do_serve(officer, visit.pk)
     return [held.pk, planned.pk], [visit.pk]
+
+
+def _duty(world):
+    """A school-gate post with drafted-by-hand hours and a shift on it now, and a campaign with a
+    day's results."""
+    officer = world.scope(world.grid_officer)
+    post = duty_services.do_create_post(
+        officer,
+        name="格致中学门口",
+        kind="school",
+        lat=POINT_IN_A[0],
+        lon=POINT_IN_A[1],
+        community=world.community_a,
+    )
+    duty_services.do_set_hours(officer, post.pk, agency="police", start_hour=7, end_hour=9)
+    now = timezone.now()
+    shift = DutyShift.objects.create(
+        person=world.grid_member,
+        grid=world.grid_a,
+        starts_at=now - timedelta(hours=1),
+        ends_at=now + timedelta(hours=1),
+    )
+    duty_services.do_assign_shift(officer, post.pk, shift=shift, agency="police")
+    campaign = duty_services.do_create_campaign(
+        officer,
+        duty_services.NewCampaign(
+            name="福州路违停整治",
+            community=world.community_a,
+            target="福州路违章停车",
+            category=world.police_category,
+            lat=POINT_IN_A[0],
+            lon=POINT_IN_A[1],
+            radius_m=300,
+            starts_on=timezone.localdate() - timedelta(days=3),
+            ends_on=timezone.localdate() + timedelta(days=3),
+            agencies=["traffic_police", "urban_management"],
+        ),
+    )
+    duty_services.do_enter_result(
+        officer,
+        campaign.pk,
+        day=timezone.localdate(),
+        cases_handled=5,
+        penalties=2,
+        appeals_resolved=1,
+        note="劝离3处",
+    )
+    return post, campaign
 
 
 def _mediation_cases(world):
