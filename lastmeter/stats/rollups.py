@@ -16,17 +16,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import Any
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Min, Q
 from django.utils import timezone
 
 from lastmeter.appeals.choices import AppealState, ClockState, EventKind, TransferState
 from lastmeter.appeals.models import Appeal, AppealEvent, Clock, Rating, Transfer
-from lastmeter.stats.models import CLOCK_COLUMNS, SUM_FIELDS, AppealDay, RollupState
+from lastmeter.grids.models import Grid
+from lastmeter.stats.models import CLOCK_COLUMNS, KEY_FIELDS, SUM_FIELDS, AppealDay, RollupState
 
 ROLLUP = "appeal_day"
 # Changes written by a transaction that was still open when the last refresh read are caught by
@@ -151,6 +153,104 @@ def compute_rows(first: date, last: date) -> list[AppealDay]:
     ]
 
 
+def insert_rows_sql(first: date, last: date) -> int:
+    """PostgreSQL: compute and insert the rollup rows of ``first``..``last`` in one statement.
+
+    The same definitions as ``appeal_facts`` (a test holds the two equal), as one grouped
+    ``INSERT … SELECT`` over per-appeal aggregates of clocks, events, transfers and ratings:
+    on years of history this takes seconds where moving the rows through Python took minutes."""
+    start, end = day_bounds(first, last)
+    q = connection.ops.quote_name
+    clock_sums = []
+    for kind, col in CLOCK_COLUMNS.items():
+        clock_sums.append(f"COUNT(*) FILTER (WHERE kind = '{kind}' AND state = 'met') AS {col}_met")
+        clock_sums.append(
+            f"COUNT(*) FILTER (WHERE kind = '{kind}' AND state IN ('breached', 'met_late')) AS {col}_breached"
+        )
+    totals = {name: f"SUM(COALESCE({src}, 0))" for name, src in _SQL_SOURCES.items()}
+    for kind in ("contact", "land"):
+        met, late = f"COALESCE(c.{kind}_met, 0)", f"COALESCE(c.{kind}_breached, 0)"
+        totals[f"{kind}_ontime"] = f"SUM(CASE WHEN {met} > 0 AND {late} = 0 THEN 1 ELSE 0 END)"
+        totals[f"{kind}_decided"] = f"SUM(CASE WHEN {met} + {late} > 0 THEN 1 ELSE 0 END)"
+    columns = ", ".join(q(f) for f in (*KEY_FIELDS, *SUM_FIELDS))
+    in_range = (
+        f"SELECT id FROM {q(Appeal._meta.db_table)} WHERE created_at >= %(start)s AND created_at < %(end)s"
+    )
+    sql = f"""
+        INSERT INTO {q(AppealDay._meta.db_table)} ({columns})
+        SELECT (a.created_at AT TIME ZONE %(tz)s)::date, a.grid_id, g.community_id, a.category_id,
+               a.channel, a.assignee_id, {", ".join(totals[f] for f in SUM_FIELDS)}
+        FROM {q(Appeal._meta.db_table)} a
+        LEFT JOIN {q(Grid._meta.db_table)} g ON g.id = a.grid_id
+        LEFT JOIN (SELECT appeal_id, {", ".join(clock_sums)} FROM {q(Clock._meta.db_table)}
+                   WHERE appeal_id IN ({in_range}) GROUP BY appeal_id) c ON c.appeal_id = a.id
+        LEFT JOIN (SELECT appeal_id,
+                          COUNT(*) FILTER (WHERE kind = %(escalated)s) AS escalations,
+                          COUNT(*) FILTER (WHERE kind = %(state)s AND to_state = %(resolved)s) AS resolutions,
+                          COUNT(*) FILTER (WHERE kind = %(state)s AND to_state = %(reopened)s) AS reopens
+                   FROM {q(AppealEvent._meta.db_table)}
+                   WHERE appeal_id IN ({in_range}) AND (kind = %(escalated)s
+                         OR (kind = %(state)s AND to_state IN (%(resolved)s, %(reopened)s)))
+                   GROUP BY appeal_id) e ON e.appeal_id = a.id
+        LEFT JOIN (SELECT appeal_id, COUNT(*) AS transfers,
+                          COUNT(*) FILTER (WHERE state = %(returned)s) AS returned
+                   FROM {q(Transfer._meta.db_table)} WHERE appeal_id IN ({in_range})
+                   GROUP BY appeal_id) t ON t.appeal_id = a.id
+        LEFT JOIN (SELECT appeal_id,
+                          COUNT(*) FILTER (WHERE contested) AS contests,
+                          COUNT(*) FILTER (WHERE NOT contested AND score IS NOT NULL) AS ratings,
+                          SUM(score) FILTER (WHERE NOT contested) AS score_sum,
+                          COUNT(*) FILTER (WHERE NOT contested AND score >= 4) AS score_ge4
+                   FROM {q(Rating._meta.db_table)} WHERE appeal_id IN ({in_range})
+                   GROUP BY appeal_id) r ON r.appeal_id = a.id
+        WHERE a.created_at >= %(start)s AND a.created_at < %(end)s
+        GROUP BY 1, 2, 3, 4, 5, 6
+    """
+    params: dict[str, Any] = {
+        "start": start,
+        "end": end,
+        "tz": settings.TIME_ZONE,
+        "escalated": EventKind.ESCALATED,
+        "state": EventKind.STATE,
+        "resolved": AppealState.RESOLVED,
+        "reopened": AppealState.REOPENED,
+        "returned": TransferState.RETURNED,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+# Each summed column of the SQL path that is a plain sum of a per-appeal aggregate (the on-time
+# and decided flags are built from the clock counts in ``insert_rows_sql``).
+_SQL_SOURCES: dict[str, str] = {
+    "received": "1",
+    **{f"{col}_{what}": f"c.{col}_{what}" for col in CLOCK_COLUMNS.values() for what in ("met", "breached")},
+    "escalations": "e.escalations",
+    "resolved": "CASE WHEN e.resolutions > 0 THEN 1 ELSE 0 END",
+    "resolutions": "e.resolutions",
+    "reopened": "CASE WHEN e.reopens > 0 THEN 1 ELSE 0 END",
+    "merged": "CASE WHEN a.state = 'merged' THEN 1 ELSE 0 END",
+    "transferred": "CASE WHEN t.transfers > 0 THEN 1 ELSE 0 END",
+    "transfers": "t.transfers",
+    "transfers_returned": "t.returned",
+    "ratings": "r.ratings",
+    "score_sum": "r.score_sum",
+    "score_ge4": "r.score_ge4",
+    "contests": "r.contests",
+}
+
+
+def write_rows(first: date, last: date) -> int:
+    """Insert freshly computed rows for ``first``..``last`` (caller deleted the old ones, in a
+    transaction): in SQL on PostgreSQL, through ``compute_rows`` elsewhere."""
+    if connection.vendor == "postgresql":
+        return insert_rows_sql(first, last)
+    rows = compute_rows(first, last)
+    AppealDay.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
+
+
 def rebuild_days(days: Iterable[date]) -> int:
     """Replace the rollup rows of these local days by a fresh computation; rows written."""
     written = 0
@@ -158,9 +258,7 @@ def rebuild_days(days: Iterable[date]) -> int:
     with transaction.atomic():
         for day in days:
             AppealDay.objects.filter(day=day).delete()
-            rows = compute_rows(day, day)
-            AppealDay.objects.bulk_create(rows, batch_size=1000)
-            written += len(rows)
+            written += write_rows(day, day)
     return written
 
 
@@ -173,10 +271,9 @@ def rebuild(first: date | None = None, last: date | None = None) -> int:
     last = last or local_day(now)
     with transaction.atomic():
         AppealDay.objects.filter(day__gte=first, day__lte=last).delete()
-        rows = compute_rows(first, last)
-        AppealDay.objects.bulk_create(rows, batch_size=1000)
+        written = write_rows(first, last)
         RollupState.objects.update_or_create(name=ROLLUP, defaults={"watermark": now})
-    return len(rows)
+    return written
 
 
 def changed_appeal_ids(since: datetime) -> set[int]:
@@ -216,6 +313,7 @@ __all__ = [
     "appeal_facts",
     "compute_rows",
     "day_bounds",
+    "insert_rows_sql",
     "local_day",
     "local_tz",
     "rebuild",
