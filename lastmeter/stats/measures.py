@@ -20,7 +20,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, F, Min, QuerySet, Sum
+from django.db import connection
+from django.db.models import Count, F, QuerySet, Sum
 from django.db.models.functions import (
     ExtractHour,
     ExtractIsoWeekDay,
@@ -31,12 +32,12 @@ from django.db.models.functions import (
 )
 
 from lastmeter.accounts.models import Department, OrgUnit, Person
-from lastmeter.appeals.choices import AppealState, Channel, ClockKind, ClockState, EventKind, TransferState
-from lastmeter.appeals.models import Appeal, AppealEvent, Category, Clock, Transfer
+from lastmeter.appeals.choices import AppealState, Channel, ClockKind, ClockState, TransferState
+from lastmeter.appeals.models import Appeal, Category, Clock, Transfer
 from lastmeter.dispatching.models import Assignment, Incident
 from lastmeter.grids.models import Grid
 from lastmeter.grids.selectors import grid_id_containing
-from lastmeter.stats.models import SUM_FIELDS, AppealDay
+from lastmeter.stats.models import HOUR_FIELDS, SUM_FIELDS, AppealDay, AppealDayArea, AppealSpan
 from lastmeter.stats.rollups import day_bounds, local_day, local_tz
 
 PERIODS = ("day", "week", "month", "quarter", "year")
@@ -170,8 +171,20 @@ def slice_lookups(sl: Slice, community_field: str) -> dict[str, Any]:
     return lookups
 
 
-def rollup_rows(sl: Slice) -> QuerySet[AppealDay]:
-    return AppealDay.objects.filter(day__gte=sl.start, day__lte=sl.end, **slice_lookups(sl, "community_id"))
+# Dimensions the fold by area keeps (channel and assignee are summed over there).
+AREA_DIMENSIONS = frozenset({"grid", "community", "category"})
+
+
+def by_area(sl: Slice, by: str | None = None) -> bool:
+    """True when the slice and breakdown can read ``AppealDayArea`` (no channel or officer)."""
+    return sl.channel is None and sl.officer_id is None and (by is None or by in AREA_DIMENSIONS)
+
+
+def rollup_rows(sl: Slice, by: str | None = None) -> QuerySet:
+    """The rollup rows of the slice: the fold by area when it has every column asked for (a
+    sixth of the rows on years of history), else the daily rollup."""
+    model = AppealDayArea if by_area(sl, by) else AppealDay
+    return model.objects.filter(day__gte=sl.start, day__lte=sl.end, **slice_lookups(sl, "community_id"))
 
 
 def _zero() -> dict[str, int]:
@@ -180,7 +193,7 @@ def _zero() -> dict[str, int]:
 
 def grouped_sums(sl: Slice, period: str | None, by: str | None) -> dict[tuple[Any, Any], dict[str, int]]:
     """{(period start or None, dimension value or None): sums} in one query."""
-    qs = rollup_rows(sl)
+    qs = rollup_rows(sl, by)
     keys: list[str] = []
     if period == "day":
         qs = qs.annotate(p=F("day"))
@@ -291,47 +304,68 @@ TIME_STEPS: dict[str, tuple[str, ...]] = {
 
 def appeal_times(sl: Slice, by: str | None) -> list[dict[str, Any]]:
     """Median and p90, in hours, of receipt → first contact / first landing / first resolution,
-    per dimension value (one row with key None when ``by`` is None). Wall-clock time: paused
-    time is included (see docs/MEASURES.md). One query."""
-    column = f"appeal__{DIMENSIONS[by]}" if by else None
-    if by == "community":
-        column = "appeal__grid__community_id"
-    values = ["appeal_id", "appeal__created_at", "to_state"] + ([column] if column else [])
-    rows = (
-        AppealEvent.objects.filter(
-            kind=EventKind.STATE,
-            to_state__in=[AppealState.CONTACTED, AppealState.LANDED, AppealState.RESOLVED],
-            appeal__in=raw_appeals(sl),
-        )
-        .values(*values)
-        .annotate(first=Min("at"))
+    per dimension value (one row with key None when ``by`` is None), over the appeals that
+    reached at least one step. Wall-clock time: paused time is included (see docs/MEASURES.md).
+    Read from the per-appeal spans of the rollup (``AppealSpan``) in one query, the percentiles
+    computed by the database on PostgreSQL, plus one query for the names."""
+    spans = AppealSpan.objects.filter(day__gte=sl.start, day__lte=sl.end, **slice_lookups(sl, "community_id"))
+    column = DIMENSIONS[by] if by else None
+    found = (
+        _span_percentiles_sql(spans, column)
+        if connection.vendor == "postgresql"
+        else _span_percentiles(spans, column)
     )
-    firsts: dict[tuple[int, str], tuple[Any, datetime, datetime]] = {}
-    for found in rows:
-        key = found[column] if column else None
-        firsts[(found["appeal_id"], found["to_state"])] = (key, found["appeal__created_at"], found["first"])
-    per_appeal: dict[int, dict[str, Any]] = defaultdict(dict)
-    for (appeal_id, state), (key, created, first) in firsts.items():
-        per_appeal[appeal_id]["key"] = key
-        per_appeal[appeal_id]["created"] = created
-        per_appeal[appeal_id][state] = first
-    hours: dict[Any, dict[str, list[float]]] = defaultdict(lambda: {k: [] for k in TIME_STEPS})
-    for facts in per_appeal.values():
-        for step, states in TIME_STEPS.items():
-            ends = [facts[s] for s in states if s in facts]
-            if ends:
-                hours[facts["key"]][step].append((min(ends) - facts["created"]).total_seconds() / 3600)
-    names = labels(by, hours.keys())
+    names = labels(by, found.keys())
     out = []
-    for key, steps in hours.items():
+    for key, steps in found.items():
         row: dict[str, Any] = {"key": None if key is None else str(key), "label": names.get(key, "")}
-        for step, spans in steps.items():
-            row[f"{step}_n"] = len(spans)
-            row[f"{step}_p50_h"] = _round(percentile(spans, 0.5))
-            row[f"{step}_p90_h"] = _round(percentile(spans, 0.9))
+        for step, (n, p50, p90) in steps.items():
+            row[f"{step}_n"] = n
+            row[f"{step}_p50_h"] = _round(p50)
+            row[f"{step}_p90_h"] = _round(p90)
         out.append(row)
     out.sort(key=lambda r: (r["key"] is None, r["key"] or ""))
     return out
+
+
+SPAN_COLUMNS = {step: f"{step}_s" for step in TIME_STEPS}
+
+
+def _span_percentiles_sql(spans: QuerySet, column: str | None) -> dict[Any, dict[str, tuple]]:
+    """PostgreSQL: (count, p50, p90) in hours per step and breakdown value; percentile_cont
+    interpolates linearly between closest ranks, like ``percentile``."""
+    sql, params = spans.values(*([column] if column else []), *SPAN_COLUMNS.values()).query.sql_with_params()
+    parts = []
+    for name in SPAN_COLUMNS.values():
+        parts.append(f"COUNT(t.{name})")
+        parts.append(f"PERCENTILE_CONT(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY t.{name} / 3600.0)")
+    reached = " + ".join(f"COUNT(t.{name})" for name in SPAN_COLUMNS.values())
+    key = f"t.{column}" if column else "NULL"
+    group = " GROUP BY 1" if column else ""
+    query = f"SELECT {key}, {', '.join(parts)} FROM ({sql}) t{group} HAVING {reached} > 0"
+    out: dict[Any, dict[str, tuple]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        for k, *values in cursor.fetchall():
+            out[k] = {
+                step: (values[2 * i], *(values[2 * i + 1] or (None, None)))
+                for i, step in enumerate(SPAN_COLUMNS)
+            }
+    return out
+
+
+def _span_percentiles(spans: QuerySet, column: str | None) -> dict[Any, dict[str, tuple]]:
+    hours: dict[Any, dict[str, list[float]]] = defaultdict(lambda: {step: [] for step in SPAN_COLUMNS})
+    for k, *values in spans.values_list(column or "day", *SPAN_COLUMNS.values()):
+        steps = hours[k if column else None]
+        for step, value in zip(SPAN_COLUMNS, values, strict=True):
+            if value is not None:
+                steps[step].append(value / 3600)
+    return {
+        key: {step: (len(v), percentile(v, 0.5), percentile(v, 0.9)) for step, v in steps.items()}
+        for key, steps in hours.items()
+        if any(steps.values())
+    }
 
 
 def _round(value: float | None) -> float | None:
@@ -339,7 +373,23 @@ def _round(value: float | None) -> float | None:
 
 
 def hour_weekday(sl: Slice) -> list[dict[str, int]]:
-    """Appeals received per local hour of day (0–23) × ISO weekday (1 = Monday). One query."""
+    """Appeals received per local hour of day (0–23) × ISO weekday (1 = Monday), cells with
+    appeals only. One query: over the fold by area's hour counters (summed per weekday of the
+    day) when the slice allows it, else over the raw appeals."""
+    if by_area(sl):
+        sums = (
+            rollup_rows(sl)
+            .annotate(d=ExtractIsoWeekDay("day"))
+            .values("d")
+            .annotate(**{h: Sum(h) for h in HOUR_FIELDS})
+            .order_by("d")
+        )
+        return [
+            {"weekday": row["d"], "hour": hour, "received": row[h]}
+            for row in sums
+            for hour, h in enumerate(HOUR_FIELDS)
+            if row[h]
+        ]
     tz = local_tz()
     rows = (
         raw_appeals(sl)

@@ -28,7 +28,17 @@ from django.utils import timezone
 from lastmeter.appeals.choices import AppealState, ClockState, EventKind, TransferState
 from lastmeter.appeals.models import Appeal, AppealEvent, Clock, Rating, Transfer
 from lastmeter.grids.models import Grid
-from lastmeter.stats.models import CLOCK_COLUMNS, KEY_FIELDS, SUM_FIELDS, AppealDay, RollupState
+from lastmeter.stats.models import (
+    AREA_KEY_FIELDS,
+    CLOCK_COLUMNS,
+    HOUR_FIELDS,
+    KEY_FIELDS,
+    SUM_FIELDS,
+    AppealDay,
+    AppealDayArea,
+    AppealSpan,
+    RollupState,
+)
 
 ROLLUP = "appeal_day"
 # Changes written by a transaction that was still open when the last refresh read are caught by
@@ -241,14 +251,156 @@ _SQL_SOURCES: dict[str, str] = {
 }
 
 
+# --- the fold by area (with receipts per hour) and the per-appeal spans ---------------------------
+
+# The first state events that end each span measured from receipt (meeting on site is contact).
+SPAN_STEPS: dict[str, tuple[str, ...]] = {
+    "contact": (AppealState.CONTACTED, AppealState.LANDED),
+    "land": (AppealState.LANDED,),
+    "resolve": (AppealState.RESOLVED,),
+}
+
+
+def compute_area_rows(first: date, last: date) -> list[AppealDayArea]:
+    """``AppealDay`` rows of the days (already written) folded over channel and assignee, with
+    the appeals received per local hour."""
+    rows: dict[tuple, dict[str, int]] = {}
+    zero = dict.fromkeys((*SUM_FIELDS, *HOUR_FIELDS), 0)
+    for row in AppealDay.objects.filter(day__gte=first, day__lte=last).values(*AREA_KEY_FIELDS, *SUM_FIELDS):
+        sums = rows.setdefault(tuple(row[k] for k in AREA_KEY_FIELDS), dict(zero))
+        for name in SUM_FIELDS:
+            sums[name] += row[name]
+    start, end = day_bounds(first, last)
+    tz = local_tz()
+    for created, grid, community, category in Appeal.objects.filter(
+        created_at__gte=start, created_at__lt=end
+    ).values_list("created_at", "grid_id", "grid__community_id", "category_id"):
+        at = created.astimezone(tz)
+        rows[(at.date(), grid, community, category)][HOUR_FIELDS[at.hour]] += 1
+    return [
+        AppealDayArea(**dict(zip(AREA_KEY_FIELDS, key, strict=True)), **sums) for key, sums in rows.items()
+    ]
+
+
+def compute_spans(first: date, last: date) -> list[AppealSpan]:
+    """One span row per appeal received in the days: seconds to its first step of each kind."""
+    start, end = day_bounds(first, last)
+    appeals = Appeal.objects.filter(created_at__gte=start, created_at__lt=end)
+    firsts: dict[int, dict[str, datetime]] = defaultdict(dict)
+    for appeal_id, to_state, at in (
+        AppealEvent.objects.filter(
+            appeal__in=appeals,
+            kind=EventKind.STATE,
+            to_state__in=sorted({s for states in SPAN_STEPS.values() for s in states}),
+        )
+        .values("appeal_id", "to_state")
+        .annotate(first=Min("at"))
+        .values_list("appeal_id", "to_state", "first")
+    ):
+        firsts[appeal_id][to_state] = at
+    out = []
+    for pk, created, grid, community, category, channel, assignee in appeals.values_list(
+        "pk", "created_at", "grid_id", "grid__community_id", "category_id", "channel", "assignee_id"
+    ):
+        spans = {}
+        for step, states in SPAN_STEPS.items():
+            ends = [firsts[pk][s] for s in states if s in firsts.get(pk, {})]
+            spans[f"{step}_s"] = (min(ends) - created).total_seconds() if ends else None
+        out.append(
+            AppealSpan(
+                appeal_id=pk,
+                day=local_day(created),
+                grid_id=grid,
+                community_id=community,
+                category_id=category,
+                channel=channel,
+                assignee_id=assignee,
+                **spans,
+            )
+        )
+    return out
+
+
+def insert_area_sql(first: date, last: date) -> None:
+    """PostgreSQL: ``compute_area_rows`` in one statement (a test holds the two equal)."""
+    q = connection.ops.quote_name
+    start, end = day_bounds(first, last)
+    sums = ", ".join(f"SUM({q(f)}) AS {q(f)}" for f in SUM_FIELDS)
+    local = "a.created_at AT TIME ZONE %(tz)s"
+    hours = ", ".join(
+        f"COUNT(*) FILTER (WHERE EXTRACT(HOUR FROM {local}) = {h}) AS {name}"
+        for h, name in enumerate(HOUR_FIELDS)
+    )
+    columns = ", ".join(q(f) for f in (*AREA_KEY_FIELDS, *SUM_FIELDS, *HOUR_FIELDS))
+    # COALESCE(…, -1) rather than IS NOT DISTINCT FROM: equality keeps the join a hash join.
+    sql = f"""
+        INSERT INTO {q(AppealDayArea._meta.db_table)} ({columns})
+        SELECT d.day, d.grid_id, d.community_id, d.category_id,
+               {", ".join(f"d.{q(f)}" for f in SUM_FIELDS)},
+               {", ".join(f"COALESCE(h.{name}, 0)" for name in HOUR_FIELDS)}
+        FROM (SELECT day, grid_id, community_id, category_id, {sums} FROM {q(AppealDay._meta.db_table)}
+              WHERE day >= %(first)s AND day <= %(last)s GROUP BY 1, 2, 3, 4) d
+        LEFT JOIN (SELECT ({local})::date AS day, a.grid_id, a.category_id, {hours}
+                   FROM {q(Appeal._meta.db_table)} a
+                   WHERE a.created_at >= %(start)s AND a.created_at < %(end)s GROUP BY 1, 2, 3) h
+          ON h.day = d.day AND COALESCE(h.grid_id, -1) = COALESCE(d.grid_id, -1)
+             AND COALESCE(h.category_id, -1) = COALESCE(d.category_id, -1)
+    """
+    params = {"first": first, "last": last, "start": start, "end": end, "tz": settings.TIME_ZONE}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def insert_spans_sql(first: date, last: date) -> None:
+    """PostgreSQL: ``compute_spans`` in one statement (a test holds the two equal)."""
+    q = connection.ops.quote_name
+    start, end = day_bounds(first, last)
+    params: dict[str, Any] = {"start": start, "end": end, "tz": settings.TIME_ZONE, "state": EventKind.STATE}
+    spans = []
+    for step, states in SPAN_STEPS.items():
+        names = ", ".join(f"%({step}_{i})s" for i in range(len(states)))
+        params.update({f"{step}_{i}": s for i, s in enumerate(states)})
+        spans.append(
+            f"EXTRACT(EPOCH FROM MIN(e.at) FILTER (WHERE e.to_state IN ({names})) - a.created_at)::double precision"
+        )
+    all_states = sorted({s for states in SPAN_STEPS.values() for s in states})
+    params.update({f"any_{i}": s for i, s in enumerate(all_states)})
+    any_state = ", ".join(f"%(any_{i})s" for i in range(len(all_states)))
+    sql = f"""
+        INSERT INTO {q(AppealSpan._meta.db_table)}
+            (appeal_id, day, grid_id, community_id, category_id, channel, assignee_id, contact_s, land_s, resolve_s)
+        SELECT a.id, (a.created_at AT TIME ZONE %(tz)s)::date, a.grid_id, g.community_id, a.category_id,
+               a.channel, a.assignee_id, {", ".join(spans)}
+        FROM {q(Appeal._meta.db_table)} a
+        LEFT JOIN {q(Grid._meta.db_table)} g ON g.id = a.grid_id
+        LEFT JOIN {q(AppealEvent._meta.db_table)} e
+          ON e.appeal_id = a.id AND e.kind = %(state)s AND e.to_state IN ({any_state})
+        WHERE a.created_at >= %(start)s AND a.created_at < %(end)s
+        GROUP BY a.id, g.community_id
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
 def write_rows(first: date, last: date) -> int:
-    """Insert freshly computed rows for ``first``..``last`` (caller deleted the old ones, in a
-    transaction): in SQL on PostgreSQL, through ``compute_rows`` elsewhere."""
+    """Insert freshly computed rows of the three tables for ``first``..``last`` (caller deleted
+    the old ones, in a transaction): in SQL on PostgreSQL, through ``compute_*`` elsewhere.
+    Returns the number of ``AppealDay`` rows."""
     if connection.vendor == "postgresql":
-        return insert_rows_sql(first, last)
+        written = insert_rows_sql(first, last)
+        insert_area_sql(first, last)
+        insert_spans_sql(first, last)
+        return written
     rows = compute_rows(first, last)
     AppealDay.objects.bulk_create(rows, batch_size=1000)
+    AppealDayArea.objects.bulk_create(compute_area_rows(first, last), batch_size=500)
+    AppealSpan.objects.bulk_create(compute_spans(first, last), batch_size=1000)
     return len(rows)
+
+
+def delete_rows(first: date, last: date) -> None:
+    for model in (AppealDay, AppealDayArea, AppealSpan):
+        model.objects.filter(day__gte=first, day__lte=last).delete()
 
 
 def rebuild_days(days: Iterable[date]) -> int:
@@ -257,7 +409,7 @@ def rebuild_days(days: Iterable[date]) -> int:
     days = sorted(set(days))
     with transaction.atomic():
         for day in days:
-            AppealDay.objects.filter(day=day).delete()
+            delete_rows(day, day)
             written += write_rows(day, day)
     return written
 
@@ -270,7 +422,7 @@ def rebuild(first: date | None = None, last: date | None = None) -> int:
         first = local_day(oldest) if oldest else local_day(now)
     last = last or local_day(now)
     with transaction.atomic():
-        AppealDay.objects.filter(day__gte=first, day__lte=last).delete()
+        delete_rows(first, last)
         written = write_rows(first, last)
         RollupState.objects.update_or_create(name=ROLLUP, defaults={"watermark": now})
     return written
@@ -310,10 +462,15 @@ def refresh(now: datetime | None = None) -> dict[str, int]:
 
 
 __all__ = [
+    "SPAN_STEPS",
     "appeal_facts",
+    "compute_area_rows",
     "compute_rows",
+    "compute_spans",
     "day_bounds",
+    "insert_area_sql",
     "insert_rows_sql",
+    "insert_spans_sql",
     "local_day",
     "local_tz",
     "rebuild",

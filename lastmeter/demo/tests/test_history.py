@@ -18,7 +18,7 @@ from lastmeter.demo.history_tables import plan_history
 from lastmeter.demo.history_writer import generate_history, read_jurisdiction
 from lastmeter.stats import measures
 from lastmeter.stats.raw import raw_sums
-from lastmeter.stats.tests.test_rollups import recomputed, rolled_up
+from lastmeter.stats.tests.test_rollups import assert_rollups_equal_recomputation
 
 SH = ZoneInfo("Asia/Shanghai")
 END = datetime(2026, 3, 1, 12, 0, tzinfo=SH)
@@ -122,7 +122,7 @@ def test_it_keeps_times_and_clocks_consistent(history):
 
 
 def test_it_leaves_a_rollup_equal_to_a_recomputation_and_to_the_raw_measures(history):
-    assert rolled_up() == recomputed(history)
+    assert_rollups_equal_recomputation(history)
     sl = measures.Slice(start=date(2025, 3, 1), end=date(2026, 2, 28))
     from_rollup = {p: s for (p, _k), s in measures.grouped_sums(sl, "month", None).items()}
     assert from_rollup == raw_sums(sl, "month")
@@ -130,6 +130,13 @@ def test_it_leaves_a_rollup_equal_to_a_recomputation_and_to_the_raw_measures(his
         start=date(2025, 6, 1), end=date(2025, 11, 30), grid_ids=frozenset({history.grid_a.pk})
     )
     assert measures.grouped_sums(grid_a, None, None)[(None, None)] == raw_sums(grid_a)[None]
+    # Receipts per weekday × hour from the fold's hour counters equal a count of the raw rows.
+    cells = Counter()
+    for created in Appeal.objects.filter(grid=history.grid_a).values_list("created_at", flat=True):
+        at = created.astimezone(SH)
+        if grid_a.start <= at.date() <= grid_a.end:
+            cells[(at.isoweekday(), at.hour)] += 1
+    assert {(c["weekday"], c["hour"]): c["received"] for c in measures.hour_weekday(grid_a)} == cells
 
 
 def test_it_refuses_a_bad_history_request():

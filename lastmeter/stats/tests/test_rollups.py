@@ -22,8 +22,27 @@ from lastmeter.appeals.models import Appeal
 from lastmeter.demo.history_writer import generate_history
 from lastmeter.lib.errors import ServiceError
 from lastmeter.lib.transitions import TransitionError
-from lastmeter.stats.models import CLOCK_COLUMNS, KEY_FIELDS, SUM_FIELDS, AppealDay
-from lastmeter.stats.rollups import compute_rows, insert_rows_sql, local_day, refresh
+from lastmeter.stats.models import (
+    AREA_KEY_FIELDS,
+    CLOCK_COLUMNS,
+    HOUR_FIELDS,
+    KEY_FIELDS,
+    SUM_FIELDS,
+    AppealDay,
+    AppealDayArea,
+    AppealSpan,
+)
+from lastmeter.stats.rollups import (
+    compute_area_rows,
+    compute_rows,
+    compute_spans,
+    insert_area_sql,
+    insert_rows_sql,
+    insert_spans_sql,
+    local_day,
+    local_tz,
+    refresh,
+)
 from lastmeter.testing.world import POINT_IN_A, POINT_IN_B
 
 
@@ -80,6 +99,61 @@ def rolled_up() -> dict[tuple, dict[str, int]]:
         for n in SUM_FIELDS:
             s[n] += row[n]
     return dict(out)
+
+
+def area_recomputed(day_rows: dict[tuple, dict[str, int]]) -> dict[tuple, dict[str, int]]:
+    """The fold by area of a recomputed daily rollup, with receipts per local hour."""
+    out: dict[tuple, dict[str, int]] = {}
+    for key, sums in day_rows.items():
+        area = out.setdefault(key[:4], dict.fromkeys((*SUM_FIELDS, *HOUR_FIELDS), 0))
+        for n in SUM_FIELDS:
+            area[n] += sums[n]
+    for a in Appeal.objects.select_related("grid"):
+        at = a.created_at.astimezone(local_tz())
+        out[(at.date(), a.grid_id, a.grid.community_id if a.grid else None, a.category_id)][
+            HOUR_FIELDS[at.hour]
+        ] += 1
+    return out
+
+
+def area_rolled_up() -> dict[tuple, dict[str, int]]:
+    rows = AppealDayArea.objects.values(*AREA_KEY_FIELDS, *SUM_FIELDS, *HOUR_FIELDS)
+    out = {tuple(r[k] for k in AREA_KEY_FIELDS): {n: r[n] for n in (*SUM_FIELDS, *HOUR_FIELDS)} for r in rows}
+    assert len(out) == len(rows)  # one row per day and area
+    return out
+
+
+def spans_recomputed() -> dict[int, tuple]:
+    """Per appeal, seconds to its first contact (or landing), landing and resolution."""
+    out = {}
+    for a in Appeal.objects.select_related("grid"):
+        firsts: dict[str, object] = {}
+        for e in a.events.filter(kind=EventKind.STATE).order_by("at"):
+            firsts.setdefault(e.to_state, e.at)
+        contact = [firsts[s] for s in (AppealState.CONTACTED, AppealState.LANDED) if s in firsts]
+        spans = [
+            (min(ends) - a.created_at).total_seconds() if ends else None
+            for ends in (contact, [firsts[s] for s in [AppealState.LANDED] if s in firsts],
+                         [firsts[s] for s in [AppealState.RESOLVED] if s in firsts])
+        ]  # fmt: skip
+        key = (local_day(a.created_at), a.grid_id, a.grid.community_id if a.grid else None, a.category_id)
+        out[a.pk] = (*key, a.channel, a.assignee_id, *spans)
+    return out
+
+
+def spans_rolled_up() -> dict[int, tuple]:
+    fields = ("day", "grid_id", "community_id", "category_id", "channel", "assignee_id")
+    return {
+        r[0]: tuple(r[1:])
+        for r in AppealSpan.objects.values_list("appeal_id", *fields, "contact_s", "land_s", "resolve_s")
+    }
+
+
+def assert_rollups_equal_recomputation(world) -> None:
+    expected = recomputed(world)
+    assert rolled_up() == expected
+    assert area_rolled_up() == area_recomputed(expected)
+    assert spans_rolled_up() == spans_recomputed()
 
 
 S = AppealState
@@ -186,7 +260,7 @@ def test_it_keeps_the_rollup_equal_to_a_recomputation(world, settings, seed):
     expected = recomputed(world)
     assert refreshed > 3 and len({k[0] for k in expected}) > 3  # several refreshes over several days
     assert sum(s["resolutions"] for s in expected.values()) > 0
-    assert rolled_up() == expected
+    assert_rollups_equal_recomputation(world)
 
 
 def test_it_keeps_the_rollup_equal_on_top_of_generated_history(world, settings):
@@ -209,7 +283,7 @@ def test_it_keeps_the_rollup_equal_on_top_of_generated_history(world, settings):
             if step % 7 == 0:
                 refresh()
         refresh()
-    assert rolled_up() == recomputed(world)
+    assert_rollups_equal_recomputation(world)
 
 
 def test_it_computes_the_same_rows_in_sql_as_in_python(world):
@@ -217,17 +291,26 @@ def test_it_computes_the_same_rows_in_sql_as_in_python(world):
         pytest.skip("the SQL path of the rollup runs on PostgreSQL only")
     with time_machine.travel("2026-03-01 20:00 +0800", tick=False):
         generate_history(1200, years=1, seed=5, rebuild_rollup=False)
-    first, last = (
-        local_day(Appeal.objects.earliest("created_at").created_at),
-        local_day(Appeal.objects.latest("created_at").created_at),
-    )
+    first = local_day(Appeal.objects.earliest("created_at").created_at)
+    last = local_day(Appeal.objects.latest("created_at").created_at)
     in_python = {
         tuple(getattr(r, k) for k in KEY_FIELDS): {n: getattr(r, n) for n in SUM_FIELDS}
         for r in compute_rows(first, last)
     }
-    AppealDay.objects.all().delete()
     assert insert_rows_sql(first, last) == len(in_python)
     assert rolled_up() == in_python
+    area = {
+        tuple(getattr(r, k) for k in AREA_KEY_FIELDS): {n: getattr(r, n) for n in (*SUM_FIELDS, *HOUR_FIELDS)}
+        for r in compute_area_rows(first, last)
+    }
+    insert_area_sql(first, last)
+    assert area_rolled_up() == area
+    spans = {
+        r.appeal_id: (r.day, r.grid_id, r.community_id, r.category_id, r.channel, r.assignee_id, r.contact_s, r.land_s, r.resolve_s)
+        for r in compute_spans(first, last)
+    }  # fmt: skip
+    insert_spans_sql(first, last)
+    assert spans_rolled_up() == spans == spans_recomputed()
 
 
 def test_it_rebuilds_only_the_days_that_changed(world, new_appeal):
