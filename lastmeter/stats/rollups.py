@@ -346,7 +346,13 @@ def insert_area_sql(first: date, last: date) -> None:
           ON h.day = d.day AND COALESCE(h.grid_id, -1) = COALESCE(d.grid_id, -1)
              AND COALESCE(h.category_id, -1) = COALESCE(d.category_id, -1)
     """
-    params = {"first": first, "last": last, "start": start, "end": end, "tz": settings.TIME_ZONE}
+    params: dict[str, Any] = {
+        "first": first,
+        "last": last,
+        "start": start,
+        "end": end,
+        "tz": settings.TIME_ZONE,
+    }
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
 

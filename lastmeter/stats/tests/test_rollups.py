@@ -7,6 +7,7 @@ top of generated history — and the PostgreSQL path (one INSERT … SELECT) equ
 from __future__ import annotations
 
 import contextlib
+from datetime import datetime
 import random
 from collections import defaultdict
 
@@ -127,7 +128,7 @@ def spans_recomputed() -> dict[int, tuple]:
     """Per appeal, seconds to its first contact (or landing), landing and resolution."""
     out = {}
     for a in Appeal.objects.select_related("grid"):
-        firsts: dict[str, object] = {}
+        firsts: dict[str, datetime] = {}
         for e in a.events.filter(kind=EventKind.STATE).order_by("at"):
             firsts.setdefault(e.to_state, e.at)
         contact = [firsts[s] for s in (AppealState.CONTACTED, AppealState.LANDED) if s in firsts]
