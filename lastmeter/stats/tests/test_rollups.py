@@ -7,9 +7,9 @@ top of generated history — and the PostgreSQL path (one INSERT … SELECT) equ
 from __future__ import annotations
 
 import contextlib
-from datetime import datetime
 import random
 from collections import defaultdict
+from datetime import datetime
 
 import pytest
 import time_machine
