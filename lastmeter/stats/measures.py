@@ -21,7 +21,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, F, QuerySet, Sum
+from django.db.models import Count, F, IntegerField, Q, QuerySet, Sum, Value
 from django.db.models.functions import (
     ExtractHour,
     ExtractIsoWeekDay,
@@ -32,12 +32,12 @@ from django.db.models.functions import (
 )
 
 from lastmeter.accounts.models import Department, OrgUnit, Person
-from lastmeter.appeals.choices import AppealState, Channel, ClockKind, ClockState, TransferState
-from lastmeter.appeals.models import Appeal, Category, Clock, Transfer
+from lastmeter.appeals.choices import AppealState, Channel, ClockKind
+from lastmeter.appeals.models import Appeal, Category
 from lastmeter.dispatching.models import Assignment, Incident
 from lastmeter.grids.models import Grid
 from lastmeter.grids.selectors import grid_id_containing
-from lastmeter.stats.models import HOUR_FIELDS, SUM_FIELDS, AppealDay, AppealDayArea, AppealSpan
+from lastmeter.stats.models import HOUR_FIELDS, SUM_FIELDS, AppealDay, AppealDayArea, AppealSpan, TransferSpan
 from lastmeter.stats.rollups import day_bounds, local_day, local_tz
 
 PERIODS = ("day", "week", "month", "quarter", "year")
@@ -401,66 +401,77 @@ def hour_weekday(sl: Slice) -> list[dict[str, int]]:
     return [{"weekday": r["d"], "hour": r["h"], "received": r["n"]} for r in rows]
 
 
-def transfer_table(sl: Slice, by_department: bool = True) -> list[dict[str, Any]]:
-    """Per department (or one row for all): transfers made in the slice's days, how many were
-    returned, the acceptance and outcome times (hours, p50/p90) and the on-time rates of the
-    department's two clocks. Two queries (transfers, their clocks) plus one for names."""
-    start, end = day_bounds(sl.start, sl.end)
-    transfers = Transfer.objects.filter(created_at__gte=start, created_at__lt=end)
+TRANSFER_KEYS = {"department": "department_id", "category": "category_id"}
+
+
+def transfer_table(sl: Slice, by: str | None = "department") -> list[dict[str, Any]]:
+    """Per department (``by="department"``), per category of the appeal (``by="category"``) or
+    one row for all (``by=None``): transfers made in the slice's days, how many were returned,
+    the acceptance and outcome times (hours, p50/p90) and the on-time rates of the department's
+    two clocks. Read from the rollup's per-transfer rows (``TransferSpan``): one query for the
+    counts, one for the percentiles (in the database on PostgreSQL), one for names."""
+    spans = TransferSpan.objects.filter(day__gte=sl.start, day__lte=sl.end)
     if sl.department_ids is not None:
-        transfers = transfers.filter(department_id__in=sl.department_ids)
+        spans = spans.filter(department_id__in=sl.department_ids)
     if sl.grid_ids is not None:
-        transfers = transfers.filter(appeal__grid_id__in=sl.grid_ids)
+        spans = spans.filter(grid_id__in=sl.grid_ids)
     if sl.category_id is not None:
-        transfers = transfers.filter(appeal__category_id=sl.category_id)
-    groups: dict[Any, dict[str, Any]] = defaultdict(
-        lambda: {"transfers": 0, "returned": 0, "accept": [], "outcome": [], "met": defaultdict(int)}
-    )
-    dept_of: dict[int, Any] = {}
-    for pk, dept, state, created, decided, completed in transfers.values_list(
-        "pk", "department_id", "state", "created_at", "decided_at", "completed_at"
-    ):
-        key = dept if by_department else None
-        dept_of[pk] = key
-        g = groups[key]
-        g["transfers"] += 1
-        g["returned"] += state == TransferState.RETURNED
-        if state in (TransferState.ACCEPTED, TransferState.COMPLETED) and decided:
-            g["accept"].append((decided - created).total_seconds() / 3600)
-        if state == TransferState.COMPLETED and completed:
-            g["outcome"].append((completed - created).total_seconds() / 3600)
-    for transfer_id, kind, state in Clock.objects.filter(transfer__in=transfers).values_list(
-        "transfer_id", "kind", "state"
-    ):
-        met = groups[dept_of[transfer_id]]["met"]
-        if state == ClockState.MET:
-            met[f"{kind}:met"] += 1
-        elif state in (ClockState.BREACHED, ClockState.MET_LATE):
-            met[f"{kind}:breached"] += 1
-    names = labels("department", groups.keys()) if by_department else {}
+        spans = spans.filter(category_id=sl.category_id)
+    keyed = spans.annotate(k=F(TRANSFER_KEYS[by]) if by else Value(None, output_field=IntegerField()))
+    sums = ("accept_met", "accept_late", "outcome_met", "outcome_late")
+    counts = {
+        row["k"]: row
+        for row in keyed.values("k")
+        .annotate(
+            n=Count("id"), n_returned=Count("id", filter=Q(returned=True)), **{f"s_{c}": Sum(c) for c in sums}
+        )
+        .order_by()
+    }
+    times = _transfer_times(keyed)
+    names = labels(by, counts.keys())
     out = []
-    for key, g in sorted(groups.items(), key=lambda kv: (kv[0] is None, kv[0] or 0)):
-        m = g["met"]
+    for k in sorted(counts, key=lambda v: (v is None, v or 0)):
+        c = counts[k]
+        accept, outcome = times.get(k, ((None, None), (None, None)))
         out.append(
             {
-                "key": None if key is None else str(key),
-                "label": names.get(key, ""),
-                "transfers": g["transfers"],
-                "returned": g["returned"],
-                "returned_rate": ratio(g["returned"], g["transfers"]),
-                "acceptance_p50_h": _round(percentile(g["accept"], 0.5)),
-                "acceptance_p90_h": _round(percentile(g["accept"], 0.9)),
-                "outcome_p50_h": _round(percentile(g["outcome"], 0.5)),
-                "outcome_p90_h": _round(percentile(g["outcome"], 0.9)),
-                "accept_on_time_rate": ratio(
-                    m["transfer_accept:met"], m["transfer_accept:met"] + m["transfer_accept:breached"]
-                ),
-                "outcome_on_time_rate": ratio(
-                    m["transfer_outcome:met"], m["transfer_outcome:met"] + m["transfer_outcome:breached"]
-                ),
+                "key": None if k is None else str(k),
+                "label": names.get(k, ""),
+                "transfers": c["n"],
+                "returned": c["n_returned"],
+                "returned_rate": ratio(c["n_returned"], c["n"]),
+                "acceptance_p50_h": _round(accept[0]),
+                "acceptance_p90_h": _round(accept[1]),
+                "outcome_p50_h": _round(outcome[0]),
+                "outcome_p90_h": _round(outcome[1]),
+                "accept_on_time_rate": ratio(c["s_accept_met"], c["s_accept_met"] + c["s_accept_late"]),
+                "outcome_on_time_rate": ratio(c["s_outcome_met"], c["s_outcome_met"] + c["s_outcome_late"]),
             }
         )
     return out
+
+
+def _transfer_times(keyed: QuerySet) -> dict[Any, tuple[tuple, tuple]]:
+    """{key: ((acceptance p50, p90), (outcome p50, p90))} in hours."""
+    rows = keyed.values("k", "accept_s", "outcome_s").order_by()
+    if connection.vendor == "postgresql":
+        sql, params = rows.query.sql_with_params()
+        query = (
+            "SELECT t.k, PERCENTILE_CONT(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY t.accept_s / 3600.0), "
+            f"PERCENTILE_CONT(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY t.outcome_s / 3600.0) FROM ({sql}) t GROUP BY t.k"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(query, params)
+            return {k: (tuple(a or (None, None)), tuple(o or (None, None))) for k, a, o in cursor.fetchall()}
+    spans: dict[Any, tuple[list[float], list[float]]] = defaultdict(lambda: ([], []))
+    for row in rows:
+        for values, seconds in zip(spans[row["k"]], (row["accept_s"], row["outcome_s"]), strict=True):
+            if seconds is not None:
+                values.append(seconds / 3600)
+    return {
+        k: ((percentile(a, 0.5), percentile(a, 0.9)), (percentile(o, 0.5), percentile(o, 0.9)))
+        for k, (a, o) in spans.items()
+    }
 
 
 def incident_table(sl: Slice) -> dict[str, Any]:

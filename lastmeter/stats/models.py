@@ -152,6 +152,40 @@ class AppealSpan(models.Model):
         return f"appeal {self.appeal_id} ({self.day})"
 
 
+class TransferSpan(models.Model):
+    """One row per transfer: its local day, department, the appeal's grid and category, whether
+    it was returned, the acceptance and outcome durations (seconds, when accepted/completed)
+    and its department clocks' outcomes. ``measures.transfer_table`` reads it with no join;
+    rows are rebuilt with the rollup by the *appeal's* received day (``appeal_day``), since a
+    change to a transfer dirties its appeal's day like any other change."""
+
+    transfer_id = models.IntegerField(unique=True)
+    appeal_day = models.DateField(db_index=True)
+    day = models.DateField(db_index=True)
+    department_id = models.IntegerField()
+    grid_id = models.IntegerField(null=True)
+    community_id = models.IntegerField(null=True)
+    category_id = models.IntegerField(null=True)
+    returned = models.BooleanField(default=False)
+    accept_s = models.FloatField(null=True)
+    outcome_s = models.FloatField(null=True)
+    accept_met = models.PositiveSmallIntegerField(default=0)
+    accept_late = models.PositiveSmallIntegerField(default=0)
+    outcome_met = models.PositiveSmallIntegerField(default=0)
+    outcome_late = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("transfer span (rollup)")
+        verbose_name_plural = _("transfer spans (rollup)")
+        indexes = [
+            models.Index(fields=["department_id", "day"]),
+            models.Index(fields=["grid_id", "day"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"transfer {self.transfer_id} ({self.day})"
+
+
 class RollupState(models.Model):
     """One row per rollup: the time up to which changes of the raw rows have been folded in."""
 

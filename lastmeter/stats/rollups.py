@@ -25,7 +25,7 @@ from django.db import connection, transaction
 from django.db.models import Min, Q
 from django.utils import timezone
 
-from lastmeter.appeals.choices import AppealState, ClockState, EventKind, TransferState
+from lastmeter.appeals.choices import AppealState, ClockKind, ClockState, EventKind, TransferState
 from lastmeter.appeals.models import Appeal, AppealEvent, Clock, Rating, Transfer
 from lastmeter.grids.models import Grid
 from lastmeter.stats.models import (
@@ -38,6 +38,7 @@ from lastmeter.stats.models import (
     AppealDayArea,
     AppealSpan,
     RollupState,
+    TransferSpan,
 )
 
 ROLLUP = "appeal_day"
@@ -388,6 +389,93 @@ def insert_spans_sql(first: date, last: date) -> None:
         cursor.execute(sql, params)
 
 
+ACCEPTED_STATES = (TransferState.ACCEPTED, TransferState.COMPLETED)
+DEPARTMENT_CLOCKS = {"accept": ClockKind.TRANSFER_ACCEPT, "outcome": ClockKind.TRANSFER_OUTCOME}
+
+
+def compute_transfer_spans(first: date, last: date) -> list[TransferSpan]:
+    """One row per transfer of the appeals received in the days (see ``TransferSpan``):
+    acceptance = decided − made over accepted or completed transfers (a return also sets
+    ``decided_at``), outcome = completed − made over completed ones (docs/MEASURES.md)."""
+    start, end = day_bounds(first, last)
+    transfers = Transfer.objects.filter(appeal__created_at__gte=start, appeal__created_at__lt=end)
+    clocks: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for transfer_id, kind, state in Clock.objects.filter(
+        transfer__in=transfers, kind__in=DEPARTMENT_CLOCKS.values()
+    ).values_list("transfer_id", "kind", "state"):
+        col = "accept" if kind == ClockKind.TRANSFER_ACCEPT else "outcome"
+        if state in MET_STATES:
+            clocks[transfer_id][f"{col}_met"] += 1
+        elif state in BREACHED_STATES:
+            clocks[transfer_id][f"{col}_late"] += 1
+    out = []
+    for pk, received, made, dept, grid, community, category, state, decided, completed in transfers.values_list(
+        "pk", "appeal__created_at", "created_at", "department_id", "appeal__grid_id",
+        "appeal__grid__community_id", "appeal__category_id", "state", "decided_at", "completed_at",
+    ):  # fmt: skip
+        out.append(
+            TransferSpan(
+                transfer_id=pk,
+                appeal_day=local_day(received),
+                day=local_day(made),
+                department_id=dept,
+                grid_id=grid,
+                community_id=community,
+                category_id=category,
+                returned=state == TransferState.RETURNED,
+                accept_s=(decided - made).total_seconds() if state in ACCEPTED_STATES and decided else None,
+                outcome_s=(completed - made).total_seconds()
+                if state == TransferState.COMPLETED and completed
+                else None,
+                **clocks.get(pk, {}),
+            )
+        )
+    return out
+
+
+def insert_transfer_spans_sql(first: date, last: date) -> None:
+    """PostgreSQL: ``compute_transfer_spans`` in one statement (a test holds the two equal)."""
+    q = connection.ops.quote_name
+    start, end = day_bounds(first, last)
+    local = "AT TIME ZONE %(tz)s)::date"
+    sql = f"""
+        INSERT INTO {q(TransferSpan._meta.db_table)}
+            (transfer_id, appeal_day, day, department_id, grid_id, community_id, category_id, returned,
+             accept_s, outcome_s, accept_met, accept_late, outcome_met, outcome_late)
+        SELECT t.id, (a.created_at {local}, (t.created_at {local}, t.department_id, a.grid_id, g.community_id,
+               a.category_id, t.state = %(returned)s,
+               CASE WHEN t.state IN (%(accepted)s, %(completed)s) AND t.decided_at IS NOT NULL
+                    THEN EXTRACT(EPOCH FROM t.decided_at - t.created_at)::double precision END,
+               CASE WHEN t.state = %(completed)s AND t.completed_at IS NOT NULL
+                    THEN EXTRACT(EPOCH FROM t.completed_at - t.created_at)::double precision END,
+               COALESCE(c.accept_met, 0), COALESCE(c.accept_late, 0),
+               COALESCE(c.outcome_met, 0), COALESCE(c.outcome_late, 0)
+        FROM {q(Transfer._meta.db_table)} t
+        JOIN {q(Appeal._meta.db_table)} a ON a.id = t.appeal_id
+        LEFT JOIN {q(Grid._meta.db_table)} g ON g.id = a.grid_id
+        LEFT JOIN (SELECT transfer_id,
+                          COUNT(*) FILTER (WHERE kind = %(accept)s AND state = 'met') AS accept_met,
+                          COUNT(*) FILTER (WHERE kind = %(accept)s AND state IN ('breached', 'met_late')) AS accept_late,
+                          COUNT(*) FILTER (WHERE kind = %(outcome)s AND state = 'met') AS outcome_met,
+                          COUNT(*) FILTER (WHERE kind = %(outcome)s AND state IN ('breached', 'met_late')) AS outcome_late
+                   FROM {q(Clock._meta.db_table)} WHERE transfer_id IS NOT NULL GROUP BY transfer_id) c
+          ON c.transfer_id = t.id
+        WHERE a.created_at >= %(start)s AND a.created_at < %(end)s
+    """
+    params: dict[str, Any] = {
+        "start": start,
+        "end": end,
+        "tz": settings.TIME_ZONE,
+        "returned": TransferState.RETURNED,
+        "accepted": TransferState.ACCEPTED,
+        "completed": TransferState.COMPLETED,
+        "accept": ClockKind.TRANSFER_ACCEPT,
+        "outcome": ClockKind.TRANSFER_OUTCOME,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
 def write_rows(first: date, last: date) -> int:
     """Insert freshly computed rows of the three tables for ``first``..``last`` (caller deleted
     the old ones, in a transaction): in SQL on PostgreSQL, through ``compute_*`` elsewhere.
@@ -396,17 +484,20 @@ def write_rows(first: date, last: date) -> int:
         written = insert_rows_sql(first, last)
         insert_area_sql(first, last)
         insert_spans_sql(first, last)
+        insert_transfer_spans_sql(first, last)
         return written
     rows = compute_rows(first, last)
     AppealDay.objects.bulk_create(rows, batch_size=1000)
     AppealDayArea.objects.bulk_create(compute_area_rows(first, last), batch_size=500)
     AppealSpan.objects.bulk_create(compute_spans(first, last), batch_size=1000)
+    TransferSpan.objects.bulk_create(compute_transfer_spans(first, last), batch_size=1000)
     return len(rows)
 
 
 def delete_rows(first: date, last: date) -> None:
     for model in (AppealDay, AppealDayArea, AppealSpan):
         model.objects.filter(day__gte=first, day__lte=last).delete()
+    TransferSpan.objects.filter(appeal_day__gte=first, appeal_day__lte=last).delete()
 
 
 def rebuild_days(days: Iterable[date]) -> int:
@@ -473,10 +564,12 @@ __all__ = [
     "compute_area_rows",
     "compute_rows",
     "compute_spans",
+    "compute_transfer_spans",
     "day_bounds",
     "insert_area_sql",
     "insert_rows_sql",
     "insert_spans_sql",
+    "insert_transfer_spans_sql",
     "local_day",
     "local_tz",
     "rebuild",

@@ -19,7 +19,7 @@ from django.http import Http404
 from lastmeter.appeals import feedback, services, transfers
 from lastmeter.appeals.choices import AppealState, ClockState, EventKind, TransferState
 from lastmeter.appeals.clocks import sweep
-from lastmeter.appeals.models import Appeal
+from lastmeter.appeals.models import Appeal, Transfer
 from lastmeter.demo.history_writer import generate_history
 from lastmeter.lib.errors import ServiceError
 from lastmeter.lib.transitions import TransitionError
@@ -32,14 +32,17 @@ from lastmeter.stats.models import (
     AppealDay,
     AppealDayArea,
     AppealSpan,
+    TransferSpan,
 )
 from lastmeter.stats.rollups import (
     compute_area_rows,
     compute_rows,
     compute_spans,
+    compute_transfer_spans,
     insert_area_sql,
     insert_rows_sql,
     insert_spans_sql,
+    insert_transfer_spans_sql,
     local_day,
     local_tz,
     refresh,
@@ -150,11 +153,48 @@ def spans_rolled_up() -> dict[int, tuple]:
     }
 
 
+TRANSFER_SPAN_FIELDS = (
+    "appeal_day", "day", "department_id", "grid_id", "community_id", "category_id", "returned",
+    "accept_s", "outcome_s", "accept_met", "accept_late", "outcome_met", "outcome_late",
+)  # fmt: skip
+
+
+def transfer_spans_recomputed() -> dict[int, tuple]:
+    """Per transfer, worked out from the transfer, its appeal and its clocks."""
+    out = {}
+    for t in Transfer.objects.select_related("appeal", "appeal__grid"):
+        a = t.appeal
+        clocks = list(t.clocks.all())
+
+        def count(kind: str, states: tuple, clocks=clocks) -> int:
+            return sum(c.kind == kind and c.state in states for c in clocks)
+
+        late = (ClockState.BREACHED, ClockState.MET_LATE)
+        accepted = t.state in (TransferState.ACCEPTED, TransferState.COMPLETED)
+        completed = t.state == TransferState.COMPLETED
+        out[t.pk] = (
+            local_day(a.created_at), local_day(t.created_at), t.department_id, a.grid_id,
+            a.grid.community_id if a.grid else None, a.category_id, t.state == TransferState.RETURNED,
+            (t.decided_at - t.created_at).total_seconds() if accepted and t.decided_at else None,
+            (t.completed_at - t.created_at).total_seconds() if completed and t.completed_at else None,
+            count("transfer_accept", (ClockState.MET,)), count("transfer_accept", late),
+            count("transfer_outcome", (ClockState.MET,)), count("transfer_outcome", late),
+        )  # fmt: skip
+    return out
+
+
+def transfer_spans_rolled_up() -> dict[int, tuple]:
+    return {
+        r[0]: tuple(r[1:]) for r in TransferSpan.objects.values_list("transfer_id", *TRANSFER_SPAN_FIELDS)
+    }
+
+
 def assert_rollups_equal_recomputation(world) -> None:
     expected = recomputed(world)
     assert rolled_up() == expected
     assert area_rolled_up() == area_recomputed(expected)
     assert spans_rolled_up() == spans_recomputed()
+    assert transfer_spans_rolled_up() == transfer_spans_recomputed()
 
 
 S = AppealState
@@ -312,6 +352,12 @@ def test_it_computes_the_same_rows_in_sql_as_in_python(world):
     }  # fmt: skip
     insert_spans_sql(first, last)
     assert spans_rolled_up() == spans == spans_recomputed()
+    transfer_spans = {
+        r.transfer_id: tuple(getattr(r, f) for f in TRANSFER_SPAN_FIELDS)
+        for r in compute_transfer_spans(first, last)
+    }
+    insert_transfer_spans_sql(first, last)
+    assert transfer_spans_rolled_up() == transfer_spans == transfer_spans_recomputed()
 
 
 def test_it_rebuilds_only_the_days_that_changed(world, new_appeal):
