@@ -1,25 +1,35 @@
-"""The rollup's sums computed straight from the raw tables, by plain ORM aggregation.
+"""The figures of ``stats.measures`` computed straight from the raw tables, by plain ORM
+aggregation: the rollup's sums, the time percentiles, receipts per hour, the transfer table.
 
-Two users: ``bench/stats.py`` times it as the baseline the rollup is measured against (what the
-figures would cost without ``AppealDay``), and the tests check that the rollup, read through
-``measures.grouped_sums``, equals it on generated history. The definitions are those of
+Two users: ``bench/stats.py`` times them as the baseline the rollups are measured against (what
+the figures would cost without ``AppealDay`` and its companion tables), and the tests check that
+the measures read from the rollups equal them on generated history. The definitions are those of
 docs/MEASURES.md (and of ``rollups.appeal_facts``), written again as database aggregates: one
 query per family of facts, each grouped by the period of the appeal's local receipt day.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
-from django.db.models.functions import TruncDate, TruncMonth, TruncQuarter, TruncWeek, TruncYear
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import (
+    ExtractHour,
+    ExtractIsoWeekDay,
+    TruncDate,
+    TruncMonth,
+    TruncQuarter,
+    TruncWeek,
+    TruncYear,
+)
 
 from lastmeter.appeals.choices import AppealState, ClockState, EventKind, TransferState
 from lastmeter.appeals.models import AppealEvent, Clock, Rating, Transfer
-from lastmeter.stats.measures import Slice, raw_appeals
+from lastmeter.stats.measures import DIMENSIONS, TIME_STEPS, Slice, percentile, ratio, raw_appeals
 from lastmeter.stats.models import CLOCK_COLUMNS, SUM_FIELDS
-from lastmeter.stats.rollups import local_tz
+from lastmeter.stats.rollups import day_bounds, local_tz
 
 _TRUNC = {
     "day": TruncDate,
@@ -134,4 +144,112 @@ def raw_sums(sl: Slice, period: str | None = None) -> dict[date | None, dict[str
     return {p: sums for p, sums in out.items() if sums["received"]}
 
 
-__all__ = ["raw_sums"]
+def raw_times(sl: Slice, by: str | None = None) -> dict[str | None, dict[str, Any]]:
+    """``measures.appeal_times`` from the timeline: the first state events of each appeal
+    (grouped by the database), the percentiles in Python. {key: row without the label}."""
+    column = (
+        "appeal__grid__community_id" if by == "community" else (f"appeal__{DIMENSIONS[by]}" if by else None)
+    )
+    firsts: dict[int, dict[str, Any]] = defaultdict(dict)
+    rows = (
+        AppealEvent.objects.filter(
+            appeal__in=raw_appeals(sl).values("pk"),
+            kind=EventKind.STATE,
+            to_state__in=[AppealState.CONTACTED, AppealState.LANDED, AppealState.RESOLVED],
+        )
+        .values("appeal_id", "appeal__created_at", "to_state", *([column] if column else []))
+        .annotate(first=Min("at"))
+    )
+    for row in rows:
+        facts = firsts[row["appeal_id"]]
+        facts["key"] = row[column] if column else None
+        facts["created"] = row["appeal__created_at"]
+        facts[row["to_state"]] = row["first"]
+    hours: dict[Any, dict[str, list[float]]] = defaultdict(lambda: {step: [] for step in TIME_STEPS})
+    for facts in firsts.values():
+        for step, states in TIME_STEPS.items():
+            ends = [facts[s] for s in states if s in facts]
+            if ends:
+                hours[facts["key"]][step].append((min(ends) - facts["created"]).total_seconds() / 3600)
+    out: dict[str | None, dict[str, Any]] = {}
+    for key, steps in hours.items():
+        row: dict[str, Any] = {}
+        for step, spans in steps.items():
+            row[f"{step}_n"] = len(spans)
+            for q in (50, 90):
+                value = percentile(spans, q / 100)
+                row[f"{step}_p{q}_h"] = None if value is None else round(value, 3)
+        out[None if key is None else str(key)] = row
+    return out
+
+
+def raw_hours(sl: Slice) -> dict[tuple[int, int], int]:
+    """Appeals received per (ISO weekday, local hour), from the appeals."""
+    tz = local_tz()
+    rows = (
+        raw_appeals(sl)
+        .annotate(h=ExtractHour("created_at", tzinfo=tz), d=ExtractIsoWeekDay("created_at", tzinfo=tz))
+        .values("d", "h")
+        .annotate(n=Count("id"))
+    )
+    return {(r["d"], r["h"]): r["n"] for r in rows}
+
+
+def raw_transfers(sl: Slice) -> dict[str | None, dict[str, Any]]:
+    """``measures.transfer_table`` per department from the transfers and their clocks."""
+    start, end = day_bounds(sl.start, sl.end)
+    transfers = Transfer.objects.filter(created_at__gte=start, created_at__lt=end)
+    if sl.department_ids is not None:
+        transfers = transfers.filter(department_id__in=sl.department_ids)
+    if sl.grid_ids is not None:
+        transfers = transfers.filter(appeal__grid_id__in=sl.grid_ids)
+    if sl.category_id is not None:
+        transfers = transfers.filter(appeal__category_id=sl.category_id)
+    groups: dict[Any, dict[str, Any]] = defaultdict(
+        lambda: {"n": 0, "returned": 0, "accept": [], "outcome": []}
+    )
+    for dept, state, created, decided, completed in transfers.values_list(
+        "department_id", "state", "created_at", "decided_at", "completed_at"
+    ):
+        g = groups[dept]
+        g["n"] += 1
+        g["returned"] += state == TransferState.RETURNED
+        if state in (TransferState.ACCEPTED, TransferState.COMPLETED) and decided:
+            g["accept"].append((decided - created).total_seconds() / 3600)
+        if state == TransferState.COMPLETED and completed:
+            g["outcome"].append((completed - created).total_seconds() / 3600)
+    clocks = {
+        row["transfer__department_id"]: row
+        for row in Clock.objects.filter(transfer__in=transfers.values("pk"))
+        .values("transfer__department_id")
+        .annotate(
+            am=Count("id", filter=Q(kind="transfer_accept", state=ClockState.MET)),
+            al=Count("id", filter=Q(kind="transfer_accept", state__in=LATE)),
+            om=Count("id", filter=Q(kind="transfer_outcome", state=ClockState.MET)),
+            ol=Count("id", filter=Q(kind="transfer_outcome", state__in=LATE)),
+        )
+        .order_by()
+    }
+
+    def p(values: list[float], q: float) -> float | None:
+        value = percentile(values, q)
+        return None if value is None else round(value, 3)
+
+    out: dict[str | None, dict[str, Any]] = {}
+    for dept, g in groups.items():
+        c = clocks.get(dept, {"am": 0, "al": 0, "om": 0, "ol": 0})
+        out[str(dept)] = {
+            "transfers": g["n"],
+            "returned": g["returned"],
+            "returned_rate": ratio(g["returned"], g["n"]),
+            "acceptance_p50_h": p(g["accept"], 0.5),
+            "acceptance_p90_h": p(g["accept"], 0.9),
+            "outcome_p50_h": p(g["outcome"], 0.5),
+            "outcome_p90_h": p(g["outcome"], 0.9),
+            "accept_on_time_rate": ratio(c["am"], c["am"] + c["al"]),
+            "outcome_on_time_rate": ratio(c["om"], c["om"] + c["ol"]),
+        }
+    return out
+
+
+__all__ = ["raw_hours", "raw_sums", "raw_times", "raw_transfers"]

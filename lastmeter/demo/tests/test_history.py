@@ -17,7 +17,7 @@ from lastmeter.demo.history import draw_received
 from lastmeter.demo.history_tables import plan_history
 from lastmeter.demo.history_writer import generate_history, read_jurisdiction
 from lastmeter.stats import measures
-from lastmeter.stats.raw import raw_sums
+from lastmeter.stats.raw import raw_hours, raw_sums, raw_times, raw_transfers
 from lastmeter.stats.tests.test_rollups import assert_rollups_equal_recomputation
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -123,20 +123,26 @@ def test_it_keeps_times_and_clocks_consistent(history):
 
 def test_it_leaves_a_rollup_equal_to_a_recomputation_and_to_the_raw_measures(history):
     assert_rollups_equal_recomputation(history)
-    sl = measures.Slice(start=date(2025, 3, 1), end=date(2026, 2, 28))
-    from_rollup = {p: s for (p, _k), s in measures.grouped_sums(sl, "month", None).items()}
-    assert from_rollup == raw_sums(sl, "month")
+    year = measures.Slice(start=date(2025, 3, 1), end=date(2026, 2, 28))
+    from_rollup = {p: s for (p, _k), s in measures.grouped_sums(year, "month", None).items()}
+    assert from_rollup == raw_sums(year, "month")
     grid_a = measures.Slice(
         start=date(2025, 6, 1), end=date(2025, 11, 30), grid_ids=frozenset({history.grid_a.pk})
     )
     assert measures.grouped_sums(grid_a, None, None)[(None, None)] == raw_sums(grid_a)[None]
-    # Receipts per weekday × hour from the fold's hour counters equal a count of the raw rows.
-    cells = Counter()
-    for created in Appeal.objects.filter(grid=history.grid_a).values_list("created_at", flat=True):
-        at = created.astimezone(SH)
-        if grid_a.start <= at.date() <= grid_a.end:
-            cells[(at.isoweekday(), at.hour)] += 1
-    assert {(c["weekday"], c["hour"]): c["received"] for c in measures.hour_weekday(grid_a)} == cells
+    # Receipts per weekday × hour, time percentiles and the transfer table, read from the
+    # rollup's companion tables, equal the same figures computed from the raw rows.
+    for sl in (year, grid_a):
+        assert {(c["weekday"], c["hour"]): c["received"] for c in measures.hour_weekday(sl)} == raw_hours(sl)
+        for by in (None, "officer", "community"):
+            times = {r.pop("key"): r for r in measures.appeal_times(sl, by)}
+            for row in times.values():
+                row.pop("label")
+            assert times == raw_times(sl, by)
+        transfers = {r.pop("key"): r for r in measures.transfer_table(sl)}
+        for row in transfers.values():
+            row.pop("label")
+        assert transfers == raw_transfers(sl)
 
 
 def test_it_refuses_a_bad_history_request():
