@@ -3,12 +3,15 @@
 The API (and later the pages and exports) call these functions with a ``Slice`` already checked
 against the viewer's scope (``stats.selectors.check_slice``); nothing here looks at who asks.
 
-* Counts and rates of appeals and satisfaction read the daily rollup (``models.AppealDay``):
-  one grouped query per call. An appeal counts on the local day it was received (a cohort): the
-  March figures are "of the appeals received in March, how many …", which does not change the
-  meaning of a month when an appeal is handled in April.
-* Times (median, p90) read the raw rows with one query each: percentiles cannot be summed.
-* Department figures read the transfers, dated by the day of the transfer.
+* Counts and rates of appeals and satisfaction read the daily rollup (``models.AppealDay``, or
+  its fold by area ``AppealDayArea`` when no channel or officer is asked for): one grouped query
+  per call. An appeal counts on the local day it was received (a cohort): the March figures are
+  "of the appeals received in March, how many …", which does not change the meaning of a month
+  when an appeal is handled in April.
+* Times (median, p90) read the per-appeal spans (``AppealSpan``) with one query each:
+  percentiles cannot be summed, so the database sorts one narrow row per appeal.
+* Department figures read the per-transfer rows (``TransferSpan``), dated by the day of the
+  transfer.
 * Incidents read incidents and their assignments, dated by the alarm time.
 """
 
