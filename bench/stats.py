@@ -30,17 +30,28 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import machine_report, machine_snapshot, percentiles, write_result
 
 # --- what is timed: add a dashboard's JSON endpoint or an export here after merging it ----------
-# (name, URL path, query parameters). Each is asked in every scope below; a scope the endpoint
-# refuses (403) is recorded as refused. The baseline is BASELINES[name], else "dashboard".
-ENDPOINTS: list[tuple[str, str, dict[str, str]]] = [
-    ("appeals", "/api/v1/stats/appeals", {"period": "month", "compare": "yoy"}),
-    ("satisfaction", "/api/v1/stats/satisfaction", {"period": "month", "compare": "yoy"}),
-    ("hours", "/api/v1/stats/appeals/hours", {}),
-    ("transfers", "/api/v1/stats/transfers", {}),
-    ("incidents", "/api/v1/stats/incidents", {}),
+# (name, URL path, query parameters, scopes or None for every scope). The path may name the
+# scope's target ids: {grid}, {community}, {department} (see TARGETS). A scope the endpoint
+# refuses (403) is recorded as refused. The baseline is ``baseline_for(name)``: the endpoint's
+# own raw computation for the API's measures, else the whole dashboard's (appeals with YoY,
+# times, hours, transfers) from the raw rows.
+ENDPOINTS: list[tuple[str, str, dict[str, str], tuple[str, ...] | None]] = [
+    ("appeals", "/api/v1/stats/appeals", {"period": "month", "compare": "yoy"}, None),
+    ("satisfaction", "/api/v1/stats/satisfaction", {"period": "month", "compare": "yoy"}, None),
+    ("hours", "/api/v1/stats/appeals/hours", {}, None),
+    ("transfers", "/api/v1/stats/transfers", {}, None),
+    ("incidents", "/api/v1/stats/incidents", {}, None),
+    # The level dashboards (branch dash), once merged:
+    # ("dashboard", "/api/v1/stats/dashboards/leadership", {}, ("leadership",)),
+    # ("dashboard", "/api/v1/stats/dashboards/community/{community}", {}, ("community",)),
+    # ("dashboard", "/api/v1/stats/dashboards/grid/{grid}", {}, ("grid",)),
+    # ("dashboard", "/api/v1/stats/dashboards/department/{department}", {}, ("department",)),
 ]
-# (name, URL path, query parameters): a year of one grid (the "grid" scope), target ≤ 2 s.
-EXPORTS: list[tuple[str, str, dict[str, str]]] = []
+# (name, URL path, query parameters): a year of one grid, asked by the "grid" scope; ≤ 2 s.
+EXPORTS: list[tuple[str, str, dict[str, str]]] = [
+    # ("grid year XLSX", "/stats/grid/{grid}/export/", {"format": "xlsx"}),
+    # ("grid year CSV", "/stats/grid/{grid}/export/", {"format": "csv"}),
+]
 # (name, username, query parameters): who asks, for which area (codes of the demo).
 SCOPES: list[tuple[str, str, dict[str, str]]] = [
     ("leadership", "leader", {}),
@@ -48,6 +59,9 @@ SCOPES: list[tuple[str, str, dict[str, str]]] = [
     ("grid", "officer1", {"grid": "nanjing-w-1"}),
     ("department", "liaison", {}),
 ]
+# The targets named in paths: the demo's community and grid of the scopes above, and the
+# department of the demo's liaison.
+TARGETS = {"community": "renmin-sq", "grid": "nanjing-w-1", "department": "liaison"}
 TARGET_MS = 300
 EXPORT_TARGET_S = 2.0
 GENERATOR = "history-v2"  # bump when the generator's draws change, so old databases are redrawn
@@ -218,6 +232,20 @@ def checked_request(username: str, params: dict[str, str], start: date, end: dat
     return replace(req, slice=replace(req.slice, department_ids=departments))
 
 
+def target_ids() -> dict[str, int]:
+    from lastmeter.accounts.models import OrgUnit, RoleAssignment
+    from lastmeter.grids.models import Grid
+
+    return {
+        "community": OrgUnit.objects.get(code=TARGETS["community"]).pk,
+        "grid": Grid.objects.get(code=TARGETS["grid"]).pk,
+        "department": RoleAssignment.objects.filter(person__user__username=TARGETS["department"])
+        .exclude(department=None)
+        .values_list("department_id", flat=True)
+        .first(),
+    }
+
+
 def run(args) -> dict:
     from django.contrib.auth import get_user_model
     from django.test import Client
@@ -227,11 +255,15 @@ def run(args) -> dict:
 
     setup_test_environment()
     ranges = windows(args.requests, args.seed)
+    targets = target_ids()
     results = []
     for scope_name, username, scope_params in SCOPES:
         client = Client()
         client.force_login(get_user_model().objects.get(username=username))
-        for name, path, params in ENDPOINTS:
+        for name, template, params, only in ENDPOINTS:
+            if only is not None and scope_name not in only:
+                continue
+            path = template.format(**targets)
             query = {**params, **scope_params}
             probe = client.get(path, {**query, "from": ranges[0][0], "to": ranges[0][1]})
             row = {"endpoint": name, "scope": scope_name, "path": path, "params": query}
@@ -269,7 +301,8 @@ def run(args) -> dict:
             results.append(row)
     exports = []
     grid_scope = next(s for s in SCOPES if s[0] == "grid")
-    for name, path, params in EXPORTS:
+    for name, template, params in EXPORTS:
+        path = template.format(**targets)
         client = Client()
         client.force_login(get_user_model().objects.get(username=grid_scope[1]))
         query = {**params, **grid_scope[2]}
