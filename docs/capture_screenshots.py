@@ -4,9 +4,11 @@
 
 Logs in as the demo dispatcher and as the officer who holds the newest dispatch order (read
 from the demo database, so run it with the same LASTMETER_VAR_DIR / DATABASE_URL as the server),
-and saves docs/screenshot-command-centre.png, docs/screenshot-phone.png and
-docs/screenshot-planning.png. Uses Debian's
-chromium through Playwright, like the browser tests.
+and saves docs/screenshot-command-centre.png, docs/screenshot-phone.png,
+docs/screenshot-planning.png and, as the leader, docs/screenshot-dashboard.png (the leadership
+dashboard of the last 30 days; the server's worker must have refreshed the figures' rollup once,
+which `lastmeter serve` does at start). Uses Debian's chromium through Playwright, like the
+browser tests; Chinese text needs a CJK font (`apt-get install fonts-wqy-microhei`).
 """
 
 from __future__ import annotations
@@ -100,8 +102,21 @@ def main() -> None:
         time.sleep(1)
         board.locator("[data-testid='sa-map-card']").scroll_into_view_if_needed()
         board.screenshot(path=str(DOCS / "screenshot-planning.png"), full_page=True)
+
+        # The leadership dashboard: headline figures, trend and rankings, charts drawn.
+        leader = login(browser, args.base, "leader", viewport={"width": 1440, "height": 900})
+        leader.goto(args.base + "/stats/leadership/")
+        leader.wait_for_selector("body[data-charts]", timeout=60_000)
+        time.sleep(1.5)  # the charts' entry animation
+        # The top of the page: range, headline figures, charts and the first table.
+        leader.screenshot(
+            path=str(DOCS / "screenshot-dashboard.png"),
+            full_page=True,
+            clip={"x": 0, "y": 0, "width": 1440, "height": 1600},
+        )
         browser.close()
-    print("saved", *(DOCS / f"screenshot-{n}.png" for n in ("command-centre", "phone", "planning")))
+    names = ("command-centre", "phone", "planning", "dashboard")
+    print("saved", *(DOCS / f"screenshot-{n}.png" for n in names))
 
 
 if __name__ == "__main__":

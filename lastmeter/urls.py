@@ -16,6 +16,7 @@ urlpatterns = [
     path("open311/v2/", include("lastmeter.open311.urls")),
     path("planning/", include("lastmeter.planning.urls")),
     path("stats/hotspots/", include("lastmeter.stats.hotspot_views")),
+    path("stats/", include("lastmeter.stats.urls")),
     path("", include("lastmeter.appeals.urls")),
     path("", include("lastmeter.web.urls")),
 ]

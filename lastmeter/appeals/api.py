@@ -137,8 +137,6 @@ def reveal_reporter_phone(request: HttpRequest, appeal_id: int, body: RevealIn, 
     return 200, {"appeal": revealed.appeal_id, "phone": revealed.phone, "tel": revealed.tel}
 
 
-
-
 @public_router.get("/track/{token}", response=TrackOut, auth=None)
 def track(request: HttpRequest, token: str):
     """The reporter's view of their appeal (see lastmeter.appeals.tracking for what it holds)."""

@@ -35,6 +35,20 @@ def _valid_data(form: forms.Form) -> dict[str, Any]:
     return {name: value for name, value in form.cleaned_data.items() if value is not None}
 
 
+FIGURE_FILTERS = (
+    "received_from",
+    "received_to",
+    "community",
+    "channel",
+    "assignee",
+    "breached",
+    "department",
+    "transferred_from",
+    "transferred_to",
+    "transfer_overdue",
+)
+
+
 class QueueFilterForm(forms.Form):
     """The queue page's query string."""
 
@@ -43,16 +57,34 @@ class QueueFilterForm(forms.Form):
     category = forms.CharField(required=False, strip=False)
     overdue = SwitchField()
     open = SwitchField()
+    # The appeals behind a dashboard's figure (stats links here with these).
+    received_from = forms.DateField(required=False)
+    received_to = forms.DateField(required=False)
+    community = forms.IntegerField(required=False, min_value=0)
+    channel = forms.CharField(required=False, strip=False)
+    assignee = forms.IntegerField(required=False, min_value=0)
+    breached = SwitchField()
+    department = forms.IntegerField(required=False, min_value=0)
+    transferred_from = forms.DateField(required=False)
+    transferred_to = forms.DateField(required=False)
+    transfer_overdue = SwitchField()
 
     def queue_filter(self) -> QueueFilter:
         data = _valid_data(self)
+        figures: dict[str, Any] = {name: data.get(name) or None for name in FIGURE_FILTERS}
         return QueueFilter(
             state=data.get("state") or None,
             grid=data.get("grid"),
             category=data.get("category") or None,
             overdue=data.get("overdue"),
             open=data.get("open"),
+            **figures,
         )
+
+    def figure_filters(self) -> dict[str, Any]:
+        """The dashboard filters given (kept as hidden fields when the queue is filtered again)."""
+        data = _valid_data(self)
+        return {name: data[name] for name in FIGURE_FILTERS if data.get(name)}
 
 
 # Actions that stop or hand back work need a reason, and closing asks for a confirmation: the

@@ -195,7 +195,12 @@ def do_return_transfer(scope: Scope, appeal_id: int, *, reason: str) -> Transfer
         # An accepted transfer's outcome clock ends with the return: the department is done.
         clocks.stop_clocks(appeal, [ClockKind.TRANSFER_ACCEPT])
         clocks.stop_clocks(appeal, [ClockKind.TRANSFER_OUTCOME], cancel=True)
-        record_event(appeal, EventKind.TRANSFER, scope.person, note=_("returned: %(reason)s") % {"reason": reason.strip()})
+        record_event(
+            appeal,
+            EventKind.TRANSFER,
+            scope.person,
+            note=_("returned: %(reason)s") % {"reason": reason.strip()},
+        )
         clocks.start_clock(appeal, ClockKind.CONTACT)
         clocks.start_clock(appeal, ClockKind.LAND)
         publish_change(appeal, "appeal.changed")

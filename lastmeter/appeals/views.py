@@ -50,7 +50,8 @@ from lastmeter.lib.transitions import TransitionError
 
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
-    f = QueueFilterForm(request.GET).queue_filter()
+    form = QueueFilterForm(request.GET)
+    f = form.queue_filter()
     rows = [appeal_row(a) for a in filtered_queue(request_scope(request), f)[:200]]
     return render(
         request,
@@ -58,6 +59,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         {
             "rows": rows,
             "filters": f,
+            "figure_filters": form.figure_filters(),
             "states": AppealState.choices,
             "grids": Grid.objects.filter(active=True),
             "categories": Category.objects.filter(appeals__isnull=False).distinct(),

@@ -16,8 +16,10 @@ from ninja import Query, Router, Schema
 
 from lastmeter.accounts.auth import API_AUTH, request_scope
 from lastmeter.stats import measures
+from lastmeter.stats.dashboards import build_dashboard
 from lastmeter.stats.schemas import (
     AppealStatsOut,
+    DashboardOut,
     HoursOut,
     IncidentsOut,
     SatisfactionStatsOut,
@@ -27,6 +29,7 @@ from lastmeter.stats.schemas import (
 from lastmeter.stats.selectors import (
     Request,
     check_request,
+    parse_date,
     require_appeal_figures,
     require_transfer_figures,
 )
@@ -135,3 +138,41 @@ def incident_stats(request: HttpRequest, q: Query[StatsQuery]):
     """Incidents by priority and status; response time (dispatch → on scene) per agency and grid."""
     req = _checked(q, require_appeal_figures(request_scope(request)))
     return {"range": _range(req.slice), **measures.incident_table(req.slice)}
+
+
+# --- the dashboards: the same data as the pages /stats/<level>/… ---------------------------------
+
+
+class DashboardQuery(Schema):
+    start: str | None = NinjaField(None, alias="from", description="First local date, YYYY-MM-DD.")
+    end: str | None = NinjaField(None, alias="to", description="Last local date, YYYY-MM-DD (inclusive).")
+    period: str | None = NinjaField(None, description="The trend's step (default: by the range's length).")
+    category: str | None = NinjaField(None, description="Category code.")
+    channel: str | None = None
+
+
+def _dashboard(request: HttpRequest, level: str, target_id: int | None, q: DashboardQuery):
+    return build_dashboard(
+        request_scope(request),
+        level,
+        target_id,
+        parse_date(q.start, "from"),
+        parse_date(q.end, "to"),
+        period=q.period,
+        category=q.category,
+        channel=q.channel,
+    ).as_dict()
+
+
+@router.get("/stats/dashboards/leadership", response={200: DashboardOut, **ERRORS}, auth=API_AUTH)
+def leadership_dashboard(request: HttpRequest, q: Query[DashboardQuery]):
+    """The leadership dashboard: the jurisdiction's headline figures with YoY and MoM, the trend,
+    and the ranking of grids and of departments (station leadership, dispatchers, administrators)."""
+    return _dashboard(request, "leadership", None, q)
+
+
+@router.get("/stats/dashboards/{level}/{target_id}", response={200: DashboardOut, **ERRORS}, auth=API_AUTH)
+def level_dashboard(request: HttpRequest, level: str, target_id: int, q: Query[DashboardQuery]):
+    """A community's (its grids), a grid's (its officers, categories, hour × weekday) or a
+    department's dashboard (the transfers to it). A target that is not the viewer's is a 404."""
+    return _dashboard(request, level, target_id, q)

@@ -8,8 +8,8 @@ against the viewer's scope (``stats.selectors.check_slice``); nothing here looks
   per call. An appeal counts on the local day it was received (a cohort): the March figures are
   "of the appeals received in March, how many …", which does not change the meaning of a month
   when an appeal is handled in April.
-* Times (median, p90) read the per-appeal spans (``AppealSpan``) with one query each:
-  percentiles cannot be summed, so the database sorts one narrow row per appeal.
+* Times (median, p90) cannot be summed: they read ``models.AppealTime``, one row per appeal
+  with its hours to first contact, landing and resolution, kept with the day rollup.
 * Department figures read the per-transfer rows (``TransferSpan``), dated by the day of the
   transfer.
 * Incidents read incidents and their assignments, dated by the alarm time.
@@ -23,8 +23,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db import connection, transaction
-from django.db.models import Count, F, IntegerField, Q, QuerySet, Sum, Value
+from django.db import connection
+from django.db.models import Aggregate, Count, F, FloatField, IntegerField, Q, QuerySet, Sum, Value
 from django.db.models.functions import (
     ExtractHour,
     ExtractIsoWeekDay,
@@ -35,13 +35,13 @@ from django.db.models.functions import (
 )
 
 from lastmeter.accounts.models import Department, OrgUnit, Person
-from lastmeter.appeals.choices import AppealState, Channel, ClockKind
+from lastmeter.appeals.choices import Channel, ClockKind
 from lastmeter.appeals.models import Appeal, Category
 from lastmeter.dispatching.models import Assignment, Incident
 from lastmeter.grids.models import Grid
 from lastmeter.grids.selectors import grid_id_containing
-from lastmeter.stats.models import HOUR_FIELDS, SUM_FIELDS, AppealDay, AppealDayArea, AppealSpan, TransferSpan
-from lastmeter.stats.rollups import day_bounds, local_day, local_tz
+from lastmeter.stats.models import HOUR_FIELDS, SUM_FIELDS, AppealDay, AppealDayArea, AppealTime, TransferSpan
+from lastmeter.stats.rollups import TIME_STEPS, day_bounds, local_day, local_tz
 
 PERIODS = ("day", "week", "month", "quarter", "year")
 # Slicing dimensions of the rollup: the name in the API → the rollup column.
@@ -297,27 +297,54 @@ def raw_appeals(sl: Slice) -> QuerySet[Appeal]:
     )
 
 
-# The first state event that ends each stretch of time measured from receipt.
-TIME_STEPS: dict[str, tuple[str, ...]] = {
-    "contact": (AppealState.CONTACTED, AppealState.LANDED),  # meeting on site is contact
-    "land": (AppealState.LANDED,),
-    "resolve": (AppealState.RESOLVED,),
-}
+class PercentileCont(Aggregate):
+    """PostgreSQL's ``percentile_cont(q) WITHIN GROUP (ORDER BY x)``: linear interpolation between
+    closest ranks, like ``percentile``; NULLs are left out."""
+
+    function = "PERCENTILE_CONT"
+    template = "%(function)s(%(q)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+    def __init__(self, expression: str, q: float) -> None:
+        super().__init__(expression, q=float(q))
 
 
 def appeal_times(sl: Slice, by: str | None) -> list[dict[str, Any]]:
     """Median and p90, in hours, of receipt → first contact / first landing / first resolution,
     per dimension value (one row with key None when ``by`` is None), over the appeals that
     reached at least one step. Wall-clock time: paused time is included (see docs/MEASURES.md).
-    Read from the per-appeal spans of the rollup (``AppealSpan``) in one query, the percentiles
-    computed by the database on PostgreSQL, plus one query for the names."""
-    spans = AppealSpan.objects.filter(day__gte=sl.start, day__lte=sl.end, **slice_lookups(sl, "community_id"))
-    column = DIMENSIONS[by] if by else None
-    found = (
-        _span_percentiles_sql(spans, column)
-        if connection.vendor == "postgresql"
-        else _span_percentiles(spans, column)
+
+    Reads ``AppealTime`` (one row per appeal, kept with the day rollup): one query, the
+    percentiles computed by PostgreSQL (in Python on other databases), plus one for the names."""
+    rows = AppealTime.objects.filter(
+        Q(contact_h__isnull=False) | Q(land_h__isnull=False) | Q(resolve_h__isnull=False),
+        day__gte=sl.start,
+        day__lte=sl.end,
+        **slice_lookups(sl, "community_id"),
     )
+    column = DIMENSIONS[by] if by else None
+    found: dict[Any, dict[str, tuple[int, float | None, float | None]]] = {}
+    if connection.vendor == "postgresql":
+        aggregates: dict[str, Any] = {}
+        for step in TIME_STEPS:
+            aggregates[f"{step}_n"] = Count(f"{step}_h")
+            aggregates[f"{step}_p50"] = PercentileCont(f"{step}_h", 0.5)
+            aggregates[f"{step}_p90"] = PercentileCont(f"{step}_h", 0.9)
+        grouped = (
+            rows.annotate(k=F(column))
+            if column
+            else rows.annotate(k=Value(None, output_field=IntegerField()))
+        )
+        for r in grouped.values("k").annotate(**aggregates).order_by():
+            found[r["k"]] = {s: (r[f"{s}_n"], r[f"{s}_p50"], r[f"{s}_p90"]) for s in TIME_STEPS}
+    else:
+        hours: dict[Any, dict[str, list[float]]] = defaultdict(lambda: {s: [] for s in TIME_STEPS})
+        for key, *values in rows.values_list(column or "day", *(f"{s}_h" for s in TIME_STEPS)):
+            for step, value in zip(TIME_STEPS, values, strict=True):
+                if value is not None:
+                    hours[key if column else None][step].append(value)
+        for key, spans in hours.items():
+            found[key] = {s: (len(v), percentile(v, 0.5), percentile(v, 0.9)) for s, v in spans.items()}
     names = labels(by, found.keys())
     out = []
     for key, steps in found.items():
@@ -329,55 +356,6 @@ def appeal_times(sl: Slice, by: str | None) -> list[dict[str, Any]]:
         out.append(row)
     out.sort(key=lambda r: (r["key"] is None, r["key"] or ""))
     return out
-
-
-SPAN_COLUMNS = {step: f"{step}_s" for step in TIME_STEPS}
-
-
-def sort_in_memory(cursor) -> None:
-    """PostgreSQL: let this transaction's percentile sorts (a year of a jurisdiction is a few
-    hundred thousand values, about 10 MB to sort) stay in memory instead of spilling to disk
-    under the default 4 MB ``work_mem``: a quarter faster on a million appeals. Inside
-    ``transaction.atomic()``, so the setting ends with the query."""
-    cursor.execute("SET LOCAL work_mem = '32MB'")
-
-
-def _span_percentiles_sql(spans: QuerySet, column: str | None) -> dict[Any, dict[str, tuple]]:
-    """PostgreSQL: (count, p50, p90) in hours per step and breakdown value; percentile_cont
-    interpolates linearly between closest ranks, like ``percentile``."""
-    sql, params = spans.values(*([column] if column else []), *SPAN_COLUMNS.values()).query.sql_with_params()
-    parts = []
-    for name in SPAN_COLUMNS.values():
-        parts.append(f"COUNT(t.{name})")
-        parts.append(f"PERCENTILE_CONT(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY t.{name} / 3600.0)")
-    reached = " + ".join(f"COUNT(t.{name})" for name in SPAN_COLUMNS.values())
-    key = f"t.{column}" if column else "NULL"
-    group = " GROUP BY 1" if column else ""
-    query = f"SELECT {key}, {', '.join(parts)} FROM ({sql}) t{group} HAVING {reached} > 0"
-    out: dict[Any, dict[str, tuple]] = {}
-    with transaction.atomic(), connection.cursor() as cursor:
-        sort_in_memory(cursor)
-        cursor.execute(query, params)
-        for k, *values in cursor.fetchall():
-            out[k] = {
-                step: (values[2 * i], *(values[2 * i + 1] or (None, None)))
-                for i, step in enumerate(SPAN_COLUMNS)
-            }
-    return out
-
-
-def _span_percentiles(spans: QuerySet, column: str | None) -> dict[Any, dict[str, tuple]]:
-    hours: dict[Any, dict[str, list[float]]] = defaultdict(lambda: {step: [] for step in SPAN_COLUMNS})
-    for k, *values in spans.values_list(column or "day", *SPAN_COLUMNS.values()):
-        steps = hours[k if column else None]
-        for step, value in zip(SPAN_COLUMNS, values, strict=True):
-            if value is not None:
-                steps[step].append(value / 3600)
-    return {
-        key: {step: (len(v), percentile(v, 0.5), percentile(v, 0.9)) for step, v in steps.items()}
-        for key, steps in hours.items()
-        if any(steps.values())
-    }
 
 
 def _round(value: float | None) -> float | None:
@@ -432,12 +410,14 @@ def transfer_table(sl: Slice, by: str | None = "department") -> list[dict[str, A
     keyed = spans.annotate(k=F(TRANSFER_KEYS[by]) if by else Value(None, output_field=IntegerField()))
     sums = ("accept_met", "accept_late", "outcome_met", "outcome_late")
     counts = {
-        row["k"]: row
+        row["k"]: {name: value or 0 for name, value in row.items() if name != "k"}
         for row in keyed.values("k")
         .annotate(
             n=Count("id"), n_returned=Count("id", filter=Q(returned=True)), **{f"s_{c}": Sum(c) for c in sums}
         )
         .order_by()
+        # With no breakdown the query is a plain aggregate: one row even when nothing matched.
+        if row["n"]
     }
     times = _transfer_times(keyed)
     names = labels(by, counts.keys())
@@ -472,8 +452,7 @@ def _transfer_times(keyed: QuerySet) -> dict[Any, tuple[tuple, tuple]]:
             "SELECT t.k, PERCENTILE_CONT(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY t.accept_s / 3600.0), "
             f"PERCENTILE_CONT(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY t.outcome_s / 3600.0) FROM ({sql}) t GROUP BY t.k"
         )
-        with transaction.atomic(), connection.cursor() as cursor:
-            sort_in_memory(cursor)
+        with connection.cursor() as cursor:
             cursor.execute(query, params)
             return {k: (tuple(a or (None, None)), tuple(o or (None, None))) for k, a, o in cursor.fetchall()}
     spans: dict[Any, tuple[list[float], list[float]]] = defaultdict(lambda: ([], []))

@@ -3,10 +3,11 @@
 ``AppealDay`` holds, for the appeals *received* on one local day (Asia/Shanghai) in one
 grid × category × channel × assignee, the counts and sums every count/rate measure of
 ``stats.measures`` needs. It is a cache of the raw rows: ``stats.rollups`` rebuilds whole days,
-and a test proves the incremental refresh equals a rebuild from scratch. Two tables are rebuilt
-with it: ``AppealDayArea`` (the same sums folded over channel and assignee, plus receipts per
-local hour: what dashboards read) and ``AppealSpan`` (per appeal, the durations whose medians and
-p90s are reported: percentiles cannot be summed, so they are computed from this narrow table).
+and a test proves the incremental refresh equals a rebuild from scratch. Three tables are
+rebuilt with it: ``AppealDayArea`` (the same sums folded over channel and assignee, plus
+receipts per local hour: what dashboards read), ``AppealTime`` (per appeal, the durations whose
+medians and p90s are reported: percentiles cannot be summed, so they are computed from this
+narrow table) and ``TransferSpan`` (per transfer, for the department figures).
 
 ``WeatherObservation`` holds imported daily weather, joined to accidents by date (accidents
 themselves are ``planning.AccidentRecord``).
@@ -85,6 +86,38 @@ class AppealDay(RollupSums):
         return f"{self.day} grid={self.grid_id} cat={self.category_id} {self.channel}: {self.received}"
 
 
+class AppealTime(models.Model):
+    """One appeal's hours from receipt to its first contact, first landing and first resolution
+    (None until reached), with the appeal's receipt day and slice keys as in ``AppealDay``.
+
+    Medians and p90 cannot be summed, so they are not in ``AppealDay``; reading them from the
+    events of every appeal of a year costs seconds on a million appeals, this narrow table tens of
+    milliseconds. Kept by ``stats.rollups`` with the day rollup (whole days, same watermark); a
+    test proves it equals a recomputation from the events."""
+
+    appeal_id = models.IntegerField(primary_key=True)  # no foreign key: a cache rebuilt by day
+    day = models.DateField(db_index=True)
+    grid_id = models.IntegerField(null=True)
+    community_id = models.IntegerField(null=True)
+    category_id = models.IntegerField(null=True)
+    channel = models.CharField(max_length=20)
+    assignee_id = models.IntegerField(null=True)
+    contact_h = models.FloatField(null=True)
+    land_h = models.FloatField(null=True)
+    resolve_h = models.FloatField(null=True)
+
+    class Meta:
+        verbose_name = _("appeal times (rollup)")
+        verbose_name_plural = _("appeal times (rollup)")
+        indexes = [
+            models.Index(fields=["grid_id", "day"], name="appealtime_grid_day"),
+            models.Index(fields=["community_id", "day"], name="appealtime_community_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"appeal {self.appeal_id} {self.day}: {self.contact_h} / {self.land_h} / {self.resolve_h} h"
+
+
 # The summed columns, in model order (everything but the key).
 KEY_FIELDS = ("day", "grid_id", "community_id", "category_id", "channel", "assignee_id")
 SUM_FIELDS = tuple(
@@ -121,35 +154,6 @@ class AppealDayArea(RollupSums):
 
 for _hour in HOUR_FIELDS:  # 24 counters; written out they would hide the model's shape
     AppealDayArea.add_to_class(_hour, models.PositiveIntegerField(default=0))
-
-
-class AppealSpan(models.Model):
-    """One row per appeal: seconds from receipt to its first contact (a landing counts), first
-    landing and first resolution (null until reached), with the appeal's local day and slicing
-    keys. The medians and p90s of ``measures.appeal_times`` read this narrow table instead of
-    joining each appeal's timeline (docs/MEASURES.md). Rebuilt with ``AppealDay``."""
-
-    appeal_id = models.IntegerField(unique=True)
-    day = models.DateField(db_index=True)
-    grid_id = models.IntegerField(null=True)
-    community_id = models.IntegerField(null=True)
-    category_id = models.IntegerField(null=True)
-    channel = models.CharField(max_length=20)
-    assignee_id = models.IntegerField(null=True)
-    contact_s = models.FloatField(null=True)
-    land_s = models.FloatField(null=True)
-    resolve_s = models.FloatField(null=True)
-
-    class Meta:
-        verbose_name = _("appeal time span (rollup)")
-        verbose_name_plural = _("appeal time spans (rollup)")
-        indexes = [
-            models.Index(fields=["grid_id", "day"]),
-            models.Index(fields=["community_id", "day"]),
-        ]
-
-    def __str__(self) -> str:
-        return f"appeal {self.appeal_id} ({self.day})"
 
 
 class TransferSpan(models.Model):

@@ -27,9 +27,9 @@ from django.db.models.functions import (
 
 from lastmeter.appeals.choices import AppealState, ClockState, EventKind, TransferState
 from lastmeter.appeals.models import AppealEvent, Clock, Rating, Transfer
-from lastmeter.stats.measures import DIMENSIONS, TIME_STEPS, Slice, percentile, ratio, raw_appeals
+from lastmeter.stats.measures import DIMENSIONS, Slice, percentile, ratio, raw_appeals
 from lastmeter.stats.models import CLOCK_COLUMNS, SUM_FIELDS
-from lastmeter.stats.rollups import day_bounds, local_tz
+from lastmeter.stats.rollups import TIME_STEPS, day_bounds, local_tz
 
 _TRUNC = {
     "day": TruncDate,

@@ -1,4 +1,10 @@
-"""Keeping ``AppealDay`` up to date: rebuild whole local days, and find the days that changed.
+"""Keeping the rollup up to date: rebuild whole local days, and find the days that changed.
+
+Four tables are rebuilt together (docs/MEASURES.md §Rollup): ``AppealDay``, its fold by area
+``AppealDayArea`` (with receipts per local hour), ``AppealTime`` (each appeal's hours to its
+first contact, landing and resolution) and ``TransferSpan`` (one row per transfer). On
+PostgreSQL each is one ``INSERT … SELECT`` (``insert_*_sql``); elsewhere the ``compute_*``
+functions build the rows in Python; tests hold the two equal.
 
 An appeal's facts (clocks, transfers, ratings, state events) all count on the day the appeal was
 *received*, so a change to an appeal dirties exactly one day: the local day of its
@@ -36,7 +42,7 @@ from lastmeter.stats.models import (
     SUM_FIELDS,
     AppealDay,
     AppealDayArea,
-    AppealSpan,
+    AppealTime,
     RollupState,
     TransferSpan,
 )
@@ -46,6 +52,12 @@ ROLLUP = "appeal_day"
 # re-reading this much before the watermark (a day rebuilt twice is harmless).
 OVERLAP = timedelta(minutes=5)
 MET_STATES = (ClockState.MET,)
+# The first state event that ends each stretch of time measured from receipt (docs/MEASURES.md).
+TIME_STEPS: dict[str, tuple[str, ...]] = {
+    "contact": (AppealState.CONTACTED, AppealState.LANDED),  # meeting on site is contact
+    "land": (AppealState.LANDED,),
+    "resolve": (AppealState.RESOLVED,),
+}
 BREACHED_STATES = (ClockState.BREACHED, ClockState.MET_LATE)
 
 
@@ -254,13 +266,6 @@ _SQL_SOURCES: dict[str, str] = {
 
 # --- the fold by area (with receipts per hour) and the per-appeal spans ---------------------------
 
-# The first state events that end each span measured from receipt (meeting on site is contact).
-SPAN_STEPS: dict[str, tuple[str, ...]] = {
-    "contact": (AppealState.CONTACTED, AppealState.LANDED),
-    "land": (AppealState.LANDED,),
-    "resolve": (AppealState.RESOLVED,),
-}
-
 
 def compute_area_rows(first: date, last: date) -> list[AppealDayArea]:
     """``AppealDay`` rows of the days (already written) folded over channel and assignee, with
@@ -281,45 +286,6 @@ def compute_area_rows(first: date, last: date) -> list[AppealDayArea]:
     return [
         AppealDayArea(**dict(zip(AREA_KEY_FIELDS, key, strict=True)), **sums) for key, sums in rows.items()
     ]
-
-
-def compute_spans(first: date, last: date) -> list[AppealSpan]:
-    """One span row per appeal received in the days: seconds to its first step of each kind."""
-    start, end = day_bounds(first, last)
-    appeals = Appeal.objects.filter(created_at__gte=start, created_at__lt=end)
-    firsts: dict[int, dict[str, datetime]] = defaultdict(dict)
-    for appeal_id, to_state, at in (
-        AppealEvent.objects.filter(
-            appeal__in=appeals,
-            kind=EventKind.STATE,
-            to_state__in=sorted({s for states in SPAN_STEPS.values() for s in states}),
-        )
-        .values("appeal_id", "to_state")
-        .annotate(first=Min("at"))
-        .values_list("appeal_id", "to_state", "first")
-    ):
-        firsts[appeal_id][to_state] = at
-    out = []
-    for pk, created, grid, community, category, channel, assignee in appeals.values_list(
-        "pk", "created_at", "grid_id", "grid__community_id", "category_id", "channel", "assignee_id"
-    ):
-        spans = {}
-        for step, states in SPAN_STEPS.items():
-            ends = [firsts[pk][s] for s in states if s in firsts.get(pk, {})]
-            spans[f"{step}_s"] = (min(ends) - created).total_seconds() if ends else None
-        out.append(
-            AppealSpan(
-                appeal_id=pk,
-                day=local_day(created),
-                grid_id=grid,
-                community_id=community,
-                category_id=category,
-                channel=channel,
-                assignee_id=assignee,
-                **spans,
-            )
-        )
-    return out
 
 
 def insert_area_sql(first: date, last: date) -> None:
@@ -358,26 +324,25 @@ def insert_area_sql(first: date, last: date) -> None:
         cursor.execute(sql, params)
 
 
-def insert_spans_sql(first: date, last: date) -> None:
-    """PostgreSQL: ``compute_spans`` in one statement (a test holds the two equal)."""
+def insert_times_sql(first: date, last: date) -> None:
+    """PostgreSQL: ``compute_times`` in one statement (a test holds the two equal)."""
     q = connection.ops.quote_name
     start, end = day_bounds(first, last)
     params: dict[str, Any] = {"start": start, "end": end, "tz": settings.TIME_ZONE, "state": EventKind.STATE}
-    spans = []
-    for step, states in SPAN_STEPS.items():
+    hours = []
+    for step, states in TIME_STEPS.items():
         names = ", ".join(f"%({step}_{i})s" for i in range(len(states)))
         params.update({f"{step}_{i}": s for i, s in enumerate(states)})
-        spans.append(
-            f"EXTRACT(EPOCH FROM MIN(e.at) FILTER (WHERE e.to_state IN ({names})) - a.created_at)::double precision"
-        )
-    all_states = sorted({s for states in SPAN_STEPS.values() for s in states})
+        first_at = f"MIN(e.at) FILTER (WHERE e.to_state IN ({names}))"
+        hours.append(f"EXTRACT(EPOCH FROM {first_at} - a.created_at)::double precision / 3600")
+    all_states = sorted({s for states in TIME_STEPS.values() for s in states})
     params.update({f"any_{i}": s for i, s in enumerate(all_states)})
     any_state = ", ".join(f"%(any_{i})s" for i in range(len(all_states)))
     sql = f"""
-        INSERT INTO {q(AppealSpan._meta.db_table)}
-            (appeal_id, day, grid_id, community_id, category_id, channel, assignee_id, contact_s, land_s, resolve_s)
+        INSERT INTO {q(AppealTime._meta.db_table)}
+            (appeal_id, day, grid_id, community_id, category_id, channel, assignee_id, contact_h, land_h, resolve_h)
         SELECT a.id, (a.created_at AT TIME ZONE %(tz)s)::date, a.grid_id, g.community_id, a.category_id,
-               a.channel, a.assignee_id, {", ".join(spans)}
+               a.channel, a.assignee_id, {", ".join(hours)}
         FROM {q(Appeal._meta.db_table)} a
         LEFT JOIN {q(Grid._meta.db_table)} g ON g.id = a.grid_id
         LEFT JOIN {q(AppealEvent._meta.db_table)} e
@@ -483,21 +448,74 @@ def write_rows(first: date, last: date) -> int:
     if connection.vendor == "postgresql":
         written = insert_rows_sql(first, last)
         insert_area_sql(first, last)
-        insert_spans_sql(first, last)
+        insert_times_sql(first, last)
         insert_transfer_spans_sql(first, last)
         return written
     rows = compute_rows(first, last)
     AppealDay.objects.bulk_create(rows, batch_size=1000)
     AppealDayArea.objects.bulk_create(compute_area_rows(first, last), batch_size=500)
-    AppealSpan.objects.bulk_create(compute_spans(first, last), batch_size=1000)
+    AppealTime.objects.bulk_create(compute_times(first, last), batch_size=1000)
     TransferSpan.objects.bulk_create(compute_transfer_spans(first, last), batch_size=1000)
     return len(rows)
 
 
 def delete_rows(first: date, last: date) -> None:
-    for model in (AppealDay, AppealDayArea, AppealSpan):
+    for model in (AppealDay, AppealDayArea, AppealTime):
         model.objects.filter(day__gte=first, day__lte=last).delete()
     TransferSpan.objects.filter(appeal_day__gte=first, appeal_day__lte=last).delete()
+
+
+def first_hours(appeals: list[tuple[int, datetime]]) -> dict[int, dict[str, float | None]]:
+    """For each (appeal id, received at): hours to the first event of each step of TIME_STEPS
+    (None when not reached). Wall-clock hours: paused time counts (the reporter waited it). One
+    query per 5,000 appeals."""
+    created = dict(appeals)
+    out: dict[int, dict[str, float | None]] = {pk: dict.fromkeys(TIME_STEPS) for pk in created}
+    states = sorted({s for steps in TIME_STEPS.values() for s in steps})
+    firsts = {step: Min("at", filter=Q(to_state__in=steps)) for step, steps in TIME_STEPS.items()}
+    ids = list(created)
+    for start in range(0, len(ids), 5000):
+        rows = (
+            AppealEvent.objects.filter(
+                appeal_id__in=ids[start : start + 5000], kind=EventKind.STATE, to_state__in=states
+            )
+            .values("appeal_id")
+            .annotate(**firsts)
+            .order_by()
+        )
+        for row in rows:
+            received = created[row["appeal_id"]]
+            out[row["appeal_id"]] = {
+                step: None if row[step] is None else (row[step] - received).total_seconds() / 3600
+                for step in TIME_STEPS
+            }
+    return out
+
+
+def compute_times(first: date, last: date) -> list[AppealTime]:
+    """The ``AppealTime`` rows of the appeals received on the local days ``first``..``last``."""
+    start, end = day_bounds(first, last)
+    appeals = list(
+        Appeal.objects.filter(created_at__gte=start, created_at__lt=end).values_list(
+            "pk", "created_at", "grid_id", "grid__community_id", "category_id", "channel", "assignee_id"
+        )
+    )
+    hours = first_hours([(a[0], a[1]) for a in appeals])
+    return [
+        AppealTime(
+            appeal_id=pk,
+            day=local_day(created_at),
+            grid_id=grid,
+            community_id=community,
+            category_id=category,
+            channel=channel,
+            assignee_id=assignee,
+            contact_h=hours[pk]["contact"],
+            land_h=hours[pk]["land"],
+            resolve_h=hours[pk]["resolve"],
+        )
+        for pk, created_at, grid, community, category, channel, assignee in appeals
+    ]
 
 
 def rebuild_days(days: Iterable[date]) -> int:
@@ -559,16 +577,17 @@ def refresh(now: datetime | None = None) -> dict[str, int]:
 
 
 __all__ = [
-    "SPAN_STEPS",
+    "TIME_STEPS",
     "appeal_facts",
     "compute_area_rows",
     "compute_rows",
-    "compute_spans",
+    "compute_times",
     "compute_transfer_spans",
     "day_bounds",
+    "first_hours",
     "insert_area_sql",
     "insert_rows_sql",
-    "insert_spans_sql",
+    "insert_times_sql",
     "insert_transfer_spans_sql",
     "local_day",
     "local_tz",

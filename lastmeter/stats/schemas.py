@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from ninja import Field, Schema
 
@@ -157,3 +158,61 @@ class IncidentsOut(Schema):
 
 class StatsErrorOut(Schema):
     detail: str
+
+
+# --- dashboards (/api/v1/stats/dashboards/…) ------------------------------------------------------
+
+
+class ColumnOut(Schema):
+    key: str
+    label: str = Field(description="The column's heading, translated, with its unit.")
+    kind: str = Field(description="text, count, rate (0–1), hours, score (1–5), change (ratio − 1) or value.")
+
+
+class DashTableOut(Schema):
+    name: str = Field(description="trend, grids, departments, categories, officers or hours.")
+    title: str
+    columns: list[ColumnOut]
+    rows: list[dict[str, Any]] = Field(description="One object per row, keyed by the columns' keys.")
+    links: list[dict[str, str]] = Field(
+        description="Per row: column key → the appeal list (page) behind that number, or a dashboard."
+    )
+
+
+class KpiOut(Schema):
+    key: str
+    label: str
+    kind: str
+    value: Any
+    yoy: float | None = Field(description="value / the same dates a year earlier − 1.")
+    mom: float | None = Field(description="value / the same number of days just before − 1.")
+    yoy_value: Any
+    mom_value: Any
+    link: str
+
+
+class ChartOut(Schema):
+    name: str
+    title: str
+    kind: str = Field(description="combo (bars and lines over periods), bar (a ranking) or heatmap.")
+    x_label: str
+    y_label: str
+    right_label: str
+    unit: str
+    categories: list[str]
+    y_categories: list[str]
+    series: list[dict[str, Any]]
+
+
+class DashboardOut(Schema):
+    level: str = Field(description="leadership, community, grid or department.")
+    target_id: int | None
+    target_label: str
+    target_code: str
+    start: date
+    end: date
+    period: str = Field(description="The trend's step: day, week, month, quarter or year.")
+    filters: dict[str, str]
+    kpis: list[KpiOut]
+    tables: list[DashTableOut]
+    charts: list[ChartOut]

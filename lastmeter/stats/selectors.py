@@ -213,6 +213,7 @@ __all__ = [
     "Request",
     "check_dates",
     "check_request",
+    "parse_date",
     "require_appeal_figures",
     "require_transfer_figures",
     "visible_grid_ids",

@@ -25,7 +25,7 @@ ALLOWED = frozenset(
     for w in (
         # the product and the formats, protocols and libraries it names
         "lastmeter", "API", "OpenAPI", "Swagger", "GeoJSON", "JSON", "CSV", "XML", "HTML", "URL",
-        "HTTP", "HTTPS", "SMS", "PWA", "GPS", "SOS", "KPI", "ID", "Open311", "GeoReport", "Ninja",
+        "HTTP", "HTTPS", "SMS", "XLSX", "PWA", "GPS", "SOS", "KPI", "ID", "Open311", "GeoReport", "Ninja",
         "Django", "Leaflet", "ECharts",
         # data sources and their licences
         "OSM", "OpenStreetMap", "contributors", "ODbL", "CUMCM",

@@ -14,6 +14,7 @@ from lastmeter.accounts.auth import request_scope
 from lastmeter.accounts.choices import Role
 from lastmeter.intake.views import CALL_ROLES, VOLUNTEER_ROLES
 from lastmeter.planning.selectors import can_plan
+from lastmeter.stats.dashboards import has_figures
 from lastmeter.web.simulation import simulated
 
 FIELD_ROLES = frozenset({Role.COMMUNITY_POLICE, Role.GRID_MEMBER})
@@ -25,7 +26,9 @@ def nav_links(request: HttpRequest) -> dict[str, list[tuple[str, str]]]:
     intake views: who records calls, who files on a resident's behalf, who watches the inbox)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_links": [(reverse("intake:report"), _("Report a problem")), (reverse("login"), _("Log in"))]}
+        return {
+            "nav_links": [(reverse("intake:report"), _("Report a problem")), (reverse("login"), _("Log in"))]
+        }
     scope = request_scope(request)
     links = [(reverse("appeals:queue"), _("Appeal queue"))]
     if scope.jurisdiction_wide:
@@ -41,6 +44,8 @@ def nav_links(request: HttpRequest) -> dict[str, list[tuple[str, str]]]:
     if scope.jurisdiction_wide:
         links.append((reverse("intake:inbox"), _("Intake inbox")))
         links.append((reverse("intake:locate"), _("Locate queue")))
+    if has_figures(scope):
+        links.append((reverse("stats:landing"), _("Figures")))
     if can_plan(scope):
         links.append((reverse("planning:index"), _("Grid planning")))
         links.append((reverse("planning:service_areas"), _("Platforms and service areas")))

@@ -106,7 +106,8 @@ def reporter_message(appeal: Appeal, what: str, extra: str = "", *, link: str, f
                 "department_outcome": _("%(dept)s has dealt with your appeal %(ref)s: %(outcome)s")
                 % {"ref": ref, "dept": appeal.department.name if appeal.department else "", "outcome": extra},
                 "reopened": _("Your appeal %(ref)s has been reopened.") % {"ref": ref},
-                "closed": _("Your appeal %(ref)s has been closed: %(reason)s") % {"ref": ref, "reason": extra},
+                "closed": _("Your appeal %(ref)s has been closed: %(reason)s")
+                % {"ref": ref, "reason": extra},
                 "merged": _(
                     "Your report has been attached to appeal %(ref)s, which covers the same problem; you will receive its updates."
                 )

@@ -29,7 +29,9 @@ def pages(browser, live_server_url):
         ctx = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
         contexts.append(ctx)
         if person is not None:
-            ctx.add_cookies([{"name": "sessionid", "value": session_cookie(person.user), "url": live_server_url}])
+            ctx.add_cookies(
+                [{"name": "sessionid", "value": session_cookie(person.user), "url": live_server_url}]
+            )
         page = ctx.new_page()
         page.js_errors = []  # type: ignore[attr-defined]
         page.on("pageerror", lambda e: page.js_errors.append(str(e)))  # type: ignore[attr-defined]

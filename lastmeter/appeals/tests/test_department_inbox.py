@@ -103,7 +103,9 @@ def test_it_lets_the_liaison_accept_and_report_the_outcome_from_the_inbox(world,
     assert "已责令摊主撤离" in c.get(INBOX).content.decode()  # recently finished
 
 
-def test_it_gives_an_accepted_transfer_an_outcome_deadline_that_warns_breaches_and_escalates(world, new_appeal):
+def test_it_gives_an_accepted_transfer_an_outcome_deadline_that_warns_breaches_and_escalates(
+    world, new_appeal
+):
     with time_machine.travel(START, tick=False) as t:
         appeal = new_appeal(category=world.department_category)
         t.shift(3600)
@@ -203,7 +205,9 @@ async def test_it_sends_transfer_events_to_the_departments_live_page():
     )
     new = await receive("transfer.new")
     assert new["reference"] == appeal.reference and new["department"] == world.department.pk
-    await database_sync_to_async(lambda: transfers.do_accept_transfer(world.scope(world.liaison), appeal.pk))()
+    await database_sync_to_async(
+        lambda: transfers.do_accept_transfer(world.scope(world.liaison), appeal.pk)
+    )()
     changed = await receive("transfer.changed")
     assert changed["state"] == TransferState.ACCEPTED
     await comm.disconnect()

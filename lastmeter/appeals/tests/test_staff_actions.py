@@ -107,7 +107,10 @@ def test_it_offers_the_people_in_the_viewers_scope_by_name_grid_and_role(world):
     assert list(assignable_people(dispatcher, "陈")) == [world.grid_member]
     assert list(assignable_people(dispatcher, "B网格")) == [world.other_officer]
     assert list(assignable_people(dispatcher, role="grid_member")) == [world.grid_member]
-    assert set(assignable_people(dispatcher, grid_id=world.grid_a.pk)) == {world.grid_officer, world.grid_member}
+    assert set(assignable_people(dispatcher, grid_id=world.grid_a.pk)) == {
+        world.grid_officer,
+        world.grid_member,
+    }
     # Nobody may assign without a role that assigns.
     assert not assignable_people(world.scope(world.grid_member)).exists()
     assert not assignable_people(world.scope(world.liaison)).exists()
@@ -144,7 +147,13 @@ def test_it_answers_the_pickers_search_as_the_viewer(world, new_appeal):
     r = officer.get(f"/api/v1/appeals/{appeal.pk}/assignable", {"q": "陈"})
     assert r.status_code == 200
     assert r.json() == [
-        {"id": world.grid_member.pk, "name": "辅警陈", "roles": ["网格员（辅警）"], "grids": ["A网格"], "units": []}
+        {
+            "id": world.grid_member.pk,
+            "name": "辅警陈",
+            "roles": ["网格员（辅警）"],
+            "grids": ["A网格"],
+            "units": [],
+        }
     ]
     names = [p["name"] for p in officer.get(f"/api/v1/appeals/{appeal.pk}/assignable").json()]
     assert names == ["张警官", "辅警陈"]
@@ -190,7 +199,10 @@ def test_it_merges_by_reference_and_explains_refused_merges(world, new_appeal):
     second.refresh_from_db()
     assert second.state == AppealState.MERGED and second.merged_into == first
     r = c.post(f"/appeals/{third.pk}/act/merge/", {"into": second.reference}, follow=True)
-    assert f"诉求 {second.reference} 已合并到 {first.reference}，请改为合并到 {first.reference}。" in page_messages(r)
+    assert (
+        f"诉求 {second.reference} 已合并到 {first.reference}，请改为合并到 {first.reference}。"
+        in page_messages(r)
+    )
     r = c.post(f"/appeals/{third.pk}/act/merge/", {"into": "LM00000000999999"}, follow=True)
     assert any("没有找到你可查看的诉求 LM00000000999999" in m for m in page_messages(r))
     # Another grid's appeal is as unknown to the grid officer as a missing one.
@@ -211,7 +223,9 @@ def test_it_explains_a_refused_transfer(world, new_appeal):
     r = c.post(f"/appeals/{appeal.pk}/act/transfer/", {"department": "no-such-dept"}, follow=True)
     assert "请从列表中选择要转办的部门（没有「no-such-dept」这个部门）。" in page_messages(r)
     transferred = new_appeal(category=world.department_category)
-    r = login("liaison").post(f"/appeals/{transferred.pk}/act/complete_transfer/", {"outcome": "x"}, follow=True)
+    r = login("liaison").post(
+        f"/appeals/{transferred.pk}/act/complete_transfer/", {"outcome": "x"}, follow=True
+    )
     assert "请先签收转办，再反馈办理结果。" in page_messages(r)
     other_grid = new_appeal(lat=POINT_IN_B[0], lon=POINT_IN_B[1])
     with pytest.raises(NotAllowed, match="只有负责该网格的民警、被指派人或调度员可以办理"):

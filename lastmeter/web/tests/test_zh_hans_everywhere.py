@@ -231,6 +231,8 @@ def town(world, new_appeal, settings, tmp_path):
             "person_id": [world.grid_officer.pk, world.liaison.pk],
             "grid_id": [world.grid_a.pk, world.grid_b.pk],
             "department_id": [world.department.pk],
+            # The dashboards (stats): a community's; grids and departments are named above.
+            "community_id": [world.community_a.pk, world.community_b.pk],
         }
 
 
@@ -256,7 +258,15 @@ def _client(username: str | None) -> Client:
 
 # Pages no pattern names with these parameters: a missing page and appeal (404), the service-area
 # page with a blockade (exit: node 1001 of the comb road network) and a proposed platform.
-EXTRA_URLS = ["/no-such-page/", "/appeals/999999/", "/planning/service-areas/?exits=1001&add_k=1"]
+EXTRA_URLS = [
+    "/no-such-page/",
+    "/appeals/999999/",
+    "/planning/service-areas/?exits=1001&add_k=1",
+    # The dashboards refusing bad input, and the appeals behind one of their figures.
+    "/stats/leadership/?from=2024-03-31&to=2024-03-01",
+    "/stats/grid/999999/",
+    "/appeals/?received_from=2024-03-01&received_to=2024-03-31&breached=1",
+]
 
 
 def test_it_shows_every_page_to_every_role_in_chinese(town):

@@ -1,0 +1,26 @@
+"""The dashboard pages and their exports, under /stats/ (the hotspots page has its own module)."""
+
+from django.urls import path
+
+from lastmeter.stats import views
+
+app_name = "stats"
+
+urlpatterns = [
+    path("", views.landing, name="landing"),
+    path("leadership/", views.dashboard, {"level": "leadership"}, name="leadership"),
+    path("community/<int:community_id>/", views.dashboard, {"level": "community"}, name="community"),
+    path("grid/<int:grid_id>/", views.dashboard, {"level": "grid"}, name="grid"),
+    path("department/<int:department_id>/", views.dashboard, {"level": "department"}, name="department"),
+    path("leadership/export/", views.export, {"level": "leadership"}, name="leadership_export"),
+    path(
+        "community/<int:community_id>/export/", views.export, {"level": "community"}, name="community_export"
+    ),
+    path("grid/<int:grid_id>/export/", views.export, {"level": "grid"}, name="grid_export"),
+    path(
+        "department/<int:department_id>/export/",
+        views.export,
+        {"level": "department"},
+        name="department_export",
+    ),
+]
