@@ -41,16 +41,16 @@ ENDPOINTS: list[tuple[str, str, dict[str, str], tuple[str, ...] | None]] = [
     ("hours", "/api/v1/stats/appeals/hours", {}, None),
     ("transfers", "/api/v1/stats/transfers", {}, None),
     ("incidents", "/api/v1/stats/incidents", {}, None),
-    # The level dashboards (branch dash), once merged:
-    # ("dashboard", "/api/v1/stats/dashboards/leadership", {}, ("leadership",)),
-    # ("dashboard", "/api/v1/stats/dashboards/community/{community}", {}, ("community",)),
-    # ("dashboard", "/api/v1/stats/dashboards/grid/{grid}", {}, ("grid",)),
-    # ("dashboard", "/api/v1/stats/dashboards/department/{department}", {}, ("department",)),
+    # The level dashboards: everything a dashboard page shows, as JSON.
+    ("dashboard", "/api/v1/stats/dashboards/leadership", {}, ("leadership",)),
+    ("dashboard", "/api/v1/stats/dashboards/community/{community}", {}, ("community",)),
+    ("dashboard", "/api/v1/stats/dashboards/grid/{grid}", {}, ("grid",)),
+    ("dashboard", "/api/v1/stats/dashboards/department/{department}", {}, ("department",)),
 ]
 # (name, URL path, query parameters): a year of one grid, asked by the "grid" scope; ≤ 2 s.
 EXPORTS: list[tuple[str, str, dict[str, str]]] = [
-    # ("grid year XLSX", "/stats/grid/{grid}/export/", {"format": "xlsx"}),
-    # ("grid year CSV", "/stats/grid/{grid}/export/", {"format": "csv"}),
+    ("grid year, whole dashboard, XLSX", "/stats/grid/{grid}/export/", {"format": "xlsx"}),
+    ("grid year, categories, CSV", "/stats/grid/{grid}/export/", {"format": "csv", "table": "categories"}),
 ]
 # (name, username, query parameters): who asks, for which area (codes of the demo).
 SCOPES: list[tuple[str, str, dict[str, str]]] = [
@@ -121,11 +121,22 @@ def ensure_history(n: int, years: float, seed: int) -> dict:
 
     from lastmeter.demo.history_writer import generate_history
     from lastmeter.demo.loader import load_demo
+    from lastmeter.stats.models import RollupState
+    from lastmeter.stats.rollups import ROLLUP, rebuild
 
     want = {"generator": GENERATOR, "n": n, "years": years, "seed": seed}
     marker = stored_marker()
     if marker is not None and {k: marker.get(k) for k in want} == want:
         print(f"[bench] reusing {database_name()}: {n} appeals over {years:g} years, seed {seed}", flush=True)
+        # New rollup tables since the draw: their migration forgets the watermark; rebuild then.
+        call_command("migrate", verbosity=0)
+        if not RollupState.objects.filter(name=ROLLUP).exists():
+            started = time.perf_counter()
+            rebuild()
+            marker.setdefault("timings", {})["rollup"] = round(time.perf_counter() - started, 2)
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+            print(f"[bench] rollup rebuilt in {marker['timings']['rollup']:.0f} s", flush=True)
         return marker
     name = database_name()
     connection.close()
@@ -199,7 +210,13 @@ def baseline_for(name: str):
         raw_times(req.slice, req.by)
 
     def dashboard(req):
-        appeals(req)
+        # What a dashboard shows: a monthly trend with YoY and MoM totals, times (overall and
+        # per officer), hour × weekday, the transfer table.
+        raw_sums(req.slice, "month")
+        raw_sums(req.slice.shifted("yoy"), None)
+        raw_sums(req.slice.shifted("mom"), None)
+        raw_times(req.slice, None)
+        raw_times(req.slice, "officer")
         raw_hours(req.slice)
         raw_transfers(req.slice)
 
@@ -306,10 +323,15 @@ def run(args) -> dict:
         client = Client()
         client.force_login(get_user_model().objects.get(username=grid_scope[1]))
         query = {**params, **grid_scope[2]}
-        ms = timed(
-            lambda r, q=query, p=path, c=client: c.get(p, {**q, "from": r[0], "to": r[1]}),
-            ranges[:5],
-            args.budget,
+
+        def export(r, q=query, p=path, c=client):
+            response = c.get(p, {**q, "from": r[0].isoformat(), "to": r[1].isoformat()})
+            assert response.status_code == 200, response.content[:300]
+
+        ms = timed(export, ranges[:5], args.budget)
+        print(
+            f"[bench] export {name}: p50 {percentiles(ms, (50,))['p50']:.0f} ms, max {max(ms):.0f} ms",
+            flush=True,
         )
         exports.append({"export": name, "path": path, "p50_ms": round(percentiles(ms, (50,))["p50"], 1),
                         "max_ms": round(max(ms), 1), "meets_target": max(ms) <= EXPORT_TARGET_S * 1000})  # fmt: skip
