@@ -5,10 +5,11 @@
 Logs in as the demo dispatcher and as the officer who holds the newest dispatch order (read
 from the demo database, so run it with the same LASTMETER_VAR_DIR / DATABASE_URL as the server),
 and saves docs/screenshot-command-centre.png, docs/screenshot-phone.png,
-docs/screenshot-planning.png and, as the leader, docs/screenshot-dashboard.png (the leadership
-dashboard of the last 30 days; the server's worker must have refreshed the figures' rollup once,
-which `lastmeter serve` does at start). Uses Debian's chromium through Playwright, like the
-browser tests; Chinese text needs a CJK font (`apt-get install fonts-wqy-microhei`).
+docs/screenshot-planning.png and, as the demo's leader, docs/screenshot-dashboard.png (the
+leadership dashboard of the last 30 days; the server's worker must have refreshed the figures'
+rollup once, which `lastmeter serve` does at start) and docs/screenshot-report-weekly.png. Uses
+Debian's chromium through Playwright, like the browser tests; Chinese text needs a CJK font
+(`apt-get install fonts-wqy-microhei`), or it prints as boxes.
 """
 
 from __future__ import annotations
@@ -49,6 +50,16 @@ def login(browser, base: str, username: str, **options):
     page.click("button[type=submit]")
     page.wait_for_load_state()
     return page
+
+
+def capture_weekly_report(browser, base: str) -> Path:
+    """The leader's printable weekly report of the last complete week (the page's default)."""
+    page = login(browser, base, "leader", viewport={"width": 1100, "height": 900})
+    page.goto(base + "/stats/report/leadership/?period=week", timeout=180_000)  # Gi* compiles once
+    page.wait_for_selector("[data-testid='report']")
+    path = DOCS / "screenshot-report-weekly.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
 
 
 def main() -> None:
@@ -114,9 +125,10 @@ def main() -> None:
             full_page=True,
             clip={"x": 0, "y": 0, "width": 1440, "height": 1600},
         )
+        report = capture_weekly_report(browser, args.base)
         browser.close()
     names = ("command-centre", "phone", "planning", "dashboard")
-    print("saved", *(DOCS / f"screenshot-{n}.png" for n in names))
+    print("saved", *(DOCS / f"screenshot-{n}.png" for n in names), report)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,9 @@ api.add_router("/", grids_router)
 api.add_router("/", "lastmeter.stats.hotspots_api.router")
 api.add_router("/", "lastmeter.planning.api.router")
 api.add_router("/", "lastmeter.stats.api.router")
+api.add_router("/", "lastmeter.broadcasts.api.router")
+api.add_router("/", "lastmeter.complaints.api.router")
+api.add_router("/", "lastmeter.mediation.api.router")
 
 
 @api.exception_handler(NotAllowed)

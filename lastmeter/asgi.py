@@ -11,11 +11,14 @@ from django.core.asgi import get_asgi_application
 
 django_asgi_app = get_asgi_application()
 
+from lastmeter.accounts.middleware import TwoFactorWebsocketGuard  # noqa: E402
 from lastmeter.realtime.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": AllowedHostsOriginValidator(
+            AuthMiddlewareStack(TwoFactorWebsocketGuard(URLRouter(websocket_urlpatterns)))
+        ),
     }
 )

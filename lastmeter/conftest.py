@@ -8,6 +8,7 @@ from django.utils import translation
 from hypothesis import settings as hypothesis_settings
 
 from lastmeter.appeals.services import NewAppeal, do_create_appeal
+from lastmeter.testing.auth import verify_test_logins
 from lastmeter.testing.browser import browser, chromium, live_server_url  # noqa: F401 (fixtures)
 from lastmeter.testing.world import POINT_IN_A, World, build_world
 from lastmeter.triage import services as triage_services
@@ -34,10 +35,20 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _two_factor_as_deployed(settings, monkeypatch):
+    # Every test runs with two-factor sign-in enforced, as a deployment does (the embedded demo's
+    # default is off): test clients' logins pass it with real TOTP codes (lastmeter.testing.auth).
+    settings.LASTMETER_REQUIRE_2FA = True
+    verify_test_logins(monkeypatch)
+
+
+@pytest.fixture(autouse=True)
 def _private_var_dir(settings, tmp_path):
     # Trained triage models are files under VAR_DIR; a model one test trains must not change how
     # another test's messages are classified (that made results depend on test order).
     settings.VAR_DIR = tmp_path / "var"
+    # Uploaded photos and generated letters likewise stay with the test that made them.
+    settings.MEDIA_ROOT = tmp_path / "media"
     triage_services.reset_caches()
 
 

@@ -8,6 +8,7 @@ worker. DATABASE_URL switches to PostgreSQL, REDIS_URL to the Redis channel laye
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlparse
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -36,6 +37,12 @@ INSTALLED_APPS = [
     # Django Ninja renders /api/v1/docs from its own templates and static files (Swagger UI ships
     # in the package) when it is an installed app; otherwise it would load Swagger UI from a CDN.
     "ninja",
+    # Staff accounts (see "security" below): one-time passwords (TOTP and recovery codes) and
+    # login throttling with lock-out.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "lastmeter.accounts",
     "lastmeter.grids",
     "lastmeter.roads",
@@ -46,15 +53,24 @@ INSTALLED_APPS = [
     "lastmeter.dispatching",
     "lastmeter.open311",
     "lastmeter.stats",
+    "lastmeter.broadcasts",
+    "lastmeter.complaints",
+    "lastmeter.mediation",
     "lastmeter.realtime",
     "lastmeter.web",
+    "csp",  # Content-Security-Policy (django-csp; Django 5.2 has none of its own)
+    "lastmeter.ops",  # health, readiness, metrics, the workers' heartbeats
     # The project package itself, for the top floor's commands (lastmeter/management/commands:
     # serve, worker, demo, simulate), which compose the apps above and so belong to none of them.
     "lastmeter",
 ]
 
 MIDDLEWARE = [
+    # First, so it times and counts every answer (Prometheus, /metrics).
+    "lastmeter.ops.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every answer (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     # Serves collected static files from the ASGI process itself, so the embedded default needs
     # no separate web server (a well-kept library rather than a hand-written static handler).
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -63,8 +79,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): the session passed a second factor (django-otp) …
+    "django_otp.middleware.OTPMiddleware",
+    # … which staff whose role needs one must have before any other page opens.
+    "lastmeter.accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out login attempt into its lock-out page (429).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "lastmeter.urls"
@@ -84,6 +106,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "lastmeter.web.context.nav_links",
                 "lastmeter.web.context.simulation_note",
+                "lastmeter.accounts.context.two_factor_note",
             ],
         },
     },
@@ -126,8 +149,21 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Password policy (applied wherever a password is set through a form: admin, password change).
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env_int("LASTMETER_PASSWORD_MIN_LENGTH", 12)},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# django-axes checks every password attempt made through a request first (and refuses a locked-out
+# one); then Django's own check of the password.
+AUTHENTICATION_BACKENDS = [
+    "lastmeter.accounts.backends.ThrottledBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
@@ -239,6 +275,16 @@ LASTMETER_FEEDBACK_CODE_ATTEMPTS = env_int("LASTMETER_FEEDBACK_CODE_ATTEMPTS", 5
 LASTMETER_FEEDBACK_CODE_INTERVAL_S = env_int("LASTMETER_FEEDBACK_CODE_INTERVAL_S", 60)
 LASTMETER_FEEDBACK_CODES_PER_DAY = env_int("LASTMETER_FEEDBACK_CODES_PER_DAY", 5)
 LASTMETER_MAX_CONTESTS = env_int("LASTMETER_MAX_CONTESTS", 2)
+# Enforcement complaints: hours to acknowledge the complainant, days the reply letter gives for the
+# one further appeal, and the office that signs the letters. The reply deadline itself is the
+# appeals' clock policy "complaint_reply" (admin; 15 calendar days when none is set).
+LASTMETER_COMPLAINT_ACK_HOURS = env_int("LASTMETER_COMPLAINT_ACK_HOURS", 24)
+LASTMETER_COMPLAINT_APPEAL_DAYS = env_int("LASTMETER_COMPLAINT_APPEAL_DAYS", 15)
+LASTMETER_COMPLAINT_OFFICE = env_str("LASTMETER_COMPLAINT_OFFICE", "人民广场派出所法制室")
+# Mediation: days after an agreement when the follow-up visits fall (moved to the next working
+# day), and how near (metres) a new appeal must be to a case's place to count as the same address.
+LASTMETER_MEDIATION_FOLLOW_UP_DAYS = [int(d) for d in env_list("LASTMETER_MEDIATION_FOLLOW_UP_DAYS", ["7", "30", "90"])]
+LASTMETER_MEDIATION_SAME_ADDRESS_M = env_float("LASTMETER_MEDIATION_SAME_ADDRESS_M", 30.0)
 # Timeout (seconds) of the reply senders' outgoing HTTP calls.
 LASTMETER_HTTP_TIMEOUT_S = env_float("LASTMETER_HTTP_TIMEOUT_S", 10.0)
 # Telegram bot: the webhook's secret token (empty: channel off), the bot's token and @username.
@@ -267,3 +313,104 @@ LASTMETER_WECOM_RECEIVE_ID = env_str("LASTMETER_WECOM_RECEIVE_ID", "")
 LASTMETER_WECOM_CORP_SECRET = env_str("LASTMETER_WECOM_CORP_SECRET", "")
 LASTMETER_WECOM_AGENT_ID = env_str("LASTMETER_WECOM_AGENT_ID", "")
 LASTMETER_WECOM_API_BASE = env_str("LASTMETER_WECOM_API_BASE", "https://qyapi.weixin.qq.com")
+
+# --- security: staff accounts ------------------------------------------------------------------
+# Two-factor sign-in (TOTP with recovery codes, django-otp) for leaders, dispatchers, legal reviewers
+# and administrators: on by default in a deployment (DATABASE_URL set), off by default in the
+# embedded demo so `make run` works with the printed passwords — every page then says so in a banner.
+# Anyone who enrolled a device is asked for a code at sign-in either way.
+LASTMETER_REQUIRE_2FA = env_bool("LASTMETER_REQUIRE_2FA", bool(DATABASE_URL))
+# The issuer shown in authenticator apps next to the account name.
+OTP_TOTP_ISSUER = env_str("LASTMETER_2FA_ISSUER", "lastmeter")
+# Sessions end this many hours after sign-in (one shift), whatever happens in between.
+SESSION_COOKIE_AGE = env_int("LASTMETER_SESSION_HOURS", 12) * 3600
+# django-axes: this many failed passwords for one username from one address lock that pair out
+# for LASTMETER_LOCKOUT_MINUTES; the lock-out is written to the access log (accounts.AccessLog).
+AXES_FAILURE_LIMIT = env_int("LASTMETER_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_int("LASTMETER_LOCKOUT_MINUTES", 30) / 60  # hours, as axes reads a number
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+# Unlocking is an action on the person's admin page (and `lastmeter axes_reset_username NAME`).
+AXES_ENABLE_ADMIN = False
+# axes' own log of every successful sign-in (address, browser) would pile up unseen without its
+# admin; failed attempts are still counted, and lock-outs go to accounts.AccessLog.
+AXES_DISABLE_ACCESS_LOG = True
+# Behind N proxies (LASTMETER_TRUSTED_PROXIES=N) the client's address is read from X-Forwarded-For;
+# without, that header is ignored (anyone could write it to dodge the lock-out).
+AXES_IPWARE_PROXY_COUNT = env_int("LASTMETER_TRUSTED_PROXIES", 0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+)
+# API tokens: lifetime of a new token unless its issuer says otherwise.
+LASTMETER_TOKEN_DAYS = env_int("LASTMETER_TOKEN_DAYS", 90)
+
+# --- operations: health, readiness, metrics --------------------------------------------------
+# /readyz reports a worker that has not finished a pass for this many seconds, more than this many
+# rows waiting in a queue, and an undelivered outbox message older than this many seconds.
+LASTMETER_WORKER_STALE_S = env_int("LASTMETER_WORKER_STALE_S", 60)
+LASTMETER_READY_MAX_QUEUE = env_int("LASTMETER_READY_MAX_QUEUE", 1000)
+LASTMETER_READY_MAX_OUTBOX_AGE_S = env_int("LASTMETER_READY_MAX_OUTBOX_AGE_S", 900)
+# /metrics answers only with `Authorization: Bearer <this>` when set (empty: open, for the demo).
+LASTMETER_METRICS_TOKEN = env_str("LASTMETER_METRICS_TOKEN", "")
+# `lastmeter backup` writes here unless given a file.
+LASTMETER_BACKUP_DIR = Path(env_str("LASTMETER_BACKUP_DIR", str(VAR_DIR / "backups")))
+
+# --- security: HTTPS, cookies, Content-Security-Policy -------------------------------------------
+# A deployment serves HTTPS (LASTMETER_HTTPS=1), usually behind a proxy that terminates TLS and says
+# so in X-Forwarded-Proto (trusted only with LASTMETER_TRUSTED_PROXIES). Off for the embedded demo
+# and the tests, which speak plain HTTP on loopback. `manage.py check --deploy` is clean with it on.
+LASTMETER_HTTPS = env_bool("LASTMETER_HTTPS", False)
+if LASTMETER_HTTPS:
+    SECURE_SSL_REDIRECT = True
+    # Probes from the load balancer may come over plain HTTP inside the network.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("LASTMETER_HSTS_SECONDS", 365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("LASTMETER_HSTS_SUBDOMAINS", True)
+    # The preload directive only allows submitting the domain to browsers' HSTS lists (a manual step).
+    SECURE_HSTS_PRELOAD = env_bool("LASTMETER_HSTS_PRELOAD", True)
+    if AXES_IPWARE_PROXY_COUNT:
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+
+def _tile_origin(url: str) -> list[str]:
+    """The origin of the map tiles (LASTMETER_TILE_URL), a {s} subdomain as CSP's wildcard, so the
+    policy allows exactly that tile server's images."""
+    parsed = urlparse(url)
+    if not parsed.scheme or not parsed.netloc:
+        return []
+    host = parsed.netloc
+    if host.startswith("{s}."):
+        host = "*." + host[len("{s}.") :]
+    return [f"{parsed.scheme}://{host}"]
+
+
+# Only this server's own scripts, styles, images, fetches and websockets ('self' covers ws:/wss: to
+# the same host), plus the tile server's images when one is configured. No inline scripts, no eval.
+# Style *attributes* are allowed: Leaflet's markers and ECharts' tooltips write them into the HTML
+# they build; they cannot run code, and style elements and sheets are still 'self' only.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:", *_tile_origin(LASTMETER_TILE_URL)],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "worker-src": ["'self'"],
+        "manifest-src": ["'self'"],
+        "media-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}

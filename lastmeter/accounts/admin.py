@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from axes.utils import reset as axes_reset
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from lastmeter.accounts.models import (
     AccessLog,
@@ -23,6 +26,8 @@ from lastmeter.accounts.models import (
     RoleAssignment,
 )
 from lastmeter.accounts.services import log_access
+from lastmeter.accounts.tokens import revoke_token
+from lastmeter.accounts.twofactor import forget_devices
 
 
 class LogPersonalDataAdmin(admin.ModelAdmin):
@@ -54,6 +59,13 @@ class RoleInline(admin.TabularInline):
     autocomplete_fields = ["org_unit", "department"]
 
 
+# django-otp's own admin pages would show each device's key as a QR code to every administrator;
+# staff reset a lost authenticator from the person's page instead (the action below).
+for _device_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_device_model):
+        admin.site.unregister(_device_model)
+
+
 @admin.register(Person)
 class PersonAdmin(LogPersonalDataAdmin):
     access_log_what = "admin: person"
@@ -61,6 +73,19 @@ class PersonAdmin(LogPersonalDataAdmin):
     search_fields = ["name", "badge"]
     list_filter = ["active", "volunteer_kind", "roles__role"]
     inlines = [RoleInline]
+    actions = ["reset_two_factor", "unlock_sign_in"]
+
+    @admin.action(description=_("Reset two-factor sign-in (a lost phone: they enrol again)"))
+    def reset_two_factor(self, request: HttpRequest, queryset: Any) -> None:
+        for person in queryset.select_related("user"):
+            if person.user is not None:
+                forget_devices(person.user)
+
+    @admin.action(description=_("Unlock sign-in after too many wrong passwords"))
+    def unlock_sign_in(self, request: HttpRequest, queryset: Any) -> None:
+        for person in queryset.select_related("user"):
+            if person.user is not None:
+                axes_reset(username=person.user.get_username())
 
 
 @admin.register(OrgUnit)
@@ -91,8 +116,41 @@ class RoleAssignmentAdmin(admin.ModelAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ["person", "label", "created_at", "last_used_at", "revoked"]
-    readonly_fields = ["key_hash"]
+    """Tokens are issued with `lastmeter tokens issue` (the raw token is printed once); here they
+    are listed and revoked, never created or edited."""
+
+    list_display = [
+        "person",
+        "label",
+        "prefix",
+        "scope",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    list_filter = ["scope", ("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["label", "prefix", "person__name"]
+    readonly_fields = [
+        "person",
+        "label",
+        "prefix",
+        "scope",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    exclude = ["key_hash"]
+    actions = ["revoke"]
+
+    @admin.action(description=_("Revoke the selected tokens"))
+    def revoke(self, request: HttpRequest, queryset: Any) -> None:
+        for token_id in queryset.values_list("id", flat=True):
+            revoke_token(token_id)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
 
 
 @admin.register(AccessLog)

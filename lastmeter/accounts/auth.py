@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja.security import HttpBearer, SessionAuth
 
-from lastmeter.accounts.models import ApiToken, Person, hash_token
+from lastmeter.accounts.models import Person
 from lastmeter.accounts.selectors import Scope, scope_for, scope_for_user
+from lastmeter.accounts.tokens import check_token_scope, live_token, mark_used
+from lastmeter.accounts.tokens import issue_token as issue_token
+from lastmeter.accounts.twofactor import session_is_cleared
 
 
 class TokenAuth(HttpBearer):
+    """A live (unexpired, unrevoked) token of an active person; a request outside the token's
+    scope is refused with 403 (NotAllowed, raised here and mapped by the API)."""
+
     def authenticate(self, request: HttpRequest, token: str) -> Person | None:
-        row = (
-            ApiToken.objects.select_related("person", "person__user")
-            .filter(key_hash=hash_token(token), revoked=False, person__active=True)
-            .first()
-        )
+        row = live_token(token)
         if row is None:
             return None
-        ApiToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
+        check_token_scope(row, request.method or "GET", request.path)
+        mark_used(row)
         request.lastmeter_scope = scope_for(  # type: ignore[attr-defined]
             row.person, superuser=bool(row.person.user and row.person.user.is_superuser)
         )
@@ -27,11 +29,12 @@ class TokenAuth(HttpBearer):
 
 
 class StaffSessionAuth(SessionAuth):
-    """Session auth (CSRF-protected) for the pages' own fetch calls."""
+    """Session auth (CSRF-protected) for the pages' own fetch calls. A session that has not passed
+    the second factor its user needs (accounts.twofactor) does not count."""
 
     def authenticate(self, request: HttpRequest, key: str | None):  # type: ignore[override]
         user = super().authenticate(request, key)
-        if user is None:
+        if user is None or not session_is_cleared(user):
             return None
         request.lastmeter_scope = scope_for_user(user)  # type: ignore[attr-defined]
         return user
@@ -45,11 +48,6 @@ def request_scope(request: HttpRequest) -> Scope:
     return scope
 
 
-def issue_token(person: Person, label: str) -> str:
-    """Create a token and return the raw key once; only its hash is stored."""
-    raw = ApiToken.new_raw_key()
-    ApiToken.objects.create(person=person, label=label, key_hash=hash_token(raw))
-    return raw
-
-
 API_AUTH = [TokenAuth(), StaffSessionAuth()]
+
+__all__ = ["API_AUTH", "StaffSessionAuth", "TokenAuth", "issue_token", "request_scope"]

@@ -23,6 +23,15 @@ class Role(models.TextChoices):
     ADMINISTRATOR = "administrator", _("Administrator")
 
 
+class TokenScope(models.TextChoices):
+    """What an API token may do: read (GET only), write (everything its person may), or report
+    positions only (a vehicle's tracker: POST to a …/positions endpoint)."""
+
+    READ = "read", _("Read only")
+    WRITE = "write", _("Read and write")
+    POSITIONS = "positions", _("Report positions only")
+
+
 class VolunteerKind(models.TextChoices):
     NONE = "", _("Not a volunteer")
     TRAFFIC_OBSERVER = "traffic_observer", _("Peace traffic observer")
@@ -40,3 +49,6 @@ CHAIN_LEVELS: tuple[str, ...] = (
 
 # Roles that see every appeal of the jurisdiction.
 JURISDICTION_WIDE_ROLES = frozenset({Role.LEADERSHIP, Role.DISPATCHER, Role.ADMINISTRATOR})
+
+# Roles whose logins must pass a second factor (settings.LASTMETER_REQUIRE_2FA); officers may.
+TWO_FACTOR_ROLES = frozenset({Role.LEADERSHIP, Role.DISPATCHER, Role.LEGAL_REVIEWER, Role.ADMINISTRATOR})

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from lastmeter.accounts.choices import OrgKind, Role, VolunteerKind
+from lastmeter.accounts.choices import OrgKind, Role, TokenScope, VolunteerKind
 
 
 class OrgUnit(models.Model):
@@ -37,9 +37,10 @@ class OrgUnit(models.Model):
         on_delete=models.SET_NULL,
         related_name="buildings",
         help_text=_("For buildings: the grid that contains it."),
+        verbose_name=_("grid"),
     )
-    lat = models.FloatField(null=True, blank=True)
-    lon = models.FloatField(null=True, blank=True)
+    lat = models.FloatField(null=True, blank=True, verbose_name=_("latitude"))
+    lon = models.FloatField(null=True, blank=True, verbose_name=_("longitude"))
 
     class Meta:
         ordering = ["kind", "name"]
@@ -91,7 +92,12 @@ class Person(models.Model):
     """
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="person"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="person",
+        verbose_name=_("login account"),
     )
     name = models.CharField(_("name"), max_length=100)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
@@ -118,16 +124,33 @@ class RoleAssignment(models.Model):
     grid_member → grid; building_head → building; department_liaison → department.
     """
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="roles")
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="roles", verbose_name=_("person")
+    )
     role = models.CharField(_("role"), max_length=30, choices=Role.choices)
     org_unit = models.ForeignKey(
-        OrgUnit, null=True, blank=True, on_delete=models.CASCADE, related_name="roles"
+        OrgUnit,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="roles",
+        verbose_name=_("organisation unit"),
     )
     grid = models.ForeignKey(
-        "grids.Grid", null=True, blank=True, on_delete=models.CASCADE, related_name="roles"
+        "grids.Grid",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="roles",
+        verbose_name=_("grid"),
     )
     department = models.ForeignKey(
-        Department, null=True, blank=True, on_delete=models.CASCADE, related_name="liaisons"
+        Department,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="liaisons",
+        verbose_name=_("department"),
     )
 
     class Meta:
@@ -147,8 +170,12 @@ class RoleAssignment(models.Model):
 class DutyShift(models.Model):
     """A simple duty roster entry: this person is on duty for this grid from..to."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="shifts")
-    grid = models.ForeignKey("grids.Grid", on_delete=models.CASCADE, related_name="shifts")
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="shifts", verbose_name=_("person")
+    )
+    grid = models.ForeignKey(
+        "grids.Grid", on_delete=models.CASCADE, related_name="shifts", verbose_name=_("grid")
+    )
     starts_at = models.DateTimeField(_("from"))
     ends_at = models.DateTimeField(_("to"))
 
@@ -172,14 +199,25 @@ def hash_token(raw: str) -> str:
 
 
 class ApiToken(models.Model):
-    """A bearer token for staff devices and integrations. Only the SHA-256 of the token is stored."""
+    """A bearer token for staff devices and integrations, acting as its person.
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="tokens")
+    Only the SHA-256 of the token is stored (the token is 256 random bits, so a fast hash is
+    enough), with its first characters (``prefix``) to recognise it in lists. A token has a scope
+    (``TokenScope``: read, write or positions), an expiry, and is revoked by setting ``revoked_at``;
+    ``lastmeter.accounts.tokens`` issues, checks and revokes them.
+    """
+
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="tokens", verbose_name=_("person")
+    )
     label = models.CharField(_("label"), max_length=100)
-    key_hash = models.CharField(max_length=64, unique=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked = models.BooleanField(default=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False, verbose_name=_("key hash"))
+    prefix = models.CharField(_("starts with"), max_length=12, blank=True, editable=False)
+    scope = models.CharField(_("scope"), max_length=20, choices=TokenScope.choices, default=TokenScope.WRITE)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    expires_at = models.DateTimeField(_("expires at"))
+    last_used_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last used at"))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("API token")

@@ -1,4 +1,4 @@
-"""Writes of the accounts app: the access log.
+"""Writes of the accounts app: the access log (views of personal data, and sign-in lock-outs).
 
 ``log_access`` is the one function every place that shows personal data calls (appeal detail page
 and API, appeal photos, the officer's phone-number reveal, the admin's change pages). It writes
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import models
 
@@ -55,4 +56,23 @@ def log_access(
     )
 
 
-__all__ = ["log_access"]
+LOCKOUT_WHAT = "sign-in locked out"
+
+
+def log_lockout(sender: Any, *, username: str | None = None, ip_address: str | None = None, **kwargs: Any):
+    """django-axes' ``user_locked_out`` receiver: one AccessLog row per refused sign-in of a
+    locked-out username from an address (the first lock-out and each try while it lasts), naming
+    the login when it exists. The object is the login itself, so the admin's filters find it."""
+    user = get_user_model().objects.filter(username=username).first() if username else None
+    return AccessLog.objects.create(
+        person=Person.objects.filter(user=user).first() if user is not None else None,
+        user=user,
+        what=LOCKOUT_WHAT,
+        object_type="auth.user",
+        object_id=str(user.pk) if user is not None else "",
+        object_label=(username or "")[:200],
+        why=f"too many failed passwords from {ip_address or 'an unknown address'}"[:300],
+    )
+
+
+__all__ = ["LOCKOUT_WHAT", "log_access", "log_lockout"]

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Min
+from django.db.models import Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -44,8 +44,12 @@ BUILTIN_POLICIES: dict[str, tuple[int, str]] = {
 
 def policy_for(kind: str, category_id: int | None) -> tuple[int, str, bool]:
     """(amount, unit, pause_while_waiting): the category's policy, else the default, else built-in."""
+    # `category_id__in=[x, None]` would silently drop the None (SQL's IN never matches NULL), so the
+    # jurisdiction-wide default is asked for with its own isnull condition.
+    for_category = Q(category_id=category_id) if category_id is not None else Q(pk__in=[])
     policies = {
-        p.category_id: p for p in ClockPolicy.objects.filter(kind=kind, category_id__in=[category_id, None])
+        p.category_id: p
+        for p in ClockPolicy.objects.filter(for_category | Q(category__isnull=True), kind=kind)
     }
     policy = policies.get(category_id) or policies.get(None)
     if policy is not None:

@@ -33,7 +33,12 @@ class Category(models.Model):
     name = models.CharField(_("name"), max_length=200)
     name_en = models.CharField(_("English name"), max_length=200, blank=True)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("parent"),
     )
     department = models.ForeignKey(
         "accounts.Department",
@@ -42,8 +47,11 @@ class Category(models.Model):
         on_delete=models.PROTECT,
         related_name="categories",
         help_text=_("Empty: handled by the police. Set: transferred to this department."),
+        verbose_name=_("department"),
     )
-    default_priority = models.IntegerField(choices=Priority.choices, default=Priority.NORMAL)
+    default_priority = models.IntegerField(
+        choices=Priority.choices, default=Priority.NORMAL, verbose_name=_("default priority")
+    )
 
     class Meta:
         ordering = ["code"]
@@ -59,7 +67,12 @@ class ClockPolicy(models.Model):
 
     kind = models.CharField(_("clock"), max_length=30, choices=ClockKind.choices)
     category = models.ForeignKey(
-        Category, null=True, blank=True, on_delete=models.CASCADE, related_name="policies"
+        Category,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="policies",
+        verbose_name=_("category"),
     )
     amount = models.PositiveIntegerField(_("amount"))
     unit = models.CharField(_("unit"), max_length=20, choices=ClockUnit.choices, default=ClockUnit.HOURS)
@@ -88,15 +101,26 @@ class Appeal(models.Model):
     """
 
     reference = models.CharField(_("reference"), max_length=32, unique=True, null=True, blank=True)
-    tracking_token = models.CharField(max_length=40, unique=True, default=new_tracking_token, editable=False)
+    tracking_token = models.CharField(
+        max_length=40,
+        unique=True,
+        default=new_tracking_token,
+        editable=False,
+        verbose_name=_("tracking token"),
+    )
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     # Where and how to answer on the channel the appeal came from (chat id, message id, …).
-    channel_ref = models.JSONField(default=dict, blank=True)
+    channel_ref = models.JSONField(default=dict, blank=True, verbose_name=_("reference on the channel"))
     reporter_name = models.CharField(_("reporter name"), max_length=100, blank=True)
     reporter_phone = models.CharField(_("reporter phone"), max_length=40, blank=True)
     reporter_email = models.EmailField(_("reporter e-mail"), blank=True)
     reporter_person = models.ForeignKey(
-        "accounts.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="reported_appeals"
+        "accounts.Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reported_appeals",
+        verbose_name=_("reporter (person)"),
     )
     filed_by = models.ForeignKey(
         "accounts.Person",
@@ -105,24 +129,45 @@ class Appeal(models.Model):
         on_delete=models.SET_NULL,
         related_name="filed_appeals",
         help_text=_("A volunteer or staff member who filed on the reporter's behalf."),
+        verbose_name=_("filed by"),
     )
     title = models.CharField(_("title"), max_length=200, blank=True)
     text = models.TextField(_("text"))
     address = models.CharField(_("address"), max_length=300, blank=True)
     lat = models.FloatField(_("latitude"), null=True, blank=True)
     lon = models.FloatField(_("longitude"), null=True, blank=True)
-    location_confidence = models.FloatField(null=True, blank=True)
+    location_confidence = models.FloatField(null=True, blank=True, verbose_name=_("location confidence"))
     category = models.ForeignKey(
-        Category, null=True, blank=True, on_delete=models.PROTECT, related_name="appeals"
+        Category,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="appeals",
+        verbose_name=_("category"),
     )
     grid = models.ForeignKey(
-        "grids.Grid", null=True, blank=True, on_delete=models.SET_NULL, related_name="appeals"
+        "grids.Grid",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="appeals",
+        verbose_name=_("grid"),
     )
     building = models.ForeignKey(
-        "accounts.OrgUnit", null=True, blank=True, on_delete=models.SET_NULL, related_name="appeals"
+        "accounts.OrgUnit",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="appeals",
+        verbose_name=_("building"),
     )
     assignee = models.ForeignKey(
-        "accounts.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_appeals"
+        "accounts.Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_appeals",
+        verbose_name=_("assignee"),
     )
     department = models.ForeignKey(
         "accounts.Department",
@@ -131,26 +176,34 @@ class Appeal(models.Model):
         on_delete=models.SET_NULL,
         related_name="appeals",
         help_text=_("The department of the current transfer, if any."),
+        verbose_name=_("department"),
     )
     priority = models.IntegerField(_("priority"), choices=Priority.choices, default=Priority.NORMAL)
     state = models.CharField(
         _("state"), max_length=20, choices=AppealState.choices, default=AppealState.RECEIVED
     )
-    state_changed_at = models.DateTimeField(auto_now_add=True)
+    state_changed_at = models.DateTimeField(auto_now_add=True, verbose_name=_("state changed at"))
     merged_into = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="duplicates",
+        verbose_name=_("merged into"),
     )
-    waiting_for_reporter = models.BooleanField(default=False)
-    escalation_level = models.PositiveSmallIntegerField(default=0)
+    waiting_for_reporter = models.BooleanField(default=False, verbose_name=_("waiting for the reporter"))
+    escalation_level = models.PositiveSmallIntegerField(default=0, verbose_name=_("escalation level"))
     resolution = models.TextField(_("resolution"), blank=True)
     # The earliest running deadline, denormalised for the queue's sort and countdown.
-    next_deadline_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    contacted_at = models.DateTimeField(null=True, blank=True)
-    landed_at = models.DateTimeField(null=True, blank=True)
-    resolved_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
+    next_deadline_at = models.DateTimeField(
+        null=True, blank=True, db_index=True, verbose_name=_("next deadline")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+    contacted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("contacted at"))
+    landed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("landed at"))
+    resolved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("resolved at"))
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("closed at"))
 
     class Meta:
         ordering = ["-created_at"]
@@ -192,25 +245,41 @@ class Clock(models.Model):
     left in `remaining_s` and gets a new due date when resumed.
     """
 
-    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="clocks")
-    transfer = models.ForeignKey(
-        "Transfer", null=True, blank=True, on_delete=models.CASCADE, related_name="clocks"
+    appeal = models.ForeignKey(
+        Appeal, on_delete=models.CASCADE, related_name="clocks", verbose_name=_("appeal")
     )
-    kind = models.CharField(max_length=30, choices=ClockKind.choices)
-    unit = models.CharField(max_length=20, choices=ClockUnit.choices)
-    amount = models.PositiveIntegerField()
-    pause_while_waiting = models.BooleanField(default=False)
-    state = models.CharField(max_length=20, choices=ClockState.choices, default=ClockState.RUNNING)
-    started_at = models.DateTimeField()
-    due_at = models.DateTimeField()
-    warn_at = models.DateTimeField()
-    warned_at = models.DateTimeField(null=True, blank=True)
-    breached_at = models.DateTimeField(null=True, blank=True)
-    met_at = models.DateTimeField(null=True, blank=True)
-    paused_at = models.DateTimeField(null=True, blank=True)
-    remaining_s = models.FloatField(null=True, blank=True)
+    transfer = models.ForeignKey(
+        "Transfer",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="clocks",
+        verbose_name=_("transfer"),
+    )
+    kind = models.CharField(max_length=30, choices=ClockKind.choices, verbose_name=_("kind"))
+    unit = models.CharField(max_length=20, choices=ClockUnit.choices, verbose_name=_("time unit"))
+    amount = models.PositiveIntegerField(verbose_name=_("amount"))
+    pause_while_waiting = models.BooleanField(
+        default=False, verbose_name=_("pause while waiting for the reporter")
+    )
+    state = models.CharField(
+        max_length=20, choices=ClockState.choices, default=ClockState.RUNNING, verbose_name=_("state")
+    )
+    started_at = models.DateTimeField(verbose_name=_("started at"))
+    due_at = models.DateTimeField(verbose_name=_("due at"))
+    warn_at = models.DateTimeField(verbose_name=_("warn at"))
+    warned_at = models.DateTimeField(null=True, blank=True, verbose_name=_("warned at"))
+    breached_at = models.DateTimeField(null=True, blank=True, verbose_name=_("breached at"))
+    met_at = models.DateTimeField(null=True, blank=True, verbose_name=_("met at"))
+    paused_at = models.DateTimeField(null=True, blank=True, verbose_name=_("paused at"))
+    remaining_s = models.FloatField(null=True, blank=True, verbose_name=_("remaining seconds"))
     escalated_to = models.ForeignKey(
-        "accounts.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "accounts.Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("escalated to"),
     )
 
     class Meta:
@@ -234,21 +303,40 @@ class Clock(models.Model):
 class Transfer(models.Model):
     """An appeal handed to a department outside the police, with its answer."""
 
-    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="transfers")
-    department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT, related_name="transfers")
-    state = models.CharField(max_length=20, choices=TransferState.choices, default=TransferState.PENDING)
-    note = models.TextField(blank=True)
+    appeal = models.ForeignKey(
+        Appeal, on_delete=models.CASCADE, related_name="transfers", verbose_name=_("appeal")
+    )
+    department = models.ForeignKey(
+        "accounts.Department",
+        on_delete=models.PROTECT,
+        related_name="transfers",
+        verbose_name=_("department"),
+    )
+    state = models.CharField(
+        max_length=20, choices=TransferState.choices, default=TransferState.PENDING, verbose_name=_("state")
+    )
+    note = models.TextField(blank=True, verbose_name=_("note"))
     reason = models.TextField(_("return reason"), blank=True)
     outcome = models.TextField(_("outcome"), blank=True)
     created_by = models.ForeignKey(
-        "accounts.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "accounts.Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     decided_by = models.ForeignKey(
-        "accounts.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "accounts.Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("decided by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    decided_at = models.DateTimeField(null=True, blank=True)
-    completed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
+    completed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("completed at"))
 
     class Meta:
         verbose_name = _("transfer")
@@ -262,20 +350,30 @@ class Transfer(models.Model):
 class AppealEvent(models.Model):
     """One line of an appeal's timeline: who did what, when, through which channel."""
 
-    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="events")
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
-    kind = models.CharField(max_length=30, choices=EventKind.choices)
+    appeal = models.ForeignKey(
+        Appeal, on_delete=models.CASCADE, related_name="events", verbose_name=_("appeal")
+    )
+    at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("time"))
+    kind = models.CharField(max_length=30, choices=EventKind.choices, verbose_name=_("kind"))
     actor = models.ForeignKey(
-        "accounts.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "accounts.Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("actor"),
     )
     actor_label = models.CharField(
-        max_length=100, blank=True, help_text=_("'system', 'reporter', a bot name…")
+        max_length=100,
+        blank=True,
+        help_text=_("'system', 'reporter', a bot name…"),
+        verbose_name=_("actor label"),
     )
-    channel = models.CharField(max_length=20, blank=True)
-    from_state = models.CharField(max_length=20, blank=True)
-    to_state = models.CharField(max_length=20, blank=True)
-    note = models.TextField(blank=True)
-    data = models.JSONField(default=dict, blank=True)
+    channel = models.CharField(max_length=20, blank=True, verbose_name=_("channel"))
+    from_state = models.CharField(max_length=20, blank=True, verbose_name=_("from state"))
+    to_state = models.CharField(max_length=20, blank=True, verbose_name=_("to state"))
+    note = models.TextField(blank=True, verbose_name=_("note"))
+    data = models.JSONField(default=dict, blank=True, verbose_name=_("data"))
 
     class Meta:
         verbose_name = _("timeline entry")
@@ -381,21 +479,30 @@ class OutboxMessage(models.Model):
     then marks it sent; failures back off exponentially and park as `failed` after N attempts.
     """
 
-    key = models.CharField(max_length=200, unique=True)
-    transport = models.CharField(max_length=40, help_text=_("sms, email, console, or channel:<kind>"))
-    recipient = models.JSONField(default=dict)
-    subject = models.CharField(max_length=200, blank=True)
-    body = models.TextField()
-    appeal = models.ForeignKey(
-        Appeal, null=True, blank=True, on_delete=models.SET_NULL, related_name="outbox"
+    key = models.CharField(max_length=200, unique=True, verbose_name=_("idempotency key"))
+    transport = models.CharField(
+        max_length=40, help_text=_("sms, email, console, or channel:<kind>"), verbose_name=_("transport")
     )
-    state = models.CharField(max_length=20, choices=OutboxState.choices, default=OutboxState.PENDING)
-    attempts = models.PositiveIntegerField(default=0)
-    next_attempt_at = models.DateTimeField()
-    locked_until = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    recipient = models.JSONField(default=dict, verbose_name=_("recipient"))
+    subject = models.CharField(max_length=200, blank=True, verbose_name=_("subject"))
+    body = models.TextField(verbose_name=_("body"))
+    appeal = models.ForeignKey(
+        Appeal,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="outbox",
+        verbose_name=_("appeal"),
+    )
+    state = models.CharField(
+        max_length=20, choices=OutboxState.choices, default=OutboxState.PENDING, verbose_name=_("state")
+    )
+    attempts = models.PositiveIntegerField(default=0, verbose_name=_("attempts"))
+    next_attempt_at = models.DateTimeField(verbose_name=_("next attempt at"))
+    locked_until = models.DateTimeField(null=True, blank=True, verbose_name=_("locked until"))
+    last_error = models.TextField(blank=True, verbose_name=_("last error"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sent at"))
 
     class Meta:
         verbose_name = _("outbox message")

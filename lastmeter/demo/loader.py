@@ -14,10 +14,13 @@ from django.db import transaction
 from lastmeter.accounts.models import OrgUnit
 from lastmeter.appeals.models import Appeal
 from lastmeter.demo.appeals import load_appeals
+from lastmeter.demo.broadcasts import load_broadcasts_demo
 from lastmeter.demo.categories import load_categories, load_clock_policies, train_triage_model
 from lastmeter.demo.communities import load_communities
+from lastmeter.demo.complaints import load_complaints
 from lastmeter.demo.departments import load_departments
 from lastmeter.demo.dispatch import load_dispatch_demo
+from lastmeter.demo.mediation import load_mediation
 from lastmeter.demo.organisation import JURISDICTION_CODE, load_organisation
 from lastmeter.demo.planning import load_planning_demo
 from lastmeter.grids.models import Grid
@@ -35,8 +38,11 @@ def load_demo(stdout=None) -> bool:
     train_triage_model(stdout)
     load_communities(organisation.station)
     load_appeals(categories)
+    load_complaints(organisation.station)
+    load_mediation()
     load_dispatch_demo(stdout)  # units, incidents
     load_planning_demo()  # basic units and a previewed grid plan
+    load_broadcasts_demo()  # groups, subscribers, broadcasts, an alert
     if stdout is not None:
         stdout.write(f"demo loaded: {Appeal.objects.count()} appeals, {Grid.objects.count()} grids")
     return True

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
 from lastmeter.accounts.auth import API_AUTH, request_scope
@@ -158,7 +159,7 @@ def post_my_position(request: HttpRequest, body: PositionIn):
     """The caller's phone reports its position: moves their unit and follows their open SOS."""
     scope = request_scope(request)
     if scope.person is None:
-        return 400, {"detail": "this account is not linked to a person"}
+        return 400, {"detail": _("This account is not linked to a person: ask an administrator to link it.")}
     return services.do_report_position(
         scope.person, body.lat, body.lon, body.accuracy_m, heading=body.heading, at=body.at, actor=scope
     )
@@ -222,7 +223,7 @@ def patch_incident(request: HttpRequest, incident_id: int, body: IncidentPatch):
         pid = changes.pop("commander_id")
         changes["commander"] = None if pid is None else Person.objects.filter(pk=pid, active=True).first()
         if pid is not None and changes["commander"] is None:
-            raise services.ServiceError(f"no such person {pid}")
+            raise services.ServiceError(_("No active person with the id %(id)s.") % {"id": pid})
     return incident_detail(services.do_update_incident(incident_id, scope, **changes))
 
 
@@ -249,9 +250,9 @@ def recommendations(
     scope = request_scope(request)
     incident = selectors.access_incident(scope, incident_id)
     if not selectors.is_command_staff(scope):
-        return 403, {"detail": "only the command centre may ask for recommendations"}
+        return 403, {"detail": _("Only the command centre may ask which units to send.")}
     if not 1 <= k <= 50:
-        return 400, {"detail": "k must be between 1 and 50"}
+        return 400, {"detail": _("Ask for between 1 and 50 units.")}
     agencies = [a for a in (agency or "").split(",") if a] or None
     types = [t for t in (unit_type or "").split(",") if t] or None
     try:
@@ -259,7 +260,10 @@ def recommendations(
     except RecommendError as exc:
         return 400, {"detail": str(exc)}
     except roads.RoadError as exc:
-        return 503, {"detail": f"road network unavailable: {exc}"}
+        return 503, {
+            "detail": _("The road map is not available (%(error)s): units cannot be ranked by road now.")
+            % {"error": exc}
+        }
 
 
 @router.post("/incidents/{incident_id}/dispatch", response=dict, auth=API_AUTH)
@@ -275,7 +279,7 @@ def _my_unit_id(scope: Scope, unit_id: int | None) -> int:
         return unit_id
     unit = selectors.unit_of_person(scope.person)
     if unit is None:
-        raise services.ServiceError("say which unit (unit_id): no unit is assigned to you")
+        raise services.ServiceError(_("Say which unit (unit_id): no unit is assigned to you."))
     return unit.pk
 
 
@@ -368,7 +372,7 @@ def raise_sos(request: HttpRequest, body: SosIn):
     """The caller's emergency button, with their position."""
     scope = request_scope(request)
     if scope.person is None:
-        return 400, {"detail": "this account is not linked to a person"}
+        return 400, {"detail": _("This account is not linked to a person: ask an administrator to link it.")}
     alarm = services.do_raise_sos(scope.person, body.lat, body.lon, actor=scope, note=body.note)
     return 201, sos_row(alarm)
 
@@ -385,6 +389,3 @@ def resolve_sos(request: HttpRequest, alarm_id: int, body: CloseIn):
     scope = request_scope(request)
     selectors.access_sos(scope, alarm_id)
     return sos_row(services.do_resolve_sos(alarm_id, scope, note=body.note))
-
-
-_ = Http404  # raised by selectors; mapped to 404 in lastmeter/api.py

@@ -11,6 +11,8 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from lastmeter.appeals.notify.outbox import enqueue
 from lastmeter.dispatching import events as ev
@@ -23,7 +25,7 @@ from lastmeter.dispatching.choices import (
     TransitionError,
     UnitStatus,
     UnitType,
-    check_transition,
+    check_move,
 )
 from lastmeter.dispatching.command import archive_group_locked, sync_group_members
 from lastmeter.dispatching.common import (
@@ -36,7 +38,7 @@ from lastmeter.dispatching.common import (
     require_staff,
 )
 from lastmeter.dispatching.models import Assignment, Incident, Unit
-from lastmeter.dispatching.presenters import assignment_row, incident_row, latlon_of
+from lastmeter.dispatching.presenters import assignment_row, incident_name, incident_row, latlon_of, unit_name
 from lastmeter.dispatching.recommend import walking_eta
 from lastmeter.realtime.events import COMMAND_GROUP, person_group, publish_after_commit
 from lastmeter.roads import services as roads
@@ -84,10 +86,10 @@ def do_dispatch(
     After commit: "incident.dispatched" (per unit, to the command centre and that unit's officer),
     "unit.status", "incident.updated"; the officer also gets an SMS through the outbox.
     """
-    require_staff(as_scope(actor), "dispatch units")
+    require_staff(as_scope(actor), gettext_lazy("dispatch units"))
     ids = sorted({int(u) for u in unit_ids})
     if not ids:
-        raise ServiceError("choose at least one unit")
+        raise ServiceError(_("Choose at least one unit to send."))
     by = actor_person(actor)
     if network is None:
         try:  # a first load takes seconds: do it before taking any row lock
@@ -98,7 +100,12 @@ def do_dispatch(
     with transaction.atomic():
         inc = locking.lock_incident(incident)
         if inc.status not in INCIDENT_ACTIVE:
-            raise TransitionError(f"incident {inc.reference} is {inc.status}: no more units can be sent")
+            raise TransitionError(
+                _(
+                    "%(incident)s is closed: no more units can be sent. Open a new incident if help is still needed."
+                )
+                % {"incident": incident_name(inc)}
+            )
         units = list(
             Unit.objects.select_for_update(of=("self",))
             .select_related("person")
@@ -106,11 +113,12 @@ def do_dispatch(
             .order_by("pk")
         )
         if len(units) != len(ids):
+            missing = ", ".join(str(i) for i in sorted(set(ids) - {u.pk for u in units}))
             raise ServiceError(
-                "unknown unit id(s): " + ", ".join(str(i) for i in sorted(set(ids) - {u.pk for u in units}))
+                _("No unit with the id(s) %(ids)s: reload the list of units.") % {"ids": missing}
             )
         for unit in units:
-            check_transition(UNIT_TRANSITIONS, unit.status, UnitStatus.DISPATCHED, f"unit {unit.code}")
+            check_move(UNIT_TRANSITIONS, UnitStatus, unit.status, UnitStatus.DISPATCHED, unit_name(unit))
         made = []
         for unit in units:
             eta, metres, geometry = _eta_for(unit, inc, network)
@@ -188,7 +196,9 @@ def _locked_assignment(
     )
     if current is None or (incident is not None and current != locking.pk(incident)):
         raise ServiceError(
-            "this unit has no active assignment" + (" to this incident" if incident is not None else "")
+            _("This unit has no active assignment to this incident.")
+            if incident is not None
+            else _("This unit has no active assignment.")
         )
     inc = locking.lock_incident(current)
     locked_unit = locking.lock_unit(uid)
@@ -198,7 +208,7 @@ def _locked_assignment(
         .first()
     )
     if assignment is None:  # cleared between the read and the lock
-        raise ServiceError("this unit has no active assignment")
+        raise ServiceError(_("This unit has no active assignment."))
     assignment.unit = locked_unit
     assignment.incident = inc
     return inc, locked_unit, assignment
@@ -210,7 +220,7 @@ def do_mark_en_route(
     """The unit acknowledged its order and is driving (dispatched → en_route)."""
     with transaction.atomic():
         inc, u, a = _locked_assignment(unit, incident)
-        locking.require_crew_or_staff(actor, u, "update this unit")
+        locking.require_crew_or_staff(actor, u, gettext_lazy("update this unit"))
         now = timezone.now()
         previous = locking.move_unit(u, UnitStatus.EN_ROUTE, now)
         a.en_route_at = now
@@ -231,7 +241,7 @@ def do_mark_arrived(
     sets the incident's response time and moves it to on_scene."""
     with transaction.atomic():
         inc, u, a = _locked_assignment(unit, incident)
-        locking.require_crew_or_staff(actor, u, "update this unit")
+        locking.require_crew_or_staff(actor, u, gettext_lazy("update this unit"))
         at = at or timezone.now()
         previous = locking.move_unit(u, UnitStatus.ON_SCENE, at)
         a.arrived_at = at
@@ -261,7 +271,7 @@ def do_clear(
     incident goes back to open."""
     with transaction.atomic():
         inc, u, a = _locked_assignment(unit, incident)
-        locking.require_crew_or_staff(actor, u, "update this unit")
+        locking.require_crew_or_staff(actor, u, gettext_lazy("update this unit"))
         now = timezone.now()
         _clear_locked(inc, u, a, now, returning=returning, reason=reason)
         if (
@@ -294,8 +304,10 @@ def do_close_incident(incident: Incident | int, actor: Actor = None, *, note: st
         inc = locking.lock_incident(incident)
         person = actor_person(actor)
         if not is_staff(scope) and (person is None or inc.commander_id != person.pk):
-            raise NotAllowed("only the command centre or the incident's commander may close it")
-        check_transition(INCIDENT_TRANSITIONS, inc.status, IncidentStatus.CLOSED, f"incident {inc.reference}")
+            raise NotAllowed(_("Only the command centre or the incident's commander may close it."))
+        check_move(
+            INCIDENT_TRANSITIONS, IncidentStatus, inc.status, IncidentStatus.CLOSED, incident_name(inc)
+        )
         now = timezone.now()
         active = list(Assignment.objects.filter(incident=inc, cleared_at__isnull=True).order_by("unit_id"))
         for a in active:

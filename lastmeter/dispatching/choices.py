@@ -7,8 +7,8 @@ tables (the same helper as appeals, so the API maps a refused transition to HTTP
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from lastmeter.lib.transitions import TransitionError, check_transition
 
@@ -25,6 +25,7 @@ __all__ = [
     "TransitionError",
     "UnitStatus",
     "UnitType",
+    "check_move",
     "check_transition",
 ]
 
@@ -136,6 +137,46 @@ class MessageKind(models.TextChoices):
     SYSTEM = "system", _("System")
     SOS = "sos", _("SOS")
     POSITION = "position", _("Shared position")
+
+
+def check_move(
+    table: dict[str, frozenset[str]], labels: type[models.TextChoices], current: str, target: str, thing: str
+) -> None:
+    """``check_transition`` with a refusal a person can act on, in their language: what ``thing``
+    (e.g. "单位 P1") is now, that it cannot become ``target`` directly, and the step that leads
+    there — or that it is finished. Raises TransitionError (HTTP 409)."""
+    try:
+        check_transition(table, current, target)
+    except TransitionError:
+        pass
+    else:
+        return
+    names = {"thing": thing, "current": labels(current).label, "target": labels(target).label}
+    step = _first_step(table, current, target)
+    if step is not None:
+        message = gettext(
+            "%(thing)s is “%(current)s”: it cannot become “%(target)s” directly; first make it “%(step)s”."
+        ) % {**names, "step": labels(step).label}
+    elif not table.get(current):
+        message = gettext("%(thing)s is “%(current)s”, which is final: nothing more can change it.") % names
+    else:
+        message = gettext("%(thing)s is “%(current)s”: it can no longer become “%(target)s”.") % names
+    raise TransitionError(message)
+
+
+def _first_step(table: dict[str, frozenset[str]], current: str, target: str) -> str | None:
+    """The first state on a shortest way from ``current`` to ``target`` (None: there is none)."""
+    seen, frontier = {current}, [(s, s) for s in sorted(table.get(current, ()))]
+    while frontier:
+        nxt = []
+        for state, first in frontier:
+            if state == target:
+                return first
+            if state not in seen:
+                seen.add(state)
+                nxt += [(s, first) for s in sorted(table.get(state, ()))]
+        frontier = nxt
+    return None
 
 
 def _check_tables() -> None:

@@ -22,9 +22,17 @@ from lastmeter.dispatching.choices import (
     IncidentStatus,
     MessageKind,
     SosStatus,
-    check_transition,
+    check_move,
 )
-from lastmeter.dispatching.common import Actor, NotAllowed, ServiceError, actor_person, as_scope, is_staff
+from lastmeter.dispatching.common import (
+    Actor,
+    NotAllowed,
+    ServiceError,
+    actor_person,
+    as_scope,
+    check_lat_lon,
+    is_staff,
+)
 from lastmeter.dispatching.models import (
     Assignment,
     CommandGroup,
@@ -34,9 +42,8 @@ from lastmeter.dispatching.models import (
     SosAlarm,
     Unit,
 )
-from lastmeter.dispatching.presenters import message_row, sos_row
+from lastmeter.dispatching.presenters import incident_name, message_row, sos_row
 from lastmeter.dispatching.selectors import command_group_ids_for_person, may_post_in
-from lastmeter.lib.geo import validate_lat_lon
 from lastmeter.realtime.events import person_group, publish_after_commit
 
 MAX_MESSAGE = 2000
@@ -95,7 +102,8 @@ def _add_members(group: CommandGroup, incident: Incident, by: Person | None) -> 
         names = dict(Person.objects.filter(pk__in=added).values_list("pk", "name"))
         _system_message(
             group,
-            _("Joined the command group: %(names)s") % {"names": "、".join(names.get(p, str(p)) for p in added)},
+            _("Joined the command group: %(names)s")
+            % {"names": "、".join(names.get(p, str(p)) for p in added)},
             {"joined": added},
             by=by,
             also=added,
@@ -116,7 +124,7 @@ def do_open_command_group(incident: Incident | int, actor: Actor = None) -> Comm
                 pk=incident if isinstance(incident, int) else incident.pk
             )
         except Incident.DoesNotExist:
-            raise ServiceError("no such incident") from None
+            raise ServiceError(_("This incident does not exist (any more).")) from None
         staff = is_staff(scope)
         assigned = (
             person is not None
@@ -124,10 +132,15 @@ def do_open_command_group(incident: Incident | int, actor: Actor = None) -> Comm
         )
         if not (staff or assigned or (person is not None and inc.commander_id == person.pk)):
             raise NotAllowed(
-                "only the command centre, the commander or an assigned officer may open the group"
+                _(
+                    "Only the command centre, the incident's commander or an officer sent to it may open its group."
+                )
             )
         if inc.status == IncidentStatus.CLOSED:
-            raise ServiceError(f"incident {inc.reference} is closed; its command group is archived")
+            raise ServiceError(
+                _("%(incident)s is closed; its command group is archived and can only be read.")
+                % {"incident": incident_name(inc)}
+            )
         if inc.commander_id is None and staff and person is not None:
             inc.commander = person
             inc.save(update_fields=["commander", "updated_at"])
@@ -160,30 +173,29 @@ def do_post_group_message(
     scope = as_scope(actor)
     person = actor_person(actor)
     if kind not in (MessageKind.TEXT, MessageKind.POSITION):
-        raise ServiceError("only text and position messages can be posted")
+        raise ServiceError(_("Only text and position messages can be posted."))
     text = (text or "").strip()
     if len(text) > MAX_MESSAGE:
-        raise ServiceError(f"a message is at most {MAX_MESSAGE} characters")
+        raise ServiceError(_("A message has at most %(n)s characters: split it.") % {"n": MAX_MESSAGE})
     data: dict[str, Any] = {}
     if kind == MessageKind.POSITION:
-        try:
-            validate_lat_lon(lat, lon)
-        except ValueError as exc:
-            raise ServiceError(str(exc)) from None
+        check_lat_lon(lat, lon)
         if lat is None or lon is None:
-            raise ServiceError("a position message needs lat and lon")
+            raise ServiceError(_("A position message needs both latitude and longitude."))
         data = {"lat": lat, "lon": lon}
     elif not text:
-        raise ServiceError("the message is empty")
+        raise ServiceError(_("The message is empty: write something first."))
     with transaction.atomic():
         try:
             g = CommandGroup.objects.select_for_update().get(pk=group if isinstance(group, int) else group.pk)
         except CommandGroup.DoesNotExist:
-            raise ServiceError("no such command group") from None
+            raise ServiceError(_("This command group does not exist (any more).")) from None
         if g.archived_at is not None:
-            raise ServiceError("this command group is archived")
+            raise ServiceError(
+                _("This command group is archived (its incident is closed): it can only be read.")
+            )
         if scope is not None and not may_post_in(scope, g):
-            raise NotAllowed("only members and the command centre may post in this group")
+            raise NotAllowed(_("Only the group's members and the command centre may post in this group."))
         msg = GroupMessage.objects.create(group=g, author=person, text=text, kind=kind, data=data)
         publish_after_commit([ev.cgroup_group(g.pk)], ev.GROUP_MESSAGE, message_row(msg))
     return msg
@@ -196,7 +208,9 @@ def archive_group_locked(incident: Incident, by: Person | None = None) -> Comman
     )
     if group is None:
         return None
-    _system_message(group, _("The incident is closed; the command group is archived."), {"archived": True}, by=by)
+    _system_message(
+        group, _("The incident is closed; the command group is archived."), {"archived": True}, by=by
+    )
     group.archived_at = timezone.now()
     group.save(update_fields=["archived_at"])
     return group
@@ -207,7 +221,7 @@ def do_archive_group(incident: Incident | int, actor: Actor = None) -> CommandGr
     by hand).  The group, its members and messages stay with the incident, read-only."""
     scope = as_scope(actor)
     if not is_staff(scope):
-        raise NotAllowed("only the command centre may archive a command group")
+        raise NotAllowed(_("Only the command centre may archive a command group."))
     with transaction.atomic():
         inc = Incident.objects.select_for_update().get(
             pk=incident if isinstance(incident, int) else incident.pk
@@ -234,15 +248,12 @@ def do_raise_sos(person: Person, lat: float, lon: float, *, actor: Actor = None,
     position; an "sos" line is written into each of those groups.  Pressing again while an alarm is
     open updates that alarm's position instead of raising a second one.  Only the person themselves
     (or the system) may raise it."""
-    try:
-        validate_lat_lon(lat, lon)
-    except ValueError as exc:
-        raise ServiceError(str(exc)) from None
+    check_lat_lon(lat, lon)
     if lat is None or lon is None:
-        raise ServiceError("an SOS needs the position (lat, lon)")
+        raise ServiceError(_("An SOS needs your position: turn on location (GPS) and press again."))
     scope = as_scope(actor)
     if scope is not None and (scope.person is None or scope.person.pk != person.pk):
-        raise NotAllowed("an SOS can only be raised by the person in danger")
+        raise NotAllowed(_("An SOS can only be raised by the person in danger, from their own phone."))
     now = timezone.now()
     with transaction.atomic():
         existing = (
@@ -300,7 +311,7 @@ def _lock_alarm(alarm: SosAlarm | int) -> SosAlarm:
             .get(pk=alarm if isinstance(alarm, int) else alarm.pk)
         )
     except SosAlarm.DoesNotExist:
-        raise ServiceError("no such SOS alarm") from None
+        raise ServiceError(_("This SOS alarm does not exist (any more).")) from None
 
 
 def _shares_group(a: int, b: int) -> bool:
@@ -317,8 +328,12 @@ def do_ack_sos(alarm: SosAlarm | int, actor: Actor) -> SosAlarm:
         if not is_staff(scope) and (
             person is None or person.pk == a.person_id or not _shares_group(person.pk, a.person_id)
         ):
-            raise NotAllowed("only the command centre or a fellow group member may acknowledge this SOS")
-        check_transition(SOS_TRANSITIONS, a.status, SosStatus.ACKNOWLEDGED, "SOS")
+            raise NotAllowed(
+                _(
+                    "Only the command centre or a member of a command group with this officer may acknowledge the SOS."
+                )
+            )
+        check_move(SOS_TRANSITIONS, SosStatus, a.status, SosStatus.ACKNOWLEDGED, _("this SOS"))
         a.status = SosStatus.ACKNOWLEDGED
         a.acknowledged_by = person
         a.acknowledged_at = timezone.now()
@@ -334,8 +349,8 @@ def do_resolve_sos(alarm: SosAlarm | int, actor: Actor, *, note: str = "") -> So
     with transaction.atomic():
         a = _lock_alarm(alarm)
         if not is_staff(scope) and (person is None or person.pk != a.person_id):
-            raise NotAllowed("only the person or the command centre may resolve this SOS")
-        check_transition(SOS_TRANSITIONS, a.status, SosStatus.RESOLVED, "SOS")
+            raise NotAllowed(_("Only the officer who raised the SOS or the command centre may end it."))
+        check_move(SOS_TRANSITIONS, SosStatus, a.status, SosStatus.RESOLVED, _("this SOS"))
         a.status = SosStatus.RESOLVED
         a.resolved_by = person
         a.resolved_at = timezone.now()
@@ -346,4 +361,3 @@ def do_resolve_sos(alarm: SosAlarm | int, actor: Actor, *, note: str = "") -> So
         a.save(update_fields=fields)
         _publish_sos(a, ev.SOS_RESOLVED)
     return a
-

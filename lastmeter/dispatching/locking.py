@@ -11,13 +11,21 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
 
 from lastmeter.dispatching import events as ev
 from lastmeter.dispatching import fleet as fleet_index
-from lastmeter.dispatching.choices import INCIDENT_TRANSITIONS, UNIT_TRANSITIONS, check_transition
+from lastmeter.dispatching.choices import (
+    INCIDENT_TRANSITIONS,
+    UNIT_TRANSITIONS,
+    IncidentStatus,
+    UnitStatus,
+    check_move,
+)
 from lastmeter.dispatching.common import Actor, NotAllowed, ServiceError, as_scope, is_staff
 from lastmeter.dispatching.models import Assignment, Incident, Unit
-from lastmeter.dispatching.presenters import incident_row, unit_row
+from lastmeter.dispatching.presenters import incident_name, incident_row, unit_name, unit_row
 from lastmeter.realtime.events import COMMAND_GROUP, person_group, publish_after_commit
 
 
@@ -57,7 +65,7 @@ def publish_incident(incident: Incident, event: str = ev.INCIDENT_UPDATED) -> No
 
 def move_unit(unit: Unit, target: str, now: datetime) -> str:
     """Status change through the table; caller holds the unit's row lock.  Returns the old status."""
-    check_transition(UNIT_TRANSITIONS, unit.status, target, f"unit {unit.code}")
+    check_move(UNIT_TRANSITIONS, UnitStatus, unit.status, target, unit_name(unit))
     previous = unit.status
     unit.status = target
     unit.status_changed_at = now
@@ -67,7 +75,7 @@ def move_unit(unit: Unit, target: str, now: datetime) -> str:
 
 def move_incident(incident: Incident, target: str, extra: Iterable[str] = ()) -> None:
     """Caller holds the incident's row lock."""
-    check_transition(INCIDENT_TRANSITIONS, incident.status, target, f"incident {incident.reference}")
+    check_move(INCIDENT_TRANSITIONS, IncidentStatus, incident.status, target, incident_name(incident))
     incident.status = target
     incident.save(update_fields=["status", "updated_at", *extra])
 
@@ -76,20 +84,22 @@ def lock_incident(incident: Incident | int) -> Incident:
     try:
         return Incident.objects.select_for_update().get(pk=pk(incident))
     except Incident.DoesNotExist:
-        raise ServiceError("no such incident") from None
+        raise ServiceError(_("This incident does not exist (any more).")) from None
 
 
 def lock_unit(unit: Unit | int) -> Unit:
     try:
         return Unit.objects.select_for_update(of=("self",)).select_related("person").get(pk=pk(unit))
     except Unit.DoesNotExist:
-        raise ServiceError("no such unit") from None
+        raise ServiceError(_("This unit does not exist (any more).")) from None
 
 
-def require_crew_or_staff(actor: Actor, unit: Unit, what: str) -> None:
+def require_crew_or_staff(actor: Actor, unit: Unit, what: str | Promise) -> None:
     scope = as_scope(actor)
     if is_staff(scope):
         return
     assert scope is not None
     if scope.person is None or unit.person_id != scope.person.pk:
-        raise NotAllowed(f"only the command centre or the unit's own officer may {what}")
+        raise NotAllowed(
+            _("Only the command centre or the unit's own officer may %(what)s.") % {"what": what}
+        )

@@ -41,9 +41,14 @@ class Unit(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=UnitStatus.choices, default=UnitStatus.AVAILABLE, db_index=True
     )
-    status_changed_at = models.DateTimeField(default=timezone.now)
+    status_changed_at = models.DateTimeField(default=timezone.now, verbose_name=_("status changed at"))
     person = models.ForeignKey(
-        "accounts.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="units"
+        "accounts.Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="units",
+        verbose_name=_("officer carrying the unit's phone"),
     )
     lat = models.FloatField(_("latitude"), null=True, blank=True)
     lon = models.FloatField(_("longitude"), null=True, blank=True)
@@ -52,8 +57,8 @@ class Unit(models.Model):
     position_at = models.DateTimeField(_("position time"), null=True, blank=True)
     node = models.IntegerField(_("road node"), null=True, blank=True)
     # Position reports since the unit was created; the history is trimmed every TRIM_EVERY reports.
-    reports_count = models.PositiveIntegerField(default=0, editable=False)
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    reports_count = models.PositiveIntegerField(default=0, editable=False, verbose_name=_("position reports"))
+    updated_at = models.DateTimeField(auto_now=True, db_index=True, verbose_name=_("updated at"))
 
     class Meta:
         ordering = ["agency", "code"]
@@ -116,7 +121,12 @@ class Incident(models.Model):
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     closing_note = models.TextField(_("closing note"), blank=True)
     appeal = models.ForeignKey(
-        "appeals.Appeal", null=True, blank=True, on_delete=models.SET_NULL, related_name="incidents"
+        "appeals.Appeal",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="incidents",
+        verbose_name=_("appeal"),
     )
     commander = models.ForeignKey(
         "accounts.Person",
@@ -124,12 +134,18 @@ class Incident(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="commanded_incidents",
+        verbose_name=_("commander"),
     )
     created_by = models.ForeignKey(
-        "accounts.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="created_incidents"
+        "accounts.Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="created_incidents",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         ordering = ["-alarm_at"]
@@ -137,7 +153,7 @@ class Incident(models.Model):
         verbose_name_plural = _("incidents")
 
     def __str__(self) -> str:
-        return self.reference or f"incident {self.pk}"
+        return self.reference or _("incident %(id)s") % {"id": self.pk}
 
 
 class Assignment(models.Model):
@@ -147,21 +163,30 @@ class Assignment(models.Model):
     ``route`` is a GeoJSON LineString (lon, lat) from the unit's position to the scene.
     """
 
-    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="assignments")
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="assignments")
-    dispatched_at = models.DateTimeField(default=timezone.now)
+    incident = models.ForeignKey(
+        Incident, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("incident")
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("unit")
+    )
+    dispatched_at = models.DateTimeField(default=timezone.now, verbose_name=_("dispatched at"))
     dispatched_by = models.ForeignKey(
-        "accounts.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "accounts.Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("dispatched by"),
     )
     eta_s = models.FloatField(_("ETA (s)"), null=True, blank=True)
     distance_m = models.FloatField(_("road distance (m)"), null=True, blank=True)
     route = models.JSONField(_("route"), null=True, blank=True)
-    en_route_at = models.DateTimeField(null=True, blank=True)
-    arrived_at = models.DateTimeField(null=True, blank=True)
+    en_route_at = models.DateTimeField(null=True, blank=True, verbose_name=_("en route at"))
+    arrived_at = models.DateTimeField(null=True, blank=True, verbose_name=_("arrived at"))
     # arrived_at − incident.alarm_at: this unit's response time.
-    response_s = models.FloatField(null=True, blank=True)
-    cleared_at = models.DateTimeField(null=True, blank=True)
-    cleared_reason = models.CharField(max_length=40, blank=True)
+    response_s = models.FloatField(null=True, blank=True, verbose_name=_("response time (s)"))
+    cleared_at = models.DateTimeField(null=True, blank=True, verbose_name=_("cleared at"))
+    cleared_reason = models.CharField(max_length=40, blank=True, verbose_name=_("reason for clearing"))
 
     class Meta:
         verbose_name = _("assignment")
@@ -187,13 +212,20 @@ class CommandGroup(models.Model):
     Archived (not deleted) when the incident closes: the conversation stays with the incident.
     """
 
-    incident = models.OneToOneField(Incident, on_delete=models.CASCADE, related_name="command_group")
-    name = models.CharField(max_length=200)
-    created_at = models.DateTimeField(default=timezone.now)
-    created_by = models.ForeignKey(
-        "accounts.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    incident = models.OneToOneField(
+        Incident, on_delete=models.CASCADE, related_name="command_group", verbose_name=_("incident")
     )
-    archived_at = models.DateTimeField(null=True, blank=True)
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    created_by = models.ForeignKey(
+        "accounts.Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    archived_at = models.DateTimeField(null=True, blank=True, verbose_name=_("archived at"))
 
     class Meta:
         verbose_name = _("command group")
@@ -207,12 +239,17 @@ class CommandGroup(models.Model):
 class CommandGroupMember(models.Model):
     """A person in a command group (the commander, dispatched officers, anyone added later)."""
 
-    group = models.ForeignKey(CommandGroup, on_delete=models.CASCADE, related_name="members")
-    person = models.ForeignKey(
-        "accounts.Person", on_delete=models.CASCADE, related_name="command_memberships"
+    group = models.ForeignKey(
+        CommandGroup, on_delete=models.CASCADE, related_name="members", verbose_name=_("command group")
     )
-    is_commander = models.BooleanField(default=False)
-    added_at = models.DateTimeField(default=timezone.now)
+    person = models.ForeignKey(
+        "accounts.Person",
+        on_delete=models.CASCADE,
+        related_name="command_memberships",
+        verbose_name=_("person"),
+    )
+    is_commander = models.BooleanField(default=False, verbose_name=_("commander"))
+    added_at = models.DateTimeField(default=timezone.now, verbose_name=_("added at"))
 
     class Meta:
         verbose_name = _("command group member")
@@ -227,14 +264,23 @@ class CommandGroupMember(models.Model):
 class GroupMessage(models.Model):
     """A message in a command group: text, a system note, an SOS or a shared position (in ``data``)."""
 
-    group = models.ForeignKey(CommandGroup, on_delete=models.CASCADE, related_name="messages")
-    author = models.ForeignKey(
-        "accounts.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    group = models.ForeignKey(
+        CommandGroup, on_delete=models.CASCADE, related_name="messages", verbose_name=_("command group")
     )
-    text = models.TextField(blank=True)
-    kind = models.CharField(max_length=20, choices=MessageKind.choices, default=MessageKind.TEXT)
-    at = models.DateTimeField(default=timezone.now)
-    data = models.JSONField(default=dict, blank=True)
+    author = models.ForeignKey(
+        "accounts.Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    text = models.TextField(blank=True, verbose_name=_("text"))
+    kind = models.CharField(
+        max_length=20, choices=MessageKind.choices, default=MessageKind.TEXT, verbose_name=_("kind")
+    )
+    at = models.DateTimeField(default=timezone.now, verbose_name=_("time"))
+    data = models.JSONField(default=dict, blank=True, verbose_name=_("data"))
 
     class Meta:
         verbose_name = _("group message")
@@ -253,28 +299,49 @@ class SosAlarm(models.Model):
     the alarm is resolved.
     """
 
-    person = models.ForeignKey("accounts.Person", on_delete=models.CASCADE, related_name="sos_alarms")
-    unit = models.ForeignKey(
-        Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="sos_alarms"
+    person = models.ForeignKey(
+        "accounts.Person", on_delete=models.CASCADE, related_name="sos_alarms", verbose_name=_("person")
     )
-    lat = models.FloatField()
-    lon = models.FloatField()
-    raised_at = models.DateTimeField(default=timezone.now)
+    unit = models.ForeignKey(
+        Unit,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sos_alarms",
+        verbose_name=_("unit"),
+    )
+    lat = models.FloatField(verbose_name=_("latitude"))
+    lon = models.FloatField(verbose_name=_("longitude"))
+    raised_at = models.DateTimeField(default=timezone.now, verbose_name=_("raised at"))
     status = models.CharField(
-        max_length=20, choices=SosStatus.choices, default=SosStatus.RAISED, db_index=True
+        max_length=20,
+        choices=SosStatus.choices,
+        default=SosStatus.RAISED,
+        db_index=True,
+        verbose_name=_("status"),
     )
     acknowledged_by = models.ForeignKey(
-        "accounts.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "accounts.Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("acknowledged by"),
     )
-    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True, verbose_name=_("acknowledged at"))
     resolved_by = models.ForeignKey(
-        "accounts.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "accounts.Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("ended by"),
     )
-    resolved_at = models.DateTimeField(null=True, blank=True)
-    last_lat = models.FloatField(null=True, blank=True)
-    last_lon = models.FloatField(null=True, blank=True)
-    last_position_at = models.DateTimeField(null=True, blank=True)
-    note = models.TextField(blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("ended at"))
+    last_lat = models.FloatField(null=True, blank=True, verbose_name=_("last latitude"))
+    last_lon = models.FloatField(null=True, blank=True, verbose_name=_("last longitude"))
+    last_position_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last position time"))
+    note = models.TextField(blank=True, verbose_name=_("note"))
 
     class Meta:
         verbose_name = _("SOS alarm")
@@ -289,4 +356,4 @@ class SosAlarm(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"SOS {self.person_id} {self.status}"
+        return f"SOS {self.person_id} {self.get_status_display()}"

@@ -25,6 +25,16 @@ from lastmeter.dispatching.selectors import is_stale
 from lastmeter.realtime.events import cgroup_group
 
 
+def unit_name(unit: Unit) -> str:
+    """A unit as a sentence names it: "单位 P1"."""
+    return gettext("unit %(code)s") % {"code": unit.code}
+
+
+def incident_name(incident: Incident) -> str:
+    """An incident as a sentence names it: "警情 JQ…"."""
+    return gettext("incident %(id)s") % {"id": incident.reference or incident.pk}
+
+
 def person_ref(person) -> dict[str, Any] | None:
     return None if person is None else {"id": person.pk, "name": person.name}
 

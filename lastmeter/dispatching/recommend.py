@@ -25,8 +25,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lastmeter.appeals.models import Appeal
+from lastmeter.dispatching import explanations as words
 from lastmeter.dispatching import fleet as fleet_index
-from lastmeter.dispatching.algorithms.nearest import Explanation, UnitETA, format_duration
+from lastmeter.dispatching.algorithms.nearest import Explanation, UnitETA
 from lastmeter.dispatching.choices import DISPATCHABLE, PREFERRED_AGENCIES, Agency, IncidentType, UnitType
 from lastmeter.dispatching.models import Incident, Unit
 from lastmeter.dispatching.presenters import person_ref
@@ -119,11 +120,6 @@ def _as_list(value: str | list[str] | tuple[str, ...] | None) -> list[str] | Non
     return [value] if isinstance(value, str) else list(value)
 
 
-def _ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
 def _unit_fields(unit: Unit, now) -> dict[str, Any]:
     return {
         "id": unit.pk,
@@ -142,23 +138,27 @@ def _unit_fields(unit: Unit, now) -> dict[str, Any]:
     }
 
 
+def _position_age(unit: Unit, now) -> float | None:
+    return None if unit.position_at is None else (now - unit.position_at).total_seconds()
+
+
+# The explanation's figures, on every row (None / [] where they do not apply), so that a client can
+# word or chart them itself; ``explanation`` is the same in a sentence of the active language.
+_NO_FIGURES: dict[str, Any] = {
+    "detour_ratio": None,
+    "average_kmh": None,
+    "search_limit_s": None,
+    "compared_with": None,
+    "faster": [],
+}
+
+
 def _recommended(u: UnitETA, unit: Unit, graph, now) -> dict[str, Any]:
     route = u.route
     streets = route.street_names(graph) if route is not None and graph is not None else []
     distance = None if math.isnan(u.meters) else round(u.meters, 1)
-    text = f"{format_duration(u.seconds)} by road"
-    if distance is not None:
-        text += f" ({distance / 1000:.1f} km"
-        text += f" via {', '.join(streets[:3])})" if streets else ")"
-    text += f"; {_ordinal(u.crow_rank)} nearest as the crow flies ({u.crow_m:,.0f} m)"
     row = _unit_fields(unit, now)
-    if row["stale"]:
-        age = (
-            "no position time"
-            if unit.position_at is None
-            else f"position {format_duration((now - unit.position_at).total_seconds())} old"
-        )
-        text += f"; caution: {age}"
+    main = words.by_road(u.seconds, distance, streets, u.crow_rank, u.crow_m)
     row.update(
         {
             "recommended": True,
@@ -169,23 +169,15 @@ def _recommended(u: UnitETA, unit: Unit, graph, now) -> dict[str, Any]:
             "route": [[round(a, 6), round(b, 6)] for a, b in route.coords()] if route is not None else [],
             "streets": streets,
             "reason": None,
-            "explanation": text + ".",
+            **_NO_FIGURES,
+            "explanation": words.recommended_sentence(main, row["stale"], _position_age(unit, now)),
         }
     )
     return row
 
 
-def _with_codes(text: str, codes: dict[Any, str]) -> str:
-    """The algorithm names units by id ("Unit 15 is …", "faster by road: 18 (2 min)", "for unit 18");
-    dispatchers know them by call sign.  Unknown ids are left as they are."""
-
-    def code(m: re.Match) -> str:
-        return m.group(0).replace(m.group("id"), codes.get(int(m.group("id")), m.group("id")), 1)
-
-    text = re.sub(r"^Unit (?P<id>\d+) is", code, text)
-    text = re.sub(r"for unit (?P<id>\d+)", code, text)
-    head, sep, tail = text.partition("faster by road: ")
-    return head + sep + re.sub(r"(?<![\w.])(?P<id>\d+) \(", code, tail) if sep else text
+def _ref(uid: Any, codes: dict[Any, str]) -> dict[str, Any]:
+    return {"id": uid, "code": codes.get(uid, str(uid))}
 
 
 def _passed_over(e: Explanation, unit: Unit, now, codes: dict[Any, str]) -> dict[str, Any]:
@@ -200,7 +192,14 @@ def _passed_over(e: Explanation, unit: Unit, now, codes: dict[Any, str]) -> dict
             "route": [],
             "streets": [],
             "reason": e.reason,
-            "explanation": _with_codes(e.text, codes),
+            "detour_ratio": None if e.detour_ratio is None else round(e.detour_ratio, 2),
+            "average_kmh": None if e.average_kmh is None else round(e.average_kmh, 1),
+            "search_limit_s": None if e.search_limit_s is None else round(e.search_limit_s, 1),
+            "compared_with": None
+            if e.compared_unit_id is None
+            else {**_ref(e.compared_unit_id, codes), "distance_m": round(e.compared_meters or 0.0, 1)},
+            "faster": [{**_ref(uid, codes), "eta_s": round(s, 1)} for uid, s in e.faster],
+            "explanation": words.passed_over_sentence(e, codes),
         }
     )
     return row
@@ -226,12 +225,14 @@ def recommend_units(
     type prefers none) and an ``explanation`` sentence that starts with why its agency ranks where it
     does (``priority_note``, translated), ``recommended: True``.  With ``passed_over``, units in the
     crow-flies top k that are *not* among them follow, with ``recommended: False`` and the reason
-    (``one_way``, ``detour``, ``slower_roads``, ``unreachable``, ``beyond_search``) in
-    ``reason``/``explanation``.  Stale positions are included but flagged (``stale``).  Raises
+    (``one_way``, ``detour``, ``longer_route``, ``slower_roads``, ``unreachable``, ``beyond_search``) in
+    ``reason``, its figures in ``detour_ratio``, ``average_kmh``, ``search_limit_s``,
+    ``compared_with`` and ``faster`` (see ``algorithms.nearest.Explanation``), and in words in
+    ``explanation`` (``explanations.py``).  Stale positions are included but flagged (``stale``).  Raises
     RecommendError if the scene is off the road map, roads.RoadError if no road network can be loaded.
     """
     if not 1 <= k <= 50:
-        raise ValueError("k must be between 1 and 50")
+        raise ValueError(_("Ask for between 1 and 50 units."))
     inc = incident if isinstance(incident, Incident) else Incident.objects.get(pk=incident)
     itype = incident_type or incident_type_for(inc)
     allowed = _as_list(agency)
@@ -281,8 +282,14 @@ def _fastest(
             routes=True,
             max_snap_m=roads.MAX_SNAP_M,
         )
-    except SnapError as exc:
-        raise RecommendError(f"the incident is not near a road: {exc}") from None
+    except SnapError:
+        raise RecommendError(
+            _(
+                "The incident's place is more than %(m)s m from any road on the map: move its pin onto a "
+                "street, then ask again."
+            )
+            % {"m": f"{roads.MAX_SNAP_M:g}"}
+        ) from None
     wanted = [u.unit_id for u in rec.units] + [e.unit_id for e in rec.explanations]
     units = Unit.objects.select_related("person").in_bulk(wanted)
     state = index.network.state
@@ -317,7 +324,11 @@ def _note_preference(rows: list[dict[str, Any]], itype: str, first: list[str]) -
         }
     for row in rows:
         row["priority_note"] = notes[row["preferred"]]
-        row["explanation"] = f"{row['priority_note']} {row['explanation']}"
+        # Why its service ranks here, then how fast it gets there (two sentences; no gap in Chinese).
+        row["explanation"] = _("%(priority)s %(eta)s") % {
+            "priority": row["priority_note"],
+            "eta": row["explanation"],
+        }
 
 
 def walking_eta(lat1: float, lon1: float, lat2: float, lon2: float) -> tuple[float, float]:
@@ -340,9 +351,9 @@ def _walkers(inc: Incident, agencies: list[str] | None, now) -> list[dict[str, A
         seconds, metres = walking_eta(unit.lat, unit.lon, inc.lat, inc.lon)
         crow = metres / WALK_DETOUR
         row = _unit_fields(unit, now)
-        text = f"{format_duration(seconds)} on foot (about {metres / 1000:.1f} km; {crow:,.0f} m as the crow flies)"
-        if row["stale"]:
-            text += "; caution: position is stale"
+        text = words.recommended_sentence(
+            words.on_foot(seconds, metres, crow), row["stale"], _position_age(unit, now)
+        )
         row.update(
             {
                 "recommended": True,
@@ -353,7 +364,8 @@ def _walkers(inc: Incident, agencies: list[str] | None, now) -> list[dict[str, A
                 "route": [[unit.lat, unit.lon], [inc.lat, inc.lon]],
                 "streets": [],
                 "reason": None,
-                "explanation": text + ".",
+                **_NO_FIGURES,
+                "explanation": text,
             }
         )
         rows.append(row)

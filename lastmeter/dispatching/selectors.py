@@ -14,6 +14,9 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from lastmeter.accounts.models import Person
 from lastmeter.accounts.selectors import Scope
@@ -55,11 +58,11 @@ def is_stale(unit: Unit, now: datetime | None = None) -> bool:
     return (now - unit.position_at).total_seconds() > settings.LASTMETER_STALE_POSITION_S
 
 
-def _get(qs: QuerySet, pk: int, what: str):
+def _get(qs: QuerySet, pk: int, what: Promise):
     try:
         return qs.get(pk=pk)
     except (qs.model.DoesNotExist, ValueError, TypeError):
-        raise Http404(f"no such {what}") from None
+        raise Http404(_("No such %(what)s, or it is not yours to see.") % {"what": what}) from None
 
 
 def visible_units(scope: Scope) -> QuerySet[Unit]:
@@ -72,7 +75,7 @@ def visible_units(scope: Scope) -> QuerySet[Unit]:
 
 
 def access_unit(scope: Scope, unit_id: int) -> Unit:
-    return _get(visible_units(scope), unit_id, "unit")
+    return _get(visible_units(scope), unit_id, gettext_lazy("unit"))
 
 
 def visible_incidents(scope: Scope) -> QuerySet[Incident]:
@@ -88,7 +91,7 @@ def visible_incidents(scope: Scope) -> QuerySet[Incident]:
 
 
 def access_incident(scope: Scope, incident_id: int) -> Incident:
-    return _get(visible_incidents(scope), incident_id, "incident")
+    return _get(visible_incidents(scope), incident_id, gettext_lazy("incident"))
 
 
 def visible_groups(scope: Scope) -> QuerySet[CommandGroup]:
@@ -101,7 +104,7 @@ def visible_groups(scope: Scope) -> QuerySet[CommandGroup]:
 
 
 def access_group(scope: Scope, group_id: int) -> CommandGroup:
-    return _get(visible_groups(scope), group_id, "command group")
+    return _get(visible_groups(scope), group_id, gettext_lazy("command group"))
 
 
 def may_post_in(scope: Scope, group: CommandGroup) -> bool:
@@ -127,7 +130,7 @@ def visible_sos(scope: Scope) -> QuerySet[SosAlarm]:
 
 
 def access_sos(scope: Scope, alarm_id: int) -> SosAlarm:
-    return _get(visible_sos(scope), alarm_id, "SOS alarm")
+    return _get(visible_sos(scope), alarm_id, gettext_lazy("SOS alarm"))
 
 
 def active_assignment(unit: Unit | int) -> Assignment | None:

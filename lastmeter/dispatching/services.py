@@ -19,6 +19,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from lastmeter.accounts.models import Person
 from lastmeter.appeals.choices import Priority
@@ -40,7 +41,7 @@ from lastmeter.dispatching.choices import (
     IncidentType,
     TransitionError,
     UnitStatus,
-    check_transition,
+    check_move,
 )
 from lastmeter.dispatching.command import (
     do_ack_sos,
@@ -57,16 +58,18 @@ from lastmeter.dispatching.common import (
     ServiceError,
     actor_person,
     as_scope,
+    check_lat_lon,
     require_staff,
 )
 from lastmeter.dispatching.models import Incident, PositionReport, SosAlarm, Unit
 from lastmeter.dispatching.presenters import (
+    incident_name,
     incident_row,
+    unit_name,
     unit_position_payload,
     unit_row,
 )
 from lastmeter.dispatching.recommend import recommend_units
-from lastmeter.lib.geo import validate_lat_lon
 from lastmeter.realtime.events import COMMAND_GROUP, publish_after_commit
 from lastmeter.roads import services as roads
 from lastmeter.roads.algorithms.network import RoadNetwork
@@ -118,16 +121,13 @@ def _network_nowait(network: RoadNetwork | None) -> RoadNetwork | None:
 def check_position(
     lat: float, lon: float, accuracy_m: float | None = None, heading: float | None = None
 ) -> None:
-    try:
-        validate_lat_lon(lat, lon)
-    except ValueError as exc:
-        raise ServiceError(str(exc)) from None
+    check_lat_lon(lat, lon)
     if lat is None or lon is None:
-        raise ServiceError("a position needs lat and lon")
+        raise ServiceError(_("A position needs both latitude and longitude."))
     if accuracy_m is not None and not (math.isfinite(accuracy_m) and accuracy_m >= 0):
-        raise ServiceError("accuracy_m must be a non-negative number")
+        raise ServiceError(_("The accuracy (accuracy_m) must be a number of metres, 0 or more."))
     if heading is not None and not (math.isfinite(heading) and 0 <= heading <= 360):
-        raise ServiceError("heading must be between 0 and 360 degrees")
+        raise ServiceError(_("The heading must be between 0 and 360 degrees."))
 
 
 def do_report_position(
@@ -154,7 +154,7 @@ def do_report_position(
     now = timezone.now()
     at = at or now
     if at > now + timedelta(minutes=2):
-        raise ServiceError("the position's time is in the future")
+        raise ServiceError(_("The position's time is in the future: check the phone's clock."))
     scope = as_scope(actor)
     if isinstance(who, Person):
         person_id: int | None = who.pk
@@ -162,7 +162,7 @@ def do_report_position(
     else:
         unit_id, person_id = who.pk, who.person_id
     if scope is not None and (scope.person is None or scope.person.pk != person_id):
-        raise NotAllowed("you may only report your own unit's position")
+        raise NotAllowed(_("You may only report your own position or your own unit's."))
     net = _network_nowait(network)
     result: dict[str, Any] = {"unit": None, "sos": None, "moved": False}
     with transaction.atomic():
@@ -182,7 +182,11 @@ def do_report_position(
             follow_sos_position(alarm, lat, lon, at)
             result["sos"] = alarm.pk
         if unit_id is None and alarm is None:
-            raise ServiceError("no unit is assigned to you and you have no open SOS: nothing to update")
+            raise ServiceError(
+                _(
+                    "No unit is assigned to you and you have no open SOS: there is nothing to move. Ask the command centre to assign you a unit."
+                )
+            )
     return result
 
 
@@ -249,20 +253,22 @@ def do_set_unit_status(unit: Unit | int, status: str, actor: Actor = None) -> Un
     refused (dispatch a unit to an incident instead).  Unit's officer or command staff only.
     """
     if status not in UnitStatus.values:
-        raise ServiceError(f"unknown unit status {status!r}")
+        raise ServiceError(_("Unknown unit status “%(status)s”.") % {"status": status})
     current = Unit.objects.select_related("person").filter(pk=locking.pk(unit)).first()
     if current is None:
-        raise ServiceError("no such unit")
-    locking.require_crew_or_staff(actor, current, "change this unit's status")
+        raise ServiceError(_("This unit does not exist (any more)."))
+    locking.require_crew_or_staff(actor, current, gettext_lazy("change this unit's status"))
     if status == UnitStatus.DISPATCHED:
-        raise ServiceError("a unit is dispatched by sending it to an incident")
+        raise ServiceError(
+            _("A unit becomes “dispatched” only by being sent to an incident: use dispatch on the incident.")
+        )
     if status == UnitStatus.EN_ROUTE:
         return do_mark_en_route(current, actor)
     if status == UnitStatus.ON_SCENE:
         return do_mark_arrived(current, actor)
     if current.status in ASSIGNED and status in (UnitStatus.AVAILABLE, UnitStatus.RETURNING):
         # refuse early (dispatched → returning makes no sense: it never arrived)
-        check_transition(UNIT_TRANSITIONS, current.status, status, f"unit {current.code}")
+        check_move(UNIT_TRANSITIONS, UnitStatus, current.status, status, unit_name(current))
         return do_clear(current, actor, returning=status == UnitStatus.RETURNING)
     with transaction.atomic():
         locked = locking.lock_unit(current)
@@ -293,7 +299,7 @@ def do_create_incident(
     ``incident_type`` is an IncidentType value, or empty when the dispatcher did not say.
     """
     scope = as_scope(actor)
-    require_staff(scope, "open an incident")
+    require_staff(scope, gettext_lazy("open an incident"))
     now = timezone.now()
     with transaction.atomic():
         source = None
@@ -305,7 +311,7 @@ def do_create_incident(
                 .first()
             )
             if source is None:
-                raise ServiceError("no such appeal")
+                raise ServiceError(_("This appeal does not exist, or it is not yours to see."))
             existing = source.incidents.exclude(status=IncidentStatus.CLOSED).first()
             if existing is not None:
                 return existing
@@ -325,12 +331,12 @@ def do_create_incident(
             raise ServiceError(_("an incident needs a location (lat, lon)"))
         check_position(lat, lon)
         if priority is not None and priority not in Priority.values:
-            raise ServiceError(f"unknown priority {priority!r}")
+            raise ServiceError(_("Unknown priority “%(priority)s”.") % {"priority": priority})
         if incident_type and incident_type not in IncidentType.values:
             raise ServiceError(_("unknown incident type %(type)r") % {"type": incident_type})
         alarm_at = alarm_at or now
         if alarm_at > now + timedelta(minutes=2):
-            raise ServiceError("the alarm time is in the future")
+            raise ServiceError(_("The alarm time is in the future: check the time entered."))
         incident = Incident.objects.create(
             title=title[:200],
             description=description.strip(),
@@ -352,17 +358,21 @@ def do_create_incident(
 
 def do_update_incident(incident: Incident | int, actor: Actor = None, **changes: Any) -> Incident:
     """Edit title, description, address, priority or commander (command staff; not when closed)."""
-    require_staff(as_scope(actor), "edit an incident")
+    require_staff(as_scope(actor), gettext_lazy("edit an incident"))
     allowed = {"title", "description", "address", "priority", "commander"}
     unknown = set(changes) - allowed
     if unknown:
-        raise ServiceError(f"cannot change {', '.join(sorted(unknown))}")
+        raise ServiceError(
+            _("These fields cannot be changed here: %(fields)s.") % {"fields": ", ".join(sorted(unknown))}
+        )
     with transaction.atomic():
         inc = locking.lock_incident(incident)
         if inc.status == IncidentStatus.CLOSED:
-            raise ServiceError(f"incident {inc.reference} is closed")
+            raise ServiceError(
+                _("%(incident)s is closed: it can no longer be edited.") % {"incident": incident_name(inc)}
+            )
         if "priority" in changes and changes["priority"] not in Priority.values:
-            raise ServiceError(f"unknown priority {changes['priority']!r}")
+            raise ServiceError(_("Unknown priority “%(priority)s”.") % {"priority": changes["priority"]})
         if "title" in changes and not (changes["title"] or "").strip():
             raise ServiceError(_("an incident needs a title"))
         for key, value in changes.items():

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from lastmeter.accounts.admin import LogPersonalDataAdmin
 from lastmeter.intake.models import InboundItem
@@ -45,6 +46,10 @@ class InboundItemAdmin(LogPersonalDataAdmin):
         "subscription",
         "submitted_by",
     ]
+
+    @admin.display(description=_("message as received"))
+    def body_text(self, obj: InboundItem) -> str:
+        return obj.body_text
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

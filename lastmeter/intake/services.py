@@ -33,6 +33,7 @@ from lastmeter.appeals.notify.outbox import channel_can_answer, enqueue
 from lastmeter.appeals.notify.reporter import follow_link, tracking_link
 from lastmeter.intake.channels.base import BadPayload, Ignored, InboundMessage, RawRequest, adapter_for
 from lastmeter.intake.choices import REVERSALS, Decision, ItemStatus, check_item_transition
+from lastmeter.intake.hooks import claim as claim_reply
 from lastmeter.intake.models import InboundItem, IntakeDecision
 from lastmeter.triage import services as triage
 from lastmeter.triage.algorithms.fallback import duplicate_scores
@@ -386,6 +387,10 @@ def process_item(item_id: int) -> InboundItem:
                 msg = _message_for(item)
             except _IgnoredItem as ignored:
                 _finish(item, Decision.IGNORED, str(ignored))
+                return item
+            claimed = claim_reply(msg)  # an answer to a broadcast (退订, a sighting), not an appeal
+            if claimed is not None:
+                _finish(item, Decision.NOTHING, claimed)
                 return item
             outcome = decide(item, msg)
             _apply(item, msg, outcome, actor=None)

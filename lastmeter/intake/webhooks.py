@@ -1,7 +1,7 @@
 """The one webhook endpoint of every chat platform: /intake/hooks/<kind>/.
 
-Order, for every POST: size → verify (signature, secret, freshness) → parse → store raw (own
-transaction) → process. Answers: 200 when stored (also for a replay of the same platform id, which
+Order, for every POST: size → verify (signature, secret, freshness) → replay memory (a nonce seen
+with another body is refused: intake.replay) → parse → store raw (own transaction) → process. Answers: 200 when stored (also for a replay of the same platform id, which
 makes no second appeal), 400 malformed/empty, 401/403 not authentic or stale, 404 unknown or
 unconfigured channel, 413 too large.
 """
@@ -16,6 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from lastmeter.intake.channels.base import ChannelError, RawRequest, adapter_for, body_key
 from lastmeter.intake.choices import ItemStatus
+from lastmeter.intake.replay import spend_nonce
 from lastmeter.intake.services import process_item, store_raw
 
 log = logging.getLogger("lastmeter.intake")
@@ -69,6 +70,10 @@ def hook(request: HttpRequest, kind: str) -> HttpResponse:
     except ChannelError as exc:
         log.warning("%s webhook refused: %s", kind, exc)
         return _error(exc.status, str(exc))
+    nonce = adapter.replay_nonce(raw)
+    if nonce is not None and not spend_nonce(kind, nonce, body):
+        log.warning("%s webhook refused: nonce %s replayed with another body", kind, nonce)
+        return _error(403, "replayed request: this signature was already used for another body")
     try:
         envelope = adapter.parse(raw)
     except ChannelError as exc:

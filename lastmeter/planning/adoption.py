@@ -8,6 +8,7 @@ from __future__ import annotations
 import shapely
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from lastmeter.accounts.choices import OrgKind
 from lastmeter.accounts.models import OrgUnit, Person
@@ -38,15 +39,23 @@ def adopt_plan(plan_id: int, actor: Person | None = None, *, apply_staffing: boo
         if not figures.get("contiguous", False) or not all(pg.contiguous for pg in pgs):
             bad = [str(pg.index + 1) for pg in pgs if not pg.contiguous]
             raise PlanError(
-                f"grid(s) {', '.join(bad)} are not contiguous; adjust the plan before adopting it"
+                _(
+                    "Grid(s) %(grids)s are not contiguous: move units by hand until each is one piece, then adopt."
+                )
+                % {"grids": ", ".join(bad)}
             )
         missing = [str(pg.index + 1) for pg in pgs if pg.community_id is None]
         if missing:
-            raise PlanError(f"grid(s) {', '.join(missing)} have no community; set one before adopting")
+            raise PlanError(
+                _("Grid(s) %(grids)s have no community: choose one for each under “Update grid”, then adopt.")
+                % {"grids": ", ".join(missing)}
+            )
         active = list(Grid.objects.select_for_update().filter(active=True).order_by("id"))
         baseline = plan.report.get("comparison", {}).get("baseline_grid_ids", [])
         if sorted(g.pk for g in active) != sorted(baseline):
-            raise PlanError("the active grids changed since this plan was previewed; preview it again")
+            raise PlanError(
+                _("The grids in force changed since this plan was run: run the partition again, then adopt.")
+            )
         data = load_units()
         assignment, _workload = plan_assignment(plan, data)
         shapes = grid_shapes(data, assignment, plan.k)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from lastmeter.lib.transitions import TransitionError, check_transition
@@ -49,8 +50,17 @@ def check_plan_transition(current: str, target: str) -> None:
     """Raise PlanTransitionError (with a message naming both states) unless the table allows it."""
     try:
         check_transition(PLAN_TRANSITIONS, current, target, "grid plan")
-    except TransitionError as exc:
-        raise PlanTransitionError(str(exc)) from None
+    except TransitionError:
+        names = {"current": PlanState(current).label, "target": PlanState(target).label}
+        if not PLAN_TRANSITIONS.get(current):
+            message = gettext(
+                "This plan is “%(current)s”, which is final: create a new plan to change the grids."
+            )
+        elif target == P.ADOPTED:
+            message = gettext("This plan is “%(current)s”: run the partition first, then adopt it.")
+        else:
+            message = gettext("This plan is “%(current)s”: it cannot become “%(target)s”.")
+        raise PlanTransitionError(message % names) from None
 
 
 class PlatformKind(models.TextChoices):

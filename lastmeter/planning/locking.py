@@ -7,6 +7,7 @@ called inside ``transaction.atomic()``; the other helpers assume the caller hold
 from __future__ import annotations
 
 import numpy as np
+from django.utils.translation import gettext as _
 
 from lastmeter.grids.models import Grid
 from lastmeter.planning.models import GridPlan, PlanUnit
@@ -35,7 +36,7 @@ def plan_assignment(plan: GridPlan, data: UnitData) -> tuple[np.ndarray, np.ndar
         for uid, g, w in PlanUnit.objects.filter(plan=plan).values_list("unit_id", "grid_index", "workload")
     )
     if len(rows) != data.n or any(u.pk not in rows for u in data.units):
-        raise PlanError("the basic units changed since this plan was previewed; preview it again")
+        raise PlanError(_("The basic units changed since this plan was run: run the partition again."))
     assignment = np.array([rows[u.pk][0] for u in data.units], dtype=np.int64)
     workload = np.array([rows[u.pk][1] for u in data.units])
     return assignment, workload

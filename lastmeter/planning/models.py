@@ -57,7 +57,7 @@ class BasicUnit(models.Model):
     workload = models.FloatField(_("workload share"), default=0.0)
     neighbours = models.ManyToManyField("self", symmetrical=True, blank=True, verbose_name=_("neighbours"))
     source = models.CharField(_("built from"), max_length=200, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         db_table = "grids_basicunit"
@@ -84,7 +84,7 @@ class GridPlan(models.Model):
     tolerance = models.FloatField(_("balance tolerance"), default=0.05)
     weights = models.JSONField(_("workload weights"), default=default_weights)
     auxiliaries = models.PositiveIntegerField(_("auxiliaries to apportion (N)"), default=0)
-    seed = models.IntegerField(default=0)
+    seed = models.IntegerField(default=0, verbose_name=_("random seed"))
     time_limit_s = models.FloatField(_("time limit (s)"), default=30.0)
     count_prior = models.FloatField(
         _("count smoothing (events per unit)"),
@@ -93,20 +93,30 @@ class GridPlan(models.Model):
             "Accident and appeal counts are shrunk towards road length by this many events per unit."
         ),
     )
-    revision = models.PositiveIntegerField(default=0)
+    revision = models.PositiveIntegerField(default=0, verbose_name=_("revision"))
     report = models.JSONField(_("report"), default=dict, blank=True)
     note = models.TextField(_("note"), blank=True)
     created_by = models.ForeignKey(
-        "accounts.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "accounts.Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    previewed_at = models.DateTimeField(null=True, blank=True)
-    adopted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+    previewed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("previewed at"))
+    adopted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("adopted at"))
     adopted_by = models.ForeignKey(
-        "accounts.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "accounts.Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("adopted by"),
     )
-    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("closed at"))
 
     class Meta:
         db_table = "grids_gridplan"
@@ -203,30 +213,31 @@ class Platform(models.Model):
 class AccidentRecord(models.Model):
     """A traffic accident point imported from an open-data file (counted into unit workload)."""
 
-    source = models.SlugField(max_length=60)
-    external_id = models.CharField(max_length=100)
-    lat = models.FloatField()
-    lon = models.FloatField()
-    occurred_at = models.DateTimeField(null=True, blank=True)
-    street = models.CharField(max_length=200, blank=True)
-    victims = models.PositiveIntegerField(default=0)
-    vehicles = models.PositiveIntegerField(default=0)
+    source = models.SlugField(max_length=60, verbose_name=_("source"))
+    external_id = models.CharField(max_length=100, verbose_name=_("id in the source"))
+    lat = models.FloatField(verbose_name=_("latitude"))
+    lon = models.FloatField(verbose_name=_("longitude"))
+    occurred_at = models.DateTimeField(null=True, blank=True, verbose_name=_("occurred at"))
+    street = models.CharField(max_length=200, blank=True, verbose_name=_("street"))
+    victims = models.PositiveIntegerField(default=0, verbose_name=_("victims"))
+    vehicles = models.PositiveIntegerField(default=0, verbose_name=_("vehicles"))
     # Accident statistics (stats/accidents.py): what is known of each accident; blank when unknown.
-    accident_type = models.CharField(max_length=80, blank=True)
-    injured_mild = models.PositiveIntegerField(default=0)
-    injured_serious = models.PositiveIntegerField(default=0)
-    deaths = models.PositiveIntegerField(default=0)
-    district = models.CharField(max_length=120, blank=True)
-    neighbourhood = models.CharField(max_length=120, blank=True)
-    weather = models.CharField(max_length=40, blank=True)
-    road_surface = models.CharField(max_length=40, blank=True)
+    accident_type = models.CharField(max_length=80, blank=True, verbose_name=_("accident type"))
+    injured_mild = models.PositiveIntegerField(default=0, verbose_name=_("lightly injured"))
+    injured_serious = models.PositiveIntegerField(default=0, verbose_name=_("seriously injured"))
+    deaths = models.PositiveIntegerField(default=0, verbose_name=_("deaths"))
+    district = models.CharField(max_length=120, blank=True, verbose_name=_("district"))
+    neighbourhood = models.CharField(max_length=120, blank=True, verbose_name=_("neighbourhood"))
+    weather = models.CharField(max_length=40, blank=True, verbose_name=_("weather"))
+    road_surface = models.CharField(max_length=40, blank=True, verbose_name=_("road surface"))
     incident = models.OneToOneField(
         "dispatching.Incident",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="accident_record",
-        help_text="set for a record made from an incident of an accident appeal",
+        help_text=_("Set for a record made from the incident of an accident appeal."),
+        verbose_name=_("incident"),
     )
 
     class Meta:

@@ -8,6 +8,7 @@ rates); the algorithms are planning.algorithms.districts and planning.algorithms
 from __future__ import annotations
 
 import numpy as np
+from django.utils.translation import gettext
 
 from lastmeter.grids.models import Grid
 from lastmeter.planning.algorithms import NoContainment, containment_plan, review_districts, separates
@@ -33,7 +34,7 @@ def _districts(by: str) -> list[tuple[str, str, object]]:
     from shapely.geometry import shape
 
     if by not in ("community", "grid"):
-        raise PlanError("by must be 'community' or 'grid'")
+        raise PlanError(gettext("Review the districts by community or by grid."))
     groups: dict[str, tuple[str, list]] = {}
     for grid in Grid.objects.filter(active=True).select_related("community").order_by("code"):
         key, name = (
@@ -42,10 +43,16 @@ def _districts(by: str) -> list[tuple[str, str, object]]:
         try:
             geom = shape(grid.boundary)
         except (AttributeError, KeyError, TypeError, ValueError):
-            raise PlanError(f"grid {grid.code} has no valid boundary") from None
+            raise PlanError(
+                gettext("Grid %(code)s has no valid boundary: fix it in the admin.") % {"code": grid.code}
+            ) from None
         groups.setdefault(key, (name, []))[1].append(geom)
     if not groups:
-        raise PlanError("there are no active grids to divide the intersections into districts")
+        raise PlanError(
+            gettext(
+                "There are no grids in force to divide the intersections into districts: adopt a grid plan first."
+            )
+        )
     return [(key, name, shapely.union_all(geoms)) for key, (name, geoms) in groups.items()]
 
 
@@ -75,9 +82,11 @@ def district_review_report(
     """
     check_speed(speed_kmh, target_min)
     if not 0 <= max_moves <= 20 or not 0 <= max_add <= 50:
-        raise PlanError("max_moves must be 0-20 and max_add 0-50")
+        raise PlanError(gettext("Moves per district must be 0 to 20 and additions 0 to 50."))
     if not 1 <= max_candidates <= 2000:
-        raise PlanError("max_candidates must be between 1 and 2000")
+        raise PlanError(
+            gettext("The number of candidate intersections must be between 1 and %(max)s.") % {"max": 2000}
+        )
     a = analysis()
     districts = _districts(by)
     polys = [geom for _, _, geom in districts]
@@ -110,7 +119,7 @@ def district_review_report(
             time_limit=time_limit_s,
         )
     except (ValueError, RuntimeError) as exc:
-        raise PlanError(f"cannot review the districts: {exc}") from None
+        raise PlanError(gettext("The districts cannot be reviewed (%(error)s).") % {"error": exc}) from None
     at = {int(s): p for s, p in zip(a.stations.tolist(), a.platforms, strict=True)}
     rows = []
     for prop in review.proposals:
@@ -182,14 +191,13 @@ def containment_report(
     check_speed(police_speed_kmh, 1.0)
     check_speed(suspect_speed_kmh, 1.0)
     if not 0 <= head_start_min <= 60 or not 0 <= margin_min <= 30:
-        raise PlanError("head_start_min must be 0-60 and margin_min 0-30 minutes")
+        raise PlanError(
+            gettext("The head start must be 0 to 60 minutes and the safety margin 0 to 30 minutes.")
+        )
     if exits is not None and len(exits) > MAX_EXITS:
-        raise PlanError(f"at most {MAX_EXITS} exits")
+        raise PlanError(gettext("Give at most %(n)s exits.") % {"n": MAX_EXITS})
     a = analysis()
-    try:
-        (inc,) = exit_nodes(a, [incident])
-    except PlanError as exc:
-        raise PlanError(f"incident: {exc}".replace("each exit", "the incident")) from None
+    (inc,) = exit_nodes(a, [incident], what=gettext("the incident"))
     if exits:
         ex, exits_source = exit_nodes(a, exits), "given"
     else:
@@ -197,7 +205,7 @@ def containment_report(
         xy = np.column_stack([x[a.nodes], y[a.nodes]])
         ex, exits_source = boundary_exits(xy, np.diff(a.matrix.indptr), BOUNDARY_M), "boundary"
     if ex.size == 0:
-        raise PlanError("the network has no exits: give the exits to seal")
+        raise PlanError(gettext("The road network has no exits at its edge: give the exits to seal."))
     try:
         plan = containment_plan(
             a.matrix,
@@ -210,10 +218,15 @@ def containment_report(
             margin_min=margin_min,
             time_limit=time_limit_s,
         )
-    except NoContainment as exc:
-        raise PlanError(f"no containment is possible: {exc}") from None
+    except NoContainment:
+        raise PlanError(
+            gettext(
+                "No cordon can contain the suspect: they reach an exit before any platform can seal it. "
+                "Try a shorter head start, faster police or more platforms."
+            )
+        ) from None
     except (ValueError, RuntimeError) as exc:
-        raise PlanError(f"cannot plan the containment: {exc}") from None
+        raise PlanError(gettext("The containment cannot be planned (%(error)s).") % {"error": exc}) from None
     g = a.graph
     region = a.nodes[plan.region[:region_limit]]
     return {

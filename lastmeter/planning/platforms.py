@@ -30,6 +30,7 @@ import numpy as np
 import scipy.sparse as sp
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
@@ -59,7 +60,7 @@ def road_graph() -> RoadGraph:
     try:
         return road_services.get_network().graph
     except road_services.RoadError as exc:
-        raise PlanError(f"the road network is not available: {exc}") from None
+        raise PlanError(gettext("The road map is not available (%(error)s).") % {"error": exc}) from None
 
 
 _cache_lock = threading.Lock()
@@ -86,12 +87,17 @@ def _base(g: RoadGraph):
 def snap_node(g: RoadGraph, lat: float, lon: float, max_m: float = MAX_SNAP_M) -> tuple[int, float]:
     """Nearest road node to (lat, lon) and its distance in metres; PlanError if farther than ``max_m``."""
     if not (np.isfinite(lat) and np.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
-        raise PlanError(f"({lat}, {lon}) is not a valid coordinate")
+        raise PlanError(
+            gettext("(%(lat)s, %(lon)s) is not a valid latitude and longitude.") % {"lat": lat, "lon": lon}
+        )
     _, _, tree, _ = _base(g)
     x, y = g.projection.forward(lat, lon)
     d, i = tree.query([float(x), float(y)])
     if not np.isfinite(d) or d > max_m:
-        raise PlanError(f"no road node within {max_m:g} m of ({lat:.6f}, {lon:.6f})")
+        raise PlanError(
+            gettext("No road within %(m)s m of (%(lat)s, %(lon)s): place it on a street of the map.")
+            % {"m": f"{max_m:g}", "lat": f"{lat:.6f}", "lon": f"{lon:.6f}"}
+        )
     return int(i), float(d)
 
 
@@ -100,11 +106,11 @@ def do_save_platform(
 ) -> Platform:
     """Create or update a platform and snap it to its road node (PlanError if off the map)."""
     if not SLUG.fullmatch(code or ""):
-        raise PlanError("a platform code is 1-60 letters, digits, '-' or '_'")
+        raise PlanError(gettext("A platform's code is 1 to 60 letters, digits, '-' or '_'."))
     if not name.strip() or len(name) > 200:
-        raise PlanError("a platform needs a name of at most 200 characters")
+        raise PlanError(gettext("A platform needs a name of at most 200 characters."))
     if kind not in PlatformKind.values:
-        raise PlanError(f"kind must be one of {', '.join(PlatformKind.values)}")
+        raise PlanError(gettext("Choose a platform, a police station or a traffic police post."))
     g = road_graph()
     node, dist = snap_node(g, lat, lon)
     with transaction.atomic():
@@ -162,7 +168,7 @@ def analysis(platforms: list[Platform] | None = None) -> Analysis:
     matrix, degree, _, by_source = _base(g)
     platforms = list(Platform.objects.filter(active=True).order_by("id")) if platforms is None else platforms
     if not platforms:
-        raise PlanError("there are no active platforms: add police platforms or stations first")
+        raise PlanError(gettext("There are no active platforms: add police platforms or stations first."))
     station_nodes = []
     for p in platforms:
         node = by_source.get(int(p.road_node)) if p.road_node is not None else None
@@ -173,7 +179,8 @@ def analysis(platforms: list[Platform] | None = None) -> Analysis:
     for p, node in zip(platforms, station_nodes, strict=True):
         if node in seen:
             raise PlanError(
-                f"platforms {seen[node].code} and {p.code} start from the same road node; move one"
+                gettext("Platforms %(a)s and %(b)s start from the same road node: move one of them.")
+                % {"a": seen[node].code, "b": p.code}
             )
         seen[node] = p
     _, labels = connected_components(matrix, directed=False)
@@ -218,7 +225,7 @@ def incident_rates(a: Analysis, source: str = "appeals", days: int = 365) -> tup
             if rates.sum() > 0:
                 return rates, "appeals"
     elif source != "uniform":
-        raise PlanError("rates must be 'appeals' or 'uniform'")
+        raise PlanError(gettext("Weigh intersections by appeals or uniformly."))
     rates = np.zeros(n)
     rates[a.intersections] = 1.0
     return rates, "uniform"
@@ -226,9 +233,9 @@ def incident_rates(a: Analysis, source: str = "appeals", days: int = 365) -> tup
 
 def check_speed(speed_kmh: float, target_min: float) -> None:
     if not 1 <= speed_kmh <= 200:
-        raise PlanError("speed_kmh must be between 1 and 200")
+        raise PlanError(gettext("The speed must be between 1 and 200 km/h."))
     if not 0 < target_min <= 120:
-        raise PlanError("target_min must be between 0 and 120 minutes")
+        raise PlanError(gettext("The response target must be more than 0 and at most 120 minutes."))
 
 
 def _platform_rows(a: Analysis, areas: ServiceAreas) -> list[dict]:
@@ -337,25 +344,34 @@ def service_area_geojson(*, speed_kmh: float = 60.0, target_min: float = 3.0) ->
     return {"type": "FeatureCollection", "features": features}
 
 
-def exit_nodes(a: Analysis, exits: list[dict]) -> np.ndarray:
+def exit_nodes(a: Analysis, exits: list[dict], what: str | None = None) -> np.ndarray:
+    """The analysis' node of each exit ({"node": source id} or {"lat", "lon"}); ``what`` names the
+    points in refusals (default: "the exit")."""
+    what = what or gettext("the exit")
     by_source = {int(s): i for i, s in enumerate(a.graph.source_id[a.nodes].tolist())}
     out = []
     for e in exits:
         if e.get("node") is not None:
             i = by_source.get(int(e["node"])) if abs(int(e["node"])) < 2**63 else None
             if i is None:
-                raise PlanError(f"road node {e['node']} is not on the network the platforms reach")
+                raise PlanError(
+                    gettext("%(what)s: road node %(node)s is not on the roads the platforms reach.")
+                    % {"what": what, "node": e["node"]}
+                )
         elif e.get("lat") is not None and e.get("lon") is not None:
             i = int(a.nearest(np.array([float(e["lat"])]), np.array([float(e["lon"])]), MAX_SNAP_M)[0])
             if i < 0:
                 raise PlanError(
-                    f"no road the platforms reach within {MAX_SNAP_M:g} m of ({e['lat']}, {e['lon']})"
+                    gettext("%(what)s (%(lat)s, %(lon)s): no road the platforms reach within %(m)s m.")
+                    % {"what": what, "m": f"{MAX_SNAP_M:g}", "lat": e["lat"], "lon": e["lon"]}
                 )
         else:
-            raise PlanError("each exit needs either 'node' or 'lat' and 'lon'")
+            raise PlanError(
+                gettext("%(what)s needs a road node, or a latitude and a longitude.") % {"what": what}
+            )
         out.append(i)
     if len(set(out)) != len(out):
-        raise PlanError("two exits are the same road node")
+        raise PlanError(gettext("Two exits are the same road node: give each exit once."))
     return np.array(out, dtype=np.int64)
 
 
@@ -363,17 +379,20 @@ def blockade_report(exits: list[dict], *, speed_kmh: float = 60.0) -> dict:
     """Seal every exit with its own platform; the last exit is sealed as early as possible (exact)."""
     check_speed(speed_kmh, 1.0)
     if not exits:
-        raise PlanError("give at least one exit to seal")
+        raise PlanError(gettext("Give at least one exit to seal."))
     if len(exits) > MAX_EXITS:
-        raise PlanError(f"at most {MAX_EXITS} exits")
+        raise PlanError(gettext("Give at most %(n)s exits.") % {"n": MAX_EXITS})
     a = analysis()
     nodes = exit_nodes(a, exits)
     if nodes.size > a.stations.size:
-        raise PlanError(f"{nodes.size} exits but only {a.stations.size} platforms: a platform seals one exit")
+        raise PlanError(
+            gettext("%(exits)s exits but only %(platforms)s platforms: each platform seals one exit.")
+            % {"exits": nodes.size, "platforms": a.stations.size}
+        )
     try:
         plan = blockade_plan(a.matrix, a.stations, nodes, speed_kmh=speed_kmh)
     except ValueError as exc:
-        raise PlanError(str(exc)) from None
+        raise PlanError(gettext("The exits cannot be sealed (%(error)s).") % {"error": exc}) from None
     code_of = {int(s): p for s, p in zip(a.stations.tolist(), a.platforms, strict=True)}
     return {
         "speed_kmh": speed_kmh,
@@ -411,16 +430,21 @@ def addition_report(
     """
     check_speed(speed_kmh, target_min)
     if not 1 <= k <= 50:
-        raise PlanError("k must be between 1 and 50")
+        raise PlanError(gettext("Suggest between 1 and 50 new platforms."))
     if not 1 <= max_candidates <= 5000:
-        raise PlanError("max_candidates must be between 1 and 5000")
+        raise PlanError(
+            gettext("The number of candidate intersections must be between 1 and %(max)s.") % {"max": 5000}
+        )
     a = analysis()
     r, rate_source = incident_rates(a, rates)
     cand = np.setdiff1d(a.intersections, a.stations)
     if cand.size > max_candidates:
         cand = cand[np.linspace(0, cand.size - 1, max_candidates).round().astype(np.int64)]
     if k > cand.size:
-        raise PlanError(f"only {cand.size} candidate intersections for {k} new platforms")
+        raise PlanError(
+            gettext("Only %(n)s candidate intersections for %(k)s new platforms: ask for fewer.")
+            % {"n": cand.size, "k": k}
+        )
     try:
         res = add_platforms(
             a.matrix,
@@ -433,7 +457,7 @@ def addition_report(
             time_limit=time_limit_s,
         )
     except (ValueError, RuntimeError) as exc:
-        raise PlanError(f"cannot place the platforms: {exc}") from None
+        raise PlanError(gettext("The platforms cannot be placed (%(error)s).") % {"error": exc}) from None
 
     def summary(areas: ServiceAreas) -> dict:
         t = areas.time_min[a.intersections]

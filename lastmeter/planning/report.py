@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
+from django.utils.translation import gettext as _
 from scipy.optimize import linear_sum_assignment
 from shapely.geometry import mapping, shape
 
@@ -49,25 +50,30 @@ class ContiguityRefused(PlanError):
 def validate_weights(weights: object) -> dict[str, float]:
     """Check planner weights: known demand factors, finite and >= 0, positive total."""
     if not isinstance(weights, dict) or not weights:
-        raise PlanError("weights must be an object such as {'accidents': 0.5, 'road_km': 0.5}")
+        raise PlanError(_('Give the weights as an object, such as {"accidents": 0.5, "road_km": 0.5}.'))
     if "police_strength" in weights:
         raise PlanError(
-            "police_strength is capacity, not demand: it sets the number of grids (one officer each) "
-            "and the staffing, so it cannot be a workload weight"
+            _(
+                "Police strength is capacity, not demand: it sets the number of grids (one officer each) "
+                "and the staffing, so it cannot be a workload weight."
+            )
         )
     out: dict[str, float] = {}
     for key, value in weights.items():
         if key not in FACTOR_FIELDS:
-            raise PlanError(f"unknown workload factor {key!r}; use {', '.join(FACTOR_FIELDS)}")
+            raise PlanError(
+                _("Unknown workload factor “%(key)s”; use %(known)s.")
+                % {"key": key, "known": ", ".join(FACTOR_FIELDS)}
+            )
         try:
             w = float(value)
         except (TypeError, ValueError):
-            raise PlanError(f"weight of {key!r} must be a number") from None
+            raise PlanError(_("The weight of “%(key)s” must be a number.") % {"key": key}) from None
         if not np.isfinite(w) or w < 0:
-            raise PlanError(f"weight of {key!r} must be finite and >= 0")
+            raise PlanError(_("The weight of “%(key)s” must be a finite number, 0 or more.") % {"key": key})
         out[key] = w
     if sum(out.values()) <= 0:
-        raise PlanError("at least one weight must be positive")
+        raise PlanError(_("At least one weight must be above 0."))
     return out
 
 
@@ -93,7 +99,7 @@ def load_units() -> UnitData:
     """Every basic unit and the stored adjacency. Raises PlanError if there are none."""
     units = list(BasicUnit.objects.order_by("id"))
     if not units:
-        raise PlanError("there are no basic units yet: run `lastmeter grids build-units` first")
+        raise PlanError(_("There are no basic units yet: run “lastmeter grids build-units” first."))
     index_of = {u.pk: i for i, u in enumerate(units)}
     through = BasicUnit.neighbours.through
     pairs = [
@@ -137,7 +143,9 @@ def plan_workload(data: UnitData, weights: dict[str, float], count_prior: float 
     try:
         return combine_workload(factors, {ALGORITHM_FACTOR[f]: w for f, w in weights.items()})
     except ValueError as exc:
-        raise PlanError(f"cannot compute the workload: {exc}") from None
+        raise PlanError(
+            _("The workload cannot be computed (%(error)s): check the units' factors.") % {"error": exc}
+        ) from None
 
 
 def area_centroids(data: UnitData) -> tuple[np.ndarray, np.ndarray]:
@@ -170,7 +178,7 @@ def algorithm_units(data: UnitData, workload: np.ndarray) -> Units:
     try:
         return make_units(adj, np.column_stack([x, y]), workload, area)
     except ValueError as exc:
-        raise PlanError(str(exc)) from None
+        raise PlanError(_("The basic units cannot be partitioned (%(error)s).") % {"error": exc}) from None
 
 
 def area_shape(unit: BasicUnit):

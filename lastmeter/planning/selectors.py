@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from lastmeter.accounts.choices import Role
 from lastmeter.accounts.selectors import Scope
@@ -20,7 +21,7 @@ def can_plan(scope: Scope) -> bool:
 def require_planner(scope: Scope) -> None:
     """Raise NotAllowed (HTTP 403) unless the scope may plan."""
     if not can_plan(scope):
-        raise NotAllowed("only station leadership, administrators and dispatchers may plan grids")
+        raise NotAllowed(_("Only station leadership, administrators and dispatchers may plan grids."))
 
 
 def access_plan_by_scope(scope: Scope, plan_id: int) -> GridPlan:
@@ -28,7 +29,7 @@ def access_plan_by_scope(scope: Scope, plan_id: int) -> GridPlan:
     require_planner(scope)
     plan = GridPlan.objects.select_related("created_by", "adopted_by").filter(pk=plan_id).first()
     if plan is None:
-        raise Http404("no such grid plan")
+        raise Http404(_("No such grid plan."))
     return plan
 
 

@@ -63,30 +63,38 @@ class PlanParams:
 
 def _check_params(p: PlanParams) -> None:
     if p.k is not None and not 1 <= p.k <= MAX_K:
-        raise PlanError(f"K (the number of grids) must be between 1 and {MAX_K}")
+        raise PlanError(_("K (the number of grids) must be between 1 and %(max)s.") % {"max": MAX_K})
     if p.method is not None and p.method not in PlanMethod.values:
-        raise PlanError(f"method must be one of {', '.join(PlanMethod.values)}")
+        raise PlanError(
+            _("The method must be one of %(methods)s.") % {"methods": ", ".join(PlanMethod.values)}
+        )
     if p.tolerance is not None and not 0 <= p.tolerance < 1:
-        raise PlanError("tolerance must be in [0, 1), e.g. 0.05 for ±5 %")
+        raise PlanError(
+            _("The balance tolerance must be from 0 up to (not including) 1, e.g. 0.05 for ±5 %.")
+        )
     if p.weights is not None:
         validate_weights(p.weights)
     if p.auxiliaries is not None and not 0 <= p.auxiliaries <= MAX_AUXILIARIES:
-        raise PlanError(f"the number of auxiliaries must be between 0 and {MAX_AUXILIARIES}")
+        raise PlanError(
+            _("The number of auxiliaries must be between 0 and %(max)s.") % {"max": MAX_AUXILIARIES}
+        )
     if p.seed is not None and not 0 <= p.seed < 2**31:
-        raise PlanError("seed must be a non-negative 32-bit integer")
+        raise PlanError(_("The random seed must be a whole number from 0 to 2147483647."))
     if p.time_limit_s is not None and not 0 < p.time_limit_s <= 3600:
-        raise PlanError("time limit must be between 0 and 3600 seconds")
+        raise PlanError(_("The time limit must be more than 0 and at most 3600 seconds."))
     if p.count_prior is not None and not 0 <= p.count_prior <= 100:
-        raise PlanError("count_prior (events added per unit before weighing counts) must be in [0, 100]")
+        raise PlanError(
+            _("count_prior (events added per unit before weighing counts) must be between 0 and 100.")
+        )
     if p.name is not None and not p.name.strip():
-        raise PlanError("a plan needs a name")
+        raise PlanError(_("Give the plan a name."))
     if p.name is not None and len(p.name.strip()) > 200:
-        raise PlanError("a plan's name has at most 200 characters")
+        raise PlanError(_("A plan's name has at most 200 characters."))
 
 
 def do_create_plan(params: PlanParams, actor: Person | None) -> GridPlan:
     if params.k is None:
-        raise PlanError("K (the number of grids) is required")
+        raise PlanError(_("Say how many grids (K) the plan should have."))
     _check_params(params)
     return GridPlan.objects.create(
         name=(params.name or _("Grid plan")).strip(),
@@ -178,7 +186,10 @@ def do_preview_plan(plan_id: int) -> GridPlan:
     revision = plan.revision
     data = load_units()
     if plan.k > data.n:
-        raise PlanError(f"K = {plan.k} is more than the {data.n} basic units")
+        raise PlanError(
+            _("K = %(k)s is more than the %(n)s basic units: choose a smaller K.")
+            % {"k": plan.k, "n": data.n}
+        )
     workload = plan_workload(data, plan.weights, plan.count_prior)
     units = algorithm_units(data, workload)
     try:
@@ -192,9 +203,12 @@ def do_preview_plan(plan_id: int) -> GridPlan:
             **_search_effort(units.n),
         )
     except InfeasibleBalance as exc:
-        raise PlanError(str(exc)) from None
+        raise PlanError(
+            _("No partition meets the balance tolerance (%(error)s): allow a larger tolerance or another K.")
+            % {"error": exc}
+        ) from None
     except ValueError as exc:
-        raise PlanError(f"cannot partition the units: {exc}") from None
+        raise PlanError(_("The basic units cannot be partitioned (%(error)s).") % {"error": exc}) from None
     lay = layout(data, result.assignment, plan.k, workload)
     summary = {
         "method": result.method,
@@ -210,7 +224,7 @@ def do_preview_plan(plan_id: int) -> GridPlan:
         plan = lock_plan(plan_id)
         check_plan_transition(plan.state, PlanState.PREVIEWED)
         if plan.revision != revision:
-            raise PlanError("the plan changed while the partition ran; preview it again")
+            raise PlanError(_("The plan changed while the partition ran: run it again."))
         PlanUnit.objects.filter(plan=plan).delete()
         PlanUnit.objects.bulk_create(
             PlanUnit(plan=plan, unit=u, grid_index=int(g), workload=float(w))
@@ -329,22 +343,25 @@ def check_move(data: UnitData, assignment: np.ndarray, unit_index: int, to: int,
     frm = int(assignment[unit_index])
     unit = data.units[unit_index]
     if not 0 <= to < k:
-        raise PlanError(f"there is no grid {to + 1}; the plan has {k} grids")
+        raise PlanError(_("There is no grid %(n)s: the plan has %(k)s grids.") % {"n": to + 1, "k": k})
     if to == frm:
-        raise PlanError(f"unit {unit.code} is already in grid {to + 1}")
+        raise PlanError(_("Unit %(code)s is already in grid %(n)s.") % {"code": unit.code, "n": to + 1})
     nbrs = np.concatenate(
         [data.edges[data.edges[:, 0] == unit_index, 1], data.edges[data.edges[:, 1] == unit_index, 0]]
     )
     if not (assignment[nbrs] == to).any():
         raise ContiguityRefused(
-            f"unit {unit.code} ({unit.name}) does not touch grid {to + 1}: "
-            f"moving it there would leave it cut off from that grid"
+            _(
+                "Unit %(code)s (%(name)s) does not touch grid %(n)s: moved there it would be cut off from that grid."
+            )
+            % {"code": unit.code, "name": unit.name, "n": to + 1}
         )
     rest = np.flatnonzero(assignment == frm)
     rest = rest[rest != unit_index]
     if rest.size == 0:
         raise ContiguityRefused(
-            f"unit {unit.code} is the last unit of grid {frm + 1}; a grid cannot be empty"
+            _("Unit %(code)s is the last unit of grid %(n)s; a grid cannot be empty.")
+            % {"code": unit.code, "n": frm + 1}
         )
     pos = {int(u): i for i, u in enumerate(rest)}
     e = [(pos[a], pos[b]) for a, b in data.edges.tolist() if a in pos and b in pos]
@@ -353,8 +370,11 @@ def check_move(data: UnitData, assignment: np.ndarray, unit_index: int, to: int,
     parts = connected_components(adj, directed=False)[0]
     if parts > 1:
         raise ContiguityRefused(
-            f"moving unit {unit.code} ({unit.name}) out of grid {frm + 1} would split that grid "
-            f"into {parts} separate parts; grids must stay contiguous"
+            _(
+                "Moving unit %(code)s (%(name)s) out of grid %(n)s would split that grid into %(parts)s separate "
+                "parts; grids must stay in one piece."
+            )
+            % {"code": unit.code, "name": unit.name, "n": frm + 1, "parts": parts}
         )
 
 
@@ -364,12 +384,12 @@ def do_move_unit(plan_id: int, unit_code: str, to_index: int, actor: Person | No
         plan = lock_plan(plan_id)
         if plan.state != PlanState.PREVIEWED:
             check_plan_transition(plan.state, PlanState.PREVIEWED)
-            raise PlanError("preview the plan before adjusting it by hand")
+            raise PlanError(_("Run the partition before adjusting the plan by hand."))
         data = load_units()
         assignment, workload = plan_assignment(plan, data)
         idx = next((i for i, u in enumerate(data.units) if u.code == unit_code), None)
         if idx is None:
-            raise PlanError(f"no basic unit with code {unit_code!r}")
+            raise PlanError(_("There is no basic unit with the code “%(code)s”.") % {"code": unit_code})
         frm = int(assignment[idx])
         check_move(data, assignment, idx, to_index, plan.k)
         assignment[idx] = to_index
@@ -416,23 +436,23 @@ def do_update_plan_grid(
     with transaction.atomic():
         plan = lock_plan(plan_id)
         if plan.state != PlanState.PREVIEWED:
-            raise PlanError("only a previewed plan's grids can be edited")
+            raise PlanError(_("Only the grids of a plan that has been run (and not adopted) can be edited."))
         pg = PlanGrid.objects.filter(plan=plan, index=index).first() if 0 <= index < plan.k else None
         if pg is None:
-            raise PlanError(f"the plan has no grid {index + 1}")
+            raise PlanError(_("The plan has no grid %(n)s.") % {"n": index + 1})
         fields = []
         if name is not None:
             if not name.strip() or len(name.strip()) > 200:
-                raise PlanError("a grid needs a name of at most 200 characters")
+                raise PlanError(_("A grid needs a name of at most 200 characters."))
             pg.name = name.strip()
             fields.append("name")
-        for what, value in (("community", community_id), ("officer", officer_id)):
+        for value in (community_id, officer_id):
             if value is not None and not 0 < value < 2**63:
-                raise PlanError(f"no {what} with id {value}")
+                raise PlanError(_("No community or person has the id %(id)s.") % {"id": value})
         if community_id is not None:
             community = OrgUnit.objects.filter(pk=community_id, kind=OrgKind.COMMUNITY).first()
             if community is None:
-                raise PlanError(f"no community with id {community_id}")
+                raise PlanError(_("There is no community with the id %(id)s.") % {"id": community_id})
             pg.community = community
             fields.append("community")
         if clear_officer:
@@ -441,11 +461,12 @@ def do_update_plan_grid(
         elif officer_id is not None:
             officer = Person.objects.filter(pk=officer_id, active=True).first()
             if officer is None:
-                raise PlanError(f"no active person with id {officer_id}")
+                raise PlanError(_("There is no active person with the id %(id)s.") % {"id": officer_id})
             other = PlanGrid.objects.filter(plan=plan, responsible_officer=officer).exclude(pk=pg.pk).first()
             if other is not None:
                 raise PlanError(
-                    f"{officer.name} is already responsible for grid {other.index + 1} of this plan"
+                    _("%(name)s is already responsible for grid %(n)s of this plan: choose someone else.")
+                    % {"name": officer.name, "n": other.index + 1}
                 )
             pg.responsible_officer = officer
             fields.append("responsible_officer")

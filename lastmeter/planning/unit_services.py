@@ -72,8 +72,11 @@ def _discard_open_plans(force: bool) -> int:
     open_plans = list(GridPlan.objects.select_for_update().filter(state__in=OPEN_PLAN_STATES))
     if open_plans and not force:
         raise PlanError(
-            f"{len(open_plans)} open plan(s) use the current basic units; discard them first "
-            "or rebuild with --force (which discards them)"
+            _(
+                "%(n)s open plan(s) use the current basic units: discard them first, or rebuild with --force "
+                "(which discards them)."
+            )
+            % {"n": len(open_plans)}
         )
     now = timezone.now()
     for plan in open_plans:
@@ -292,14 +295,17 @@ def import_accidents(
     reader = csv.reader(io.StringIO(text))
     header = next(reader, None)
     if not header:
-        raise PlanError("the CSV file is empty")
+        raise PlanError(_("The CSV file is empty."))
     ilat, ilon, iid = (
         _column(header, _LAT, lat_col),
         _column(header, _LON, lon_col),
         _column(header, _ID, id_col),
     )
     if ilat is None or ilon is None:
-        raise PlanError(f"no latitude/longitude columns in {header!r}; name them with --lat-col/--lon-col")
+        raise PlanError(
+            _("No latitude/longitude columns in %(header)s: name them with --lat-col/--lon-col.")
+            % {"header": header}
+        )
     ivictims = _column(header, ("victims",), None)
     ivehicles = _column(header, ("vehiclesinvolved", "vehicles"), None)
     istreet = _column(header, ("street", "address"), None)
@@ -350,10 +356,13 @@ def import_factors(text: str) -> tuple[int, list[str]]:
     """
     reader = csv.DictReader(io.StringIO(text))
     if not reader.fieldnames or "code" not in reader.fieldnames:
-        raise PlanError("the CSV needs a 'code' column (the basic unit code)")
+        raise PlanError(_("The CSV needs a “code” column (the basic unit's code)."))
     cols = [c for c in reader.fieldnames if c in FACTOR_COLUMNS]
     if not cols:
-        raise PlanError(f"no factor column; use any of {', '.join(FACTOR_COLUMNS)}")
+        raise PlanError(
+            _("The CSV has no factor column: use any of %(columns)s.")
+            % {"columns": ", ".join(FACTOR_COLUMNS)}
+        )
     units = {u.code: u for u in BasicUnit.objects.all()}
     unknown, changed = [], []
     for row in reader:
@@ -365,9 +374,15 @@ def import_factors(text: str) -> tuple[int, list[str]]:
             try:
                 value = float(row[c])
             except (TypeError, ValueError):
-                raise PlanError(f"unit {u.code}: {c} must be a number, got {row[c]!r}") from None
+                raise PlanError(
+                    _("Unit %(code)s: %(column)s must be a number, not “%(value)s”.")
+                    % {"code": u.code, "column": c, "value": row[c]}
+                ) from None
             if not np.isfinite(value) or value < 0:
-                raise PlanError(f"unit {u.code}: {c} must be finite and >= 0")
+                raise PlanError(
+                    _("Unit %(code)s: %(column)s must be a finite number, 0 or more.")
+                    % {"code": u.code, "column": c}
+                )
             setattr(u, c, value)
         changed.append(u)
     with transaction.atomic():

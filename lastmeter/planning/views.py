@@ -1,13 +1,15 @@
 """Planner pages: plans with their report tables, hand moves, adoption; platforms and service areas.
 
 Server-rendered tables (the map comes from the JSON/GeoJSON endpoints of planning.api).
-Thin: the same services and selectors as the API. Non-planners get 403.
+Thin: the same services and selectors as the API; input through planning/forms.py, and a refused
+form is shown again as typed with the reason. Non-planners get 403.
 """
 
 from __future__ import annotations
 
 import json
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -24,6 +26,15 @@ from lastmeter.accounts.selectors import Scope
 from lastmeter.lib.errors import NotAllowed
 from lastmeter.planning import platforms, services
 from lastmeter.planning.choices import PlanMethod, PlanTransitionError
+from lastmeter.planning.forms import (
+    AdoptForm,
+    MoveUnitForm,
+    PlanForm,
+    PlanGridForm,
+    PlatformForm,
+    ServiceAreaForm,
+    first_message,
+)
 from lastmeter.planning.models import DEFAULT_WEIGHTS, FACTOR_FIELDS, BasicUnit, GridPlan, Platform
 from lastmeter.planning.presenters import plan_detail, plan_row
 from lastmeter.planning.report import PlanError
@@ -44,45 +55,14 @@ def _plan(request: HttpRequest, plan_id: int) -> GridPlan:
     return access_plan_by_scope(request_scope(request), plan_id)
 
 
-def _float(value: str | None) -> float | None:
-    if value is None or value == "":
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        raise PlanError(_("%(value)r is not a number") % {"value": value}) from None
-
-
-def _int(value: str | None) -> int | None:
-    if value is None or value == "":
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise PlanError(_("%(value)r is not a whole number") % {"value": value}) from None
-
-
-def _percent(value: str | None) -> float | None:
-    pct = _float(value)
-    return None if pct is None else pct / 100.0
-
-
-def _params(post) -> services.PlanParams:
-    weights = {f: _float(post.get(f"w_{f}")) for f in FACTOR_FIELDS}
-    weights = {f: w for f, w in weights.items() if w is not None}
-    return services.PlanParams(
-        name=post.get("name") or None,
-        k=_int(post.get("k")),
-        method=post.get("method") or None,
-        tolerance=_percent(post.get("tolerance_pct")),
-        weights=weights or None,
-        auxiliaries=_int(post.get("auxiliaries")),
-    )
-
-
-@login_required
-def index(request: HttpRequest) -> HttpResponse:
-    _planner(request)
+def _index_page(request: HttpRequest, form: PlanForm | None = None, status: int = 200) -> HttpResponse:
+    if form is None:
+        initial = {
+            "tolerance_pct": 5,
+            "auxiliaries": 0,
+            **{f"w_{f}": DEFAULT_WEIGHTS[f] for f in FACTOR_FIELDS},
+        }
+        form = PlanForm(creating=True, initial=initial)
     totals = BasicUnit.objects.aggregate(
         road_km=Sum("road_km"), accidents=Sum("accidents"), difficulty=Sum("difficulty")
     )
@@ -94,141 +74,194 @@ def index(request: HttpRequest) -> HttpResponse:
             "unit_count": BasicUnit.objects.count(),
             "totals": totals,
             "methods": PlanMethod.choices,
-            "weights": [(f, DEFAULT_WEIGHTS[f]) for f in FACTOR_FIELDS],
+            "form": form,
+            "weights": [(f, form[f"w_{f}"]) for f in FACTOR_FIELDS],
         },
+        status=status,
     )
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    _planner(request)
+    return _index_page(request)
 
 
 @login_required
 @require_POST
 def create(request: HttpRequest) -> HttpResponse:
+    """A new plan; bad input shows the form again as typed, with what is wrong (HTTP 400)."""
     scope = _planner(request)
+    form = PlanForm(request.POST, creating=True)
+    if not form.is_valid():
+        messages.error(request, first_message(form))
+        return _index_page(request, form, status=400)
     try:
-        plan = services.do_create_plan(_params(request.POST), scope.person)
+        plan = services.do_create_plan(form.params(), scope.person)
     except PlanError as exc:
         messages.error(request, str(exc))
-        return redirect("planning:index")
+        return _index_page(request, form, status=400)
     return redirect("planning:plan", plan_id=plan.pk)
 
 
-@login_required
-def plan(request: HttpRequest, plan_id: int) -> HttpResponse:
-    p = _plan(request, plan_id)
-    data = plan_detail(p)
+def _plan_page(
+    request: HttpRequest, p: GridPlan, bound: forms.Form | None = None, status: int = 200
+) -> HttpResponse:
+    """The plan's page; ``bound`` is a form the planner sent that was refused, shown as typed."""
+    tolerance_pct = round(100 * p.tolerance, 3)
+    update = PlanForm(
+        initial={
+            "k": p.k,
+            "method": p.method,
+            "tolerance_pct": tolerance_pct,
+            "auxiliaries": p.auxiliaries,
+            **{f"w_{f}": p.weights.get(f, 0.0) for f in FACTOR_FIELDS},
+        }
+    )
+    page_forms: dict[str, forms.Form] = {"update": update, "move": MoveUnitForm(), "grid": PlanGridForm()}
+    slots: tuple[tuple[str, type[forms.Form]], ...] = (
+        ("update", PlanForm),
+        ("move", MoveUnitForm),
+        ("grid", PlanGridForm),
+    )
+    for key, cls in slots:
+        if bound is not None and isinstance(bound, cls):
+            page_forms[key] = bound
     return render(
         request,
         "planning/plan.html",
         {
             "plan": p,
-            "data": data,
+            "data": plan_detail(p),
             "methods": PlanMethod.choices,
             "weights": [(f, p.weights.get(f, 0.0)) for f in FACTOR_FIELDS],
-            "tolerance_pct": round(100 * p.tolerance, 3),
+            "weight_fields": [(f, page_forms["update"][f"w_{f}"]) for f in FACTOR_FIELDS],
+            "tolerance_pct": tolerance_pct,
             "communities": OrgUnit.objects.filter(kind=OrgKind.COMMUNITY),
+            "update_form": page_forms["update"],
+            "move_form": page_forms["move"],
+            "grid_form": page_forms["grid"],
         },
+        status=status,
     )
+
+
+@login_required
+def plan(request: HttpRequest, plan_id: int) -> HttpResponse:
+    return _plan_page(request, _plan(request, plan_id))
 
 
 ACTIONS = {"preview", "adopt", "discard", "move", "update", "grid"}
 
 
+FORMS: dict[str, type[forms.Form]] = {
+    "adopt": AdoptForm,
+    "move": MoveUnitForm,
+    "update": PlanForm,
+    "grid": PlanGridForm,
+}
+
+
 @login_required
 @require_POST
 def act(request: HttpRequest, plan_id: int, action: str) -> HttpResponse:
+    """One action on the plan. A refused form comes back as typed, with the reason (HTTP 400)."""
     p = _plan(request, plan_id)
     scope = request_scope(request)
     if action not in ACTIONS:
-        messages.error(request, _("unknown action"))
+        messages.error(request, _("Unknown action: use the plan page's buttons."))
         return redirect("planning:plan", plan_id=p.pk)
-    post = request.POST
+    form = FORMS[action](request.POST) if action in FORMS else None
+    if form is not None and not form.is_valid():
+        messages.error(request, first_message(form))
+        return _plan_page(request, p, form, status=400)
+    data = form.cleaned_data if form is not None else {}
     try:
         if action == "preview":
             services.do_preview_plan(p.pk)
         elif action == "adopt":
-            services.do_adopt_plan(p.pk, scope.person, apply_staffing=post.get("apply_staffing", "1") == "1")
+            services.do_adopt_plan(p.pk, scope.person, apply_staffing=data["apply_staffing"])
             messages.success(request, _("The plan is adopted: new appeals route by its grids."))
         elif action == "discard":
             services.do_discard_plan(p.pk)
         elif action == "move":
-            to = _int(post.get("to_grid"))
-            if to is None:
-                raise PlanError(_("choose the grid to move the unit to"))
-            services.do_move_unit(p.pk, (post.get("unit") or "").strip(), to - 1, scope.person)
+            services.do_move_unit(p.pk, data["unit"].strip(), data["to_grid"] - 1, scope.person)
         elif action == "update":
-            services.do_update_plan(p.pk, _params(post))
+            assert isinstance(form, PlanForm)
+            services.do_update_plan(p.pk, form.params())
         elif action == "grid":
-            number = _int(post.get("number"))
-            if number is None:
-                raise PlanError(_("which grid?"))
             services.do_update_plan_grid(
                 p.pk,
-                number - 1,
-                name=post.get("name") or None,
-                officer_id=_int(post.get("officer")),
-                community_id=_int(post.get("community")),
+                data["number"] - 1,
+                name=data["name"] or None,
+                officer_id=data["officer"],
+                community_id=data["community"],
             )
     except (PlanError, PlanTransitionError) as exc:
         messages.error(request, str(exc))
+        if form is not None and action != "adopt":
+            return _plan_page(request, GridPlan.objects.get(pk=p.pk), form, status=400)
     return redirect("planning:plan", plan_id=p.pk)
 
 
-def _exits(text: str) -> list[dict]:
-    exits = []
-    for line in text.replace(";", "\n").splitlines():
-        line = line.strip()
-        if not line:
-            continue
-        parts = [x.strip() for x in line.split(",")]
-        if len(parts) == 2:
-            exits.append({"lat": _float(parts[0]), "lon": _float(parts[1])})
-        elif len(parts) == 1:
-            exits.append({"node": _int(parts[0])})
-        else:
-            raise PlanError(_("an exit is 'lat,lon' or a road node id, got %(line)r") % {"line": line})
-    return exits
+def _service_areas_page(
+    request: HttpRequest, platform_form: PlatformForm | None = None, status: int = 200
+) -> HttpResponse:
+    """The analyses the query string asks for; a bad value is reported and its default used, the
+    rest of the page still answers, and every field shows what was typed."""
+    form = ServiceAreaForm(request.GET or None)
+    values = form.values()
+    if form.is_bound and form.errors:
+        messages.error(request, first_message(form))
+    speed, target = values["speed_kmh"], values["target_min"]
+    ctx: dict = {
+        "platforms": list(Platform.objects.all()),
+        "speed_kmh": speed,
+        "target_min": target,
+        "form": form,
+        "platform_form": platform_form or PlatformForm(initial={"kind": "platform"}),
+        "exits_text": form["exits"].value() or "",
+    }
+    try:
+        if ctx["platforms"]:
+            ctx["report"] = platforms.service_area_report(
+                speed_kmh=speed, target_min=target, rates=values["rates"], limit=100
+            )
+        if values["exits"]:
+            ctx["blockade"] = platforms.blockade_report(values["exits"], speed_kmh=speed)
+        if values["add_k"]:
+            ctx["addition"] = platforms.addition_report(values["add_k"], speed_kmh=speed, target_min=target)
+    except PlanError as exc:
+        messages.error(request, str(exc))
+    ctx["report_json"] = json.dumps(ctx.get("report", {}).get("platforms", []), ensure_ascii=False)
+    return render(request, "planning/service_areas.html", ctx, status=status)
 
 
 @login_required
 def service_areas(request: HttpRequest) -> HttpResponse:
     _planner(request)
-    ctx: dict = {"platforms": list(Platform.objects.all())}
-    try:
-        speed = _float(request.GET.get("speed_kmh")) or 60.0
-        target = _float(request.GET.get("target_min")) or 3.0
-        ctx.update(speed_kmh=speed, target_min=target)
-        if ctx["platforms"]:
-            ctx["report"] = platforms.service_area_report(
-                speed_kmh=speed, target_min=target, rates=request.GET.get("rates") or "appeals", limit=100
-            )
-        if request.GET.get("exits"):
-            ctx["exits_text"] = request.GET["exits"]
-            ctx["blockade"] = platforms.blockade_report(_exits(request.GET["exits"]), speed_kmh=speed)
-        if request.GET.get("add_k"):
-            ctx["addition"] = platforms.addition_report(
-                _int(request.GET["add_k"]) or 1, speed_kmh=speed, target_min=target
-            )
-    except PlanError as exc:
-        messages.error(request, str(exc))
-    ctx["report_json"] = json.dumps(ctx.get("report", {}).get("platforms", []), ensure_ascii=False)
-    return render(request, "planning/service_areas.html", ctx)
+    return _service_areas_page(request)
 
 
 @login_required
 @require_POST
 def save_platform(request: HttpRequest) -> HttpResponse:
+    """Add or change a platform; a refused one is shown again as typed, with the reason (HTTP 400)."""
     _planner(request)
-    post = request.POST
+    form = PlatformForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, first_message(form))
+        return _service_areas_page(request, form, status=400)
+    data = form.cleaned_data
     try:
-        lat, lon = _float(post.get("lat")), _float(post.get("lon"))
-        if lat is None or lon is None or not post.get("code") or not post.get("name"):
-            raise PlanError(_("a platform needs a code, a name, a latitude and a longitude"))
         platforms.do_save_platform(
-            code=post["code"].strip(),
-            name=post["name"].strip(),
-            lat=lat,
-            lon=lon,
-            kind=post.get("kind") or "platform",
+            code=data["code"],
+            name=data["name"].strip(),
+            lat=data["lat"],
+            lon=data["lon"],
+            kind=data["kind"] or "platform",
         )
     except PlanError as exc:
         messages.error(request, str(exc))
+        return _service_areas_page(request, form, status=400)
     return redirect("planning:service_areas")

@@ -15,22 +15,26 @@ from ninja import Field as NinjaField
 from ninja import Query, Router, Schema
 
 from lastmeter.accounts.auth import API_AUTH, request_scope
-from lastmeter.stats import measures
+from lastmeter.stats import measures, measures_time
 from lastmeter.stats.dashboards import build_dashboard
 from lastmeter.stats.schemas import (
     AppealStatsOut,
     DashboardOut,
     HoursOut,
     IncidentsOut,
+    IncidentTypesOut,
     SatisfactionStatsOut,
     StatsErrorOut,
     TransfersOut,
+    UnitsBusyOut,
+    WorkingDaysOut,
 )
 from lastmeter.stats.selectors import (
     Request,
     check_request,
     parse_date,
     require_appeal_figures,
+    require_fleet_figures,
     require_transfer_figures,
 )
 
@@ -138,6 +142,37 @@ def incident_stats(request: HttpRequest, q: Query[StatsQuery]):
     """Incidents by priority and status; response time (dispatch → on scene) per agency and grid."""
     req = _checked(q, require_appeal_figures(request_scope(request)))
     return {"range": _range(req.slice), **measures.incident_table(req.slice)}
+
+
+@router.get("/stats/incidents/types", response={200: IncidentTypesOut, **ERRORS}, auth=API_AUTH)
+def incident_types(request: HttpRequest, q: Query[StatsQuery]):
+    """Incidents alarmed in the range per incident type, within the viewer's grids."""
+    req = _checked(q, require_appeal_figures(request_scope(request)))
+    return {"range": _range(req.slice), "types": measures.incidents_by_type(req.slice)}
+
+
+@router.get("/stats/units/busy", response={200: UnitsBusyOut, **ERRORS}, auth=API_AUTH)
+def units_busy(request: HttpRequest, q: Query[StatsQuery]):
+    """Per agency, the share of units busy (dispatched until cleared) in each local hour of day.
+    The fleet serves the whole jurisdiction: jurisdiction-wide staff only."""
+    require_fleet_figures(request_scope(request))
+    req = _checked(q, None)
+    return {"range": _range(req.slice), "agencies": measures_time.busy_share_by_hour(req.slice)}
+
+
+@router.get("/stats/working-days", response={200: WorkingDaysOut, **ERRORS}, auth=API_AUTH)
+def working_day_stats(request: HttpRequest, q: Query[StatsQuery]):
+    """China's working days of the range, appeals and transfers per working day, and the clocks
+    that count working days (a department's outcome clock) in working days."""
+    req = _checked(q, require_appeal_figures(request_scope(request)))
+    totals = measures.appeals_table(req.slice, None, None).totals
+    figures = measures_time.working_day_measures(req.slice, totals["received"], totals["transfers"])
+    return {
+        "range": _range(req.slice),
+        "received": totals["received"],
+        "transfers": totals["transfers"],
+        **figures,
+    }
 
 
 # --- the dashboards: the same data as the pages /stats/<level>/… ---------------------------------

@@ -37,6 +37,7 @@ from django.db.models.functions import (
 from lastmeter.accounts.models import Department, OrgUnit, Person
 from lastmeter.appeals.choices import Channel, ClockKind
 from lastmeter.appeals.models import Appeal, Category
+from lastmeter.dispatching.choices import IncidentType
 from lastmeter.dispatching.models import Assignment, Incident
 from lastmeter.grids.models import Grid
 from lastmeter.grids.selectors import grid_id_containing
@@ -517,6 +518,38 @@ def incident_table(sl: Slice) -> dict[str, Any]:
     }
 
 
+# --- incident types (issue 12 §1); the fleet by hour and working days: measures_time.py ---------
+
+
+def incidents_by_type(sl: Slice) -> list[dict[str, Any]]:
+    """Incidents alarmed in the slice's days per type (``Incident.incident_type``; "" when the
+    dispatcher gave none), limited to the slice's grids by position. One query."""
+    start, end = day_bounds(sl.start, sl.end)
+    counts: dict[str, int] = defaultdict(int)
+    for kind, lat, lon in Incident.objects.filter(alarm_at__gte=start, alarm_at__lt=end).values_list(
+        "incident_type", "lat", "lon"
+    ):
+        if sl.grid_ids is None or grid_id_containing(lat, lon) in sl.grid_ids:
+            counts[kind] += 1
+    return [
+        {"key": k, "label": str(IncidentType(k).label) if k in IncidentType.values else "", "count": n}
+        for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
+
+
+def zero_sums() -> dict[str, int]:
+    """The rollup sums of a group without appeals (every column 0)."""
+    return _zero()
+
+
+def on_time_rate_all(s: dict[str, int]) -> float | None:
+    """Every deadline of the cohort at once: Σ met / Σ (met + breached) over the five clock kinds
+    (the reports' headline "on-time rate"; per kind: ``appeal_measures``)."""
+    cols = ("contact", "land", "accept", "outcome", "complaint")
+    met = sum(s[f"{c}_met"] for c in cols)
+    return ratio(met, met + sum(s[f"{c}_breached"] for c in cols))
+
+
 __all__ = [
     "DIMENSIONS",
     "PERIODS",
@@ -528,10 +561,13 @@ __all__ = [
     "change",
     "hour_weekday",
     "incident_table",
+    "incidents_by_type",
     "local_day",
+    "on_time_rate_all",
     "percentile",
     "ratio",
     "satisfaction_measures",
     "satisfaction_table",
     "transfer_table",
+    "zero_sums",
 ]

@@ -160,6 +160,55 @@ class StatsErrorOut(Schema):
     detail: str
 
 
+class IncidentTypeCountOut(Schema):
+    key: str = Field(description="Incident type; empty when the dispatcher gave none.")
+    label: str
+    count: int
+
+
+class IncidentTypesOut(Schema):
+    range: RangeOut
+    types: list[IncidentTypeCountOut]
+
+
+class BusyHourOut(Schema):
+    hour: int = Field(description="Local hour of day, 0–23.")
+    busy_share: float | None = Field(description="Busy unit-seconds / (units × seconds of the hour).")
+
+
+class AgencyBusyOut(Schema):
+    agency: str
+    label: str
+    units: int
+    hours: list[BusyHourOut]
+
+
+class UnitsBusyOut(Schema):
+    range: RangeOut
+    agencies: list[AgencyBusyOut]
+
+
+class WorkingDayClockOut(Schema):
+    kind: str = Field(description="A clock kind whose deadline counts working days.")
+    allowed_working_days: int
+    met: int
+    breached: int = Field(description="Breached, including met late.")
+    open: int = Field(description="Running or paused.")
+    on_time_rate: float | None = Field(description="met / (met + breached).")
+    used_p50_working_days: float | None = Field(description="Working days from the start to the stop, p50.")
+    used_p90_working_days: float | None
+
+
+class WorkingDaysOut(Schema):
+    range: RangeOut
+    days: int = Field(description="Days of the range that have begun.")
+    working_days: int = Field(description="Of those, working days on China's calendar (调休 included).")
+    received: int
+    received_per_day: float | None
+    received_per_working_day: float | None
+    transfers: int
+    transfers_per_working_day: float | None
+    clocks: list[WorkingDayClockOut]
 # --- dashboards (/api/v1/stats/dashboards/…) ------------------------------------------------------
 
 

@@ -67,6 +67,13 @@ def require_transfer_figures(scope: Scope) -> tuple[frozenset[int] | None, froze
     raise NotAllowed(_("Figures are for police staff and grid members; you have no area to see figures of."))
 
 
+def require_fleet_figures(scope: Scope) -> None:
+    """The fleet (units of every agency) serves the whole jurisdiction: its figures are for
+    jurisdiction-wide staff; anyone else is told so (403)."""
+    if not scope.jurisdiction_wide:
+        raise NotAllowed(_("The fleet's figures are for leadership and command staff."))
+
+
 @dataclass(frozen=True)
 class Request:
     """A checked request: the slice, the period, the dimension and the comparison."""
@@ -215,6 +222,7 @@ __all__ = [
     "check_request",
     "parse_date",
     "require_appeal_figures",
+    "require_fleet_figures",
     "require_transfer_figures",
     "visible_grid_ids",
 ]

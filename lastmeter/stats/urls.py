@@ -1,12 +1,17 @@
-"""The dashboard pages and their exports, under /stats/ (the hotspots page has its own module)."""
+"""The stats app's pages under /stats/ (namespace ``stats``): the dashboards and their exports, and
+the printable reports; the hotspot map keeps its own module."""
+
+from __future__ import annotations
 
 from django.urls import path
 
 from lastmeter.stats import views
+from lastmeter.stats.report_views import report_page
 
 app_name = "stats"
 
 urlpatterns = [
+    path("report/<str:level>/", report_page, name="report"),
     path("", views.landing, name="landing"),
     path("leadership/", views.dashboard, {"level": "leadership"}, name="leadership"),
     path("community/<int:community_id>/", views.dashboard, {"level": "community"}, name="community"),

@@ -25,6 +25,9 @@ from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.db import connection
 
+from lastmeter.accounts.twofactor import must_verify
+from lastmeter.testing.auth import verify_session
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent.parent
 
 
@@ -51,13 +54,16 @@ def test_database_url() -> str:
 
 
 def session_cookie(user) -> str:
-    """Log `user` in without a form: a committed session row, returned as the cookie's value."""
+    """Log `user` in without a form: a committed session row, returned as the cookie's value; the
+    session has passed the second factor when the user needs one."""
     from importlib import import_module
 
     session = import_module(settings.SESSION_ENGINE).SessionStore()
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    if must_verify(user):
+        verify_session(session, user)  # a real TOTP code, as the sign-in page would check
     session.save()
     return str(session.session_key)
 
@@ -80,6 +86,9 @@ class AsgiServer:
             "DATABASE_URL": test_database_url(),
             "LASTMETER_DEBUG": "1",
             "LASTMETER_INPROCESS_WORKER": "0",
+            # Two-factor sign-in enforced, as in a deployment and in every test (lastmeter/conftest.py);
+            # session_cookie() passes it for the users who need it.
+            "LASTMETER_REQUIRE_2FA": "1",
             "PYTHONUNBUFFERED": "1",
             **(env or {}),
         }

@@ -134,17 +134,36 @@ def phone_appeal_row(scope: Scope, appeal: Appeal, now: datetime) -> dict[str, A
     return row
 
 
+# The steps the phone offers on an appeal's card (the rest are on the appeal's page).
+PHONE_STEPS = frozenset({"acknowledge", "contact", "land", "resolve"})
+
+
 def phone_appeals_state(scope: Scope, person: Person) -> list[dict[str, Any]]:
-    """The open appeals assigned to ``person`` (with a place or without), soonest deadline first."""
+    """The open appeals ``person`` works on, soonest deadline first: those assigned to them, and
+    those of the grids (and communities) they are responsible for on which they may take a phone
+    step now — a grid's officer acknowledges and lands the appeals of their grid whoever holds them.
+    Another grid's appeals never appear (``visible_appeals`` and ``available_actions`` both scope)."""
     now = timezone.now()
+    mine = Q(assignee=person)
+    if scope.grid_ids:
+        mine |= Q(grid_id__in=scope.grid_ids)
+    if scope.community_ids:
+        mine |= Q(grid__community_id__in=scope.community_ids)
     qs = (
         visible_appeals(scope)
-        .filter(state__in=OPEN_STATES, assignee=person)
+        .filter(mine, state__in=OPEN_STATES)
         .select_related("category", "grid")
         .prefetch_related("clocks")
         .order_by(F("next_deadline_at").asc(nulls_last=True), "pk")
     )
-    return [phone_appeal_row(scope, a, now) for a in qs[:100]]
+    rows = []
+    for appeal in qs[:300]:
+        row = phone_appeal_row(scope, appeal, now)
+        if appeal.assignee_id == person.pk or PHONE_STEPS & set(row["actions"]):
+            rows.append(row)
+        if len(rows) == 100:
+            break
+    return rows
 
 
 def active_sos_state() -> list[dict[str, Any]]:

@@ -12,9 +12,13 @@ from django.utils.translation import gettext as _
 
 from lastmeter.accounts.auth import request_scope
 from lastmeter.accounts.choices import Role
+from lastmeter.broadcasts.selectors import can_compose
+from lastmeter.complaints.selectors import works_on_complaints
 from lastmeter.intake.views import CALL_ROLES, VOLUNTEER_ROLES
+from lastmeter.mediation.selectors import may_open_cases
 from lastmeter.planning.selectors import can_plan
 from lastmeter.stats.dashboards import has_figures
+from lastmeter.stats.reports import default_level
 from lastmeter.web.simulation import simulated
 
 FIELD_ROLES = frozenset({Role.COMMUNITY_POLICE, Role.GRID_MEMBER})
@@ -44,11 +48,19 @@ def nav_links(request: HttpRequest) -> dict[str, list[tuple[str, str]]]:
     if scope.jurisdiction_wide:
         links.append((reverse("intake:inbox"), _("Intake inbox")))
         links.append((reverse("intake:locate"), _("Locate queue")))
+    if works_on_complaints(scope):
+        links.append((reverse("complaints:queue"), _("Complaints")))
+    if may_open_cases(scope):
+        links.append((reverse("mediation:queue"), _("Mediation")))
     if has_figures(scope):
         links.append((reverse("stats:landing"), _("Figures")))
     if can_plan(scope):
         links.append((reverse("planning:index"), _("Grid planning")))
         links.append((reverse("planning:service_areas"), _("Platforms and service areas")))
+    if can_compose(scope):
+        links.append((reverse("broadcasts:index"), _("Broadcasts")))
+    if level := default_level(scope):  # the printable report of the viewer's own level
+        links.append((reverse("stats:report", args=[level]), _("Reports")))
     return {"nav_links": links}
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -64,8 +64,11 @@ def enqueue(
     body: str,
     subject: str = "",
     appeal: Appeal | None = None,
+    not_before: datetime | None = None,
 ) -> OutboxMessage | None:
-    """Add a message unless one with this key exists (so retried services do not duplicate)."""
+    """Add a message unless one with this key exists (so retried services do not duplicate).
+
+    ``not_before`` holds the first attempt back (a broadcast paces a platform's rate limit)."""
     try:
         with transaction.atomic():
             return OutboxMessage.objects.create(
@@ -75,7 +78,7 @@ def enqueue(
                 body=body,
                 subject=subject,
                 appeal=appeal,
-                next_attempt_at=timezone.now(),
+                next_attempt_at=max(not_before, timezone.now()) if not_before else timezone.now(),
             )
     except IntegrityError:
         return None

@@ -113,8 +113,11 @@ def test_it_lets_the_dispatcher_assign_by_name(pages, live_server_url, world, ne
     options = picker.locator("select[name='person'] option")
     assert options.count() == 3  # both grids' officers and the grid member
     picker.locator("[data-testid='assign-search']").fill("陈")
+    # A function, not an expression string: Playwright would eval() a string in the page, which the
+    # Content-Security-Policy (script-src 'self') refuses.
     desk.wait_for_function(
-        "document.querySelectorAll(\"[data-testid='assign-person'] option\").length === 1", timeout=WAIT_MS
+        "() => document.querySelectorAll(\"[data-testid='assign-person'] option\").length === 1",
+        timeout=WAIT_MS,
     )
     assert "辅警陈" in options.first.inner_text() and "A网格" in options.first.inner_text()
     picker.locator("select[name='person']").select_option(str(world.grid_member.pk))

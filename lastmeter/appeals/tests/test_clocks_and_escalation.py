@@ -86,6 +86,24 @@ def test_it_uses_a_category_policy_in_working_days(world, new_appeal):
     assert land.due_at.isoformat() == "2026-10-08T16:00:00+00:00"
 
 
+def test_it_uses_the_default_policy_when_the_category_has_none(world, new_appeal):
+    """A policy with no category is the jurisdiction's default (it was once dropped by an IN (…, NULL))."""
+    ClockPolicy.objects.create(kind=ClockKind.LAND, category=None, amount=48, unit="hours")
+    with time_machine.travel(START, tick=False):
+        appeal = new_appeal()
+        land = appeal.clocks.get(kind=ClockKind.LAND)
+        assert (land.due_at - land.started_at).total_seconds() == 48 * 3600
+
+
+def test_it_prefers_the_category_policy_over_the_default(world, new_appeal):
+    ClockPolicy.objects.create(kind=ClockKind.LAND, category=None, amount=48, unit="hours")
+    ClockPolicy.objects.create(kind=ClockKind.LAND, category=world.police_category, amount=12, unit="hours")
+    with time_machine.travel(START, tick=False):
+        appeal = new_appeal()
+        land = appeal.clocks.get(kind=ClockKind.LAND)
+        assert (land.due_at - land.started_at).total_seconds() == 12 * 3600
+
+
 def test_it_never_breaches_a_paused_clock(world, new_appeal):
     with time_machine.travel(START, tick=False) as t:
         appeal = new_appeal()

@@ -12,8 +12,9 @@ Units on the incident's own chain are offered their direct drive as initial cand
 units *as the crow flies* are found too (in the network's local metric projection); each of them
 missing from the road top-K is timed by a goal-directed search from that unit into the area the first
 search settled (``ball_astar``), up to a cap (``WANT_FACTOR`` × the K-th ETA, at least ``WANT_EXTRA_S``
-more), and gets an ``Explanation`` with a reason code and a sentence ("Unit X is 350 m away as the crow
-flies but 6 min by road: it is on a one-way street heading away from the scene").
+more), and gets an ``Explanation``: a reason code and the figures behind it (road time and distance,
+detour ratio, average speed, the unit it lost to, the units faster by road).  The algorithm writes no
+sentence: the dispatching app words it in the reader's language (``dispatching/explanations.py``).
 
 Thread-safety: one ``RLock`` per fleet serialises updates and queries (a query is about a millisecond).
 When the ``RoadNetwork`` is swapped, the fleet notices on its next call and re-snaps every unit.
@@ -57,7 +58,19 @@ class UnitETA:
 
 @dataclass(frozen=True, slots=True)
 class Explanation:
-    """Why a unit in the straight-line top-K is not in the road top-K."""
+    """Why a unit in the straight-line top-K is not in the road top-K: a reason code and its figures.
+
+    reason:
+    - ``one_way``: it stands on a one-way street heading away from the scene;
+    - ``detour``: its road route is at least ``DETOUR_RATIO`` × the straight line (``detour_ratio``);
+    - ``longer_route``: its road route is longer than that of ``compared_unit_id`` (``compared_meters``);
+    - ``slower_roads``: its route is not longer, but on slower roads (``average_kmh``);
+    - ``unreachable``: no drivable route reaches the scene (``road_seconds`` is None);
+    - ``beyond_search``: slower than ``search_limit_s`` (the search stopped there; ``road_seconds``
+      None).  ``one_way`` may also come without a road time, with ``search_limit_s``.
+    ``faster`` lists the recommended units that are not in the straight-line top-K but arrive
+    sooner by road, as (unit id, seconds).
+    """
 
     unit_id: Hashable
     crow_rank: int
@@ -65,7 +78,12 @@ class Explanation:
     road_seconds: float | None  # None: not reached within the search (see reason)
     road_meters: float | None
     reason: str  # "one_way" | "detour" | "longer_route" | "slower_roads" | "unreachable" | "beyond_search"
-    text: str
+    detour_ratio: float | None = None  # road metres / straight-line metres, when routed
+    average_kmh: float | None = None  # along its route, when routed
+    search_limit_s: float | None = None  # when not reached: the search's time bound
+    compared_unit_id: Hashable | None = None  # longer_route: the last recommended unit
+    compared_meters: float | None = None  # … and its road distance
+    faster: tuple[tuple[Hashable, float], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,14 +95,6 @@ class Recommendation:
     explanations: list[Explanation]
     settled_nodes: int  # search effort: core nodes settled (incident search + explanation searches)
     network_version: int
-
-
-def format_duration(seconds: float) -> str:
-    """Human ETA: '45 s', '6 min', '1 h 05 min'."""
-    if seconds < 59.5:
-        return f"{round(seconds)} s"
-    m = round(seconds / 60)
-    return f"{m} min" if m < 60 else f"{m // 60} h {m % 60:02d} min"
 
 
 _warm_lock = threading.Lock()
@@ -447,46 +457,41 @@ class Fleet:
     # ------------------------------------------------------------------ explanations
     def _explain(self, slot, crow_m, rank, route, exhausted, units, kk, inc_xy) -> Explanation:
         uid = self._ids[slot]
-        faster = [u for u in units if u.crow_rank > kk]
-        tail = ""
-        if faster:
-            tail = "; faster by road: " + ", ".join(
-                f"{u.unit_id} ({format_duration(u.seconds)})" for u in faster
-            )
-        head = f"Unit {uid} is {crow_m:,.0f} m away as the crow flies"
+        faster = tuple((u.unit_id, u.seconds) for u in units if u.crow_rank > kk)
         away = self._heads_away(slot, inc_xy)
-        one_way = "it is on a one-way street heading away from the scene"
         if route is None:
             limit = units[-1].seconds if units else 0.0
-            bound = format_duration(max(WANT_FACTOR * limit, limit + WANT_EXTRA_S))
+            bound = max(WANT_FACTOR * limit, limit + WANT_EXTRA_S)
             if exhausted:
-                reason = "unreachable"
-                detail = "but has no drivable route to the scene (one-way streets or a separate road network)"
-            elif away:
-                reason, detail = "one_way", f"but more than {bound} by road: {one_way}"
-            else:
-                reason, detail = "beyond_search", f"but more than {bound} by road"
-            return Explanation(uid, rank, crow_m, None, None, reason, f"{head} {detail}{tail}.")
+                return Explanation(uid, rank, crow_m, None, None, "unreachable", faster=faster)
+            reason = "one_way" if away else "beyond_search"
+            return Explanation(uid, rank, crow_m, None, None, reason, search_limit_s=bound, faster=faster)
         ratio = route.meters / max(crow_m, 1.0)
-        km = route.meters / 1000
+        kmh = route.meters / max(route.seconds, 1e-9) * 3.6
         last = units[-1] if units else None
+        compared: tuple[Hashable | None, float | None] = (None, None)
         if away:
-            reason, detail = "one_way", f"{one_way} ({km:.1f} km route)"
+            reason = "one_way"
         elif ratio >= DETOUR_RATIO:
-            reason = "detour"
-            detail = (
-                f"the road route is {km:.1f} km, {ratio:.1f}× the straight line "
-                "(a river, railway, motorway or one-way streets lie in between)"
-            )
+            reason = "detour"  # a river, railway, motorway or one-way streets lie in between
         elif last is not None and last.route is not None and route.meters > last.route.meters:
             reason = "longer_route"
-            detail = f"its road route is {km:.2f} km against {last.route.meters / 1000:.2f} km for unit {last.unit_id}"
+            compared = (last.unit_id, last.route.meters)
         else:
             reason = "slower_roads"
-            kmh = route.meters / max(route.seconds, 1e-9) * 3.6
-            detail = f"its {km:.1f} km route is on slower roads (average {kmh:.0f} km/h)"
-        text = f"{head} but {format_duration(route.seconds)} by road: {detail}{tail}."
-        return Explanation(uid, rank, crow_m, route.seconds, route.meters, reason, text)
+        return Explanation(
+            uid,
+            rank,
+            crow_m,
+            route.seconds,
+            route.meters,
+            reason,
+            detour_ratio=ratio,
+            average_kmh=kmh,
+            compared_unit_id=compared[0],
+            compared_meters=compared[1],
+            faster=faster,
+        )
 
     def _heads_away(self, slot: int, inc_xy: tuple[float, float]) -> bool:
         """True if the unit stands mid-block on a one-way road whose only direction leads away from the

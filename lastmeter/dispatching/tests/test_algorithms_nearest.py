@@ -10,7 +10,7 @@ import itertools
 import numpy as np
 import pytest
 
-from lastmeter.dispatching.algorithms.nearest import Fleet, format_duration
+from lastmeter.dispatching.algorithms.nearest import DETOUR_RATIO, Fleet
 from lastmeter.roads.algorithms.network import RoadNetwork
 from lastmeter.testing.roads import latlon, make_graph
 
@@ -73,8 +73,12 @@ def test_it_explains_a_one_way_street_and_a_river_crossing(fleet):
     # 100 m to x = 100, 1900 m to the bridge, 80 m across, 2000 m back west
     assert bank.road_seconds == pytest.approx(408.0, rel=1e-5)
     assert bank.reason == "detour"
-    assert "80 m away as the crow flies but 7 min by road" in bank.text
-    assert "straight line" in bank.text
+    assert bank.crow_m == pytest.approx(80, rel=1e-3) and bank.road_meters == pytest.approx(4080, rel=1e-4)
+    assert bank.detour_ratio == pytest.approx(4080 / 80, rel=1e-3) and bank.detour_ratio >= DETOUR_RATIO
+    assert bank.average_kmh == pytest.approx(36, rel=1e-4)
+    assert bank.compared_unit_id is None and bank.search_limit_s is None
+    # main-car, third as the crow flies, is recommended instead: named with its road time.
+    assert bank.faster == (("main-car", pytest.approx(30.0, rel=1e-5)),)
 
 
 def test_it_explains_a_unit_on_a_one_way_street_heading_away(fleet):
@@ -84,7 +88,9 @@ def test_it_explains_a_unit_on_a_one_way_street_heading_away(fleet):
     (why,) = rec.explanations
     assert why.unit_id == "oneway-car" and why.reason == "one_way"
     assert why.crow_rank == 1
-    assert "one-way street heading away" in why.text and "faster by road: main-car (30 s)" in why.text
+    # Its 295 s drive is past the search bound (max(2 × 30 s, 30 s + 120 s) = 150 s): not timed.
+    assert why.road_seconds is None and why.search_limit_s == pytest.approx(150.0, rel=1e-5)
+    assert why.faster == (("main-car", pytest.approx(30.0, rel=1e-5)),)
 
 
 def test_it_explains_units_that_no_road_connects(net):
@@ -99,6 +105,7 @@ def test_it_explains_units_that_no_road_connects(net):
     assert [u.unit_id for u in rec.units] == ["island-car"]
     (why,) = rec.explanations
     assert why.unit_id == "far-car" and why.reason == "unreachable" and why.road_seconds is None
+    assert why.road_meters is None and why.detour_ratio is None and why.search_limit_s is None
 
 
 def test_it_filters_by_agency_kind_and_availability(fleet):
@@ -178,12 +185,6 @@ def test_it_grows_past_its_initial_capacity(net):
     rec = f.nearest(*INCIDENT, k=3)
     assert [u.seconds for u in rec.units] == sorted(u.seconds for u in rec.units)
     assert rec.units[0].seconds < 1.0
-
-
-def test_it_formats_durations_for_people():
-    assert format_duration(44.6) == "45 s"
-    assert format_duration(359) == "6 min"
-    assert format_duration(3900) == "1 h 05 min"
 
 
 def test_it_proves_a_nearby_unit_unreachable_without_settling_the_whole_map():

@@ -96,7 +96,7 @@ def test_it_clears_units_and_archives_the_group_when_closing(world, fleet, scene
     assert a.cleared_at is not None and a.cleared_reason == "incident closed"
     inc = Incident.objects.get(pk=scene_incident.pk)
     assert inc.closing_note == "处置完毕"
-    with pytest.raises(services.ServiceError, match="archived"):
+    with pytest.raises(services.ServiceError, match="该指挥群已归档（警情已结束）：只能查看。"):
         services.do_post_group_message(group, d, "still there?")
 
 

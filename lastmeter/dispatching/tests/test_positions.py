@@ -3,6 +3,7 @@ reports never move a unit back, only the unit's own officer may report."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -77,14 +78,18 @@ def test_it_lets_only_the_units_own_officer_report(world, fleet):
 
 
 def test_it_rejects_bad_positions_with_clear_errors(world, fleet):
-    for lat, lon, acc in [(95.0, 121.0, None), (31.0, float("nan"), None), (31.0, 121.0, -1.0)]:
-        with pytest.raises(services.ServiceError):
+    for lat, lon, acc, says in [
+        (95.0, 121.0, None, "纬度 95.0 超出"),
+        (31.0, float("nan"), None, "坐标"),
+        (31.0, 121.0, -1.0, "定位精度（accuracy_m）须为不小于 0 的米数。"),
+    ]:
+        with pytest.raises(services.ServiceError, match=re.escape(says)):
             services.do_report_position(fleet.p1, lat, lon, acc, actor=world.grid_officer)
-    with pytest.raises(services.ServiceError, match="future"):
+    with pytest.raises(services.ServiceError, match="定位时间晚于当前时间：请检查手机时钟。"):
         services.do_report_position(
             fleet.p1, 31.23, 121.47, at=timezone.now() + timedelta(hours=1), actor=world.grid_officer
         )
-    with pytest.raises(services.ServiceError, match="no unit"):
+    with pytest.raises(services.ServiceError, match="您名下没有分配单位，也没有进行中的求助"):
         services.do_report_position(world.leader, 31.23, 121.47, actor=world.leader)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from lastmeter.dispatching import services
 from lastmeter.dispatching.models import Unit
@@ -24,7 +24,15 @@ def test_it_ranks_units_by_road_time_not_by_distance(fleet, scene_incident):
     assert p1["route"] == [list(NODES["B"]), list(NODES["C"])]
     assert p1["distance_m"] == pytest.approx(190.3, abs=0.5)
     assert p1["streets"] == ["福州路"]
-    assert "20 s by road" in p1["explanation"] and "2nd nearest as the crow flies" in p1["explanation"]
+    assert p1["reason"] is None and p1["faster"] == [] and p1["detour_ratio"] is None
+    with translation.override("zh-hans"):
+        [zh] = [r for r in recommend_units(scene_incident, k=3) if r["code"] == "P1"]
+    assert zh["explanation"] == "车程 20 秒（0.2 公里，经福州路）；直线距离排第 2（190 米）。"
+    with translation.override("en"):
+        [en] = [r for r in recommend_units(scene_incident, k=3) if r["code"] == "P1"]
+    assert (
+        en["explanation"] == "20 s by road (0.2 km via 福州路); number 2 by straight-line distance (190 m)."
+    )
 
 
 def test_it_explains_why_the_nearest_unit_as_the_crow_flies_is_passed_over(fleet, scene_incident):
@@ -33,10 +41,22 @@ def test_it_explains_why_the_nearest_unit_as_the_crow_flies_is_passed_over(fleet
     assert p3["code"] == "P3" and p3["crow_rank"] == 1
     assert p3["reason"] == "one_way"
     assert p3["eta_s"] == pytest.approx(90.0, abs=0.01)
-    assert "one-way" in p3["explanation"]
-    assert (
-        p3["explanation"].startswith("Unit P3 is 173 m away")
-        and "faster by road: P2 (40 s)" in p3["explanation"]
+    assert p3["distance_m"] == pytest.approx(789.9, abs=0.5) and p3["crow_m"] == pytest.approx(173.4, abs=0.5)
+    assert p3["detour_ratio"] == pytest.approx(789.9 / 173.4, abs=0.01)
+    assert p3["average_kmh"] == pytest.approx(789.9 / 90 * 3.6, abs=0.1)
+    assert p3["faster"] == [{"id": fleet.p2.pk, "code": "P2", "eta_s": 40.0}]
+    assert p3["compared_with"] is None and p3["search_limit_s"] is None
+    with translation.override("zh-hans"):
+        [zh] = [r for r in recommend_units(scene_incident, k=3) if not r["recommended"]]
+    assert zh["explanation"] == (
+        "单位 P3 直线距离 173 米，但车程 1 分 30 秒：它在单行道上，行驶方向背离现场（路线 0.8 公里）。"
+        "车程更短的单位：P2（40 秒）。"
+    )
+    with translation.override("en"):
+        [en] = [r for r in recommend_units(scene_incident, k=3) if not r["recommended"]]
+    assert en["explanation"] == (
+        "Unit P3 is 173 m away as the crow flies but 1 min 30 s by road: it is on a one-way street heading "
+        "away from the scene (0.8 km route). Faster by road: P2 (40 s)."
     )
 
 
@@ -75,7 +95,11 @@ def test_it_sees_positions_changed_elsewhere_and_flags_stale_ones(fleet, scene_i
     settings.LASTMETER_STALE_POSITION_S = 0
     Unit.objects.filter(pk=fleet.p2.pk).update(position_at=timezone.now() - timezone.timedelta(minutes=5))
     rows = recommend_units(scene_incident, k=1)
-    assert rows[0]["stale"] is True and "caution" in rows[0]["explanation"]
+    assert rows[0]["stale"] is True
+    with translation.override("zh-hans"):
+        assert recommend_units(scene_incident, k=1)[0]["explanation"].endswith(
+            "；注意：该定位已过去 5 分钟。"
+        )
 
 
 def test_it_forgets_units_without_position_or_off_the_map(fleet, scene_incident):
@@ -87,8 +111,12 @@ def test_it_forgets_units_without_position_or_off_the_map(fleet, scene_incident)
 
 def test_it_refuses_an_incident_far_from_any_road(fleet, world):
     far = services.do_create_incident(title="far", lat=31.30, lon=121.50, actor=world.dispatcher)
-    with pytest.raises(RecommendError):
+    with translation.override("zh-hans"), pytest.raises(RecommendError) as refused:
         recommend_units(far)
+    assert (
+        str(refused.value)
+        == "事件地点距地图上任何道路都超过 500 米：请把定位点移到街道上，然后重新获取推荐。"
+    )
 
 
 def test_it_answers_with_no_units_when_none_is_available(world, scene_incident):
@@ -100,7 +128,8 @@ def test_it_ranks_foot_patrols_by_walking_time(world, fleet, scene_incident):
     rows = recommend_units(scene_incident, k=4)
     assert codes(rows) == ["P1", "F1", "P2", "W1"]
     walker = rows[3]
-    assert walker["eta_s"] == pytest.approx(55.6 * 1.3 / 1.4, abs=0.5) and "on foot" in walker["explanation"]
+    assert walker["eta_s"] == pytest.approx(55.6 * 1.3 / 1.4, abs=0.5)
+    assert walker["explanation"] == "步行 52 秒（约 0.1 公里；直线 56 米）。"
     assert codes(recommend_units(scene_incident, k=5, unit_type="foot")) == ["W1"]
     assert "W1" not in codes(recommend_units(scene_incident, k=5, unit_type="patrol_car"))
     [a] = services.do_dispatch(scene_incident, [walker["id"]], world.dispatcher)

@@ -46,11 +46,17 @@ def test_it_sends_the_fire_service_first_to_a_fire_and_says_why(world, fleet, tr
     assert f1["incident_type"] == "fire" and f1["preferred"] is True and p1["preferred"] is False
     assert f1["eta_s"] == pytest.approx(25.0, abs=0.01) and p1["eta_s"] == pytest.approx(20.0, abs=0.01)
     assert f1["priority_note"] == "火警：消防救援优先。"
-    assert f1["explanation"].startswith("火警：消防救援优先。 ") and "25 s by road" in f1["explanation"]
+    # Why the fire service goes first, then its road time, in one Chinese text.
+    assert (
+        f1["explanation"]
+        == "火警：消防救援优先。车程 25 秒（0.2 公里，经福州路）；直线距离排第 1（238 米）。"
+    )
+    assert p1["explanation"].startswith("火警：协助消防救援。车程 20 秒")
     assert p1["priority_note"] == "火警：协助消防救援。"
     with translation.override("en"):
         rows = recommend_units(fire, k=3)
     assert rows[0]["priority_note"] == "Fire: Fire and rescue go first."
+    assert rows[0]["explanation"].startswith("Fire: Fire and rescue go first. 25 s by road (0.2 km")
 
 
 def test_it_sends_the_traffic_police_first_to_a_traffic_accident(world, fleet, traffic_car):

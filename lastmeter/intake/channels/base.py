@@ -151,6 +151,14 @@ class ChannelAdapter:
         """Raise NotAuthentic unless the request provably comes from the platform and is fresh."""
         raise NotImplementedError
 
+    def replay_nonce(self, raw: RawRequest) -> str | None:
+        """The value that makes this signed request unique (its timestamp with the platform's nonce
+        or signature), remembered for the replay window: a second request with the same value and
+        another body is a replay with forged content and is refused (lastmeter.intake.replay).
+        None: the platform sends no such value (Telegram: a fixed secret; its update_id dedupes).
+        Called after ``verify``."""
+        return None
+
     def parse(self, raw: RawRequest) -> Envelope:
         """Decode the body (after verify). Raise BadPayload for malformed content."""
         raise NotImplementedError

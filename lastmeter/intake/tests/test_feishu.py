@@ -68,7 +68,7 @@ def post(client, payload, *, signed=True, key=KEY, ts=None, tamper=False):
     headers = {}
     if signed:
         ts = str(ts if ts is not None else int(time.time()))
-        nonce = "13341253"
+        nonce = os.urandom(6).hex()  # Feishu sends a fresh nonce with every request
         headers = {
             "X-Lark-Request-Timestamp": ts,
             "X-Lark-Request-Nonce": nonce,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import time
 import urllib.parse
 
@@ -83,8 +84,9 @@ def post_robot(client, msg_id, text, base, *, sig=None, ts=None):
     ts = str(ts if ts is not None else int(time.time()))
     enc = encrypt(robot_message(msg_id, text, base).encode(), WECOM_KEY, WECOM_CORP)
     body = f"<xml><Encrypt><![CDATA[{enc}]]></Encrypt></xml>".encode()
+    nonce = str(secrets.randbelow(10**10))  # WeCom sends a fresh nonce with every request
     q = urllib.parse.urlencode(
-        {"msg_signature": sig or signature(TOKEN, ts, "5", enc), "timestamp": ts, "nonce": "5"}
+        {"msg_signature": sig or signature(TOKEN, ts, nonce, enc), "timestamp": ts, "nonce": nonce}
     )
     return client.generic("POST", f"{URL}?{q}", data=body, content_type="text/xml")
 

@@ -1,6 +1,7 @@
 """`lastmeter demo`: migrate, then load the demo jurisdiction (see lastmeter.demo); with
 ``--history N``, also draw N appeals of history over ``--years`` (lastmeter.demo.history)."""
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
@@ -46,6 +47,10 @@ class Command(BaseCommand):
             f"log in at http://127.0.0.1:{port}/ as admin, dispatcher, officer1 … officer6, liaison — "
             f"password {DEMO_PASSWORD}"
         )
+        if not settings.LASTMETER_REQUIRE_2FA:
+            self.stdout.write(
+                "two-factor sign-in is off for this demo (a banner says so); LASTMETER_REQUIRE_2FA=1 turns it on"
+            )
         self.stdout.write(
             "the demo simulates activity (moving units, new appeals, incidents, SOS) while it is served; "
             "LASTMETER_DEMO_SIMULATION=0 turns that off"

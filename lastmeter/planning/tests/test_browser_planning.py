@@ -118,7 +118,9 @@ def test_it_lets_a_planner_contain_a_fleeing_vehicle(planner_page, live_server_u
     for i, a in enumerate(plan["assignments"]):
         place = rows.nth(i).locator("td").first.inner_text()
         assert str(a["node"]) not in place
-        assert place in (" / ".join(a["streets"]), " / ".join(a["near"]) + "附近") and a["streets"] + a["near"]
+        assert (
+            place in (" / ".join(a["streets"]), " / ".join(a["near"]) + "附近") and a["streets"] + a["near"]
+        )
     assert page.locator("#containment-error").is_hidden()
     drawn = page.evaluate("window.__markers")[before:]
     assert drawn.count(CORDON_COLOUR) == plan["cordon_size"]

@@ -83,7 +83,7 @@ def test_it_serves_the_pages_to_planners_only(world):
     page = leader.get(url).content.decode()
     assert 'data-testid="report"' in page and "grid-a" in page and "精确求解（MILP）" in page
     r = leader.post(f"/planning/plans/{plan_id}/act/move/", {"unit": "b00", "to_grid": "9"}, follow=True)
-    assert "no grid 9" in r.content.decode()
+    assert "没有第 9 号网格：本方案共有 2 个网格。" in r.content.decode()
     r = leader.post(f"/planning/plans/{plan_id}/act/adopt/", {"apply_staffing": "1"}, follow=True)
     assert 'data-testid="adoption"' in r.content.decode()
     assert leader.get("/planning/service-areas/").status_code == 200

@@ -36,19 +36,19 @@ def plan(world):
 
 def test_it_refuses_a_move_that_splits_the_grid_it_leaves(world, plan):
     # Taking the top-middle block away cuts the top-right block off from the rest of the L.
-    with pytest.raises(ContiguityRefused, match="split that grid into 2 separate parts"):
+    with pytest.raises(ContiguityRefused, match="会使该网格分裂成 2 块；网格必须连成一片。"):
         do_move_unit(plan.pk, "b21", 1)
     assert PlanUnit.objects.get(plan=plan, unit__code="b21").grid_index == 0
 
 
 def test_it_refuses_a_move_to_a_grid_the_unit_does_not_touch(world, plan):
-    with pytest.raises(ContiguityRefused, match="does not touch grid 2"):
+    with pytest.raises(ContiguityRefused, match="与第 2 号网格不相邻：移过去会与该网格断开。"):
         do_move_unit(plan.pk, "b20", 1)
-    with pytest.raises(PlanError, match="already in grid 1"):
+    with pytest.raises(PlanError, match="基本单元 b20 已在第 1 号网格中。"):
         do_move_unit(plan.pk, "b20", 0)
-    with pytest.raises(PlanError, match="no grid 3"):
+    with pytest.raises(PlanError, match="没有第 3 号网格：本方案共有 2 个网格。"):
         do_move_unit(plan.pk, "b20", 2)
-    with pytest.raises(PlanError, match="no basic unit"):
+    with pytest.raises(PlanError, match="没有编号为「nope」的基本单元。"):
         do_move_unit(plan.pk, "nope", 1)
 
 
@@ -73,7 +73,7 @@ def test_it_answers_a_refused_move_with_409_and_the_reason(world, plan):
         {"unit": "b21", "to_grid": 2},
         content_type="application/json",
     )
-    assert r.status_code == 409 and "contiguous" in r.json()["detail"]
+    assert r.status_code == 409 and "网格必须连成一片" in r.json()["detail"]
     r = c.post(
         f"/api/v1/planning/plans/{plan.pk}/move",
         {"unit": "b12", "to_grid": 1},

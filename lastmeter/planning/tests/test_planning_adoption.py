@@ -116,7 +116,7 @@ def test_it_refuses_to_adopt_when_the_grids_changed_since_the_preview(world):
     Grid.objects.create(
         code="grid-c", name="C", community=world.community_a, boundary=box_polygon(0, 0, 1, 1)
     )
-    with pytest.raises(PlanError, match="changed since this plan was previewed"):
+    with pytest.raises(PlanError, match="本方案试算后，现行网格已有变动：请重新运行划分后再采用。"):
         do_adopt_plan(plan.pk, world.leader)
     assert Grid.objects.filter(active=True).count() == 3  # nothing half-done
 
@@ -125,7 +125,7 @@ def test_it_refuses_to_adopt_a_grid_without_community(world):
     make_blocks(HEAVY_WEST)
     plan = previewed(world)
     PlanGrid.objects.filter(plan=plan, index=0).update(community=None)
-    with pytest.raises(PlanError, match="no community"):
+    with pytest.raises(PlanError, match="没有所属社区"):
         do_adopt_plan(plan.pk, world.leader)
     world.grid_a.refresh_from_db()
     assert world.grid_a.boundary == box_polygon(121.465, 31.225, 121.475, 31.235)
@@ -138,7 +138,7 @@ def test_it_applies_the_planners_officer_community_and_name(world):
     url = f"/api/v1/planning/plans/{plan.pk}/grids"
     # One officer answers for one grid of a plan.
     r = c.patch(f"{url}/1", {"responsible_officer": world.other_officer.pk}, content_type="application/json")
-    assert r.status_code == 400 and "already responsible for grid 2" in r.json()["detail"]
+    assert r.status_code == 400 and "已是本方案第 2 号网格的责任民警" in r.json()["detail"]
     r = c.patch(f"{url}/2", {"clear_officer": True}, content_type="application/json")
     assert r.status_code == 200
     r = c.patch(

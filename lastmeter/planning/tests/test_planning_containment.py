@@ -84,7 +84,7 @@ def test_it_adds_platforms_where_a_district_has_none(world, network):
     assert b["platforms"] == [] and [f["kind"] for f in b["findings"]] == ["no_platform"]
     assert b["before"]["worst_time_min"] is None  # unreachable by its own platforms: no figure, not infinity
     assert b["needed_for_target"] == 1 and len(b["added"]) == 1 and b["after"]["beyond_target"] == 0
-    with pytest.raises(PlanError, match="by must be"):
+    with pytest.raises(PlanError, match="请按社区或按网格评估辖区。"):
         district_review_report(by="county")
 
 
@@ -101,9 +101,9 @@ def test_it_plans_a_containment_sealed_before_the_suspect(world, network):
     assert all(x["police_min"] < x["suspect_min"] for x in c["assignments"])
     assert c["contained_intersections"] == 7  # M1..M7
     # With a 1 minute head start the suspect is at an exit before anyone can seal anything.
-    with pytest.raises(PlanError, match="no containment is possible"):
+    with pytest.raises(PlanError, match="无法形成包围圈"):
         containment_report({"node": 1004}, head_start_min=1.0, exits=exits)
-    with pytest.raises(PlanError, match="incident"):
+    with pytest.raises(PlanError, match="案发地点"):
         containment_report({"lat": 10.0, "lon": 10.0})
 
 

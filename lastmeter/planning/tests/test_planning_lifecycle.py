@@ -81,7 +81,7 @@ def test_it_goes_back_to_draft_when_parameters_change_and_refuses_final_states(w
     plan = do_create_plan(PlanParams(name="p", k=2, method="exact"), world.leader)
     with pytest.raises(PlanError):
         do_update_plan(plan.pk, PlanParams(k=0))
-    with pytest.raises(PlanError, match="capacity"):
+    with pytest.raises(PlanError, match="警力是供给而非需求"):
         do_update_plan(plan.pk, PlanParams(weights={"police_strength": 1.0}))
     plan = do_preview_plan(plan.pk)
     assert plan.state == PlanState.PREVIEWED
@@ -98,7 +98,7 @@ def test_it_goes_back_to_draft_when_parameters_change_and_refuses_final_states(w
         do_update_plan(plan.pk, PlanParams(k=2))
     c = api(world.dispatcher)
     r = c.post(f"/api/v1/planning/plans/{plan.pk}/adopt")
-    assert r.status_code == 409 and "discarded" in r.json()["detail"]
+    assert r.status_code == 409 and "「已弃用」，这是最终状态" in r.json()["detail"]
     r = c.post(f"/api/v1/planning/plans/{plan.pk}/discard")
     assert r.status_code == 409
 
@@ -108,13 +108,13 @@ def test_it_refuses_to_adopt_a_draft_and_explains_bad_input(world):
     c = api(world.dispatcher)
     plan = c.post("/api/v1/planning/plans", {"k": 2}, content_type="application/json").json()
     r = c.post(f"/api/v1/planning/plans/{plan['id']}/adopt")
-    assert r.status_code == 409 and "draft" in r.json()["detail"]
+    assert r.status_code == 409 and "请先运行划分，再采用" in r.json()["detail"]
     assert GridPlan.objects.get(pk=plan["id"]).state == PlanState.DRAFT
     r = c.post("/api/v1/planning/plans", {"k": 2, "weights": {"crime": 1}}, content_type="application/json")
-    assert r.status_code == 400 and "unknown workload factor" in r.json()["detail"]
+    assert r.status_code == 400 and "未知的工作量因素「crime」" in r.json()["detail"]
     big = c.post("/api/v1/planning/plans", {"k": 9}, content_type="application/json").json()
     r = c.post(f"/api/v1/planning/plans/{big['id']}/preview")
-    assert r.status_code == 400 and "more than the 8 basic units" in r.json()["detail"]
+    assert r.status_code == 400 and "K = 9 超过了基本单元总数 8" in r.json()["detail"]
     assert c.get("/api/v1/planning/plans/999999").status_code == 404
 
 

@@ -63,9 +63,9 @@ def test_it_plans_a_blockade_and_refuses_more_exits_than_platforms(world, networ
         2.0, abs=1e-3
     )
     assert {(a["node"], a["platform"]) for a in b["assignments"]} == {(1001, "west"), (1003, "east")}
-    with pytest.raises(PlanError, match="only 2 platforms"):
+    with pytest.raises(PlanError, match="有 3 个出口，但只有 2 个平台：每个平台只能封堵一个出口。"):
         blockade_report([{"node": 1001}, {"node": 1002}, {"node": 1003}])
-    with pytest.raises(PlanError, match="not on the network"):
+    with pytest.raises(PlanError, match="道路节点 1015 不在平台可达的道路上"):
         blockade_report([{"node": 1015}])  # the unreachable star
 
 
@@ -98,7 +98,7 @@ def test_it_serves_the_analyses_over_the_api(world, network):
         {"code": "moon", "name": "far", "lat": 10.0, "lon": 10.0},
         content_type="application/json",
     )
-    assert r.status_code == 400 and "no road node" in r.json()["detail"]
+    assert r.status_code == 400 and "米内没有道路" in r.json()["detail"]
     r = c.get("/api/v1/planning/service-areas", {"target_min": 1.5, "rates": "uniform"})
     assert r.status_code == 200 and r.json()["beyond_target_count"] == 1
     geo = c.get("/api/v1/planning/service-areas/geojson", {"target_min": 1.5}).json()

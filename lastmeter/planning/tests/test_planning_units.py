@@ -91,7 +91,7 @@ def test_it_builds_units_and_counts_accidents_and_order_appeals(world, new_appea
     assert total == pytest.approx(1.0)
     # Rebuilding keeps the codes; an open plan blocks it unless forced (and is then discarded).
     plan = do_create_plan(PlanParams(name="p", k=2), world.leader)
-    with pytest.raises(PlanError, match="open plan"):
+    with pytest.raises(PlanError, match="个未完成的方案在使用当前基本单元"):
         do_build_units(lattice())
     s = do_build_units(lattice(), force=True)
     assert (s.created, s.updated, s.removed, s.discarded_plans) == (0, 6, 0, 1)
@@ -113,7 +113,7 @@ def test_it_imports_open_data_accidents_once(db):
     assert (rec.victims, rec.vehicles, rec.street) == (2, 2, "Aragó")
     assert import_accidents(text, source="barcelona-2017").imported == 0
     assert AccidentRecord.objects.count() == 2
-    with pytest.raises(PlanError, match="latitude/longitude"):
+    with pytest.raises(PlanError, match="中没有纬度/经度列"):
         import_accidents("a,b\n1,2\n", source="x")
 
 
@@ -134,7 +134,7 @@ def test_it_builds_units_and_plans_from_the_command_line(world, tmp_path, capsys
     with pytest.raises(CommandError) as err:
         call_command("grids", "import-accidents", str(tmp_path / "missing.csv"))
     assert err.value.returncode == 2
-    with pytest.raises(CommandError, match="K = 7 is more than the 6 basic units"):
+    with pytest.raises(CommandError, match="K = 7 超过了基本单元总数 6"):
         call_command("grids", "plan", "--k", "7")
 
 

@@ -12,7 +12,7 @@ from django.utils import translation
 from lastmeter.appeals import services, transfers
 from lastmeter.appeals.selectors import available_actions
 from lastmeter.dispatching.choices import SosStatus
-from lastmeter.testing.world import POINT_IN_A
+from lastmeter.testing.world import POINT_IN_A, POINT_IN_B
 
 
 def _phone(person, lang: str = "zh-hans"):
@@ -67,6 +67,45 @@ def test_it_lets_only_the_assignee_or_the_grids_officer_call(world, new_appeal):
     assert row["can_call_reporter"] is True
     # The other grid's officer has nothing of grid A on their phone.
     assert _block(_phone(world.other_officer), "lm-state")["appeals"] == []
+
+
+def test_it_shows_the_officer_the_open_appeals_of_their_grid_not_only_their_own(world, new_appeal):
+    dispatcher = world.scope(world.dispatcher)
+    held_by_member = new_appeal(text="福州路口路灯不亮")
+    held_by_member = services.do_assign(dispatcher, held_by_member.pk, person=world.grid_member)
+    mine = new_appeal(text="九江路有车堵住出口")
+    in_b = new_appeal(text="云南中路有人占道", lat=POINT_IN_B[0], lon=POINT_IN_B[1])
+    assert in_b.grid == world.grid_b and held_by_member.assignee == world.grid_member
+
+    # Grid A's officer acts on every appeal of grid A (the member's too), never on grid B's.
+    rows = {row["id"]: row for row in _block(_phone(world.grid_officer), "lm-state")["appeals"]}
+    assert set(rows) == {held_by_member.pk, mine.pk}
+    assert "acknowledge" in rows[held_by_member.pk]["actions"]
+    # Grid B's officer sees grid B's appeal only.
+    rows_b = _block(_phone(world.other_officer), "lm-state")["appeals"]
+    assert [row["id"] for row in rows_b] == [in_b.pk]
+    # The grid member sees the appeals of their grid they may act on.
+    member_rows = {row["id"] for row in _block(_phone(world.grid_member), "lm-state")["appeals"]}
+    assert member_rows == {held_by_member.pk, mine.pk}
+
+
+def test_it_refuses_an_officer_acting_on_another_grids_appeal_from_the_phone(world, new_appeal):
+    in_b = new_appeal(text="云南中路有人占道", lat=POINT_IN_B[0], lon=POINT_IN_B[1])
+    client = Client()
+    client.force_login(world.grid_officer.user)
+    response = client.post(
+        f"/api/v1/appeals/{in_b.pk}/actions/acknowledge", {}, content_type="application/json"
+    )
+    assert response.status_code == 404  # another grid's appeal: not there, as if missing
+    in_b.refresh_from_db()
+    assert in_b.state == "received"
+    # A resolved appeal of the officer's own grid leaves the phone: nothing left to do on it.
+    done = new_appeal()
+    officer = world.scope(world.grid_officer)
+    services.do_acknowledge(officer, done.pk)
+    services.do_land(officer, done.pk, lat=POINT_IN_A[0], lon=POINT_IN_A[1])
+    services.do_resolve(officer, done.pk, resolution="已处理")
+    assert _block(_phone(world.grid_officer), "lm-state")["appeals"] == []
 
 
 def test_it_reads_the_phone_in_a_bounded_number_of_queries(world, new_appeal, django_assert_max_num_queries):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from html.parser import HTMLParser
 
 import pytest
 from django.apps import apps
@@ -32,8 +33,12 @@ from lastmeter.appeals import services as appeal_services
 from lastmeter.appeals.models import Subscription, Transfer
 from lastmeter.appeals.notify.reporter import follow_token
 from lastmeter.appeals.transfers import do_transfer
+from lastmeter.broadcasts import alerts as bc_alerts
+from lastmeter.broadcasts import services as bc_services
+from lastmeter.complaints import services as complaint_services
 from lastmeter.dispatching.models import Assignment, CommandGroup, GroupMessage, Incident, SosAlarm, Unit
 from lastmeter.intake.models import InboundItem
+from lastmeter.mediation import services as mediation_services
 from lastmeter.planning.models import GridPlan
 from lastmeter.planning.platforms import do_save_platform
 from lastmeter.planning.services import PlanParams, do_create_plan, do_preview_plan
@@ -60,15 +65,23 @@ NOT_PAGES: dict[str, str] = {
     "admin:jsi18n": "the admin's JavaScript catalogue (Django's own)",
     "admin:view_on_site": "a redirect to the object's page",
     "admin:*_delete": "an action (delete) behind a confirmation, not a page of its own",
-    # The admin's index and app pages are checked (app and model names: every Meta and AppConfig
-    # has a verbose_name, see test_it_names_every_model_and_app_in_chinese). The lists and forms
-    # label their columns and inputs with the fields' verbose_name, which most model fields do
-    # not set yet; and the permission names Django stores in the database stay English.
-    "admin:*_changelist": "field labels (fields' verbose_name) are not translated yet",
-    "admin:*_add": "field labels (fields' verbose_name) are not translated yet",
-    "admin:*_change": "field labels (fields' verbose_name) are not translated yet",
-    "admin:*_history": "field labels (fields' verbose_name) are not translated yet",
+    # The admin's index and app pages are checked here for every role; each model's list, add,
+    # change and history pages as the administrator in test_it_shows_the_admin_in_chinese (the
+    # other roles are sent to the login page).
+    "admin:*_changelist": "checked as the administrator in test_it_shows_the_admin_in_chinese",
+    "admin:*_add": "checked as the administrator in test_it_shows_the_admin_in_chinese",
+    "admin:*_change": "checked as the administrator in test_it_shows_the_admin_in_chinese",
+    "admin:*_history": "checked as the administrator in test_it_shows_the_admin_in_chinese",
     "admin:auth_user_password_change": "Django's own form",
+    "ops:healthz": "liveness probe (plain text for machines)",
+    "ops:readyz": "readiness probe (JSON for machines)",
+    "ops:metrics": "Prometheus metrics (text format for machines)",
+    "broadcasts:act": "POST only: an action on a broadcast, then a redirect",
+    "broadcasts:alert_act": "POST only: an action on an alert, then a redirect",
+    "broadcasts:alert_photo": "the alert's photo (the image file itself)",
+    "broadcasts:alert_cap": "CAP 1.2 XML for other alerting systems, field values fixed by the standard",
+    "broadcasts:alerts_feed": "Atom XML for other alerting systems",
+    "broadcasts:sms_inbound": "the SMS gateway's webhook (POST, JSON)",
 }
 
 ADMIN_USERNAME = "admin"
@@ -148,6 +161,41 @@ def _admin(world) -> Person:
     return person
 
 
+def broadcasts_for_the_walk(world) -> tuple[int, int, str]:
+    """A sent broadcast with its report, and an active alert with a sighting."""
+    officer = world.scope(world.grid_officer)
+    audience = bc_services.do_create_audience(
+        officer,
+        bc_services.AudienceSpec(
+            "福州路", [world.community_a], [], [], [], grid_members=True, building_heads=True
+        ),
+    )
+    broadcast = bc_services.do_create_broadcast(
+        officer,
+        bc_services.Draft(
+            title="晚高峰提醒", template="{road}车多", audience=audience, variables={"road": "福州路"}
+        ),
+    )
+    bc_services.do_submit(officer, broadcast.pk)
+    alert = bc_alerts.do_create_alert(
+        officer,
+        bc_alerts.AlertDraft(
+            "lost_child",
+            "寻找走失儿童",
+            "男孩，6岁，红色上衣。",
+            timezone.now(),
+            "福州路",
+            POINT_IN_A[0],
+            POINT_IN_A[1],
+            300,
+        ),
+    )
+    bc_alerts.do_submit_alert(officer, alert.pk)
+    bc_alerts.do_approve_alert(world.scope(world.leader), alert.pk)
+    bc_alerts.do_record_sighting(alert, channel="sms", sender="138****0000", text="我看到了，在福州路口")
+    return broadcast.pk, alert.pk, alert.public_token
+
+
 @pytest.fixture
 def town(world, new_appeal, settings, tmp_path):
     """The world with something on every page; yields the values of the URL parameters."""
@@ -210,16 +258,26 @@ def town(world, new_appeal, settings, tmp_path):
     do_preview_plan(plan.pk)
     draft = do_create_plan(PlanParams(name="草案", k=2), world.leader)
 
+    complaints = _complaints(world)
+    cases = _mediation_cases(world)
+
     with use_network(RoadNetwork(comb(), warm=False)):
         for code, name, x in (("pt-1", "西平台", 0), ("pt-2", "东平台", 4000)):
             lat, lon = latlon(x + 3.0, -4.0)
             do_save_platform(code=code, name=name, lat=lat, lon=lon)
+        broadcast_id, alert_id, alert_token = broadcasts_for_the_walk(world)
         yield {
             "appeal_id": [a.pk for a in appeals],
-            "token": [a.tracking_token for a in appeals],
+            "token": [a.tracking_token for a in appeals] + [alert_token],
+            "broadcast_id": [broadcast_id],
+            "alert_id": [alert_id],
             "signed": [follow_token(Subscription.objects.create(appeal=appeals[0], phone="13600002222"))],
             "item_id": [i.pk for i in items],
-            "plan_id": [plan.pk, draft.pk, *GridPlan.objects.exclude(pk__in=[plan.pk, draft.pk]).values_list("pk", flat=True)],
+            "plan_id": [
+                plan.pk,
+                draft.pk,
+                *GridPlan.objects.exclude(pk__in=[plan.pk, draft.pk]).values_list("pk", flat=True),
+            ],
             "app_label": sorted({m._meta.app_label for m in admin.site._registry}),
             "action": ["acknowledge"],
             # Objects pages to come may name (a transfer's page, an incident's, a person's …).
@@ -231,9 +289,65 @@ def town(world, new_appeal, settings, tmp_path):
             "person_id": [world.grid_officer.pk, world.liaison.pk],
             "grid_id": [world.grid_a.pk, world.grid_b.pk],
             "department_id": [world.department.pk],
+            "level": ["leadership", "community", "grid", "department"],  # stats:report
+            "complaint_id": [c.pk for c in complaints],
+            "ctoken": [c.tracking_token for c in complaints],
+            "round": [1],
+            "evidence_id": [e.pk for c in complaints for e in c.evidence.all()] or [1],
+            "case_id": [c.pk for c in cases],
             # The dashboards (stats): a community's; grids and departments are named above.
             "community_id": [world.community_a.pk, world.community_b.pk],
         }
+
+
+def _complaints(world):
+    """A complaint just received and one decided (evidence, letter), about grid A's officer."""
+    new = complaint_services.NewComplaint(
+        channel="statement_line",
+        subject_kind="ticket",
+        ticket_number="沪A0001234567",
+        text="临时停车卸货被贴罚单，请求撤销。",
+        complainant_name="钱先生",
+        complainant_phone="13912340000",
+        officer=world.grid_officer,
+    )
+    received = complaint_services.do_file_complaint(new, actor=world.dispatcher)
+    decided = complaint_services.do_file_complaint(new, actor=world.dispatcher)
+    leader, legal = world.scope(world.leader), world.scope(world.legal_reviewer)
+    complaint_services.do_assign(leader, decided.pk, reviewer=world.legal_reviewer)
+    complaint_services.do_add_evidence(
+        legal, decided.pk, kind="officer_statement", description="当事民警陈述"
+    )
+    complaint_services.do_decide(legal, decided.pk, kind="revoke", reasons="现场有卸货标志，撤销罚单。")
+    return [received, decided]
+
+
+def _mediation_cases(world):
+    """A noise case just opened and one agreed (sessions, both confirmations, follow-ups)."""
+    officer = world.scope(world.grid_officer)
+    new = mediation_services.NewCase(
+        dispute_type="noise",
+        summary="楼上夜间装修噪音",
+        mediator=world.grid_officer,
+        mediator_kind="community_police",
+        community=world.community_a,
+        parties=[
+            mediation_services.NewParty("刘女士", "applicant", "13912345678"),
+            mediation_services.NewParty("马先生", "respondent", "13811112222"),
+        ],
+    )
+    opened = mediation_services.do_open_case(officer, new)
+    agreed = mediation_services.do_open_case(officer, new)
+    for party in agreed.parties.all():
+        mediation_services.do_record_consent(officer, agreed.pk, party_id=party.pk, how="签字")
+    mediation_services.do_record_session(
+        officer, agreed.pk, held_at=timezone.now(), place="调解室", attendees="双方", notes="陈述"
+    )
+    mediation_services.do_draft_agreement(officer, agreed.pk, text="夜间停工", terms="18时后停工")
+    for party in agreed.parties.all():
+        mediation_services.do_confirm(officer, agreed.pk, party_id=party.pk, how="签字")
+    mediation_services.do_conclude(officer, agreed.pk)
+    return [opened, agreed]
 
 
 ROLES = {
@@ -290,6 +404,110 @@ def test_it_shows_every_page_to_every_role_in_chinese(town):
     assert not english, f"English on the pages ({len(english)} runs):\n{report}"
     assert not cdn, f"Pages load files from other hosts: {cdn}"
     assert len(urls) > 30  # the walk found the pages (not an empty resolver)
+
+
+class _AdminLabels(HTMLParser):
+    """The words an admin page labels things with: page and section titles, column headers, filter
+    titles, form labels, help texts and buttons — all made from the models' and fields' verbose
+    names and the admin's own strings. The rows' values (codes, names, stored JSON, what an
+    object's ``__str__`` says) are data and are left out."""
+
+    LABEL_TAGS = frozenset({"h1", "h2", "h3", "label", "caption", "legend", "summary"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.labels: list[str] = []
+        self._open: list[tuple[str, list[str]]] = []  # label elements being read, with their text
+        self._thead = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "thead":
+            self._thead += 1
+        # A change page's and a history page's <h2> without a class is the object's own name (data).
+        heading = tag in self.LABEL_TAGS and not (tag == "h2" and not a.get("class"))
+        if heading or (tag == "th" and self._thead) or "help" in a.get("class", "").split():
+            self._open.append((tag, []))
+        if tag == "input" and a.get("type") in ("submit", "button") and a.get("value"):
+            self.labels.append(a["value"])
+        if tag == "button" or (tag == "a" and "button" in a.get("class", "")):
+            self._open.append((tag, []))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "thead":
+            self._thead -= 1
+        for i in range(len(self._open) - 1, -1, -1):
+            if self._open[i][0] == tag:
+                self.labels.append(" ".join("".join(self._open[i][1]).split()))
+                del self._open[i]
+                break
+
+    def handle_data(self, data: str) -> None:
+        for _tag, text in self._open:
+            text.append(data)
+
+
+def admin_labels(html: str) -> list[str]:
+    parser = _AdminLabels()
+    parser.feed(html)
+    return [t for t in parser.labels if t]
+
+
+# Words Django's own zh-Hans admin strings keep in Latin letters (the keys "Control" and "Command"
+# on a Mac, LDAP), and the literal syntax of a value a help text shows ("channel:<渠道>").
+ADMIN_LATIN = ("Control", "Command", "Mac", "LDAP", "channel:")
+
+
+def test_it_shows_the_admin_in_chinese(town):
+    """The administrator's view of every model registered in the admin — its list (columns and
+    filters), add form, an object's change form (fields, inlines) and history — is labelled in
+    Chinese: the models' and fields' verbose names and Django's own admin strings."""
+    client = _client(ADMIN_USERNAME)
+    english: dict[str, set[str]] = {}
+    read: set[str] = set()
+    # (url, the object's own name, which a change or history page's title shows: data, not a label)
+    pages: list[tuple[str, str]] = [(reverse("admin:index"), "")]
+    for model in admin.site._registry:
+        prefix = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+        pages += [(reverse(f"{prefix}_changelist"), ""), (reverse(f"{prefix}_add"), "")]
+        first = model._default_manager.order_by("pk").first()
+        if first is not None:
+            pages += [
+                (reverse(f"{prefix}_change", args=[first.pk]), str(first)),
+                (reverse(f"{prefix}_history", args=[first.pk]), str(first)),
+            ]
+    for url, name in pages:
+        response = client.get(url)
+        if response.status_code == 403:  # an admin that allows no adding or changing by hand
+            continue
+        assert response.status_code == 200, (url, response.status_code)
+        read.add(url.split("/")[2] if url.count("/") > 2 else "index")
+        for label in admin_labels(response.content.decode()):
+            for word in (*ADMIN_LATIN, name):
+                label = label.replace(word, " ") if word else label
+            for run in english_runs(label):
+                english.setdefault(run, set()).add(url)
+    report = "\n".join(f"{run!r}: {', '.join(sorted(where)[:3])}" for run, where in sorted(english.items()))
+    assert not english, f"English labels in the admin ({len(english)} runs):\n{report}"
+    # The index and every app's pages were read (not an empty registry).
+    assert read >= {"index", *{m._meta.app_label for m in admin.site._registry}}
+
+
+def test_it_reads_an_admin_pages_labels_not_its_data():
+    page = (
+        '<h1>选择 人员 来修改</h1><h2>leader</h2><h2 class="inline-heading">角色</h2><table><thead><tr><th scope="col"><a href="?o=1">Badge</a></th></tr></thead>'
+        '<tbody><tr><th class="field-name"><a href="/x/">dispatcher</a></th><td>fuzhou</td></tr></tbody></table>'
+        '<label for="id_a">Status changed at:</label><div class="help">Shown to residents</div>'
+        '<textarea name="data">{"type": "Polygon"}</textarea><input type="submit" value="保存">'
+    )
+    assert admin_labels(page) == [
+        "选择 人员 来修改",
+        "角色",
+        "Badge",
+        "Status changed at:",
+        "Shown to residents",
+        "保存",
+    ]
 
 
 def test_it_answers_a_server_error_in_chinese(rf):

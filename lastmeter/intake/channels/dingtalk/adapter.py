@@ -68,6 +68,11 @@ class DingTalkAdapter(ChannelAdapter):
         if abs(time.time() * 1000 - ts_ms) > settings.LASTMETER_MAX_CLOCK_SKEW_S * 1000:
             raise NotAuthentic("timestamp too old or in the future: replay refused", status=403)
 
+    def replay_nonce(self, raw: RawRequest) -> str | None:
+        # DingTalk's sign covers the timestamp, not the body: without this memory, headers seen
+        # once would sign any body for the whole window.
+        return f"{raw.header('timestamp')}:{unquote(raw.header('sign'))}"
+
     def parse(self, raw: RawRequest) -> Envelope:
         payload = parse_json(raw)
         if not isinstance(payload, dict):

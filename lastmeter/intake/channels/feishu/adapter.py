@@ -109,6 +109,11 @@ class FeishuAdapter(ChannelAdapter):
         given = str(header.get("token") or payload.get("token") or "")
         return hmac.compare_digest(given.encode(), expected.encode())
 
+    def replay_nonce(self, raw: RawRequest) -> str | None:
+        if not raw.header("X-Lark-Signature"):
+            return None  # the unsigned URL-verification challenge stores nothing
+        return f"{raw.header('X-Lark-Request-Timestamp')}:{raw.header('X-Lark-Request-Nonce')}"
+
     def verify(self, raw: RawRequest) -> None:
         key = settings.LASTMETER_FEISHU_ENCRYPT_KEY
         signature = raw.header("X-Lark-Signature")

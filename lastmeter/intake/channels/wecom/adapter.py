@@ -145,6 +145,9 @@ class WeComAdapter(ChannelAdapter):
             raise ChannelError("no <Encrypt> element", status=400, store=False)
         self._check(raw, encrypted)
 
+    def replay_nonce(self, raw: RawRequest) -> str | None:
+        return f"{raw.query.get('timestamp', '')}:{raw.query.get('nonce', '')}"
+
     def parse(self, raw: RawRequest) -> Envelope:
         root = _xml(raw.body)
         message = _xml(self._open(_text(root, "Encrypt")))

@@ -1,0 +1,165 @@
+"""The complaints API under /api/v1/complaints: thin handlers over selectors and services."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from lastmeter.accounts.auth import API_AUTH, request_scope
+from lastmeter.accounts.models import Person
+from lastmeter.accounts.services import log_access
+from lastmeter.complaints import selectors, services
+from lastmeter.complaints.actions import run_action
+from lastmeter.complaints.presenters import complaint_detail, complaint_row
+from lastmeter.lib.errors import NotAllowed
+
+router = Router(tags=["complaints"])
+
+
+class ComplaintIn(Schema):
+    channel: str = "api"
+    subject_kind: str
+    text: str
+    complainant_name: str
+    complainant_phone: str = ""
+    complainant_email: str = ""
+    complainant_address: str = ""
+    decision_number: str = ""
+    ticket_number: str = ""
+    incident_at: datetime | None = None
+    place: str = ""
+    officer: int | None = None
+    officer_description: str = ""
+
+
+class ComplaintOut(Schema):
+    id: int
+    reference: str
+    state: str
+    state_label: str
+    channel: str
+    subject_kind: str
+    number: str
+    complainant: str
+    officer: str
+    unit: str
+    reviewer: str
+    round: int
+    next_deadline_at: datetime | None
+    created_at: datetime
+
+
+class ComplaintDetailOut(ComplaintOut):
+    text: str
+    phone: str
+    email: str
+    address: str
+    contact_shown: bool
+    actions: list[str]
+    clocks: list[dict]
+    evidence: list[dict]
+    decisions: list[dict]
+    events: list[dict]
+
+
+class ActionIn(Schema):
+    note: str = ""
+    reason: str = ""
+    officer: int | None = None
+    reviewer: int | None = None
+    kind: str = ""
+    description: str = ""
+    reasons: str = ""
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+class FigureOut(Schema):
+    key: int | str | None
+    label: str
+    count: int
+
+
+class FiguresOut(Schema):
+    per_unit: list[FigureOut]
+    per_officer: list[FigureOut]
+    decisions_by_kind: list[FigureOut]
+    replies_due: int
+    replies_on_time: int
+    on_time_rate: float | None
+
+
+@router.get("/complaints", response=list[ComplaintOut], auth=API_AUTH)
+def list_complaints(request: HttpRequest, offset: int = 0, limit: int = 100):
+    qs = selectors.visible_complaints(request_scope(request))
+    return [complaint_row(c) for c in qs[max(0, offset) : max(0, offset) + max(1, min(limit, 500))]]
+
+
+@router.post("/complaints", response={201: ComplaintDetailOut, 400: ErrorOut, 403: ErrorOut}, auth=API_AUTH)
+def file_complaint(request: HttpRequest, payload: ComplaintIn):
+    """Record a complaint received on any channel (staff of the legal office or the station)."""
+    scope = request_scope(request)
+    if not selectors.works_on_complaints(scope):
+        raise NotAllowed("only the legal office and the station's staff record complaints")
+    data = payload.dict()
+    officer_id = data.pop("officer")
+    officer = Person.objects.filter(pk=officer_id).first() if officer_id else None
+    if officer_id and officer is None:
+        return 400, {"detail": f"no person {officer_id}"}
+    complaint = services.do_file_complaint(services.NewComplaint(**data, officer=officer), actor=scope.person)
+    return 201, complaint_detail(scope, complaint)
+
+
+@router.get("/complaints/figures", response=FiguresOut, auth=API_AUTH)
+def figures(request: HttpRequest, start: datetime | None = None, end: datetime | None = None):
+    if not selectors.works_on_complaints(request_scope(request)):
+        raise NotAllowed("the complaint figures are for the legal office and the station's staff")
+    on_time = selectors.on_time_reply_rate(start, end)
+    return {
+        "per_unit": [r.__dict__ for r in selectors.complaints_per_unit(start, end)],
+        "per_officer": [r.__dict__ for r in selectors.complaints_per_officer(start, end)],
+        "decisions_by_kind": [r.__dict__ for r in selectors.decisions_by_kind(start, end)],
+        "replies_due": on_time.due,
+        "replies_on_time": on_time.on_time,
+        "on_time_rate": on_time.rate,
+    }
+
+
+@router.get("/complaints/{complaint_id}", response=ComplaintDetailOut, auth=API_AUTH)
+def get_complaint(request: HttpRequest, complaint_id: int):
+    scope = request_scope(request)
+    complaint = selectors.access_complaint_by_scope(scope, complaint_id)
+    data = complaint_detail(scope, complaint)
+    if data["contact_shown"]:
+        log_access(scope.person, "complainant contact", complaint, "API", user=getattr(request, "user", None))
+    return data
+
+
+@router.post(
+    "/complaints/{complaint_id}/actions/{action}",
+    response={200: ComplaintDetailOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    auth=API_AUTH,
+)
+def act(request: HttpRequest, complaint_id: int, action: str, body: ActionIn):
+    """One action (``actions`` on the complaint lists what the caller may do now); evidence
+    files are added on the page, the API records evidence as text."""
+    scope = request_scope(request)
+    complaint = run_action(scope, complaint_id, action, body.dict())
+    if not selectors.visible_complaints(scope).filter(pk=complaint.pk).exists():
+        return 200, complaint_row(complaint) | {
+            "text": "",
+            "phone": "",
+            "email": "",
+            "address": "",
+            "contact_shown": False,
+            "actions": [],
+            "clocks": [],
+            "evidence": [],
+            "decisions": [],
+            "events": [],
+        }
+    return 200, complaint_detail(scope, complaint)

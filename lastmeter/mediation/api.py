@@ -1,0 +1,204 @@
+"""The mediation API under /api/v1/mediation: thin handlers over selectors and services."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from lastmeter.accounts.auth import API_AUTH, request_scope
+from lastmeter.accounts.models import OrgUnit, Person
+from lastmeter.accounts.services import log_access
+from lastmeter.appeals.models import Appeal
+from lastmeter.lib.errors import NotAllowed, ServiceError
+from lastmeter.mediation import selectors, services
+from lastmeter.mediation.actions import run_action
+from lastmeter.mediation.models import MediationCase
+
+router = Router(tags=["mediation"])
+
+
+class PartyIn(Schema):
+    name: str
+    side: str
+    phone: str = ""
+
+
+class CaseIn(Schema):
+    dispute_type: str
+    summary: str
+    mediator: int
+    mediator_kind: str
+    appeal: str = ""  # an appeal's reference; empty for a walk-in
+    community: int | None = None
+    address: str = ""
+    lat: float | None = None
+    lon: float | None = None
+    parties: list[PartyIn] = []
+
+
+class CaseOut(Schema):
+    id: int
+    reference: str
+    state: str
+    source: str
+    dispute_type: str
+    mediator: str
+    mediator_kind: str
+    community: str
+    outcome: str
+    recurrence_flag: bool
+    opened_at: datetime
+    agreed_at: datetime | None
+
+
+class CaseDetailOut(CaseOut):
+    summary: str
+    actions: list[str]
+    parties: list[dict]
+    sessions: list[dict]
+    follow_ups: list[dict]
+    recurrences: list[dict]
+
+
+class ActionIn(Schema):
+    note: str = ""
+    name: str = ""
+    phone: str = ""
+    side: str = ""
+    party: int | None = None
+    how: str = ""
+    held_at: datetime | None = None
+    place: str = ""
+    attendees: str = ""
+    notes: str = ""
+    text: str = ""
+    terms: str = ""
+    partial: bool = False
+    target: str = ""
+    department: int | None = None
+    follow_up: int | None = None
+    kept: bool = False
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+def _row(case: MediationCase) -> dict:
+    return {
+        "id": case.pk,
+        "reference": case.reference,
+        "state": case.state,
+        "source": case.source,
+        "dispute_type": case.dispute_type,
+        "mediator": case.mediator.name,
+        "mediator_kind": case.mediator_kind,
+        "community": case.community.name if case.community else "",
+        "outcome": case.outcome,
+        "recurrence_flag": case.recurrence_flag,
+        "opened_at": case.opened_at,
+        "agreed_at": case.agreed_at,
+    }
+
+
+def _detail(request: HttpRequest, case: MediationCase) -> dict:
+    scope = request_scope(request)
+    log_access(scope.person, "mediation parties", case, "API", user=getattr(request, "user", None))
+    return _row(case) | {
+        "summary": case.summary,
+        "actions": selectors.available_actions(scope, case),
+        "parties": [
+            {"id": p.pk, "name": p.name, "phone": p.phone, "side": p.side, "consent_at": p.consent_at}
+            for p in case.parties.all()
+        ],
+        "sessions": [{"held_at": s.held_at, "place": s.place, "notes": s.notes} for s in case.sessions.all()],
+        "follow_ups": [
+            {"id": f.pk, "due_on": f.due_on, "state": f.state, "kept": f.kept} for f in case.follow_ups.all()
+        ],
+        "recurrences": [
+            {"appeal": r.appeal.reference, "reason": r.reason}
+            for r in case.recurrences.select_related("appeal")
+        ],
+    }
+
+
+@router.get("/mediation/cases", response=list[CaseOut], auth=API_AUTH)
+def list_cases(request: HttpRequest, offset: int = 0, limit: int = 100):
+    qs = selectors.visible_cases(request_scope(request))
+    return [_row(c) for c in qs[max(0, offset) : max(0, offset) + max(1, min(limit, 500))]]
+
+
+@router.post(
+    "/mediation/cases",
+    response={201: CaseDetailOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    auth=API_AUTH,
+)
+def open_case(request: HttpRequest, payload: CaseIn):
+    scope = request_scope(request)
+    mediator = Person.objects.filter(pk=payload.mediator).first()
+    if mediator is None:
+        raise ServiceError(f"no person {payload.mediator}")
+    appeal = None
+    if payload.appeal:
+        appeal = Appeal.objects.filter(reference=payload.appeal).first()
+        if appeal is None:
+            return 404, {"detail": f"no appeal {payload.appeal}"}
+    community = OrgUnit.objects.filter(pk=payload.community).first() if payload.community else None
+    case = services.do_open_case(
+        scope,
+        services.NewCase(
+            dispute_type=payload.dispute_type,
+            summary=payload.summary,
+            mediator=mediator,
+            mediator_kind=payload.mediator_kind,
+            appeal=appeal,
+            community=community,
+            address=payload.address,
+            lat=payload.lat,
+            lon=payload.lon,
+            parties=[services.NewParty(p.name, p.side, p.phone) for p in payload.parties],
+        ),
+    )
+    return 201, _detail(request, case)
+
+
+@router.get("/mediation/figures", auth=API_AUTH)
+def figures(request: HttpRequest, start: datetime | None = None, end: datetime | None = None):
+    if not selectors.may_open_cases(request_scope(request)):
+        raise NotAllowed("the mediation figures are for the station's staff and the community's officers")
+    success = selectors.success_rate(start, end)
+    days = selectors.days_to_agreement(start, end)
+    recurrence = selectors.recurrence_within(90, start, end)
+    return {
+        "cases_by_type": {t.key: t.count for t in selectors.cases_by_type(start, end)},
+        "success": {
+            "agreed": success.agreed,
+            "partial": success.partial,
+            "failed": success.failed,
+            "rate": success.rate,
+        },
+        "days_to_agreement": {"cases": days.cases, "median": days.median, "mean": days.mean},
+        "recurrence_90_days": {
+            "agreed": recurrence.agreed,
+            "recurred": recurrence.recurred,
+            "rate": recurrence.rate,
+        },
+    }
+
+
+@router.get("/mediation/cases/{case_id}", response=CaseDetailOut, auth=API_AUTH)
+def get_case(request: HttpRequest, case_id: int):
+    return _detail(request, selectors.access_case_by_scope(request_scope(request), case_id))
+
+
+@router.post(
+    "/mediation/cases/{case_id}/actions/{action}",
+    response={200: CaseDetailOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    auth=API_AUTH,
+)
+def act(request: HttpRequest, case_id: int, action: str, body: ActionIn):
+    """One action (``actions`` on the case lists what the caller may do now)."""
+    case = run_action(request_scope(request), case_id, action, body.dict())
+    return 200, _detail(request, case)
