@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint pytest worker bench clean static browser-prereqs
+.PHONY: run test lint pytest worker bench bench-stats clean static browser-prereqs
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -63,6 +63,11 @@ lint: $(STAMP)
 pytest: $(STAMP) $(STATIC_STAMP) browser-prereqs
 	mkdir -p var
 	$(BIN)/pytest -n 2 -p no:cacheprovider
+
+## The stats endpoints on 1M appeals of history (PostgreSQL; the figures are in docs/BENCHMARKS.md).
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/lastmeter_bench
+bench-stats: $(STAMP)
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/stats.py
 
 worker: $(STAMP)
 	$(BIN)/lastmeter worker

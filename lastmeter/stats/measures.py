@@ -3,13 +3,15 @@
 The API (and later the pages and exports) call these functions with a ``Slice`` already checked
 against the viewer's scope (``stats.selectors.check_slice``); nothing here looks at who asks.
 
-* Counts and rates of appeals and satisfaction read the daily rollup (``models.AppealDay``):
-  one grouped query per call. An appeal counts on the local day it was received (a cohort): the
-  March figures are "of the appeals received in March, how many …", which does not change the
-  meaning of a month when an appeal is handled in April.
+* Counts and rates of appeals and satisfaction read the daily rollup (``models.AppealDay``, or
+  its fold by area ``AppealDayArea`` when no channel or officer is asked for): one grouped query
+  per call. An appeal counts on the local day it was received (a cohort): the March figures are
+  "of the appeals received in March, how many …", which does not change the meaning of a month
+  when an appeal is handled in April.
 * Times (median, p90) cannot be summed: they read ``models.AppealTime``, one row per appeal
   with its hours to first contact, landing and resolution, kept with the day rollup.
-* Department figures read the transfers, dated by the day of the transfer.
+* Department figures read the per-transfer rows (``TransferSpan``), dated by the day of the
+  transfer.
 * Incidents read incidents and their assignments, dated by the alarm time.
 """
 
@@ -33,13 +35,13 @@ from django.db.models.functions import (
 )
 
 from lastmeter.accounts.models import Department, OrgUnit, Person
-from lastmeter.appeals.choices import Channel, ClockKind, ClockState, TransferState
-from lastmeter.appeals.models import Appeal, Category, Clock, Transfer
+from lastmeter.appeals.choices import Channel, ClockKind
+from lastmeter.appeals.models import Appeal, Category
 from lastmeter.dispatching.choices import IncidentType
 from lastmeter.dispatching.models import Assignment, Incident
 from lastmeter.grids.models import Grid
 from lastmeter.grids.selectors import grid_id_containing
-from lastmeter.stats.models import SUM_FIELDS, AppealDay, AppealTime
+from lastmeter.stats.models import HOUR_FIELDS, SUM_FIELDS, AppealDay, AppealDayArea, AppealTime, TransferSpan
 from lastmeter.stats.rollups import TIME_STEPS, day_bounds, local_day, local_tz
 
 PERIODS = ("day", "week", "month", "quarter", "year")
@@ -173,8 +175,20 @@ def slice_lookups(sl: Slice, community_field: str) -> dict[str, Any]:
     return lookups
 
 
-def rollup_rows(sl: Slice) -> QuerySet[AppealDay]:
-    return AppealDay.objects.filter(day__gte=sl.start, day__lte=sl.end, **slice_lookups(sl, "community_id"))
+# Dimensions the fold by area keeps (channel and assignee are summed over there).
+AREA_DIMENSIONS = frozenset({"grid", "community", "category"})
+
+
+def by_area(sl: Slice, by: str | None = None) -> bool:
+    """True when the slice and breakdown can read ``AppealDayArea`` (no channel or officer)."""
+    return sl.channel is None and sl.officer_id is None and (by is None or by in AREA_DIMENSIONS)
+
+
+def rollup_rows(sl: Slice, by: str | None = None) -> QuerySet:
+    """The rollup rows of the slice: the fold by area when it has every column asked for (a
+    sixth of the rows on years of history), else the daily rollup."""
+    model = AppealDayArea if by_area(sl, by) else AppealDay
+    return model.objects.filter(day__gte=sl.start, day__lte=sl.end, **slice_lookups(sl, "community_id"))
 
 
 def _zero() -> dict[str, int]:
@@ -183,7 +197,7 @@ def _zero() -> dict[str, int]:
 
 def grouped_sums(sl: Slice, period: str | None, by: str | None) -> dict[tuple[Any, Any], dict[str, int]]:
     """{(period start or None, dimension value or None): sums} in one query."""
-    qs = rollup_rows(sl)
+    qs = rollup_rows(sl, by)
     keys: list[str] = []
     if period == "day":
         qs = qs.annotate(p=F("day"))
@@ -350,7 +364,23 @@ def _round(value: float | None) -> float | None:
 
 
 def hour_weekday(sl: Slice) -> list[dict[str, int]]:
-    """Appeals received per local hour of day (0–23) × ISO weekday (1 = Monday). One query."""
+    """Appeals received per local hour of day (0–23) × ISO weekday (1 = Monday), cells with
+    appeals only. One query: over the fold by area's hour counters (summed per weekday of the
+    day) when the slice allows it, else over the raw appeals."""
+    if by_area(sl):
+        sums = (
+            rollup_rows(sl)
+            .annotate(d=ExtractIsoWeekDay("day"))
+            .values("d")
+            .annotate(**{h: Sum(h) for h in HOUR_FIELDS})
+            .order_by("d")
+        )
+        return [
+            {"weekday": row["d"], "hour": hour, "received": row[h]}
+            for row in sums
+            for hour, h in enumerate(HOUR_FIELDS)
+            if row[h]
+        ]
     tz = local_tz()
     rows = (
         raw_appeals(sl)
@@ -362,68 +392,79 @@ def hour_weekday(sl: Slice) -> list[dict[str, int]]:
     return [{"weekday": r["d"], "hour": r["h"], "received": r["n"]} for r in rows]
 
 
+TRANSFER_KEYS = {"department": "department_id", "category": "category_id"}
+
+
 def transfer_table(sl: Slice, by: str | None = "department") -> list[dict[str, Any]]:
     """Per department (``by="department"``), per category of the appeal (``by="category"``) or
     one row for all (``by=None``): transfers made in the slice's days, how many were returned,
     the acceptance and outcome times (hours, p50/p90) and the on-time rates of the department's
-    two clocks. Two queries (transfers, their clocks) plus one for names."""
-    start, end = day_bounds(sl.start, sl.end)
-    transfers = Transfer.objects.filter(created_at__gte=start, created_at__lt=end)
+    two clocks. Read from the rollup's per-transfer rows (``TransferSpan``): one query for the
+    counts, one for the percentiles (in the database on PostgreSQL), one for names."""
+    spans = TransferSpan.objects.filter(day__gte=sl.start, day__lte=sl.end)
     if sl.department_ids is not None:
-        transfers = transfers.filter(department_id__in=sl.department_ids)
+        spans = spans.filter(department_id__in=sl.department_ids)
     if sl.grid_ids is not None:
-        transfers = transfers.filter(appeal__grid_id__in=sl.grid_ids)
+        spans = spans.filter(grid_id__in=sl.grid_ids)
     if sl.category_id is not None:
-        transfers = transfers.filter(appeal__category_id=sl.category_id)
-    groups: dict[Any, dict[str, Any]] = defaultdict(
-        lambda: {"transfers": 0, "returned": 0, "accept": [], "outcome": [], "met": defaultdict(int)}
-    )
-    dept_of: dict[int, Any] = {}
-    key_field = {"department": "department_id", "category": "appeal__category_id"}.get(by or "", "pk")
-    for pk, group, state, created, decided, completed in transfers.values_list(
-        "pk", key_field, "state", "created_at", "decided_at", "completed_at"
-    ):
-        key = group if by else None
-        dept_of[pk] = key
-        g = groups[key]
-        g["transfers"] += 1
-        g["returned"] += state == TransferState.RETURNED
-        if state in (TransferState.ACCEPTED, TransferState.COMPLETED) and decided:
-            g["accept"].append((decided - created).total_seconds() / 3600)
-        if state == TransferState.COMPLETED and completed:
-            g["outcome"].append((completed - created).total_seconds() / 3600)
-    for transfer_id, kind, state in Clock.objects.filter(transfer__in=transfers).values_list(
-        "transfer_id", "kind", "state"
-    ):
-        met = groups[dept_of[transfer_id]]["met"]
-        if state == ClockState.MET:
-            met[f"{kind}:met"] += 1
-        elif state in (ClockState.BREACHED, ClockState.MET_LATE):
-            met[f"{kind}:breached"] += 1
-    names = labels(by, groups.keys())
+        spans = spans.filter(category_id=sl.category_id)
+    keyed = spans.annotate(k=F(TRANSFER_KEYS[by]) if by else Value(None, output_field=IntegerField()))
+    sums = ("accept_met", "accept_late", "outcome_met", "outcome_late")
+    counts = {
+        row["k"]: {name: value or 0 for name, value in row.items() if name != "k"}
+        for row in keyed.values("k")
+        .annotate(
+            n=Count("id"), n_returned=Count("id", filter=Q(returned=True)), **{f"s_{c}": Sum(c) for c in sums}
+        )
+        .order_by()
+        # With no breakdown the query is a plain aggregate: one row even when nothing matched.
+        if row["n"]
+    }
+    times = _transfer_times(keyed)
+    names = labels(by, counts.keys())
     out = []
-    for key, g in sorted(groups.items(), key=lambda kv: (kv[0] is None, kv[0] or 0)):
-        m = g["met"]
+    for k in sorted(counts, key=lambda v: (v is None, v or 0)):
+        c = counts[k]
+        accept, outcome = times.get(k, ((None, None), (None, None)))
         out.append(
             {
-                "key": None if key is None else str(key),
-                "label": names.get(key, ""),
-                "transfers": g["transfers"],
-                "returned": g["returned"],
-                "returned_rate": ratio(g["returned"], g["transfers"]),
-                "acceptance_p50_h": _round(percentile(g["accept"], 0.5)),
-                "acceptance_p90_h": _round(percentile(g["accept"], 0.9)),
-                "outcome_p50_h": _round(percentile(g["outcome"], 0.5)),
-                "outcome_p90_h": _round(percentile(g["outcome"], 0.9)),
-                "accept_on_time_rate": ratio(
-                    m["transfer_accept:met"], m["transfer_accept:met"] + m["transfer_accept:breached"]
-                ),
-                "outcome_on_time_rate": ratio(
-                    m["transfer_outcome:met"], m["transfer_outcome:met"] + m["transfer_outcome:breached"]
-                ),
+                "key": None if k is None else str(k),
+                "label": names.get(k, ""),
+                "transfers": c["n"],
+                "returned": c["n_returned"],
+                "returned_rate": ratio(c["n_returned"], c["n"]),
+                "acceptance_p50_h": _round(accept[0]),
+                "acceptance_p90_h": _round(accept[1]),
+                "outcome_p50_h": _round(outcome[0]),
+                "outcome_p90_h": _round(outcome[1]),
+                "accept_on_time_rate": ratio(c["s_accept_met"], c["s_accept_met"] + c["s_accept_late"]),
+                "outcome_on_time_rate": ratio(c["s_outcome_met"], c["s_outcome_met"] + c["s_outcome_late"]),
             }
         )
     return out
+
+
+def _transfer_times(keyed: QuerySet) -> dict[Any, tuple[tuple, tuple]]:
+    """{key: ((acceptance p50, p90), (outcome p50, p90))} in hours."""
+    rows = keyed.values("k", "accept_s", "outcome_s").order_by()
+    if connection.vendor == "postgresql":
+        sql, params = rows.query.sql_with_params()
+        query = (
+            "SELECT t.k, PERCENTILE_CONT(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY t.accept_s / 3600.0), "
+            f"PERCENTILE_CONT(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY t.outcome_s / 3600.0) FROM ({sql}) t GROUP BY t.k"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(query, params)
+            return {k: (tuple(a or (None, None)), tuple(o or (None, None))) for k, a, o in cursor.fetchall()}
+    spans: dict[Any, tuple[list[float], list[float]]] = defaultdict(lambda: ([], []))
+    for row in rows:
+        for values, seconds in zip(spans[row["k"]], (row["accept_s"], row["outcome_s"]), strict=True):
+            if seconds is not None:
+                values.append(seconds / 3600)
+    return {
+        k: ((percentile(a, 0.5), percentile(a, 0.9)), (percentile(o, 0.5), percentile(o, 0.9)))
+        for k, (a, o) in spans.items()
+    }
 
 
 def incident_table(sl: Slice) -> dict[str, Any]:
