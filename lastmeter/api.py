@@ -29,6 +29,7 @@ api.add_router("/", "lastmeter.stats.api.router")
 api.add_router("/", "lastmeter.broadcasts.api.router")
 api.add_router("/", "lastmeter.complaints.api.router")
 api.add_router("/", "lastmeter.mediation.api.router")
+api.add_router("/", "lastmeter.patrols.api.router")
 
 
 @api.exception_handler(NotAllowed)

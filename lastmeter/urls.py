@@ -20,6 +20,7 @@ urlpatterns = [
     path("broadcasts/", include("lastmeter.broadcasts.urls")),
     path("complaints/", include("lastmeter.complaints.urls")),
     path("mediation/", include("lastmeter.mediation.urls")),
+    path("patrols/", include("lastmeter.patrols.urls")),
     path("stats/hotspots/", include("lastmeter.stats.hotspot_views")),
     path("stats/", include("lastmeter.stats.urls")),
     path("", include("lastmeter.appeals.urls")),

@@ -42,8 +42,9 @@ from pathlib import Path
 # top floor: they compose the rest and nothing below imports them.
 FLOORS: list[set[str]] = [
     {"web"},
+    {"patrols"},  # plans patrols from the stats app's hotspots (Gi*)
     {"stats"},
-    {"broadcasts", "complaints", "mediation", "meetings", "patrols"},
+    {"broadcasts", "complaints", "mediation", "meetings"},
     {"open311"},  # a channel in: it hands requests to intake
     {"intake"},
     {"triage"},
