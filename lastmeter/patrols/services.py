@@ -111,15 +111,24 @@ def do_add_member(
 def band_points(source: str, start: datetime, end: datetime, band: str) -> list[tuple[float, float]]:
     """(lat, lon) of the incidents or appeals in [start, end) whose local hour is in the band."""
     h0, h1 = BAND_HOURS[band]
+    rows: list[tuple[datetime, float | None, float | None]]
     if source == PointSource.APPEALS:
-        rows = Appeal.objects.filter(
-            created_at__gte=start, created_at__lt=end, lat__isnull=False, lon__isnull=False
-        ).values_list("created_at", "lat", "lon")
-    else:
-        rows = Incident.objects.filter(alarm_at__gte=start, alarm_at__lt=end).values_list(
-            "alarm_at", "lat", "lon"
+        rows = list(
+            Appeal.objects.filter(
+                created_at__gte=start, created_at__lt=end, lat__isnull=False, lon__isnull=False
+            ).values_list("created_at", "lat", "lon")
         )
-    return [(float(la), float(lo)) for at, la, lo in rows if in_band(timezone.localtime(at).hour, h0, h1)]
+    else:
+        rows = list(
+            Incident.objects.filter(alarm_at__gte=start, alarm_at__lt=end).values_list(
+                "alarm_at", "lat", "lon"
+            )
+        )
+    return [
+        (float(la), float(lo))
+        for at, la, lo in rows
+        if la is not None and lo is not None and in_band(timezone.localtime(at).hour, h0, h1)
+    ]
 
 
 def band_window(day: date, band: str) -> tuple[datetime, datetime]:

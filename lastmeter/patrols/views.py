@@ -63,14 +63,14 @@ def new_plan(request: HttpRequest) -> HttpResponse:
             form.add_error(None, str(exc))
         else:
             messages.success(request, _("Patrol plan made with %(n)d hot cells.") % {"n": plan.cells.count()})
-            return redirect("patrols:plan", plan_id=plan.pk)
+            return redirect("patrols:plan", patrol_plan_id=plan.pk)
     return render(request, "patrols/new_plan.html", {"form": form})
 
 
 @login_required
-def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
+def plan_detail(request: HttpRequest, patrol_plan_id: int) -> HttpResponse:
     scope = request_scope(request)
-    plan = selectors.access_plan(scope, plan_id)
+    plan = selectors.access_plan(scope, patrol_plan_id)
     visited, share = services.plan_coverage(plan)
     manages = selectors.manages(scope, plan.community_id)
     assign = AssignTeamForm()
@@ -93,36 +93,36 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def plan_state(request: HttpRequest, plan_id: int) -> HttpResponse:
+def plan_state(request: HttpRequest, patrol_plan_id: int) -> HttpResponse:
     scope = request_scope(request)
     form = PlanStateForm(request.POST)
     if not form.is_valid():
         messages.error(request, first_message(form))
     else:
         try:
-            plan = services.do_move_plan(scope, plan_id, form.cleaned_data["state"])
+            plan = services.do_move_plan(scope, patrol_plan_id, form.cleaned_data["state"])
         except (ServiceError, TransitionError) as exc:
             messages.error(request, str(exc))
         else:
             messages.success(request, _("The plan is now “%(s)s”.") % {"s": plan.get_state_display()})
-    return redirect("patrols:plan", plan_id=plan_id)
+    return redirect("patrols:plan", patrol_plan_id=patrol_plan_id)
 
 
 @login_required
 @require_POST
-def assign_team(request: HttpRequest, plan_id: int) -> HttpResponse:
+def assign_team(request: HttpRequest, patrol_plan_id: int) -> HttpResponse:
     scope = request_scope(request)
     form = AssignTeamForm(request.POST)
     if not form.is_valid():
         messages.error(request, first_message(form))
     else:
         try:
-            services.do_assign_team(scope, plan_id, form.cleaned_data["team"])
+            services.do_assign_team(scope, patrol_plan_id, form.cleaned_data["team"])
         except ServiceError as exc:
             messages.error(request, str(exc))
         else:
             messages.success(request, _("Team assigned."))
-    return redirect("patrols:plan", plan_id=plan_id)
+    return redirect("patrols:plan", patrol_plan_id=patrol_plan_id)
 
 
 @login_required

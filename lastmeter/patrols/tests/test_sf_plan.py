@@ -34,8 +34,8 @@ def load_sf() -> int:
     rows = []
     with SAMPLE.open(newline="", encoding="utf-8") as f:
         for r in csv.DictReader(f):
-            at = timezone.make_aware(
-                datetime.strptime(f"{r['Incident Date']} {r['Incident Time']}", "%Y/%m/%d %H:%M"), tz
+            at = datetime.strptime(f"{r['Incident Date']} {r['Incident Time']}", "%Y/%m/%d %H:%M").replace(
+                tzinfo=tz
             )
             rows.append(
                 Incident(
@@ -62,7 +62,7 @@ def test_an_evening_plan_from_san_franciscos_incidents_and_its_coverage(capsys) 
         team = PatrolTeam.objects.create(name=f"team {i}", kind=TeamKind.VOLUNTEERS, community=city)
         members.append(new_person(f"volunteer {i}", f"sf_v{i}", Role.VOLUNTEER, org_unit=city))
         TeamMember.objects.create(team=team, person=members[-1])
-    now = timezone.make_aware(datetime(2019, 1, 1), timezone.get_current_timezone())
+    now = datetime(2019, 1, 1, tzinfo=timezone.get_current_timezone())
     req = services.PlanRequest(
         community=city, day=date(2019, 1, 2), band=Band.EVENING, history_days=31, cell_m=500, max_cells=12
     )
@@ -80,7 +80,7 @@ def test_an_evening_plan_from_san_franciscos_incidents_and_its_coverage(capsys) 
     services.do_move_plan(scope_for(officer), plan.pk, PlanState.PUBLISHED)
     # Simulated check-ins: each member checks in at the first cell and reports a position in
     # every cell but every third one, during the shift.
-    t = timezone.make_aware(datetime(2019, 1, 2, 19), timezone.get_current_timezone())
+    t = datetime(2019, 1, 2, 19, tzinfo=timezone.get_current_timezone())
     for shift, person in zip(shifts, members, strict=True):
         me = scope_for(person)
         own = list(shift.cells.order_by("order"))
