@@ -16,6 +16,7 @@ from lastmeter.broadcasts.selectors import can_compose
 from lastmeter.complaints.selectors import works_on_complaints
 from lastmeter.intake.views import CALL_ROLES, VOLUNTEER_ROLES
 from lastmeter.mediation.selectors import may_open_cases
+from lastmeter.patrols.selectors import sees_patrols
 from lastmeter.planning.selectors import can_plan
 from lastmeter.stats.dashboards import has_figures
 from lastmeter.stats.reports import default_level
@@ -52,6 +53,8 @@ def nav_links(request: HttpRequest) -> dict[str, list[tuple[str, str]]]:
         links.append((reverse("complaints:queue"), _("Complaints")))
     if may_open_cases(scope):
         links.append((reverse("mediation:queue"), _("Mediation")))
+    if sees_patrols(scope):
+        links.append((reverse("patrols:index"), _("Patrols")))
     if has_figures(scope):
         links.append((reverse("stats:landing"), _("Figures")))
     if can_plan(scope):
