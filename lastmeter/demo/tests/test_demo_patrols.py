@@ -1,9 +1,12 @@
-"""The demo's patrols: tonight's plan from 福州路's evening hot spot, published, the volunteer
+"""The demo's patrols: today's plan from the hot cells of the demo's appeals, published, the volunteer
 checked in, and the building heads' badges, tasks and points."""
 
 from __future__ import annotations
 
+from lastmeter.demo.appeals import load_appeals
+from lastmeter.demo.categories import load_categories
 from lastmeter.demo.communities import load_communities
+from lastmeter.demo.departments import load_departments
 from lastmeter.demo.organisation import load_organisation
 from lastmeter.demo.patrols import load_patrols
 from lastmeter.patrols.models import Badge, CheckIn, NetworkTask, PatrolPlan, PatrolTeam
@@ -12,7 +15,9 @@ from lastmeter.patrols.selectors import total_points
 
 def test_it_loads_a_published_plan_and_the_network(db, road_network):
     organisation = load_organisation()
+    categories = load_categories(load_departments())
     load_communities(organisation.station)
+    load_appeals(categories)
     load_patrols()
     assert PatrolTeam.objects.count() == 3
     plan = PatrolPlan.objects.get()
