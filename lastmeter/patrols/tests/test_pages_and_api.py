@@ -86,7 +86,7 @@ def test_the_member_checks_in_and_reports_from_the_phone_page(world, teams, plan
         {"kind": "in", "lat": cell.lat + 0.05, "lon": cell.lon},
         follow=True,
     )
-    assert "km" in r.content.decode() and not CheckIn.objects.exists()
+    assert '<li class="error">' in r.content.decode() and not CheckIn.objects.exists()
     c.post(f"/patrols/shifts/{shift.pk}/check/", {"kind": "in", "lat": cell.lat, "lon": cell.lon})
     r = c.post(
         f"/patrols/shifts/{shift.pk}/sighting/",
@@ -151,7 +151,7 @@ def test_the_api_plans_checks_in_and_files_a_sighting(world, teams) -> None:
         {"lat": cell["lat"] + 0.06, "lon": cell["lon"]},
         content_type="application/json",
     )
-    assert far.status_code == 403 and "km" in far.json()["detail"]
+    assert far.status_code == 403 and "1.0" in far.json()["detail"]  # the radius, 1.0 km
     ok = member.post(
         f"/api/v1/patrols/shifts/{shift_id}/checkins",
         {"lat": cell["lat"], "lon": cell["lon"]},

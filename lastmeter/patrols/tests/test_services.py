@@ -66,7 +66,7 @@ def test_another_communitys_officer_may_not_plan_for_community_A(world, teams) -
 
 def test_a_team_of_another_community_is_not_assigned(world, teams) -> None:
     plan = make_plan(world)
-    with pytest.raises(NotAllowed, match="another community"):
+    with pytest.raises(NotAllowed, match=teams.b.name):
         services.do_assign_team(world.scope(world.grid_officer), plan.pk, teams.b)
 
 
@@ -77,7 +77,7 @@ def test_check_in_within_the_radius_and_refused_5_km_away(world, teams) -> None:
     me = world.scope(teams.volunteer)
     north = max(services.plan_places(plan, shift))  # the plan's northernmost place
     far = (north[0] + 5000 / 111_320, north[1])  # 5 km north of it
-    with pytest.raises(NotAllowed, match=r"5\.0 km"):
+    with pytest.raises(NotAllowed, match=r"5\.0"):
         services.do_check(me, shift.pk, "in", *far, now=evening(PLAN_DAY, 18))
     c = services.do_check(me, shift.pk, "in", cell.lat, cell.lon + 0.003, now=evening(PLAN_DAY, 18))
     assert c.distance_m < 1000
