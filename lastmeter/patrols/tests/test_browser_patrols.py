@@ -53,7 +53,7 @@ def test_from_plan_to_check_in_to_a_sighting_filed_as_an_appeal(
     )
     plan = services.do_generate_plan(world.scope(world.grid_officer), req)
     shift = plan.shifts.get()
-    cell = plan.cells.order_by("order").first()
+    cell = plan.cells.order_by("order")[0]
 
     officer = open_page(world.grid_officer.user)
     officer.goto(f"{live_server_url}/patrols/plans/{plan.pk}/")
@@ -87,6 +87,7 @@ def test_from_plan_to_check_in_to_a_sighting_filed_as_an_appeal(
     phone.click("#sighting-form button")
     phone.wait_for_selector("#sightings a", timeout=WAIT_MS)
     sighting = Sighting.objects.get()
+    assert sighting.appeal_id is not None
     appeal = Appeal.objects.get(pk=sighting.appeal_id)
     assert appeal.channel == "volunteer" and appeal.filed_by_id == teams.volunteer.pk
     assert str(appeal.reference) in phone.inner_text("#sightings")
