@@ -31,6 +31,7 @@ api.add_router("/", "lastmeter.complaints.api.router")
 api.add_router("/", "lastmeter.mediation.api.router")
 api.add_router("/", "lastmeter.meetings.api.router")
 api.add_router("/", "lastmeter.duty.api.router")
+api.add_router("/", "lastmeter.patrols.api.router")
 
 
 @api.exception_handler(NotAllowed)

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "lastmeter.mediation",
     "lastmeter.meetings",
     "lastmeter.duty",
+    "lastmeter.patrols",
     "lastmeter.realtime",
     "lastmeter.web",
     "csp",  # Content-Security-Policy (django-csp; Django 5.2 has none of its own)
@@ -200,6 +201,8 @@ LOGGING = {
 # --- lastmeter's own knobs -------------------------------------------------------------------
 # Where a landing must be proven: the officer's reported position within this many metres.
 LASTMETER_LANDING_RADIUS_M = env_float("LASTMETER_LANDING_RADIUS_M", 300.0)
+# A patrol check-in further than this from its plan's cells and route is refused.
+LASTMETER_PATROL_CHECKIN_RADIUS_M = env_float("LASTMETER_PATROL_CHECKIN_RADIUS_M", 1000.0)
 # Fraction of a clock elapsed at which the sweeper raises a warning.
 LASTMETER_WARNING_FRACTION = env_float("LASTMETER_WARNING_FRACTION", 0.75)
 # Outbox delivery: attempts before a message is parked as failed, and the base back-off.

@@ -22,6 +22,7 @@ urlpatterns = [
     path("mediation/", include("lastmeter.mediation.urls")),
     path("meetings/", include("lastmeter.meetings.urls")),
     path("duty/", include("lastmeter.duty.urls")),
+    path("patrols/", include("lastmeter.patrols.urls")),
     path("stats/hotspots/", include("lastmeter.stats.hotspot_views")),
     path("stats/", include("lastmeter.stats.urls")),
     path("", include("lastmeter.appeals.urls")),

@@ -42,9 +42,9 @@ from pathlib import Path
 # top floor: they compose the rest and nothing below imports them.
 FLOORS: list[set[str]] = [
     {"web"},
-    {"duty"},  # duty plans and campaigns: drafted from the figures, so above stats
+    {"duty", "patrols"},  # drafted from the figures (duty) and planned from the hotspots (patrols): above stats
     {"stats"},
-    {"broadcasts", "complaints", "mediation", "meetings", "patrols"},
+    {"broadcasts", "complaints", "mediation", "meetings"},
     {"open311"},  # a channel in: it hands requests to intake
     {"intake"},
     {"triage"},

@@ -24,6 +24,7 @@ from lastmeter.demo.duty import load_duty_demo
 from lastmeter.demo.mediation import load_mediation
 from lastmeter.demo.meetings import load_meetings
 from lastmeter.demo.organisation import JURISDICTION_CODE, load_organisation
+from lastmeter.demo.patrols import load_patrols
 from lastmeter.demo.planning import load_planning_demo
 from lastmeter.grids.models import Grid
 
@@ -47,6 +48,7 @@ def load_demo(stdout=None) -> bool:
     load_planning_demo()  # basic units and a previewed grid plan
     load_broadcasts_demo()  # groups, subscribers, broadcasts, an alert
     load_duty_demo()  # duty posts, shifts on them, a joint campaign
+    load_patrols()  # teams, tonight's plan from the evening hotspots, the building-head network
     if stdout is not None:
         stdout.write(f"demo loaded: {Appeal.objects.count()} appeals, {Grid.objects.count()} grids")
     return True

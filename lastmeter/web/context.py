@@ -17,6 +17,7 @@ from lastmeter.complaints.selectors import works_on_complaints
 from lastmeter.intake.views import CALL_ROLES, VOLUNTEER_ROLES
 from lastmeter.mediation.selectors import may_open_cases
 from lastmeter.meetings.selectors import may_organise
+from lastmeter.patrols.selectors import sees_patrols
 from lastmeter.planning.selectors import can_plan
 from lastmeter.stats.dashboards import has_figures
 from lastmeter.stats.reports import default_level
@@ -57,6 +58,8 @@ def nav_links(request: HttpRequest) -> dict[str, list[tuple[str, str]]]:
         links.append((reverse("meetings:index"), _("Consultation meetings")))
     if scope.jurisdiction_wide or scope.community_ids:  # duty.selectors.may_view, without the grid members
         links.append((reverse("duty:index"), _("Duty plans")))
+    if sees_patrols(scope):
+        links.append((reverse("patrols:index"), _("Patrols")))
     if has_figures(scope):
         links.append((reverse("stats:landing"), _("Figures")))
     if can_plan(scope):

@@ -42,6 +42,9 @@ from lastmeter.duty import services as duty_services
 from lastmeter.intake.models import InboundItem
 from lastmeter.mediation import services as mediation_services
 from lastmeter.meetings import services as meeting_services
+from lastmeter.patrols import services as patrol_services
+from lastmeter.patrols.models import PatrolTeam, TeamMember
+from lastmeter.patrols.tests.conftest import seed_evening_cluster
 from lastmeter.planning.models import GridPlan
 from lastmeter.planning.platforms import do_save_platform
 from lastmeter.planning.services import PlanParams, do_create_plan, do_preview_plan
@@ -88,6 +91,11 @@ NOT_PAGES: dict[str, str] = {
     "duty:post_act": "POST only: an action on a duty post, then a redirect",
     "duty:campaign_result": "POST only: a day's campaign results, then a redirect",
     "duty:campaign_move": "POST only: a campaign's state change, then a redirect",
+    "patrols:plan_state": "POST only: a patrol plan's state, then a redirect",
+    "patrols:assign": "POST only: assigns a team, then a redirect",
+    "patrols:check": "POST only: a check-in from the phone, then a redirect",
+    "patrols:sighting": "POST only: a sighting from the phone, then a redirect",
+    "patrols:task_done": "POST only: a network task done, then a redirect",
 }
 
 ADMIN_USERNAME = "admin"
@@ -274,6 +282,7 @@ def town(world, new_appeal, settings, tmp_path):
             lat, lon = latlon(x + 3.0, -4.0)
             do_save_platform(code=code, name=name, lat=lat, lon=lon)
         broadcast_id, alert_id, alert_token = broadcasts_for_the_walk(world)
+        patrol_plan = _patrol_plan(world)
         yield {
             "appeal_id": [a.pk for a in appeals],
             "token": [a.tracking_token for a in appeals] + [alert_token],
@@ -308,9 +317,27 @@ def town(world, new_appeal, settings, tmp_path):
             "step": ["serve"],
             "post_id": [duty_post.pk],
             "campaign_id": [campaign.pk],
+            "patrol_plan_id": [patrol_plan.pk],
+            "shift_id": list(patrol_plan.shifts.values_list("pk", flat=True)),
             # The dashboards (stats): a community's; grids and departments are named above.
             "community_id": [world.community_a.pk, world.community_b.pk],
         }
+
+
+def _patrol_plan(world):
+    """A published evening patrol plan of community A, with the building head's team on shift."""
+    team = PatrolTeam.objects.create(
+        name="福州路楼组长队", kind="building_heads", community=world.community_a
+    )
+    TeamMember.objects.create(team=team, person=world.building_head, skills="熟悉楼栋")
+    seed_evening_cluster(timezone.now())
+    req = patrol_services.PlanRequest(
+        community=world.community_a, day=timezone.localdate(), band="evening", cell_m=100
+    )
+    plan = patrol_services.do_generate_plan(world.scope(world.grid_officer), req)
+    patrol_services.do_move_plan(world.scope(world.grid_officer), plan.pk, "published")
+    patrol_services.do_assign_task(world.scope(world.grid_officer), world.building_head, title="排查楼道堆物")
+    return plan
 
 
 def _complaints(world):
