@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class TeamKind(models.TextChoices):
@@ -54,7 +55,7 @@ PLAN_TRANSITIONS: dict[str, frozenset[str]] = {
 
 
 class ShiftState(models.TextChoices):
-    PLANNED = "planned", _("Planned")
+    PLANNED = "planned", pgettext_lazy("patrol shift", "Planned")
     ON_PATROL = "on_patrol", _("On patrol")
     DONE = "done", _("Done")
     MISSED = "missed", _("Missed")
