@@ -44,8 +44,8 @@ public_router = Router(tags=["tracking"])
 
 @router.get("/appeals", response=list[AppealListOut], auth=API_AUTH)
 def list_appeals(request: HttpRequest, filters: Query[QueueFilter]):
-    limit = max(1, min(filters.limit, 500))
-    qs = filtered_queue(request_scope(request), filters)[filters.offset : filters.offset + limit]
+    limit, offset = max(1, min(filters.limit, 500)), max(0, filters.offset)
+    qs = filtered_queue(request_scope(request), filters)[offset : offset + limit]
     return [appeal_row(a) for a in qs]
 
 
