@@ -8,6 +8,9 @@ the same with many more examples and writes bench/results/fuzz_api.json.
 
 from __future__ import annotations
 
+import json
+import os
+
 import pytest
 import schemathesis
 from django.core import signals
@@ -17,7 +20,9 @@ from hypothesis import HealthCheck, Phase, given, settings
 
 from lastmeter.accounts.tokens import issue_token
 
-EXAMPLES = 3
+# bench/fuzz_api.py raises the count and asks for a report (one JSON line per role).
+EXAMPLES = int(os.environ.get("LASTMETER_FUZZ_EXAMPLES", "3"))
+REPORT = os.environ.get("LASTMETER_FUZZ_REPORT")
 # Who calls: the station's dispatcher (sees everything), grid A's officer, a department liaison.
 ROLES = ("dispatcher", "grid_officer", "liaison")
 # What is asserted: no 5xx, and every status, content type and body as the document declares.
@@ -76,4 +81,9 @@ def test_the_api_answers_generated_requests_as_documented(role, api_schema, worl
     new_appeal(text="路边有人摆摊占道经营", category=world.department_category)
     token = issue_token(getattr(world, role), "fuzz")
     failures = fuzz(api_schema, {"Authorization": "Bearer " + token}, EXAMPLES)
+    if REPORT:
+        operations = sum(1 for _ in api_schema.get_all_operations())
+        line = {"role": role, "operations": operations, "examples": EXAMPLES, "failures": failures}
+        with open(REPORT, "a", encoding="utf-8") as out:
+            out.write(json.dumps(line, ensure_ascii=False) + "\n")
     assert not failures, "\n\n".join(f"{op}:\n{msg}" for op, msg in failures.items())
