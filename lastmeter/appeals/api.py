@@ -44,8 +44,11 @@ public_router = Router(tags=["tracking"])
 
 @router.get("/appeals", response=list[AppealListOut], auth=API_AUTH)
 def list_appeals(request: HttpRequest, filters: Query[QueueFilter]):
-    limit = max(1, min(filters.limit, 500))
-    qs = filtered_queue(request_scope(request), filters)[filters.offset : filters.offset + limit]
+    limit, offset = (
+        max(1, min(filters.limit, 500)),
+        min(max(0, filters.offset), 10**9),
+    )  # beyond any table; larger overflows SQLite
+    qs = filtered_queue(request_scope(request), filters)[offset : offset + limit]
     return [appeal_row(a) for a in qs]
 
 

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.urls import reverse
@@ -35,6 +36,7 @@ from lastmeter.broadcasts.selectors import can_compose, grids_near
 from lastmeter.grids.models import Grid
 from lastmeter.lib.errors import NotAllowed, ServiceError
 from lastmeter.lib.geo import CoordinateError, validate_lat_lon
+from lastmeter.lib.images import reencode
 
 # How long the photo and description stay after closure: long enough to answer questions about
 # the search, short enough that a found person's picture does not linger.
@@ -107,7 +109,10 @@ def do_create_alert(scope: Scope, draft: AlertDraft) -> Alert:
             author=scope.person,
         )
         if draft.photo is not None:
-            alert.photo.save(draft.photo.name or "photo.jpg", draft.photo, save=True)
+            # Re-encoded without EXIF: a phone's photo carries where it was taken (lib/images.py).
+            data, content_type = reencode(draft.photo.read())
+            suffix = content_type.split("/")[1].replace("jpeg", "jpg")
+            alert.photo.save(f"photo.{suffix}", ContentFile(data), save=True)
         alert.grids.set(list(grids.values()))
         audience = Audience.objects.create(
             name=_("Alert %(code)s") % {"code": alert.code},

@@ -96,7 +96,10 @@ class FiguresOut(Schema):
 @router.get("/complaints", response=list[ComplaintOut], auth=API_AUTH)
 def list_complaints(request: HttpRequest, offset: int = 0, limit: int = 100):
     qs = selectors.visible_complaints(request_scope(request))
-    return [complaint_row(c) for c in qs[max(0, offset) : max(0, offset) + max(1, min(limit, 500))]]
+    return [
+        complaint_row(c)
+        for c in qs[min(max(0, offset), 10**9) : min(max(0, offset), 10**9) + max(1, min(limit, 500))]
+    ]
 
 
 @router.post("/complaints", response={201: ComplaintDetailOut, 400: ErrorOut, 403: ErrorOut}, auth=API_AUTH)

@@ -184,8 +184,11 @@ def list_incidents(request: HttpRequest, filters: Query[IncidentFilter]):
         qs = qs.filter(status=filters.status)
     if filters.open is True:
         qs = qs.filter(status__in=INCIDENT_ACTIVE)
-    limit = max(1, min(filters.limit, 500))
-    return [incident_row(i) for i in qs[filters.offset : filters.offset + limit]]
+    limit, offset = (
+        max(1, min(filters.limit, 500)),
+        min(max(0, filters.offset), 10**9),
+    )  # beyond any table; larger overflows SQLite
+    return [incident_row(i) for i in qs[offset : offset + limit]]
 
 
 @router.post("/incidents", response={201: dict, 400: ErrorOut}, auth=API_AUTH)

@@ -21,6 +21,7 @@ from lastmeter.grids.selectors import grid_containing
 from lastmeter.intake.channels.base import InboundMessage
 from lastmeter.lib.forms import FiniteFloatField
 from lastmeter.lib.geo import CoordinateError, validate_lat_lon
+from lastmeter.lib.images import ImageRefused, reencode
 
 PHOTO_TYPES = {"image/jpeg": (b"\xff\xd8\xff", "jpg"), "image/png": (b"\x89PNG\r\n\x1a\n", "png")}
 
@@ -120,6 +121,11 @@ class ReportForm(CoordinatesForm):
         upload.seek(0)
         if expected is None or not head.startswith(expected[0]):
             raise ValidationError(_("the photo must be a JPEG or PNG image"), code="not_an_image")
+        try:  # a picture Pillow can decode (the view re-encodes it without EXIF when storing)
+            reencode(upload.read())
+        except ImageRefused as exc:
+            raise ValidationError(_("the photo must be a JPEG or PNG image"), code="not_an_image") from exc
+        upload.seek(0)
         return upload
 
     def message(self, channel: str, **extra: Any) -> InboundMessage:

@@ -34,7 +34,6 @@ from lastmeter.grids.models import Grid
 from lastmeter.intake.channels.base import InboundMessage
 from lastmeter.intake.choices import REVERSALS, Decision, ItemStatus
 from lastmeter.intake.forms import (
-    PHOTO_TYPES,
     CategoryForm,
     DecisionFilterForm,
     LocationForm,
@@ -46,6 +45,7 @@ from lastmeter.intake.selectors import visible_items
 from lastmeter.intake.services import do_reverse, process_item, requeue_failed, submit
 from lastmeter.lib.errors import ServiceError
 from lastmeter.lib.forms import first_message
+from lastmeter.lib.images import reencode
 from lastmeter.lib.transitions import TransitionError
 from lastmeter.roads.services import RoadError, network_geojson
 from lastmeter.triage.services import do_correct_category, do_set_location, locate_queue
@@ -58,11 +58,13 @@ def _store_photo(upload: UploadedFile | None) -> list[dict[str, str]]:
     """Store a photo that ``ReportForm`` accepted; the media list of the inbound message."""
     if upload is None:
         return []
-    suffix = PHOTO_TYPES[upload.content_type or ""][1]
+    # Re-encoded on store: no copy with the phone's EXIF (its GPS position) is kept (lib/images.py).
+    data, content_type = reencode(upload.read())
+    suffix = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}[content_type]
     name = default_storage.save(
-        f"intake/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{suffix}", ContentFile(upload.read())
+        f"intake/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{suffix}", ContentFile(data)
     )
-    return [{"path": name, "content_type": upload.content_type or ""}]
+    return [{"path": name, "content_type": content_type}]
 
 
 def _submit_form(

@@ -127,7 +127,9 @@ def _detail(request: HttpRequest, case: MediationCase) -> dict:
 @router.get("/mediation/cases", response=list[CaseOut], auth=API_AUTH)
 def list_cases(request: HttpRequest, offset: int = 0, limit: int = 100):
     qs = selectors.visible_cases(request_scope(request))
-    return [_row(c) for c in qs[max(0, offset) : max(0, offset) + max(1, min(limit, 500))]]
+    return [
+        _row(c) for c in qs[min(max(0, offset), 10**9) : min(max(0, offset), 10**9) + max(1, min(limit, 500))]
+    ]
 
 
 @router.post(

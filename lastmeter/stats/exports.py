@@ -3,8 +3,8 @@
 The figures are aggregates, so no personal data leaves by default; the views still write an
 access-log row for every export (who exported which table of whose figures for which range).
 
-Text cells are neutralised against CSV/formula injection: a name that begins with = + - @, a tab
-or a carriage return gets a leading apostrophe, so a spreadsheet shows it as text instead of
+Text cells are neutralised against CSV/formula injection (lib/spreadsheets.py, shared by every
+export): a name that begins with = + - @, a tab or a carriage return gets a leading apostrophe, so a spreadsheet shows it as text instead of
 running it (a category or grid name is typed by staff; an appeal could suggest a category name).
 Numbers are written as numbers, never as text, so they cannot carry a formula.
 """
@@ -19,15 +19,10 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
+from lastmeter.lib.spreadsheets import neutralise
 from lastmeter.stats.dashboard_parts import Column, Dashboard, DashTable, kpi_table
 
-DANGEROUS_FIRST = ("=", "+", "-", "@", "\t", "\r")
 NUMBER_FORMATS = {"rate": "0.0%", "change": "+0.0%;-0.0%;0.0%", "hours": "0.0", "score": "0.00", "count": "0"}
-
-
-def neutralise(text: str) -> str:
-    """A text cell a spreadsheet will not evaluate."""
-    return "'" + text if text.startswith(DANGEROUS_FIRST) else text
 
 
 def _kind(column: Column, row: dict[str, Any]) -> str:

@@ -7,14 +7,17 @@ import io
 
 import pytest
 from django.urls import reverse
+from PIL import Image
 
 from lastmeter.accounts.auth import issue_token
 from lastmeter.appeals.models import Appeal, AppealMedia
 from lastmeter.intake.models import InboundItem
+from lastmeter.lib.tests.test_images import GPS_IFD, photo_with_gps
 from lastmeter.testing.world import POINT_IN_A
 
 pytestmark = pytest.mark.django_db
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+# A real picture carrying the phone's GPS position in its EXIF (lib/tests/test_images.py).
+PNG = photo_with_gps("PNG")
 
 
 def login(client, username):
@@ -49,7 +52,10 @@ def test_it_files_a_residents_form_with_a_photo_and_returns_the_tracking_link(
         and r["Location"] == reverse("appeals:track", args=[appeal.tracking_token]) + "?new=1"
     )
     assert appeal.channel == "web" and appeal.grid == world.grid_a
-    assert AppealMedia.objects.get(appeal=appeal).content_type == "image/png"
+    media = AppealMedia.objects.get(appeal=appeal)
+    assert media.content_type == "image/png"
+    # Stored re-encoded: the location the phone wrote into the photo is gone.
+    assert not Image.open(media.file.path).getexif().get_ifd(GPS_IFD)
     assert client.get(reverse("intake:report")).status_code == 200
 
 

@@ -14,8 +14,6 @@ if it is no page, add it to ``NOT_PAGES`` with the reason.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import timedelta
 from html.parser import HTMLParser
 
@@ -24,7 +22,7 @@ from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.views.defaults import server_error
 
@@ -52,6 +50,7 @@ from lastmeter.planning.tests.planning_helpers import make_blocks
 from lastmeter.roads.algorithms.network import RoadNetwork
 from lastmeter.roads.services import use_network
 from lastmeter.testing.roads import comb, latlon
+from lastmeter.testing.urlwalk import Page, page_urls, walk_patterns
 from lastmeter.testing.visible_text import english_in_page, english_runs, external_resources, visible_texts
 from lastmeter.testing.world import POINT_IN_A, POINT_IN_B
 
@@ -101,28 +100,6 @@ NOT_PAGES: dict[str, str] = {
 ADMIN_USERNAME = "admin"
 
 
-@dataclass
-class Page:
-    name: str  # namespaced URL name
-    route: str  # the pattern as written, for messages
-    params: list[str]
-    defaults: dict
-
-
-def _patterns(patterns, route: str = "", namespace: str = "") -> Iterator[Page]:
-    for p in patterns:
-        if isinstance(p, URLResolver):
-            ns = namespace + (p.namespace + ":" if p.namespace else "")
-            yield from _patterns(p.url_patterns, route + str(p.pattern), ns)
-        elif isinstance(p, URLPattern):
-            yield Page(
-                name=namespace + p.name if p.name else "",
-                route=route + str(p.pattern),
-                params=[k for k in p.pattern.regex.groupindex if k not in p.default_args],
-                defaults=dict(p.default_args),
-            )
-
-
 def _not_a_page(page: Page) -> bool:
     for key in NOT_PAGES:
         if key.endswith("/") and page.route.startswith(key):
@@ -137,35 +114,10 @@ def _not_a_page(page: Page) -> bool:
     return not page.name and page.route.startswith("admin/")
 
 
-def _admin_model(page: Page):
-    """The model of an admin page named admin:<app>_<model>_<view>."""
-    for model in admin.site._registry:
-        if page.name.startswith(f"admin:{model._meta.app_label}_{model._meta.model_name}_"):
-            return model
-    return None
-
-
 def _urls(page: Page, values: dict[str, list]) -> list[str]:
-    """Every URL of this pattern over the world's objects."""
-    if not page.params:
-        return [reverse(page.name)]
-    if page.params == ["object_id"] or page.params == ["id"]:
-        model = _admin_model(page)
-        if model is None:
-            model = get_user_model()
-        first = model._default_manager.order_by("pk").first()
-        return [reverse(page.name, args=[first.pk])] if first else []
-    missing = [p for p in page.params if p not in values]
-    assert not missing, (
-        f"{page.route} ({page.name}) needs a value for {missing}: add one to `values` in this test "
-        "or list the URL in NOT_PAGES with the reason"
+    return page_urls(
+        page, values, hint="add one to `values` in this test or list the URL in NOT_PAGES with the reason"
     )
-    urls = [reverse(page.name, kwargs={p: values[p][0] for p in page.params})]
-    # The first parameter runs over every value (an appeal in each state, every app of the admin).
-    first = page.params[0]
-    for v in values[first][1:]:
-        urls.append(reverse(page.name, kwargs={first: v, **{p: values[p][0] for p in page.params[1:]}}))
-    return urls
 
 
 def _admin(world) -> Person:
@@ -495,7 +447,7 @@ EXTRA_URLS = [
 
 
 def test_it_shows_every_page_to_every_role_in_chinese(town):
-    pages = [p for p in _patterns(get_resolver().url_patterns) if not _not_a_page(p)]
+    pages = [p for p in walk_patterns() if not _not_a_page(p)]
     urls = [u for p in pages for u in _urls(p, town)] + EXTRA_URLS
     english: dict[str, set[str]] = {}
     cdn: dict[str, set[str]] = {}
