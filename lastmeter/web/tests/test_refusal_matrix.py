@@ -363,8 +363,8 @@ def _status(client: Client, url: str) -> str:
     for mark, method in (("P", client.post), ("U", client.put), ("A", client.patch)):
         if status != 405:
             break
-        status = method(url, {}) if mark == "P" else method(url, "{}", content_type="application/json")
-        status = status.status_code
+        answer = method(url, {}) if mark == "P" else method(url, "{}", content_type="application/json")
+        status = answer.status_code
         if status != 405:
             return f"{mark}{status}"
     return str(status)
