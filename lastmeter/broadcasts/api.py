@@ -63,7 +63,7 @@ class PreviewOut(Schema):
     refused: bool
 
 
-class EventOut(Schema):
+class BroadcastEventOut(Schema):
     kind: str
     actor: str | None
     note: str
@@ -82,7 +82,7 @@ class BroadcastOut(Schema):
     approved_by: str | None
     needs_approval: bool
     sources: list[dict]
-    events: list[EventOut]
+    events: list[BroadcastEventOut]
 
 
 class DeclineIn(Schema):
@@ -213,11 +213,11 @@ class AlertIn(Schema):
     grids: list[int] = []
 
 
-class CloseIn(Schema):
+class AlertCloseIn(Schema):
     outcome: str
 
 
-class SightingOut(Schema):
+class AlertSightingOut(Schema):
     seen_at: datetime
     place: str
     sender: str
@@ -234,7 +234,7 @@ class AlertOut(Schema):
     author: str
     approved_by: str | None
     outcome: str
-    sightings: list[SightingOut]
+    sightings: list[AlertSightingOut]
 
 
 def present_alert(a: Alert) -> dict:
@@ -296,7 +296,7 @@ def approve_alert(request: HttpRequest, alert_id: int):
 
 
 @router.post("/broadcasts/alerts/{int:alert_id}/close", response=AlertOut, auth=API_AUTH)
-def close_alert(request: HttpRequest, alert_id: int, data: CloseIn):
+def close_alert(request: HttpRequest, alert_id: int, data: AlertCloseIn):
     scope = request_scope(request)
     access_alert_by_scope(scope, alert_id)
     return present_alert(alerts.do_close_alert(scope, alert_id, data.outcome))

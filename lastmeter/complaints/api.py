@@ -64,7 +64,7 @@ class ComplaintDetailOut(ComplaintOut):
     events: list[dict]
 
 
-class ActionIn(Schema):
+class ComplaintActionIn(Schema):
     note: str = ""
     reason: str = ""
     officer: int | None = None
@@ -74,7 +74,7 @@ class ActionIn(Schema):
     reasons: str = ""
 
 
-class ErrorOut(Schema):
+class ComplaintErrorOut(Schema):
     detail: str
 
 
@@ -102,7 +102,11 @@ def list_complaints(request: HttpRequest, offset: int = 0, limit: int = 100):
     ]
 
 
-@router.post("/complaints", response={201: ComplaintDetailOut, 400: ErrorOut, 403: ErrorOut}, auth=API_AUTH)
+@router.post(
+    "/complaints",
+    response={201: ComplaintDetailOut, 400: ComplaintErrorOut, 403: ComplaintErrorOut},
+    auth=API_AUTH,
+)
 def file_complaint(request: HttpRequest, payload: ComplaintIn):
     """Record a complaint received on any channel (staff of the legal office or the station)."""
     scope = request_scope(request)
@@ -144,10 +148,16 @@ def get_complaint(request: HttpRequest, complaint_id: int):
 
 @router.post(
     "/complaints/{complaint_id}/actions/{action}",
-    response={200: ComplaintDetailOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    response={
+        200: ComplaintDetailOut,
+        400: ComplaintErrorOut,
+        403: ComplaintErrorOut,
+        404: ComplaintErrorOut,
+        409: ComplaintErrorOut,
+    },
     auth=API_AUTH,
 )
-def act(request: HttpRequest, complaint_id: int, action: str, body: ActionIn):
+def act(request: HttpRequest, complaint_id: int, action: str, body: ComplaintActionIn):
     """One action (``actions`` on the complaint lists what the caller may do now); evidence
     files are added on the page, the API records evidence as text."""
     scope = request_scope(request)

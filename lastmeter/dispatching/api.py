@@ -33,7 +33,7 @@ from lastmeter.roads import services as roads
 router = Router(tags=["dispatching"])
 
 
-class ErrorOut(Schema):
+class DispatchErrorOut(Schema):
     detail: str
 
 
@@ -83,7 +83,7 @@ class CloseIn(Schema):
     note: str = ""
 
 
-class MessageIn(Schema):
+class GroupMessageIn(Schema):
     text: str = ""
     kind: str = "text"
     lat: float | None = None
@@ -144,7 +144,7 @@ def get_unit(request: HttpRequest, unit_id: int):
     return _with_incidents([selectors.access_unit(request_scope(request), unit_id)])[0]
 
 
-@router.post("/units/{unit_id}/positions", response={200: dict, 400: ErrorOut}, auth=API_AUTH)
+@router.post("/units/{unit_id}/positions", response={200: dict, 400: DispatchErrorOut}, auth=API_AUTH)
 def post_unit_position(request: HttpRequest, unit_id: int, body: PositionIn):
     """A unit's device reports where it is; only the unit's own officer may (403 for others who see it)."""
     scope = request_scope(request)
@@ -154,7 +154,7 @@ def post_unit_position(request: HttpRequest, unit_id: int, body: PositionIn):
     )
 
 
-@router.post("/positions", response={200: dict, 400: ErrorOut}, auth=API_AUTH)
+@router.post("/positions", response={200: dict, 400: DispatchErrorOut}, auth=API_AUTH)
 def post_my_position(request: HttpRequest, body: PositionIn):
     """The caller's phone reports its position: moves their unit and follows their open SOS."""
     scope = request_scope(request)
@@ -191,7 +191,7 @@ def list_incidents(request: HttpRequest, filters: Query[IncidentFilter]):
     return [incident_row(i) for i in qs[offset : offset + limit]]
 
 
-@router.post("/incidents", response={201: dict, 400: ErrorOut}, auth=API_AUTH)
+@router.post("/incidents", response={201: dict, 400: DispatchErrorOut}, auth=API_AUTH)
 def create_incident(request: HttpRequest, body: IncidentIn):
     scope = request_scope(request)
     appeal = None
@@ -239,7 +239,7 @@ def close_incident(request: HttpRequest, incident_id: int, body: CloseIn):
 
 @router.get(
     "/incidents/{incident_id}/recommendations",
-    response={200: list[dict], 400: ErrorOut, 403: ErrorOut, 503: ErrorOut},
+    response={200: list[dict], 400: DispatchErrorOut, 403: DispatchErrorOut, 503: DispatchErrorOut},
     auth=API_AUTH,
 )
 def recommendations(
@@ -350,7 +350,7 @@ def list_messages(request: HttpRequest, group_id: int, after: int = 0, limit: in
 
 
 @router.post("/command-groups/{group_id}/messages", response={201: dict}, auth=API_AUTH)
-def post_message(request: HttpRequest, group_id: int, body: MessageIn):
+def post_message(request: HttpRequest, group_id: int, body: GroupMessageIn):
     scope = request_scope(request)
     selectors.access_group(scope, group_id)
     msg = services.do_post_group_message(
@@ -370,7 +370,7 @@ def list_sos(request: HttpRequest, open: bool = True):
     return [sos_row(a) for a in qs.select_related("acknowledged_by", "unit__person")[:200]]
 
 
-@router.post("/sos", response={201: dict, 400: ErrorOut}, auth=API_AUTH)
+@router.post("/sos", response={201: dict, 400: DispatchErrorOut}, auth=API_AUTH)
 def raise_sos(request: HttpRequest, body: SosIn):
     """The caller's emergency button, with their position."""
     scope = request_scope(request)

@@ -22,7 +22,7 @@ from lastmeter.lib.errors import ServiceError
 router = Router(tags=["duty"])
 
 
-class HoursOut(Schema):
+class StaffedHoursOut(Schema):
     agency: str
     start_hour: int
     end_hour: int
@@ -37,7 +37,7 @@ class PostOut(Schema):
     lat: float
     lon: float
     community: str
-    hours: list[HoursOut]
+    hours: list[StaffedHoursOut]
 
 
 class GapOut(Schema):
@@ -106,7 +106,7 @@ class BeforeAfterOut(Schema):
     change: float | None
 
 
-class ErrorOut(Schema):
+class DutyErrorOut(Schema):
     detail: str
 
 
@@ -180,7 +180,9 @@ def list_campaigns(request: HttpRequest):
     ]
 
 
-@router.post("/duty/campaigns", response={201: CampaignOut, 400: ErrorOut, 403: ErrorOut}, auth=API_AUTH)
+@router.post(
+    "/duty/campaigns", response={201: CampaignOut, 400: DutyErrorOut, 403: DutyErrorOut}, auth=API_AUTH
+)
 def create_campaign(request: HttpRequest, payload: CampaignIn):
     scope = request_scope(request)
     community = OrgUnit.objects.filter(pk=payload.community).first()
@@ -217,7 +219,7 @@ def get_campaign(request: HttpRequest, campaign_id: int):
 
 
 @router.put(
-    "/duty/campaigns/{campaign_id}/results", response={200: CampaignOut, 400: ErrorOut}, auth=API_AUTH
+    "/duty/campaigns/{campaign_id}/results", response={200: CampaignOut, 400: DutyErrorOut}, auth=API_AUTH
 )
 def enter_result(request: HttpRequest, campaign_id: int, payload: ResultIn):
     scope = request_scope(request)

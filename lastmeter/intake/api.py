@@ -40,7 +40,7 @@ class ItemOut(Schema):
     tracking_url: str | None
 
 
-class ErrorOut(Schema):
+class IntakeErrorOut(Schema):
     detail: str
 
 
@@ -58,7 +58,7 @@ def _out(item) -> dict:
     }
 
 
-@router.post("/intake/messages", response={201: ItemOut, 200: ItemOut, 400: ErrorOut}, auth=API_AUTH)
+@router.post("/intake/messages", response={201: ItemOut, 200: ItemOut, 400: IntakeErrorOut}, auth=API_AUTH)
 def post_message(request: HttpRequest, payload: MessageIn):
     scope = request_scope(request)
     if not payload.text.strip():
@@ -88,7 +88,7 @@ def post_message(request: HttpRequest, payload: MessageIn):
     return (201 if created else 200), _out(item)
 
 
-@router.get("/intake/items/{item_id}", response={200: ItemOut, 404: ErrorOut}, auth=API_AUTH)
+@router.get("/intake/items/{item_id}", response={200: ItemOut, 404: IntakeErrorOut}, auth=API_AUTH)
 def get_item(request: HttpRequest, item_id: int):
     item = visible_items(request_scope(request)).filter(pk=item_id).first()
     if item is None:

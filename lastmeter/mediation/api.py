@@ -62,7 +62,7 @@ class CaseDetailOut(CaseOut):
     recurrences: list[dict]
 
 
-class ActionIn(Schema):
+class MediationActionIn(Schema):
     note: str = ""
     name: str = ""
     phone: str = ""
@@ -82,7 +82,7 @@ class ActionIn(Schema):
     kept: bool = False
 
 
-class ErrorOut(Schema):
+class MediationErrorOut(Schema):
     detail: str
 
 
@@ -134,7 +134,7 @@ def list_cases(request: HttpRequest, offset: int = 0, limit: int = 100):
 
 @router.post(
     "/mediation/cases",
-    response={201: CaseDetailOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response={201: CaseDetailOut, 400: MediationErrorOut, 403: MediationErrorOut, 404: MediationErrorOut},
     auth=API_AUTH,
 )
 def open_case(request: HttpRequest, payload: CaseIn):
@@ -197,10 +197,16 @@ def get_case(request: HttpRequest, case_id: int):
 
 @router.post(
     "/mediation/cases/{case_id}/actions/{action}",
-    response={200: CaseDetailOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    response={
+        200: CaseDetailOut,
+        400: MediationErrorOut,
+        403: MediationErrorOut,
+        404: MediationErrorOut,
+        409: MediationErrorOut,
+    },
     auth=API_AUTH,
 )
-def act(request: HttpRequest, case_id: int, action: str, body: ActionIn):
+def act(request: HttpRequest, case_id: int, action: str, body: MediationActionIn):
     """One action (``actions`` on the case lists what the caller may do now)."""
     case = run_action(request_scope(request), case_id, action, body.dict())
     return 200, _detail(request, case)

@@ -25,7 +25,7 @@ class MeetingIn(Schema):
     place: str
 
 
-class ActionIn(Schema):
+class MeetingActionIn(Schema):
     title: str = ""
     name: str = ""
     kind: str = ""
@@ -51,7 +51,7 @@ class FinishIn(Schema):
     outcome: str = ""
 
 
-class ErrorOut(Schema):
+class MeetingErrorOut(Schema):
     detail: str
 
 
@@ -114,7 +114,7 @@ def list_meetings(request: HttpRequest, offset: int = 0, limit: int = 100):
     ]
 
 
-@router.post("/meetings", response={201: dict, 400: ErrorOut, 403: ErrorOut}, auth=API_AUTH)
+@router.post("/meetings", response={201: dict, 400: MeetingErrorOut, 403: MeetingErrorOut}, auth=API_AUTH)
 def schedule(request: HttpRequest, payload: MeetingIn):
     community = OrgUnit.objects.filter(pk=payload.community, kind="community").first()
     if community is None:
@@ -136,10 +136,16 @@ def get_meeting(request: HttpRequest, meeting_id: int):
 
 @router.post(
     "/meetings/{meeting_id}/actions/{action}",
-    response={200: dict, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    response={
+        200: dict,
+        400: MeetingErrorOut,
+        403: MeetingErrorOut,
+        404: MeetingErrorOut,
+        409: MeetingErrorOut,
+    },
     auth=API_AUTH,
 )
-def act(request: HttpRequest, meeting_id: int, action: str, body: ActionIn):
+def act(request: HttpRequest, meeting_id: int, action: str, body: MeetingActionIn):
     """One action (``actions`` on the meeting lists what the caller may do now)."""
     return 200, _meeting(request, run_action(request_scope(request), meeting_id, action, body.dict()))
 
@@ -150,7 +156,9 @@ def list_visits(request: HttpRequest, offset: int = 0, limit: int = 100):
     return [_visit(v) for v in qs[max(0, offset) : max(0, offset) + max(1, min(limit, 500))]]
 
 
-@router.post("/counter/visits", response={201: dict, 400: ErrorOut, 403: ErrorOut}, auth=API_AUTH)
+@router.post(
+    "/counter/visits", response={201: dict, 400: MeetingErrorOut, 403: MeetingErrorOut}, auth=API_AUTH
+)
 def log_arrival(request: HttpRequest, payload: VisitIn):
     community = OrgUnit.objects.filter(pk=payload.community, kind="community").first()
     if community is None:
@@ -166,14 +174,18 @@ def log_arrival(request: HttpRequest, payload: VisitIn):
 
 
 @router.post(
-    "/counter/visits/{visit_id}/serve", response={200: dict, 400: ErrorOut, 403: ErrorOut}, auth=API_AUTH
+    "/counter/visits/{visit_id}/serve",
+    response={200: dict, 400: MeetingErrorOut, 403: MeetingErrorOut},
+    auth=API_AUTH,
 )
 def serve(request: HttpRequest, visit_id: int):
     return 200, _visit(services.do_serve(request_scope(request), visit_id))
 
 
 @router.post(
-    "/counter/visits/{visit_id}/finish", response={200: dict, 400: ErrorOut, 403: ErrorOut}, auth=API_AUTH
+    "/counter/visits/{visit_id}/finish",
+    response={200: dict, 400: MeetingErrorOut, 403: MeetingErrorOut},
+    auth=API_AUTH,
 )
 def finish(request: HttpRequest, visit_id: int, body: FinishIn):
     return 200, _visit(services.do_finish(request_scope(request), visit_id, outcome=body.outcome))

@@ -17,7 +17,7 @@ from lastmeter.patrols.models import PatrolPlan
 router = Router(tags=["patrols"])
 
 
-class PlanIn(Schema):
+class PatrolPlanIn(Schema):
     community: int
     day: date
     band: str
@@ -78,7 +78,7 @@ class SightingIn(Schema):
     category: str = ""
 
 
-class SightingOut(Schema):
+class PatrolSightingOut(Schema):
     id: int
     appeal: str | None
     note: str
@@ -127,7 +127,7 @@ def list_plans(request: HttpRequest):
 
 
 @router.post("/patrols/plans", response={201: PlanOut}, auth=API_AUTH)
-def create_plan(request: HttpRequest, payload: PlanIn):
+def create_plan(request: HttpRequest, payload: PatrolPlanIn):
     scope = request_scope(request)
     community = get_object_or_404(OrgUnit, pk=payload.community, kind="community")
     if not selectors.manages(scope, community.pk):
@@ -163,7 +163,7 @@ def check(request: HttpRequest, shift_id: int, payload: CheckIn):
     return 201, {"id": c.pk, "kind": c.kind, "distance_m": c.distance_m}
 
 
-@router.post("/patrols/shifts/{shift_id}/sightings", response={201: SightingOut}, auth=API_AUTH)
+@router.post("/patrols/shifts/{shift_id}/sightings", response={201: PatrolSightingOut}, auth=API_AUTH)
 def sighting(request: HttpRequest, shift_id: int, payload: SightingIn):
     s = services.do_report_sighting(
         request_scope(request),

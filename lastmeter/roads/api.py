@@ -14,7 +14,7 @@ from lastmeter.roads import services
 router = Router(tags=["roads"])
 
 
-class ErrorOut(Schema):
+class RoadsErrorOut(Schema):
     detail: str
 
 
@@ -32,7 +32,7 @@ def parse_point(text: str, what: str) -> tuple[float, float]:
     return lat, lon
 
 
-@router.get("/roads/route", auth=API_AUTH, response={200: dict, 400: ErrorOut, 404: ErrorOut})
+@router.get("/roads/route", auth=API_AUTH, response={200: dict, 400: RoadsErrorOut, 404: RoadsErrorOut})
 def route(
     request: HttpRequest,
     origin: str = Query(..., alias="from", description="lat,lon"),
@@ -50,7 +50,7 @@ def route(
     return 200, services.route_payload(found)
 
 
-@router.get("/roads/network", auth=API_AUTH, response={200: dict, 400: ErrorOut})
+@router.get("/roads/network", auth=API_AUTH, response={200: dict, 400: RoadsErrorOut})
 def network(request: HttpRequest, tolerance_m: float = 5.0):
     """The road network as simplified GeoJSON polylines (properties: name, class, oneway)."""
     if not (0.0 <= tolerance_m <= 200.0):
@@ -67,7 +67,7 @@ def status(request: HttpRequest):
     return services.network_info()
 
 
-@router.post("/roads/reload", auth=API_AUTH, response={200: dict, 400: ErrorOut, 403: ErrorOut})
+@router.post("/roads/reload", auth=API_AUTH, response={200: dict, 400: RoadsErrorOut, 403: RoadsErrorOut})
 def reload(request: HttpRequest):
     """Administrators: re-read the road file and swap it in now; other processes follow via the cache."""
     scope = request_scope(request)

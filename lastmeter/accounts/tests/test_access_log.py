@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.test import Client
+from PIL import Image
 
 from lastmeter.accounts.auth import issue_token
 from lastmeter.accounts.models import AccessLog
@@ -18,7 +19,15 @@ from lastmeter.appeals.models import AppealMedia
 from lastmeter.intake import services as intake
 from lastmeter.intake.channels.base import InboundMessage
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+def _png() -> bytes:
+    """A real (decodable) 4×4 PNG: the report form re-encodes photos and refuses what is not one."""
+    out = io.BytesIO()
+    Image.new("RGB", (4, 4), (200, 30, 30)).save(out, format="PNG")
+    return out.getvalue()
+
+
+PNG = _png()
 
 
 def login(username: str) -> Client:
