@@ -332,6 +332,10 @@ def _values(town, world, role: str, page: Page) -> dict[str, list]:
         # The building head's network task that the town assigns (patrols).
         task_id=list(NetworkTask.objects.order_by("pk").values_list("pk", flat=True)[:1]),
     )
+    if "api/v1/patrols" in page.route:
+        # The patrols API names its patrol plan `plan_id`, like planning's plans: give it a
+        # patrol plan's id (on PostgreSQL the two tables' ids differ).
+        values["plan_id"] = town["patrol_plan_id"]
     if page.name.startswith("broadcasts:"):
         values["token"] = [town["token"][-1]]  # the alert's public link
     if page.name.startswith("complaints:"):
