@@ -16,9 +16,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 # How a column's values read: "text" (a name), "count", "rate" (0–1, shown as %), "hours",
+# "minutes" (incident response times),
 # "score" (1–5), "change" (current / earlier − 1, shown as ±%) and "value" (the kind is the
 # row's own ``kind``: the headline table mixes measures).
-KINDS = ("text", "count", "rate", "hours", "score", "change", "value")
+KINDS = ("text", "count", "rate", "hours", "minutes", "score", "change", "value")
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,10 @@ def column_labels() -> dict[str, str]:
         "outcome_on_time_rate": _("Outcome on time (%)"),
         "overdue": _("Overdue now"),
         "weekday": _("Weekday"),
+        "incidents": _("Incidents"),
+        "arrivals": _("Units arrived on scene"),
+        "response_p50_min": _("Median response time (min)"),
+        "response_p90_min": _("90th percentile response time (min)"),
     }
 
 
@@ -157,6 +162,8 @@ def kind_of(key: str) -> str:
         return "rate"
     if key.endswith("_h"):
         return "hours"
+    if key.endswith("_min"):
+        return "minutes"
     return "count"
 
 

@@ -22,7 +22,14 @@ from openpyxl.utils import get_column_letter
 from lastmeter.lib.spreadsheets import neutralise
 from lastmeter.stats.dashboard_parts import Column, Dashboard, DashTable, kpi_table
 
-NUMBER_FORMATS = {"rate": "0.0%", "change": "+0.0%;-0.0%;0.0%", "hours": "0.0", "score": "0.00", "count": "0"}
+NUMBER_FORMATS = {
+    "rate": "0.0%",
+    "change": "+0.0%;-0.0%;0.0%",
+    "hours": "0.0",
+    "minutes": "0.0",
+    "score": "0.00",
+    "count": "0",
+}
 
 
 def _kind(column: Column, row: dict[str, Any]) -> str:

@@ -41,8 +41,19 @@ from lastmeter.dispatching.choices import IncidentType
 from lastmeter.dispatching.models import Assignment, Incident
 from lastmeter.grids.models import Grid
 from lastmeter.grids.selectors import grid_id_containing
-from lastmeter.stats.models import HOUR_FIELDS, SUM_FIELDS, AppealDay, AppealDayArea, AppealTime, TransferSpan
+from lastmeter.stats import time_bins
+from lastmeter.stats.algorithms import histogram
+from lastmeter.stats.models import (
+    HOUR_FIELDS,
+    SUM_FIELDS,
+    AppealDay,
+    AppealDayArea,
+    AppealTime,
+    TimeBin,
+    TransferSpan,
+)
 from lastmeter.stats.rollups import TIME_STEPS, day_bounds, local_day, local_tz
+from lastmeter.stats.time_bins import APPEAL_SERIES, TRANSFER_SERIES, split_range, use_bins
 
 PERIODS = ("day", "week", "month", "quarter", "year")
 # Slicing dimensions of the rollup: the name in the API → the rollup column.
@@ -316,7 +327,11 @@ def appeal_times(sl: Slice, by: str | None) -> list[dict[str, Any]]:
     reached at least one step. Wall-clock time: paused time is included (see docs/MEASURES.md).
 
     Reads ``AppealTime`` (one row per appeal, kept with the day rollup): one query, the
-    percentiles computed by PostgreSQL (in Python on other databases), plus one for the names."""
+    percentiles computed by PostgreSQL (in Python on other databases), plus one for the names.
+    Ranges of two whole calendar months or more read the monthly histograms instead
+    (``_binned_appeal_times``: within 1 %, see docs/MEASURES.md)."""
+    if _binned_ok(sl) and by in (None, "grid", "community", "officer"):
+        return _binned_appeal_times(sl, by)
     rows = AppealTime.objects.filter(
         Q(contact_h__isnull=False) | Q(land_h__isnull=False) | Q(resolve_h__isnull=False),
         day__gte=sl.start,
@@ -354,6 +369,44 @@ def appeal_times(sl: Slice, by: str | None) -> list[dict[str, Any]]:
             row[f"{step}_n"] = n
             row[f"{step}_p50_h"] = _round(p50)
             row[f"{step}_p90_h"] = _round(p90)
+        out.append(row)
+    out.sort(key=lambda r: (r["key"] is None, r["key"] or ""))
+    return out
+
+
+def _binned_ok(sl: Slice) -> bool:
+    """Whether the slice can read the histograms: a long range, no category, channel or officer
+    filter (the appeal histograms are kept per grid and officer only)."""
+    return (
+        use_bins(sl.start, sl.end) and sl.category_id is None and sl.channel is None and sl.officer_id is None
+    )
+
+
+def _binned_appeal_times(sl: Slice, by: str | None) -> list[dict[str, Any]]:
+    """``appeal_times`` from the monthly histograms plus the edge days' rows. Three queries."""
+    months, edges = split_range(sl.start, sl.end)
+    whole = by is None and sl.grid_ids is None and sl.community_id is None
+    area = {} if whole else slice_lookups(sl, "community_id")
+    bins = TimeBin.objects.filter(series__in=APPEAL_SERIES, whole=whole, **area)
+    column = DIMENSIONS[by] if by else None
+    edge_rows = None
+    if edges:
+        days, weight = time_bins.edge_filter(edges)
+        edge_rows = AppealTime.objects.filter(days, **slice_lookups(sl, "community_id")).annotate(
+            k=F(column) if column else Value(None, output_field=IntegerField()), w=weight
+        )
+    counts = time_bins.read_counts(months, bins, column, edge_rows, APPEAL_SERIES, 1.0)
+    names = labels(by, counts.keys())
+    out = []
+    for key, series in counts.items():
+        if not any(n for bins_of_step in series.values() for n in bins_of_step.values()):
+            continue  # only in the days taken away at the edges: not in the range
+        row: dict[str, Any] = {"key": None if key is None else str(key), "label": names.get(key, "")}
+        for step in TIME_STEPS:
+            bins_of_step = series.get(step, {})
+            row[f"{step}_n"] = sum(bins_of_step.values())
+            row[f"{step}_p50_h"] = _round(histogram.percentile(bins_of_step, 0.5))
+            row[f"{step}_p90_h"] = _round(histogram.percentile(bins_of_step, 0.9))
         out.append(row)
     out.sort(key=lambda r: (r["key"] is None, r["key"] or ""))
     return out
@@ -420,7 +473,10 @@ def transfer_table(sl: Slice, by: str | None = "department") -> list[dict[str, A
         # With no breakdown the query is a plain aggregate: one row even when nothing matched.
         if row["n"]
     }
-    times = _transfer_times(keyed)
+    if use_bins(sl.start, sl.end) and sl.grid_ids is None:
+        times = _binned_transfer_times(sl, by)
+    else:
+        times = _transfer_times(keyed)
     names = labels(by, counts.keys())
     out = []
     for k in sorted(counts, key=lambda v: (v is None, v or 0)):
@@ -442,6 +498,33 @@ def transfer_table(sl: Slice, by: str | None = "department") -> list[dict[str, A
             }
         )
     return out
+
+
+def _binned_transfer_times(sl: Slice, by: str | None) -> dict[Any, tuple[tuple, tuple]]:
+    """``_transfer_times`` of a long range from the monthly histograms plus the edge days'
+    transfers (two queries; within 1 %, see docs/MEASURES.md)."""
+    months, edges = split_range(sl.start, sl.end)
+    bins = TimeBin.objects.filter(series__in=TRANSFER_SERIES)
+    spans = TransferSpan.objects.all()
+    if sl.department_ids is not None:
+        bins = bins.filter(department_id__in=sl.department_ids)
+        spans = spans.filter(department_id__in=sl.department_ids)
+    if sl.category_id is not None:
+        bins = bins.filter(category_id=sl.category_id)
+        spans = spans.filter(category_id=sl.category_id)
+    column = TRANSFER_KEYS[by] if by else None
+    edge_rows = None
+    if edges:
+        days, weight = time_bins.edge_filter(edges)
+        edge_rows = spans.filter(days).annotate(
+            k=F(column) if column else Value(None, output_field=IntegerField()), w=weight
+        )
+    counts = time_bins.read_counts(months, bins, column, edge_rows, TRANSFER_SERIES, 3600.0)
+
+    def pair(c: dict[int, int]) -> tuple[float | None, float | None]:
+        return histogram.percentile(c, 0.5), histogram.percentile(c, 0.9)
+
+    return {k: (pair(s.get("accept", {})), pair(s.get("outcome", {}))) for k, s in counts.items()}
 
 
 def _transfer_times(keyed: QuerySet) -> dict[Any, tuple[tuple, tuple]]:
@@ -473,18 +556,20 @@ def incident_table(sl: Slice) -> dict[str, Any]:
     The grid of an incident is the grid covering its position. Two queries."""
     start, end = day_bounds(sl.start, sl.end)
     incidents = {
-        pk: (priority, status, grid_id_containing(lat, lon))
-        for pk, priority, status, lat, lon in Incident.objects.filter(
+        pk: (priority, status, grid_id_containing(lat, lon), kind)
+        for pk, priority, status, lat, lon, kind in Incident.objects.filter(
             alarm_at__gte=start, alarm_at__lt=end
-        ).values_list("pk", "priority", "status", "lat", "lon")
+        ).values_list("pk", "priority", "status", "lat", "lon", "incident_type")
     }
     if sl.grid_ids is not None:
         incidents = {pk: v for pk, v in incidents.items() if v[2] in sl.grid_ids}
     by_priority: dict[int, int] = defaultdict(int)
     by_status: dict[str, int] = defaultdict(int)
-    for priority, status, _grid in incidents.values():
+    by_type: dict[str, int] = defaultdict(int)
+    for priority, status, _grid, kind in incidents.values():
         by_priority[priority] += 1
         by_status[status] += 1
+        by_type[kind] += 1
     per_agency: dict[str, list[float]] = defaultdict(list)
     per_grid: dict[Any, list[float]] = defaultdict(list)
     assignments = Assignment.objects.filter(
@@ -511,6 +596,7 @@ def incident_table(sl: Slice) -> dict[str, Any]:
         "incidents": len(incidents),
         "by_priority": [{"key": str(k), "count": v} for k, v in sorted(by_priority.items())],
         "by_status": [{"key": k, "count": v} for k, v in sorted(by_status.items())],
+        "by_type": _type_counts(by_type),
         "response_by_agency": [row(k, k, v) for k, v in sorted(per_agency.items())],
         "response_by_grid": [
             row(k, grid_names.get(k, ""), v) for k, v in sorted(per_grid.items(), key=lambda kv: kv[0] or 0)
@@ -531,6 +617,11 @@ def incidents_by_type(sl: Slice) -> list[dict[str, Any]]:
     ):
         if sl.grid_ids is None or grid_id_containing(lat, lon) in sl.grid_ids:
             counts[kind] += 1
+    return _type_counts(counts)
+
+
+def _type_counts(counts: dict[str, int]) -> list[dict[str, Any]]:
+    """Counts per incident type, most first, with the type's name ("" for none or unknown)."""
     return [
         {"key": k, "label": str(IncidentType(k).label) if k in IncidentType.values else "", "count": n}
         for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))

@@ -190,6 +190,41 @@ class TransferSpan(models.Model):
         return f"transfer {self.transfer_id} ({self.day})"
 
 
+class TimeBin(models.Model):
+    """How many durations of one kind fell in each bin of the log scale of
+    ``stats.algorithms.histogram``, per calendar month: the percentiles of long ranges read these
+    counters instead of sorting every appeal's or transfer's duration (docs/MEASURES.md).
+
+    ``series`` is an appeal step (contact, land, resolve: from ``AppealTime``, by the appeal's
+    receipt month) or a department step (accept, outcome: from ``TransferSpan``, by the
+    transfer's month). Appeal rows come twice: the jurisdiction's fold (``whole``; no area keys)
+    and per grid and officer; transfer rows are per department and category of the appeal. Rebuilt month by
+    month with the day rollup; a test proves they equal a recount from the rows they fold."""
+
+    series = models.CharField(_("series"), max_length=10)
+    month = models.DateField(_("month"))
+    whole = models.BooleanField(_("whole jurisdiction"), default=False)
+    grid_id = models.IntegerField(_("grid"), null=True)
+    community_id = models.IntegerField(_("community"), null=True)
+    assignee_id = models.IntegerField(_("officer"), null=True)
+    department_id = models.IntegerField(_("department"), null=True)
+    category_id = models.IntegerField(_("category"), null=True)
+    bin = models.SmallIntegerField(_("bin"))
+    n = models.IntegerField(_("count"))
+
+    class Meta:
+        verbose_name = _("duration histogram (rollup)")
+        verbose_name_plural = _("duration histograms (rollup)")
+        indexes = [
+            models.Index(fields=["series", "whole", "month"], name="timebin_series_month"),
+            models.Index(fields=["grid_id", "month"], name="timebin_grid_month"),
+            models.Index(fields=["department_id", "month"], name="timebin_department_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.series} {self.month:%Y-%m} bin {self.bin}: {self.n}"
+
+
 class RollupState(models.Model):
     """One row per rollup: the time up to which changes of the raw rows have been folded in."""
 

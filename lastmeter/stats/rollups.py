@@ -2,7 +2,8 @@
 
 Four tables are rebuilt together (docs/MEASURES.md §Rollup): ``AppealDay``, its fold by area
 ``AppealDayArea`` (with receipts per local hour), ``AppealTime`` (each appeal's hours to its
-first contact, landing and resolution) and ``TransferSpan`` (one row per transfer). On
+first contact, landing and resolution) and ``TransferSpan`` (one row per transfer); then the
+monthly duration histograms (``TimeBin``, ``stats.time_bins``) of the months those days touch. On
 PostgreSQL each is one ``INSERT … SELECT`` (``insert_*_sql``); elsewhere the ``compute_*``
 functions build the rows in Python; tests hold the two equal.
 
@@ -46,6 +47,7 @@ from lastmeter.stats.models import (
     RollupState,
     TransferSpan,
 )
+from lastmeter.stats.time_bins import month_of, months_of, rebuild_bins
 
 ROLLUP = "appeal_day"
 # Changes written by a transaction that was still open when the last refresh read are caught by
@@ -519,14 +521,23 @@ def compute_times(first: date, last: date) -> list[AppealTime]:
 
 
 def rebuild_days(days: Iterable[date]) -> int:
-    """Replace the rollup rows of these local days by a fresh computation; rows written."""
+    """Replace the rollup rows of these local days by a fresh computation, and recount the
+    histograms of the months they touch; rows written."""
     written = 0
     days = sorted(set(days))
     with transaction.atomic():
+        months = months_of(days) | _transfer_months(TransferSpan.objects.filter(appeal_day__in=days))
         for day in days:
             delete_rows(day, day)
             written += write_rows(day, day)
+        months |= _transfer_months(TransferSpan.objects.filter(appeal_day__in=days))
+        rebuild_bins(months)
     return written
+
+
+def _transfer_months(spans) -> set[date]:
+    """The months of these transfers' own days (a transfer's month may follow its appeal's)."""
+    return months_of(spans.values_list("day", flat=True).distinct())
 
 
 def rebuild(first: date | None = None, last: date | None = None) -> int:
@@ -537,8 +548,14 @@ def rebuild(first: date | None = None, last: date | None = None) -> int:
         first = local_day(oldest) if oldest else local_day(now)
     last = last or local_day(now)
     with transaction.atomic():
+        spans = TransferSpan.objects.filter(appeal_day__gte=first, appeal_day__lte=last)
+        months = _transfer_months(spans)
         delete_rows(first, last)
         written = write_rows(first, last)
+        months |= _transfer_months(spans) | {
+            month_of(first + timedelta(days=d)) for d in range((last - first).days + 1)
+        }
+        rebuild_bins(months)
         RollupState.objects.update_or_create(name=ROLLUP, defaults={"watermark": now})
     return written
 

@@ -209,6 +209,8 @@ class WorkingDaysOut(Schema):
     transfers: int
     transfers_per_working_day: float | None
     clocks: list[WorkingDayClockOut]
+
+
 # --- dashboards (/api/v1/stats/dashboards/…) ------------------------------------------------------
 
 
@@ -219,7 +221,9 @@ class ColumnOut(Schema):
 
 
 class DashTableOut(Schema):
-    name: str = Field(description="trend, grids, departments, categories, officers or hours.")
+    name: str = Field(
+        description="trend, grids, departments, categories, officers, hours, incidents or response."
+    )
     title: str
     columns: list[ColumnOut]
     rows: list[dict[str, Any]] = Field(description="One object per row, keyed by the columns' keys.")

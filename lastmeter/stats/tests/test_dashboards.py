@@ -3,7 +3,7 @@ role, bad input, and a query count that does not grow with grids, days or office
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 
 import pytest
 from django.db import connection
@@ -194,9 +194,9 @@ def test_it_steps_the_trend_by_the_length_of_the_range(world, month):
 @pytest.mark.parametrize(
     ("level", "target", "most"),
     [
-        ("leadership", None, 14),
-        ("community", "community_a", 12),
-        ("grid", "grid_a", 14),
+        ("leadership", None, 17),
+        ("community", "community_a", 16),
+        ("grid", "grid_a", 17),
         ("department", "department", 12),
     ],
 )
@@ -215,3 +215,41 @@ def test_it_reads_the_same_few_queries_however_many_grids_days_and_officers(
     with CaptureQueriesContext(connection) as after:
         build_dashboard(scope, level, target_id, *MARCH)
     assert len(after.captured_queries) == len(before.captured_queries)
+
+
+def test_it_shows_incidents_by_type_and_response_times_within_the_dashboards_area(world):
+    from lastmeter.dispatching.models import Assignment, Incident, Unit
+    from lastmeter.stats.tests.fixture import SH, H
+    from lastmeter.testing.world import POINT_IN_A, POINT_IN_B
+
+    police = Unit.objects.create(code="P1", name="巡逻车1", agency="police", unit_type="patrol_car")
+    fire = Unit.objects.create(code="F1", name="消防车", agency="fire", unit_type="fire_engine")
+    at = datetime(2024, 3, 4, tzinfo=SH) + H * 9
+    # Grid A: two accidents answered by police in 6 and 10 minutes; grid B: a fire answered in 4.
+    for kind, point, unit, minutes in (
+        ("traffic_accident", POINT_IN_A, police, 6),
+        ("traffic_accident", POINT_IN_A, police, 10),
+        ("fire", POINT_IN_B, fire, 4),
+    ):
+        incident = Incident.objects.create(
+            title="警情", lat=point[0], lon=point[1], alarm_at=at, incident_type=kind
+        )
+        Assignment.objects.create(
+            incident=incident,
+            unit=unit,
+            dispatched_at=at,
+            arrived_at=at + timedelta(minutes=minutes),
+            cleared_at=at + timedelta(hours=1),  # a unit has one open assignment at a time
+        )
+    whole = build_dashboard(world.scope(world.leader), "leadership", None, *MARCH)
+    assert [(r["label"], r["incidents"]) for r in whole.table("incidents").rows] == [
+        ("交通事故", 2),
+        ("火警", 1),
+    ]
+    response = {r["label"]: r for r in whole.table("response").rows}
+    assert set(response) == {"公安", "消防救援"}
+    assert (response["公安"]["arrivals"], response["公安"]["response_p50_min"]) == (2, 8.0)
+    # The grid's own dashboard counts only what happened inside grid A.
+    grid = build_dashboard(world.scope(world.leader), "grid", world.grid_a.pk, *MARCH)
+    assert [(r["label"], r["incidents"]) for r in grid.table("incidents").rows] == [("交通事故", 2)]
+    assert [r["label"] for r in grid.table("response").rows] == ["公安"]
