@@ -209,6 +209,8 @@ class WorkingDaysOut(Schema):
     transfers: int
     transfers_per_working_day: float | None
     clocks: list[WorkingDayClockOut]
+
+
 # --- dashboards (/api/v1/stats/dashboards/…) ------------------------------------------------------
 
 
