@@ -30,7 +30,7 @@ class Command(BaseCommand):
             "--concurrency",
             type=int,
             default=None,
-            help="jobs this process runs at once (default: LASTMETER_WORKER_CONCURRENCY, 4)",
+            help="jobs this process runs at once (default: LASTMETER_WORKER_CONCURRENCY, 4; 1 on SQLite)",
         )
 
     def handle(self, *args, once=False, interval=None, concurrency=None, **options):
@@ -39,10 +39,12 @@ class Command(BaseCommand):
             return
         if interval is not None and (interval < 1 or 60 % interval):
             raise CommandError("--interval must divide 60 (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30 or 60)")
-        concurrency = concurrency or settings.LASTMETER_WORKER_CONCURRENCY
-        if concurrency < 1:
+        if concurrency is not None and concurrency < 1:
             raise CommandError("--concurrency must be 1 or more")
-        if not settings.TASKS_IN_DATABASE:
+        if settings.TASKS_IN_DATABASE:
+            concurrency = concurrency or settings.LASTMETER_WORKER_CONCURRENCY
+        else:
+            concurrency = concurrency or 1  # SQLite takes one writer at a time
             self.stderr.write(
                 "note: without PostgreSQL the queue is in this process's memory: this worker runs the "
                 "sweeps; new messages are delivered by the sweep, or at once by `lastmeter serve`."
