@@ -59,8 +59,8 @@ class EmbeddedConnector(testing.InMemoryConnector):
             self.events.pop(job_id, None)
 
     async def open_async(self, pool: Any = None) -> None:
-        # A worker starting in this process starts with an empty queue: what an earlier one left
-        # is found again by the sweeps, and must not run twice.
+        # A worker starting in this process starts with an empty queue, as after a restart: what an
+        # earlier worker here left undone is found again by the sweeps.
         self.reset()
         await super().open_async(pool)
         self.loop = asyncio.get_running_loop()

@@ -20,8 +20,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from django.conf import settings
+from django.db import connection
 
 from lastmeter.testing.servers import PROJECT_DIR, test_database_url
+
+
+def clear_task_queue() -> None:
+    """Delete the engine's jobs (PostgreSQL). Its tables are not models Django flushes between
+    transactional tests, so jobs that other tests committed would otherwise run in this one."""
+    if settings.TASKS_IN_DATABASE:
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM procrastinate_jobs")
 
 
 class WorkerProcess:

@@ -21,6 +21,7 @@ from lastmeter.intake.channels.base import InboundMessage
 from lastmeter.lib import taskengine
 from lastmeter.ops.health import queue_depths
 from lastmeter.ops.models import WorkerHeartbeat
+from lastmeter.testing.workers import clear_task_queue
 
 on_postgres = pytest.mark.skipif("connection.vendor != 'postgresql'", reason="the queue is in PostgreSQL")
 on_sqlite = pytest.mark.skipif("connection.vendor != 'sqlite'", reason="the queue is in memory")
@@ -147,6 +148,7 @@ def test_it_delivers_a_new_message_from_the_in_process_worker_without_a_sweep(se
     """`lastmeter serve`'s worker, with no sweep scheduled: the message is delivered by the job its
     change deferred, moments after the commit, not by the next poll."""
     settings.LASTMETER_SMS_BACKEND = "lastmeter.appeals.notify.backends.ConsoleBackend"
+    clear_task_queue()
     stop = worker.start_in_process(sweeps=False)
     try:
         assert _wait(WorkerHeartbeat.objects.exists), "the in-process worker did not start"
