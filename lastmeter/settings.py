@@ -133,6 +133,29 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- background work: the task engine (procrastinate; docs/ARCHITECTURE.md, "Background work") ---
+# On PostgreSQL the engine's queue is its own tables, created by its Django app's migrations; on
+# the embedded SQLite default it lives in the memory of the process that runs the worker (the
+# engine has no SQLite backend), and the periodic sweeps recover whatever a restart forgets.
+TASKS_IN_DATABASE = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+if TASKS_IN_DATABASE:
+    INSTALLED_APPS.insert(INSTALLED_APPS.index("lastmeter.ops"), "procrastinate.contrib.django")
+# Our tasks are registered by lastmeter/worker.py, not discovered in modules named "tasks".
+PROCRASTINATE_AUTODISCOVER_MODULE_NAME = ""
+# Seconds between two runs of each sweep (clocks, intake retries, due broadcasts, the outbox's
+# safety net, rollups); a divisor of 60, since the schedules are cron lines with a seconds field.
+LASTMETER_SWEEP_EVERY_S = env_int("LASTMETER_SWEEP_EVERY_S", 5)
+if LASTMETER_SWEEP_EVERY_S < 1 or 60 % LASTMETER_SWEEP_EVERY_S:
+    raise ImproperlyConfigured(
+        "LASTMETER_SWEEP_EVERY_S must divide 60 (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60)"
+    )
+# Jobs one worker process runs at once (threads; each holds a database connection while it runs).
+LASTMETER_WORKER_CONCURRENCY = env_int("LASTMETER_WORKER_CONCURRENCY", 4)
+# A worker writes the engine's heartbeat this often; one silent for LASTMETER_TASK_STALLED_S is
+# taken for dead and the jobs it held are run again.
+LASTMETER_TASK_HEARTBEAT_S = env_float("LASTMETER_TASK_HEARTBEAT_S", 10.0)
+LASTMETER_TASK_STALLED_S = env_float("LASTMETER_TASK_STALLED_S", 30.0)
+
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
     CHANNEL_LAYERS = {
@@ -195,7 +218,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LASTMETER_LOG_LEVEL", "WARNING")},
-    "loggers": {"lastmeter": {"level": env_str("LASTMETER_LOG_LEVEL", "INFO")}},
+    "loggers": {
+        "lastmeter": {"level": env_str("LASTMETER_LOG_LEVEL", "INFO")},
+        # The task engine logs every job's start and end at INFO: several lines a second.
+        "procrastinate": {"level": env_str("LASTMETER_TASKS_LOG_LEVEL", "WARNING")},
+    },
 }
 
 # --- lastmeter's own knobs -------------------------------------------------------------------
@@ -208,7 +235,10 @@ LASTMETER_WARNING_FRACTION = env_float("LASTMETER_WARNING_FRACTION", 0.75)
 # Outbox delivery: attempts before a message is parked as failed, and the base back-off.
 LASTMETER_OUTBOX_MAX_ATTEMPTS = env_int("LASTMETER_OUTBOX_MAX_ATTEMPTS", 8)
 LASTMETER_OUTBOX_BACKOFF_S = env_float("LASTMETER_OUTBOX_BACKOFF_S", 30.0)
-# Run the sweeper and outbox worker inside the web process (embedded default).
+# A worker that claimed a message holds it this long; after that (it died mid-send) another worker
+# sends it again with the same idempotency key.
+LASTMETER_OUTBOX_LEASE_S = env_float("LASTMETER_OUTBOX_LEASE_S", 120.0)
+# Run the task engine's worker (sweeps, outbox delivery) inside `lastmeter serve` (embedded default).
 LASTMETER_INPROCESS_WORKER = env_bool("LASTMETER_INPROCESS_WORKER", True)
 # The live demo beside the in-process worker (simulated officers, arriving appeals, incidents,
 # SOS): True/False when LASTMETER_DEMO_SIMULATION is set; None (unset) means on only when the
@@ -288,7 +318,9 @@ LASTMETER_COMPLAINT_APPEAL_DAYS = env_int("LASTMETER_COMPLAINT_APPEAL_DAYS", 15)
 LASTMETER_COMPLAINT_OFFICE = env_str("LASTMETER_COMPLAINT_OFFICE", "人民广场派出所法制室")
 # Mediation: days after an agreement when the follow-up visits fall (moved to the next working
 # day), and how near (metres) a new appeal must be to a case's place to count as the same address.
-LASTMETER_MEDIATION_FOLLOW_UP_DAYS = [int(d) for d in env_list("LASTMETER_MEDIATION_FOLLOW_UP_DAYS", ["7", "30", "90"])]
+LASTMETER_MEDIATION_FOLLOW_UP_DAYS = [
+    int(d) for d in env_list("LASTMETER_MEDIATION_FOLLOW_UP_DAYS", ["7", "30", "90"])
+]
 LASTMETER_MEDIATION_SAME_ADDRESS_M = env_float("LASTMETER_MEDIATION_SAME_ADDRESS_M", 30.0)
 # Timeout (seconds) of the reply senders' outgoing HTTP calls.
 LASTMETER_HTTP_TIMEOUT_S = env_float("LASTMETER_HTTP_TIMEOUT_S", 10.0)

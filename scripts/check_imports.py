@@ -42,7 +42,10 @@ from pathlib import Path
 # top floor: they compose the rest and nothing below imports them.
 FLOORS: list[set[str]] = [
     {"web"},
-    {"duty", "patrols"},  # drafted from the figures (duty) and planned from the hotspots (patrols): above stats
+    {
+        "duty",
+        "patrols",
+    },  # drafted from the figures (duty) and planned from the hotspots (patrols): above stats
     {"stats"},
     {"broadcasts", "complaints", "mediation", "meetings"},
     {"open311"},  # a channel in: it hands requests to intake
@@ -104,7 +107,9 @@ def _module_level(body: list[ast.stmt]) -> Iterator[ast.stmt]:
                 yield from _module_level(block)
         elif isinstance(node, ast.ClassDef):
             # A class body runs at import time; its methods do not.
-            yield from _module_level([n for n in node.body if not isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)])
+            yield from _module_level(
+                [n for n in node.body if not isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+            )
         else:
             yield node
 
@@ -142,7 +147,9 @@ def read_imports(module: Module, modules: dict[str, Module]) -> None:
         for node in ast.walk(function):
             if isinstance(node, ast.Import | ast.ImportFrom):
                 source = (
-                    _resolve(module, node.level, node.module) if isinstance(node, ast.ImportFrom) else node.names[0].name
+                    _resolve(module, node.level, node.module)
+                    if isinstance(node, ast.ImportFrom)
+                    else node.names[0].name
                 )
                 if source.split(".")[0] == module.name.split(".")[0] and not _explained(lines, node.lineno):
                     module.unexplained_lazy.append((source, node.lineno))
@@ -170,7 +177,9 @@ def _explained(lines: list[str], lineno: int) -> bool:
 
 def circles(modules: dict[str, Module]) -> list[list[str]]:
     """Strongly connected components with more than one module (Tarjan, iterative)."""
-    graph = {name: sorted({target for target, _ in m.imports if target != name}) for name, m in modules.items()}
+    graph = {
+        name: sorted({target for target, _ in m.imports if target != name}) for name, m in modules.items()
+    }
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     on_stack: set[str] = set()

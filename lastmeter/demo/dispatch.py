@@ -154,7 +154,9 @@ def load_dispatch_demo(stdout=None) -> bool:
     )
 
     title, address, (lat, lon), priority, minutes = MISSING_PERSON
-    appeal = Appeal.objects.filter(category__code=DEMO_CATEGORY_CODES["missing_person"]).order_by("pk").first()
+    appeal = (
+        Appeal.objects.filter(category__code=DEMO_CATEGORY_CODES["missing_person"]).order_by("pk").first()
+    )
     if appeal is not None:
         incident = services.do_create_incident(appeal=appeal, title=title, actor=dispatcher)
     else:

@@ -5,7 +5,9 @@ Order of work for anything that arrives:
 2. ``process_item`` decides in ONE transaction what the item becomes — a new appeal, an update to
    an open appeal, a duplicate (reporter subscribed to the open appeal), or nothing — and records
    the decision with its reason. If processing raises, nothing of it is kept; the item stays
-   pending with attempts/next_attempt/last_error and ``process_pending`` retries it later.
+   pending with attempts/next_attempt/last_error, and the same transaction defers the retry job
+   (``RETRY_TASK``) for the time its back-off ends; ``process_pending``, a periodic sweep, retries
+   any due item whose job was lost.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from lastmeter.intake.channels.base import BadPayload, Ignored, InboundMessage, 
 from lastmeter.intake.choices import REVERSALS, Decision, ItemStatus, check_item_transition
 from lastmeter.intake.hooks import claim as claim_reply
 from lastmeter.intake.models import InboundItem, IntakeDecision
+from lastmeter.lib.taskengine import defer
 from lastmeter.triage import services as triage
 from lastmeter.triage.algorithms.fallback import duplicate_scores
 from lastmeter.triage.models import LabelSource, LabelTask
@@ -47,6 +50,13 @@ STRUCTURED = frozenset(
     {Channel.WEB, Channel.HOTLINE, Channel.WALK_IN, Channel.VOLUNTEER, Channel.API, Channel.OPEN311}
 )
 REFERENCE = re.compile(r"\bLM\d{14}\b")
+# The task engine's name of an item's retry job; lastmeter/worker.py binds it to ``process_item``.
+RETRY_TASK = "intake.process_inbound_item"
+
+
+def defer_retry(item: InboundItem) -> None:
+    """Queue the item's next processing for when its back-off ends, in the current transaction."""
+    defer(RETRY_TASK, lock_key=f"intake:{item.pk}", run_at=item.next_attempt_at, item_id=item.pk)
 
 
 # --- 1. raw first ----------------------------------------------------------------------------
@@ -286,7 +296,9 @@ def decide(item: InboundItem, msg: InboundMessage) -> Outcome:
             if verdict.label == "update" or similarity >= 0.5:
                 return Outcome(
                     Decision.UPDATE,
-                    _("the same reporter's open appeal %(ref)s in this thread (%(label)s, similarity %(sim).2f)")
+                    _(
+                        "the same reporter's open appeal %(ref)s in this thread (%(label)s, similarity %(sim).2f)"
+                    )
                     % {"ref": recent.reference, "label": _label_words(verdict.label), "sim": similarity},
                     target=recent,
                 )
@@ -424,6 +436,7 @@ def _record_failure(item_id: int, exc: Exception) -> InboundItem:
             check_item_transition(item.status, ItemStatus.PENDING)
             delay = settings.LASTMETER_BACKOFF_S * (2 ** (item.attempts - 1))
             item.next_attempt_at = timezone.now() + timedelta(seconds=min(delay, 6 * 3600))
+            defer_retry(item)
         item.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
         return item
 
@@ -519,7 +532,8 @@ def _create_appeal(
             appeal,
             EventKind.NOTE,
             None,
-            note=_("possible duplicate of appeal #%(id)s (similarity %(sim).2f)") % {"id": other_id, "sim": score},
+            note=_("possible duplicate of appeal #%(id)s (similarity %(sim).2f)")
+            % {"id": other_id, "sim": score},
             data={"possible_duplicate": other_id, "score": score},
         )
     return appeal
@@ -633,7 +647,14 @@ def requeue_failed(item_id: int | None = None) -> int:
     qs = InboundItem.objects.filter(status=ItemStatus.FAILED)
     if item_id is not None:
         qs = qs.filter(pk=item_id)
-    return qs.update(status=ItemStatus.PENDING, attempts=0, next_attempt_at=None)
+    with transaction.atomic():
+        ids = list(qs.select_for_update().values_list("pk", flat=True))
+        InboundItem.objects.filter(pk__in=ids).update(
+            status=ItemStatus.PENDING, attempts=0, next_attempt_at=None
+        )
+        for pk in ids:
+            defer(RETRY_TASK, lock_key=f"intake:{pk}", item_id=pk)
+    return len(ids)
 
 
 # --- 5. staff reversals ----------------------------------------------------------------------
@@ -678,7 +699,8 @@ def do_reverse(
                     old_appeal,
                     EventKind.NOTE,
                     scope.person,
-                    note=_("the update from inbound item %(item)s was moved to its own appeal") % {"item": item.pk},
+                    note=_("the update from inbound item %(item)s was moved to its own appeal")
+                    % {"item": item.pk},
                 )
             outcome = decide_as_new(item, msg)
             appeal = _create_appeal(item, msg, outcome, actor=scope.person)
@@ -697,7 +719,9 @@ def do_reverse(
             _finish(item, to, note, appeal=appeal, by=scope.person, data={"from": before})
         elif to == Decision.NOTHING:
             if old_appeal is not None:
-                appeal_services.do_close(scope, old_appeal.pk, reason=_("not an appeal: %(reason)s") % {"reason": reason.strip()})
+                appeal_services.do_close(
+                    scope, old_appeal.pk, reason=_("not an appeal: %(reason)s") % {"reason": reason.strip()}
+                )
             _finish(item, to, note, appeal=None, by=scope.person, data={"from": before})
             triage.record_label(
                 msg.text, "not", task=LabelTask.APPEAL_OR_NOT, previous="appeal",

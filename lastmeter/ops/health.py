@@ -25,6 +25,7 @@ from lastmeter.appeals.choices import OutboxState
 from lastmeter.appeals.models import OutboxMessage
 from lastmeter.intake.choices import ItemStatus
 from lastmeter.intake.models import InboundItem
+from lastmeter.lib.taskengine import queue_depths as task_queue_depths
 from lastmeter.ops.models import WorkerHeartbeat
 
 UNDELIVERED = (OutboxState.PENDING, OutboxState.SENDING)
@@ -94,7 +95,11 @@ def check_worker(now=None) -> Check:
 
 
 def queue_depths(now=None) -> dict[str, int]:
-    """Rows waiting: outbox messages due now, all undelivered ones, inbound items to process."""
+    """Rows waiting: outbox messages due now, all undelivered ones, inbound items to process; and
+    the task engine's jobs (``tasks_due``: due and not yet taken by a worker, ``tasks_scheduled``:
+    retries and paced messages waiting for their time, ``tasks_running``, ``tasks_failed``). On
+    the embedded default the engine's queue is in the memory of the process running the worker,
+    so only that process counts its jobs."""
     now = now or timezone.now()
     return {
         "outbox_due": OutboxMessage.objects.filter(
@@ -102,16 +107,18 @@ def queue_depths(now=None) -> dict[str, int]:
         ).count(),
         "outbox_undelivered": OutboxMessage.objects.filter(state__in=UNDELIVERED).count(),
         "intake_pending": InboundItem.objects.filter(status=ItemStatus.PENDING).count(),
+        **task_queue_depths(now),
     }
+
+
+# Queues whose depth decides /readyz?strict=1: work waiting that should already have been done.
+BACKLOGS = ("outbox_due", "intake_pending", "tasks_due")
 
 
 def check_queues(now=None) -> Check:
     depths = queue_depths(now)
     limit = settings.LASTMETER_READY_MAX_QUEUE
-    return Check(
-        ok=depths["outbox_due"] <= limit and depths["intake_pending"] <= limit,
-        detail={**depths, "limit": limit},
-    )
+    return Check(ok=all(depths[name] <= limit for name in BACKLOGS), detail={**depths, "limit": limit})
 
 
 def oldest_undelivered_age_s(now=None) -> float | None:

@@ -374,7 +374,9 @@ def do_correct_category(scope: Scope, appeal_id: int, *, category: Category) -> 
         )
         record_label(appeal.text, category.code, previous=previous, appeal=appeal, by=scope.person)
         if category.department is not None and "transfer" in available_actions(scope, appeal):
-            transfer_locked(appeal, category.department, scope.person, note=_("category handled by department"))
+            transfer_locked(
+                appeal, category.department, scope.person, note=_("category handled by department")
+            )
     return appeal
 
 

@@ -1,10 +1,15 @@
 """Writing to and delivering from the outbox.
 
 `enqueue` must be called inside the transaction that makes the change being reported, so the
-message exists if and only if the change does. `deliver_due` is the worker's loop body: it claims
-each row with a compare-and-set update (two workers never send the same row at once), calls the
-backend, and records the result: ``sent`` when a real provider accepted the message, ``logged``
-("logged, not delivered") when a console backend only wrote it to the log.
+message exists if and only if the change does; in the same transaction it defers the job that
+delivers it (``DELIVER_TASK``, run by the task engine's first free worker as soon as the change
+commits). `deliver_one` is that job: it claims the row with a compare-and-set update (two workers
+never send the same row at once), calls the backend, and records the result: ``sent`` when a real
+provider accepted the message, ``logged`` ("logged, not delivered") when a console backend only
+wrote it to the log. A failed attempt puts the row back with its back-off and, in the same
+transaction, defers the next attempt for that time; after LASTMETER_OUTBOX_MAX_ATTEMPTS the row is
+parked as ``failed`` with the reason. `deliver_due`, a periodic sweep, delivers what is due and
+has no job waiting (the in-memory queue forgot it in a restart; its sender died mid-lease).
 """
 
 from __future__ import annotations
@@ -23,11 +28,24 @@ from django.utils.module_loading import import_string
 from lastmeter.appeals.choices import OUTBOX_TRANSITIONS, OutboxState
 from lastmeter.appeals.models import Appeal, OutboxMessage
 from lastmeter.appeals.notify.backends import LOGGED, Backend, ConsoleBackend, DeliveryError
+from lastmeter.lib.taskengine import defer
 from lastmeter.lib.transitions import check_transition
 
 log = logging.getLogger("lastmeter.notify")
 
-LEASE = timedelta(minutes=2)
+# The task engine's name of the delivery job; lastmeter/worker.py binds it to ``deliver_one``.
+DELIVER_TASK = "appeals.deliver_outbox_message"
+
+
+def lease() -> timedelta:
+    return timedelta(seconds=settings.LASTMETER_OUTBOX_LEASE_S)
+
+
+def defer_delivery(message_id: int, at: datetime | None = None) -> None:
+    """Queue the delivery job of one message (not before ``at``) in the current transaction; at
+    most one waits per message."""
+    defer(DELIVER_TASK, lock_key=f"outbox:{message_id}", run_at=at, message_id=message_id)
+
 
 # Transports of chat channels register here (lastmeter.intake does it for its platforms).
 _channel_backends: dict[str, Callable[[], Backend]] = {}
@@ -71,7 +89,7 @@ def enqueue(
     ``not_before`` holds the first attempt back (a broadcast paces a platform's rate limit)."""
     try:
         with transaction.atomic():
-            return OutboxMessage.objects.create(
+            message = OutboxMessage.objects.create(
                 key=key,
                 transport=transport,
                 recipient=recipient,
@@ -80,6 +98,8 @@ def enqueue(
                 appeal=appeal,
                 next_attempt_at=max(not_before, timezone.now()) if not_before else timezone.now(),
             )
+            defer_delivery(message.pk, message.next_attempt_at)
+            return message
     except IntegrityError:
         return None
 
@@ -88,7 +108,7 @@ def _claim(message_id: int, from_state: str, attempts: int, now) -> bool:
     check_transition(OUTBOX_TRANSITIONS, from_state, OutboxState.SENDING, "outbox")
     return (
         OutboxMessage.objects.filter(id=message_id, state=from_state, attempts=attempts).update(
-            state=OutboxState.SENDING, attempts=F("attempts") + 1, locked_until=now + LEASE
+            state=OutboxState.SENDING, attempts=F("attempts") + 1, locked_until=now + lease()
         )
         == 1
     )
@@ -99,61 +119,89 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(base * (2 ** max(0, attempts - 1)), 6 * 3600))
 
 
+def _due(now) -> Q:
+    """Rows to (re)send now: pending and due, or claimed by a sender whose lease ran out."""
+    return Q(state=OutboxState.PENDING, next_attempt_at__lte=now) | Q(
+        state=OutboxState.SENDING, locked_until__lt=now
+    )
+
+
+def deliver_one(message_id: int) -> str:
+    """The delivery job of one message: claim it if it is due, send it, record what happened.
+
+    Returns what became of it: ``sent`` / ``logged`` / ``retried`` / ``failed``, or, when this job
+    had nothing to send, ``not-due`` (not yet due: the next attempt is queued for its time),
+    ``taken`` (another worker holds or finished it) or ``gone``."""
+    now = timezone.now()
+    row = OutboxMessage.objects.filter(id=message_id).values_list("state", "attempts").first()
+    if row is None:
+        return "gone"
+    state, attempts = row
+    if not OutboxMessage.objects.filter(_due(now), id=message_id).exists():
+        pending = OutboxMessage.objects.filter(id=message_id, state=OutboxState.PENDING)
+        at = pending.values_list("next_attempt_at", flat=True).first()
+        if at is None:
+            return "taken"
+        defer_delivery(message_id, at)  # early (clock skew, a staff retry): wait for its time
+        return "not-due"
+    if not _claim(message_id, state, attempts, now):
+        return "taken"  # another worker took it
+    message = OutboxMessage.objects.get(id=message_id)
+    try:
+        result = backend_for(message.transport).send(message)
+    except Exception as exc:  # any provider failure is retried; the error is kept for staff
+        return _record_failure(message, f"{type(exc).__name__}: {exc}"[:2000])
+    # "sent" only when a real provider accepted it; a console backend's row says "logged".
+    final = OutboxState.LOGGED if result == LOGGED else OutboxState.SENT
+    check_transition(OUTBOX_TRANSITIONS, OutboxState.SENDING, final, "outbox")
+    OutboxMessage.objects.filter(id=message_id, state=OutboxState.SENDING).update(
+        state=final, sent_at=timezone.now(), locked_until=None, last_error=""
+    )
+    return "sent" if final == OutboxState.SENT else "logged"
+
+
+def _record_failure(message: OutboxMessage, error: str) -> str:
+    """Park the message after its last attempt, or put it back with its back-off and queue the
+    next attempt for that time, in one transaction."""
+    sending = OutboxMessage.objects.filter(id=message.pk, state=OutboxState.SENDING)
+    if message.attempts >= settings.LASTMETER_OUTBOX_MAX_ATTEMPTS:
+        sending.update(state=OutboxState.FAILED, last_error=error, locked_until=None)
+        log.warning("outbox %s parked after %s attempts: %s", message.key, message.attempts, error)
+        return "failed"
+    retry_at = timezone.now() + backoff(message.attempts)
+    with transaction.atomic():
+        if sending.update(
+            state=OutboxState.PENDING, last_error=error, locked_until=None, next_attempt_at=retry_at
+        ):
+            defer_delivery(message.pk, retry_at)
+    return "retried"
+
+
 def deliver_due(limit: int = 50) -> dict[str, int]:
-    """Deliver messages that are due (and re-take those whose sender died mid-lease).
+    """The sweep: deliver messages that are due (and re-take those whose sender died mid-lease).
 
     Returns counts of sent (a provider accepted it) / logged (a console backend wrote it to the
-    log; nobody received it) / retried / failed, for logging and tests. Safe to run concurrently.
+    log; nobody received it) / retried / failed, for logging and tests. Safe to run concurrently,
+    and beside the delivery jobs: whoever claims a row first sends it, the other does nothing.
     """
-    now = timezone.now()
     counts = {"sent": 0, "logged": 0, "retried": 0, "failed": 0}
     candidates = list(
-        OutboxMessage.objects.filter(
-            Q(state=OutboxState.PENDING, next_attempt_at__lte=now)
-            | Q(state=OutboxState.SENDING, locked_until__lt=now)
-        )
-        .order_by("id")
-        .values_list("id", "state", "attempts")[:limit]
+        OutboxMessage.objects.filter(_due(timezone.now())).order_by("id").values_list("id", flat=True)[:limit]
     )
-    for message_id, state, attempts in candidates:
-        if not _claim(message_id, state, attempts, now):
-            continue  # another worker took it
-        message = OutboxMessage.objects.get(id=message_id)
-        try:
-            result = backend_for(message.transport).send(message)
-        except Exception as exc:  # any provider failure is retried; the error is kept for staff
-            error = f"{type(exc).__name__}: {exc}"[:2000]
-            if message.attempts >= settings.LASTMETER_OUTBOX_MAX_ATTEMPTS:
-                OutboxMessage.objects.filter(id=message_id, state=OutboxState.SENDING).update(
-                    state=OutboxState.FAILED, last_error=error, locked_until=None
-                )
-                counts["failed"] += 1
-                log.warning("outbox %s parked after %s attempts: %s", message.key, message.attempts, error)
-            else:
-                OutboxMessage.objects.filter(id=message_id, state=OutboxState.SENDING).update(
-                    state=OutboxState.PENDING,
-                    last_error=error,
-                    locked_until=None,
-                    next_attempt_at=timezone.now() + backoff(message.attempts),
-                )
-                counts["retried"] += 1
-            continue
-        # "sent" only when a real provider accepted it; a console backend's row says "logged".
-        final = OutboxState.LOGGED if result == LOGGED else OutboxState.SENT
-        check_transition(OUTBOX_TRANSITIONS, OutboxState.SENDING, final, "outbox")
-        OutboxMessage.objects.filter(id=message_id, state=OutboxState.SENDING).update(
-            state=final, sent_at=timezone.now(), locked_until=None, last_error=""
-        )
-        counts["sent" if final == OutboxState.SENT else "logged"] += 1
+    for message_id in candidates:
+        outcome = deliver_one(message_id)
+        if outcome in counts:
+            counts[outcome] += 1
     return counts
 
 
 def retry_failed(message_id: int) -> bool:
     """Staff action: put a parked message back in the queue."""
     check_transition(OUTBOX_TRANSITIONS, OutboxState.FAILED, OutboxState.PENDING, "outbox")
-    return (
-        OutboxMessage.objects.filter(id=message_id, state=OutboxState.FAILED).update(
+    with transaction.atomic():
+        if not OutboxMessage.objects.filter(id=message_id, state=OutboxState.FAILED).update(
             state=OutboxState.PENDING, attempts=0, next_attempt_at=timezone.now()
-        )
-        == 1
-    )
+        ):
+            return False
+        defer_delivery(message_id)
+        return True

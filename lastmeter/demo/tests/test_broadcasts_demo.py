@@ -19,7 +19,11 @@ def test_it_loads_groups_broadcasts_and_an_alert(settings, tmp_path):
     load_broadcasts_demo()
     assert ChatGroup.objects.count() == 2 * OrgUnit.objects.filter(kind="community").count()
     states = dict(Broadcast.objects.exclude(kind="alert").values_list("title", "state"))
-    assert states == {"电动车充电安全提醒": "done", "早晚高峰出行提醒": "scheduled", "反诈提醒": "awaiting_approval"}
+    assert states == {
+        "电动车充电安全提醒": "done",
+        "早晚高峰出行提醒": "scheduled",
+        "反诈提醒": "awaiting_approval",
+    }
     alert = Alert.objects.get()
     assert alert.state == "active" and alert.sightings.count() == 1
     notice = Broadcast.objects.get(title="电动车充电安全提醒").runs.get()

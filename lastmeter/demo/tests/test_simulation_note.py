@@ -37,7 +37,9 @@ def test_it_tells_the_command_centre_and_the_phone_what_is_simulated(world, sett
         note = page.split('data-testid="simulation-note"', 1)[1].split("</details>", 1)[0]
         assert "本页部分动态为模拟数据" in note
         assert "巡逻警力沿真实道路行驶" in note and "约每 45 秒收到一条新诉求" in note
-        assert "约每 2.5 分钟产生一起警情" in note and "约每 5 分钟有一名民警按下 SOS，2 分钟后自动解除" in note
+        assert (
+            "约每 2.5 分钟产生一起警情" in note and "约每 5 分钟有一名民警按下 SOS，2 分钟后自动解除" in note
+        )
         assert "LASTMETER_DEMO_SIMULATION=0" in note
 
 

@@ -108,4 +108,6 @@ def test_it_has_a_translation_for_every_message_in_the_code(tmp_path):
         for e in _extracted_messages(tmp_path)
         if (e.msgctxt, e.msgid) not in translated
     ]
-    assert missing == [], "append zh-Hans entries at the end of lastmeter/locale/zh_Hans/LC_MESSAGES/django.po"
+    assert missing == [], (
+        "append zh-Hans entries at the end of lastmeter/locale/zh_Hans/LC_MESSAGES/django.po"
+    )

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -39,6 +40,8 @@ def test_it_is_ready_with_a_database_and_reports_a_missing_worker_strictly(db, c
     checks = r.json()["checks"]
     assert checks["database"]["ok"] and checks["redis"] == {"ok": True, "configured": False}
     assert checks["worker"]["ok"] is False and "no worker" in checks["worker"]["error"]
+    # the task engine's queue beside our own rows' queues
+    assert {"tasks_due", "tasks_scheduled", "tasks_running", "tasks_failed"} <= set(checks["queues"])
     assert client.get("/readyz?strict=1").status_code == 503
     beat("host:1")
     r = client.get("/readyz?strict=1")
@@ -99,6 +102,11 @@ def test_it_exports_requests_queues_breaches_and_delivery_failures(world, new_ap
     assert 'lastmeter_http_request_duration_seconds_bucket{le="0.01",route="/healthz"}' in text
     undelivered = OutboxMessage.objects.filter(state__in=[OutboxState.PENDING, OutboxState.SENDING]).count()
     assert metric(text, "lastmeter_queue_depth", 'queue="outbox_undelivered"') == undelivered > 0
+    # The task engine's queue: on PostgreSQL each new message's delivery job waits there (the
+    # embedded default's queue is in the memory of `lastmeter serve`, which runs no worker here).
+    tasks_due = metric(text, "lastmeter_queue_depth", 'queue="tasks_due"')
+    assert tasks_due >= undelivered if connection.vendor == "postgresql" else tasks_due == 0
+    assert metric(text, "lastmeter_queue_depth", 'queue="tasks_failed"') >= 0
     assert metric(text, "lastmeter_outbox_delivery_failures") == 0
     assert metric(text, "lastmeter_worker_last_beat_age_seconds") == -1
 

@@ -115,7 +115,9 @@ def test_it_transfers_a_fallen_tree_reported_on_the_web_form_to_greening(world, 
     appeal = Appeal.objects.get(pk=item.appeal_id)
     assert appeal.category.code == "pol.city.fallen_tree"
     assert appeal.state == "transferred" and appeal.department.code == "greening"
-    assert "倒伏树木" in item.decisions.get().reason  # the decision names the category in the reader's language
+    assert (
+        "倒伏树木" in item.decisions.get().reason
+    )  # the decision names the category in the reader's language
 
 
 @pytest.mark.django_db

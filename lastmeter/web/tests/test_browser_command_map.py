@@ -31,7 +31,9 @@ def board(browser, live_server_url, world, new_appeal):
     )
     new_appeal()
     ctx = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
-    ctx.add_cookies([{"name": "sessionid", "value": session_cookie(world.dispatcher.user), "url": live_server_url}])
+    ctx.add_cookies(
+        [{"name": "sessionid", "value": session_cookie(world.dispatcher.user), "url": live_server_url}]
+    )
     page = ctx.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -46,7 +48,12 @@ def board(browser, live_server_url, world, new_appeal):
 def test_it_explains_the_map_colours_in_a_legend(board):
     legend = board.locator("#legend")
     groups = legend.locator(".lg-group")
-    assert groups.evaluate_all("gs => gs.map(g => g.dataset.legend)") == ["units", "agencies", "appeals", "marks"]
+    assert groups.evaluate_all("gs => gs.map(g => g.dataset.legend)") == [
+        "units",
+        "agencies",
+        "appeals",
+        "marks",
+    ]
     appeals = legend.locator("[data-legend='appeals']").inner_text()
     for words in ("诉求（剩余时限）", "剩余一半以上", "剩余不足一半", "剩余不足四分之一", "已超时", "无计时"):
         assert words in appeals, words

@@ -63,6 +63,9 @@ def test_it_links_the_intake_pages_to_the_roles_that_use_them(world, client):
     assert _intake_hrefs(login("head_a").get("/appeals/").content.decode()) == {"/intake/on-behalf/"}
     assert _intake_hrefs(login("liaison").get("/appeals/").content.decode()) == set()
     # Each link opens its page for that person.
-    for username, hrefs in (("dispatcher", ("/intake/call/", "/intake/inbox/")), ("head_a", ("/intake/on-behalf/",))):
+    for username, hrefs in (
+        ("dispatcher", ("/intake/call/", "/intake/inbox/")),
+        ("head_a", ("/intake/on-behalf/",)),
+    ):
         client_for = login(username)
         assert all(client_for.get(href).status_code == 200 for href in hrefs)
