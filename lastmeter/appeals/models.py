@@ -342,6 +342,15 @@ class Transfer(models.Model):
         verbose_name = _("transfer")
         verbose_name_plural = _("transfers")
         ordering = ["-created_at"]
+        indexes = [
+            # The transfers still waiting on their department: a few hundred among hundreds of
+            # thousands. Departments' inboxes and the "overdue now" figure read only these.
+            models.Index(
+                fields=["department", "state"],
+                condition=models.Q(state__in=["pending", "accepted"]),
+                name="transfer_open_by_department",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.appeal} → {self.department} ({self.state})"
