@@ -27,7 +27,10 @@ from lastmeter.lib.transitions import check_transition
 
 log = logging.getLogger("lastmeter.notify")
 
-LEASE = timedelta(minutes=2)
+
+def lease() -> timedelta:
+    """How long a claim lasts (LASTMETER_OUTBOX_LEASE_S, 2 minutes): then another worker retakes it."""
+    return timedelta(seconds=settings.LASTMETER_OUTBOX_LEASE_S)
 
 # Transports of chat channels register here (lastmeter.intake does it for its platforms).
 _channel_backends: dict[str, Callable[[], Backend]] = {}
@@ -88,7 +91,7 @@ def _claim(message_id: int, from_state: str, attempts: int, now) -> bool:
     check_transition(OUTBOX_TRANSITIONS, from_state, OutboxState.SENDING, "outbox")
     return (
         OutboxMessage.objects.filter(id=message_id, state=from_state, attempts=attempts).update(
-            state=OutboxState.SENDING, attempts=F("attempts") + 1, locked_until=now + LEASE
+            state=OutboxState.SENDING, attempts=F("attempts") + 1, locked_until=now + lease()
         )
         == 1
     )

@@ -114,7 +114,7 @@ def test_it_resends_after_a_crash_mid_lease_without_delivering_twice(world, new_
         outbox.deliver_due()
         msg.refresh_from_db()
         assert msg.state == OutboxState.SENDING  # lease still held: nobody else touches it
-        t.shift(outbox.LEASE.total_seconds() + 1)
+        t.shift(outbox.lease().total_seconds() + 1)
         outbox.deliver_due()
         msg.refresh_from_db()
         # The console backend only logs: the row says so, and never "sent".
