@@ -292,7 +292,9 @@ LASTMETER_COMPLAINT_APPEAL_DAYS = env_int("LASTMETER_COMPLAINT_APPEAL_DAYS", 15)
 LASTMETER_COMPLAINT_OFFICE = env_str("LASTMETER_COMPLAINT_OFFICE", "人民广场派出所法制室")
 # Mediation: days after an agreement when the follow-up visits fall (moved to the next working
 # day), and how near (metres) a new appeal must be to a case's place to count as the same address.
-LASTMETER_MEDIATION_FOLLOW_UP_DAYS = [int(d) for d in env_list("LASTMETER_MEDIATION_FOLLOW_UP_DAYS", ["7", "30", "90"])]
+LASTMETER_MEDIATION_FOLLOW_UP_DAYS = [
+    int(d) for d in env_list("LASTMETER_MEDIATION_FOLLOW_UP_DAYS", ["7", "30", "90"])
+]
 LASTMETER_MEDIATION_SAME_ADDRESS_M = env_float("LASTMETER_MEDIATION_SAME_ADDRESS_M", 30.0)
 # Timeout (seconds) of the reply senders' outgoing HTTP calls.
 LASTMETER_HTTP_TIMEOUT_S = env_float("LASTMETER_HTTP_TIMEOUT_S", 10.0)

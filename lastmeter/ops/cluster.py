@@ -375,12 +375,16 @@ class Cluster:
         """Start worker ``index`` again (what systemd's Restart=always does)."""
         self.workers[index].start()
 
-    def restart_web(self, index: int) -> None:
-        """Stop web process ``index`` (SIGTERM) and start it on the same port; wait until ready."""
+    def restart_web(self, index: int) -> tuple[float, float]:
+        """Stop web process ``index`` (SIGTERM) and start it on the same port; wait until ready.
+        Seconds taken to stop, and to start until /readyz answers."""
         web = self.web[index]
+        started = time.monotonic()
         web.stop()
+        stopped = time.monotonic()
         web.start()
         self.wait_ready([web])
+        return stopped - started, time.monotonic() - stopped
 
     def describe(self) -> str:
         lines = [f"lastmeter cluster on {self.base_url}/ ({self.proxy_kind} proxy)"]

@@ -32,6 +32,7 @@ def lease() -> timedelta:
     """How long a claim lasts (LASTMETER_OUTBOX_LEASE_S, 2 minutes): then another worker retakes it."""
     return timedelta(seconds=settings.LASTMETER_OUTBOX_LEASE_S)
 
+
 # Transports of chat channels register here (lastmeter.intake does it for its platforms).
 _channel_backends: dict[str, Callable[[], Backend]] = {}
 
