@@ -207,6 +207,9 @@ class Cluster:
             "LASTMETER_INPROCESS_WORKER": "0",  # the workers are processes of their own
             "LASTMETER_DEMO_SIMULATION": "0",
             "LASTMETER_TRUSTED_PROXIES": "1",
+            # At most this many PostgreSQL connections per process (deploy/README.md), so N processes
+            # stay within max_connections however many requests are in flight.
+            "LASTMETER_DB_POOL_MAX": "8",
             "PYTHONUNBUFFERED": "1",
             "PYTHONPATH": os.pathsep.join(
                 p for p in (str(PROJECT_DIR), os.environ.get("PYTHONPATH", "")) if p
