@@ -219,9 +219,8 @@ LASTMETER_WARNING_FRACTION = env_float("LASTMETER_WARNING_FRACTION", 0.75)
 # Outbox delivery: attempts before a message is parked as failed, and the base back-off.
 LASTMETER_OUTBOX_MAX_ATTEMPTS = env_int("LASTMETER_OUTBOX_MAX_ATTEMPTS", 8)
 LASTMETER_OUTBOX_BACKOFF_S = env_float("LASTMETER_OUTBOX_BACKOFF_S", 30.0)
-# How long a worker's claim on a message lasts: a worker that dies mid-send leaves its message to
-# another worker after this many seconds. Longer than LASTMETER_HTTP_TIMEOUT_S, or a live but slow
-# send would be taken over and sent twice.
+# A worker that claimed a message holds it this long; after that (it died mid-send) another worker
+# sends it again with the same idempotency key.
 LASTMETER_OUTBOX_LEASE_S = env_float("LASTMETER_OUTBOX_LEASE_S", 120.0)
 # Run the sweeper and outbox worker inside the web process (embedded default).
 LASTMETER_INPROCESS_WORKER = env_bool("LASTMETER_INPROCESS_WORKER", True)

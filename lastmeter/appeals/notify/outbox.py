@@ -29,7 +29,6 @@ log = logging.getLogger("lastmeter.notify")
 
 
 def lease() -> timedelta:
-    """How long a claim lasts (LASTMETER_OUTBOX_LEASE_S, 2 minutes): then another worker retakes it."""
     return timedelta(seconds=settings.LASTMETER_OUTBOX_LEASE_S)
 
 
