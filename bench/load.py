@@ -540,9 +540,77 @@ def summary_row(result: dict) -> dict:
     }
 
 
+def markdown(path: Path) -> str:
+    """The tables of docs/BENCHMARKS.md from a result file (``bench/load.py --markdown``)."""
+    doc = json.loads(path.read_text())
+    labels = list(doc["runs"])
+    lines = [
+        "| endpoint | "
+        + " | ".join(f"{label}: req/s | p50 | p95 | p99 ms | failed" for label in labels)
+        + " |",
+        "|---|" + "---:|" * (5 * len(labels)),
+    ]
+    names = sorted({n for r in doc["runs"].values() for n in r["endpoints"]})
+    for name in names:
+        cells = []
+        for label in labels:
+            e = doc["runs"][label]["endpoints"].get(name)
+            cells += (
+                [str(e["per_s"]), str(e["p50_ms"]), str(e["p95_ms"]), str(e["p99_ms"]), str(e["failures"])]
+                if e
+                else [""] * 5
+            )
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines += ["", "| figure | " + " | ".join(labels) + " |", "|---|" + "---:|" * len(labels)]
+    rows = [
+        ("inbound answered /s", lambda r, s: s["inbound_per_s"]),
+        ("new-appeal webhooks answered /s", lambda r, s: s["new_appeals_per_s"]),
+        ("webhook p99 ms (worst platform)", lambda r, s: s["webhook_p99_ms_worst_platform"]),
+        ("positions answered /s", lambda r, s: s["positions_per_s"]),
+        ("requests failed", lambda r, s: s["failures"]),
+        ("webhook → appeal row p50 / p99 s", lambda r, s: _pair(r["end_to_end_s"]["webhook_to_appeal_row"])),
+        ("webhook → reply sent p50 / p99 s", lambda r, s: _pair(r["end_to_end_s"]["webhook_to_ack_sent"])),
+        ("replies still undelivered after the drain", lambda r, s: r["drain"]["undelivered_left"]),
+        (
+            "answered but not stored (webhooks)",
+            lambda r, s: r["database"]["webhooks_answered_but_not_stored"],
+        ),
+        ("items not processed", lambda r, s: r["database"]["inbound_items_not_done"]),
+        ("appeals without clocks", lambda r, s: r["database"]["appeals_without_clocks"]),
+        (
+            "every answered form / Open311 / position stored",
+            lambda r, s: "/".join(
+                "yes" if r["database"][k] else "NO"
+                for k in (
+                    "every_answered_form_stored",
+                    "every_answered_open311_stored",
+                    "every_answered_position_kept",
+                )
+            ),
+        ),
+        ("cores the cluster got (of 2)", lambda r, s: s.get("cluster_cores_used")),
+        ("requests per cluster CPU-second", lambda r, s: s.get("requests_per_cluster_cpu_s")),
+        ("load average at start", lambda r, s: r["machine"]["loadavg_start"][0]),
+    ]
+    for title, get in rows:
+        lines.append(
+            f"| {title} | "
+            + " | ".join(str(get(doc["runs"][lb], doc["summary"][lb])) for lb in labels)
+            + " |"
+        )
+    return "\n".join(lines)
+
+
+def _pair(stats: dict) -> str:
+    return f"{stats['p50']} / {stats['p99']}" if stats.get("n") else "–"
+
+
 def main() -> None:
     if len(sys.argv) == 3 and sys.argv[1] == "--seed-fixtures":
         seed_fixtures(int(sys.argv[2]))
+        return
+    if len(sys.argv) == 2 and sys.argv[1] == "--markdown":
+        print(markdown(PROJECT_ROOT / "bench" / "results" / "load.json"))
         return
     args = parse_args()
     services_or_exit(args.redis)
