@@ -125,7 +125,7 @@ LASTMETER_DB_POOL_MAX = env_int("LASTMETER_DB_POOL_MAX", 0)
 LASTMETER_DB_POOL_TIMEOUT_S = env_float("LASTMETER_DB_POOL_TIMEOUT_S", 30.0)
 if DATABASE_URL:
     DATABASES = {"default": database_from_url(DATABASE_URL)}
-    if LASTMETER_DB_POOL_MAX > 0 and DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    if LASTMETER_DB_POOL_MAX > 0 and str(DATABASES["default"]["ENGINE"]).endswith("postgresql"):
         DATABASES["default"]["OPTIONS"] = {
             "pool": {"min_size": 1, "max_size": LASTMETER_DB_POOL_MAX, "timeout": LASTMETER_DB_POOL_TIMEOUT_S}
         }

@@ -208,12 +208,15 @@ class LiveListener:
 
     async def _run(self) -> None:
         from websockets.asyncio.client import connect
+        from websockets.typing import Origin
 
         delay = 0.5
         while not self._stop.is_set():
             try:
                 async with connect(
-                    self.ws_url, origin=self.origin, additional_headers={"Cookie": f"sessionid={self.cookie}"}
+                    self.ws_url,
+                    origin=Origin(self.origin),
+                    additional_headers={"Cookie": f"sessionid={self.cookie}"},
                 ) as ws:
                     while not self._stop.is_set():
                         try:

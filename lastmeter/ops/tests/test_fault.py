@@ -288,8 +288,8 @@ def check_everything(counts: dict[str, object], chat, phone, fake, board, alarm_
     assert not transferred.exists(), "a transferred appeal without its department clock"
 
     # No clock breached or escalated twice.
-    per_clock = Counter()
-    escalations = Counter()
+    per_clock: Counter[int] = Counter()
+    escalations: Counter[int] = Counter()
     for kind, data in AppealEvent.objects.filter(
         kind__in=[EventKind.CLOCK_BREACH, EventKind.ESCALATED]
     ).values_list("kind", "data"):
