@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint pytest worker bench bench-stats clean static browser-prereqs
+.PHONY: run test lint pytest worker bench bench-stats bench-load cluster clean static browser-prereqs
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -68,6 +68,16 @@ pytest: $(STAMP) $(STATIC_STAMP) browser-prereqs
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/lastmeter_bench
 bench-stats: $(STAMP)
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/stats.py
+
+## The scaled-out cluster under a realistic mix, against one server + one worker (PostgreSQL and
+## Redis of this machine; figures in docs/BENCHMARKS.md). LOAD_ARGS="--duration 300" for longer.
+LOAD_ARGS ?=
+bench-load: $(STAMP)
+	$(BIN)/python bench/load.py $(LOAD_ARGS)
+
+## deploy/README.md's layout on this machine: 2 web + 2 workers behind a proxy on :8080.
+cluster: $(STAMP)
+	PYTHON=$(BIN)/python scripts/cluster.sh
 
 worker: $(STAMP)
 	$(BIN)/lastmeter worker

@@ -116,8 +116,19 @@ TEMPLATES = [
 ]
 
 DATABASE_URL = env_str("DATABASE_URL", "")
+# PostgreSQL connections per process, from psycopg's pool (Django's "pool" option); 0: no pool.
+# A web process (daphne) runs every request in a thread of its own, each with its own connection, so
+# without a pool N requests in flight hold N connections and PostgreSQL refuses the one past its
+# max_connections (HTTP 500); with a pool they wait their turn (LASTMETER_DB_POOL_TIMEOUT_S). Set it
+# in deployments (deploy/README.md); the tests and the embedded default run without.
+LASTMETER_DB_POOL_MAX = env_int("LASTMETER_DB_POOL_MAX", 0)
+LASTMETER_DB_POOL_TIMEOUT_S = env_float("LASTMETER_DB_POOL_TIMEOUT_S", 30.0)
 if DATABASE_URL:
     DATABASES = {"default": database_from_url(DATABASE_URL)}
+    if LASTMETER_DB_POOL_MAX > 0 and str(DATABASES["default"]["ENGINE"]).endswith("postgresql"):
+        DATABASES["default"]["OPTIONS"] = {
+            "pool": {"min_size": 1, "max_size": LASTMETER_DB_POOL_MAX, "timeout": LASTMETER_DB_POOL_TIMEOUT_S}
+        }
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)  # SQLite needs its directory to exist
     DATABASES = {

@@ -7,6 +7,11 @@ Scoping (who hears what):
 - nobody joins another person's group, and a command group only after a membership check in the
   database — a client asking for a group it may not hear gets an error event, never the group.
 
+On (re)connecting, after ``hello``, a client is sent again what it may have missed and still matters
+(``realtime.events.catch_up_for``: the open SOS alarms it may hear, as ``sos.raised`` events with
+``"catch_up": true``) — events are pushed once and not kept, so a client that was away during a
+network drop or a Redis outage would otherwise never learn of an alarm raised meanwhile.
+
 Membership changes while a socket is open (an officer dispatched to an incident joins its group):
 the consumer re-reads its command groups when an ``incident.*``/``group.*``/``sos.*`` event reaches
 it, and a client may ask with ``{"action": "refresh"}`` or ``{"action": "join", "group": "cgroup.7"}``.
@@ -23,6 +28,7 @@ from lastmeter.accounts.selectors import scope_for_user
 from lastmeter.realtime.events import (
     CGROUP_PREFIX,
     COMMAND_GROUP,
+    catch_up_for,
     cgroup_group,
     command_group_ids_for,
     department_group,
@@ -71,6 +77,11 @@ def _command_groups_for(user) -> set[str]:
 
 
 @database_sync_to_async
+def _catch_up(user) -> list[tuple[str, dict[str, Any]]]:
+    return catch_up_for(user)
+
+
+@database_sync_to_async
 def _may_join(user, group_id: int) -> bool:
     return _may_hear_group(user, group_id)
 
@@ -91,6 +102,9 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
         await self.send_json({"event": "hello", "payload": {"groups": self.groups_joined}})
+        # What it may have missed while away and still matters (open SOS alarms), marked as such.
+        for event, payload in await _catch_up(user):
+            await self.send_json({"event": event, "payload": payload, "catch_up": True})
 
     async def disconnect(self, code: int) -> None:
         for group in getattr(self, "groups_joined", []):

@@ -65,6 +65,29 @@ def command_group_ids_for(person_id: int) -> list[int]:
     return sorted(ids)
 
 
+# What a client should be sent again when it (re)connects: events it may have missed while it was
+# away (a dropped network, a Redis outage during which nothing could be pushed) that still matter
+# now — the open SOS alarms. The apps that own such state register a provider from their
+# AppConfig.ready() (dispatching: a floor above); each gets the connecting user and returns
+# (event, payload) pairs shaped like the live events, so a client handles them the same way.
+CatchUpProvider = Callable[[Any], list[tuple[str, dict[str, Any]]]]
+_catch_up_providers: list[CatchUpProvider] = []
+
+
+def register_catch_up(provider: CatchUpProvider) -> None:
+    """Called from an AppConfig.ready(); registering the same function twice is a no-op."""
+    if provider not in _catch_up_providers:
+        _catch_up_providers.append(provider)
+
+
+def catch_up_for(user: Any) -> list[tuple[str, dict[str, Any]]]:
+    """Every registered provider's events for ``user``, JSON-ready. Reads the database."""
+    events: list[tuple[str, dict[str, Any]]] = []
+    for provider in _catch_up_providers:
+        events += [(event, _jsonable(payload)) for event, payload in provider(user)]
+    return events
+
+
 def _jsonable(payload: dict[str, Any]) -> dict[str, Any]:
     import json
 

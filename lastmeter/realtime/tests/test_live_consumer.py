@@ -206,3 +206,40 @@ async def test_it_authenticates_the_session_cookie_through_the_asgi_application(
     )
     connected, _ = await foreign.connect()
     assert not connected
+
+
+@database_sync_to_async
+def _raise_sos(person, *, resolve: bool = False):
+    from lastmeter.dispatching.command import do_raise_sos, do_resolve_sos
+    from lastmeter.dispatching.models import Unit
+
+    Unit.objects.get_or_create(
+        code=f"P-{person.pk}",
+        defaults={"name": "巡逻车", "agency": "police", "unit_type": "patrol_car", "person": person},
+    )
+    alarm = do_raise_sos(person, POINT_IN_A[0], POINT_IN_A[1])
+    if resolve:
+        do_resolve_sos(alarm.pk, person, note="误触")
+    return alarm
+
+
+async def test_it_sends_a_reconnecting_screen_the_sos_it_missed_and_only_what_it_may_hear():
+    """An alarm raised while nobody could be told (the socket down, Redis out) reaches the command
+    centre when it connects again; a resolved one does not; the other grid's officer, in no
+    command group with the officer, hears neither."""
+    world = await _world()
+    open_alarm = await _raise_sos(world.grid_officer)
+    await _raise_sos(world.other_officer, resolve=True)
+
+    board = await _connect(world.dispatcher.user)
+    await _hello(board)
+    missed = await board.receive_json_from(timeout=2)
+    assert missed["event"] == "sos.raised" and missed["catch_up"] is True
+    assert missed["payload"]["id"] == open_alarm.pk and missed["payload"]["status"] == "raised"
+    assert await board.receive_nothing(timeout=0.3)
+    await board.disconnect()
+
+    stranger = await _connect(world.other_officer.user)
+    await _hello(stranger)
+    assert await stranger.receive_nothing(timeout=0.3)
+    await stranger.disconnect()
