@@ -144,6 +144,7 @@ def test_it_leaves_a_rollup_equal_to_a_recomputation_and_to_the_raw_measures(his
         start=date(2025, 6, 1), end=date(2025, 11, 30), grid_ids=frozenset({history.grid_a.pk})
     )
     assert measures.grouped_sums(grid_a, None, None)[(None, None)] == raw_sums(grid_a)[None]
+
     # Receipts per weekday × hour, time percentiles and the transfer table, read from the
     # rollup's companion tables, equal the same figures computed from the raw rows. Both
     # slices span whole months, so the percentiles come from the monthly histograms (within
