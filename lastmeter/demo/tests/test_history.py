@@ -16,6 +16,7 @@ from lastmeter.appeals.models import Appeal, AppealEvent, Clock, LandingProof, R
 from lastmeter.demo.history import draw_received
 from lastmeter.demo.history_tables import plan_history
 from lastmeter.demo.history_writer import generate_history, read_jurisdiction
+from lastmeter.management.commands.demo import DEFAULT_HISTORY, DEFAULT_YEARS, history_to_draw
 from lastmeter.stats import measures, time_bins
 from lastmeter.stats.raw import raw_hours, raw_sums, raw_times, raw_transfers
 from lastmeter.stats.tests.test_rollups import assert_rollups_equal_recomputation
@@ -176,3 +177,11 @@ def test_it_leaves_a_rollup_equal_to_a_recomputation_and_to_the_raw_measures(his
 def test_it_refuses_a_bad_history_request():
     with pytest.raises(CommandError):
         call_command("demo", history=10, years=0)
+
+
+def test_it_gives_a_freshly_loaded_demo_a_past_and_an_older_one_none_unless_asked():
+    assert history_to_draw(None, None, created=True) == (DEFAULT_HISTORY, DEFAULT_YEARS)
+    assert history_to_draw(None, 1.5, created=True) == (DEFAULT_HISTORY, 1.5)
+    assert history_to_draw(None, None, created=False) == (0, 0)  # loaded before: its past is there
+    assert history_to_draw(0, None, created=True) == (0, 3)  # --history 0: none
+    assert history_to_draw(500, None, created=False) == (500, 3)

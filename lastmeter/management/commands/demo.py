@@ -1,5 +1,9 @@
 """`lastmeter demo`: migrate, then load the demo jurisdiction (see lastmeter.demo); with
-``--history N``, also draw N appeals of history over ``--years`` (lastmeter.demo.history)."""
+``--history N``, also draw N appeals of history over ``--years`` (lastmeter.demo.history).
+
+A freshly loaded demo gets DEFAULT_HISTORY appeals over DEFAULT_YEARS unless ``--history`` says
+otherwise (``--history 0``: none): without a past, every dashboard's year-on-year column and the
+monthly trend would be empty, which is not what a station sees after its first year."""
 
 from django.conf import settings
 from django.core.management import call_command
@@ -8,6 +12,18 @@ from django.core.management.base import BaseCommand, CommandError
 from lastmeter.demo.history_writer import generate_history
 from lastmeter.demo.loader import load_demo
 from lastmeter.demo.organisation import DEMO_PASSWORD
+
+# About 15 s on SQLite: two years of a small station's appeals, enough for YoY and trends.
+DEFAULT_HISTORY = 20_000
+DEFAULT_YEARS = 2
+
+
+def history_to_draw(history: int | None, years: float | None, *, created: bool) -> tuple[int, float]:
+    """(appeals, years) of history to draw: what was asked, else the default for a demo loaded
+    now, else none (a demo loaded earlier already has its past; drawing again would double it)."""
+    if history is None:
+        return (DEFAULT_HISTORY, years or DEFAULT_YEARS) if created else (0, 0)
+    return history, years or 3
 
 
 class Command(BaseCommand):
@@ -18,20 +34,22 @@ class Command(BaseCommand):
         parser.add_argument(
             "--history",
             type=int,
-            default=0,
+            default=None,
             metavar="N",
-            help="also generate N appeals of history (seasonal, weekly and daily rhythm) on the demo's grids",
+            help="also generate N appeals of history (seasonal, weekly and daily rhythm) on the demo's grids "
+            f"(default: {DEFAULT_HISTORY:,} over {DEFAULT_YEARS} years when the demo is loaded now, else none)",
         )
-        parser.add_argument("--years", type=float, default=3, help="years of history (default 3)")
+        parser.add_argument("--years", type=float, default=None, help="years of history (default 3)")
         parser.add_argument("--seed", type=int, default=20240101, help="random seed of the history")
 
-    def handle(self, *args, port=8000, history=0, years=3, seed=20240101, **options):
-        if history < 0 or not 0 < years <= 10:
+    def handle(self, *args, port=8000, history=None, years=None, seed=20240101, **options):
+        if (history is not None and history < 0) or (years is not None and not 0 < years <= 10):
             raise CommandError("--history must be ≥ 0 and --years between 0 and 10")
         call_command("migrate", verbosity=0)
         created = load_demo(self.stdout)
         if not created:
             self.stdout.write("demo already loaded")
+        history, years = history_to_draw(history, years, created=created)
         if history:
             self.stdout.write(f"history: {history} appeals over {years:g} years (seed {seed})")
             timings = generate_history(
