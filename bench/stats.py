@@ -74,6 +74,22 @@ def setup_django() -> None:
     django.setup()
 
 
+def sign_in(client, username: str) -> None:
+    """Log ``client`` in as ``username``, second factor included when the role needs one (a
+    deployment on PostgreSQL requires it: a real TOTP code, as the tests sign in)."""
+    from django.contrib.auth import get_user_model
+
+    from lastmeter.accounts.twofactor import must_verify
+    from lastmeter.testing.auth import verify_session
+
+    user = get_user_model().objects.get(username=username)
+    client.force_login(user)
+    if must_verify(user):
+        session = client.session
+        verify_session(session, user)
+        session.save()
+
+
 # --- the database ---------------------------------------------------------------------------------
 
 
@@ -270,7 +286,6 @@ def target_ids() -> dict[str, int]:
 
 
 def run(args) -> dict:
-    from django.contrib.auth import get_user_model
     from django.test import Client
     from django.test.utils import setup_test_environment
 
@@ -282,7 +297,7 @@ def run(args) -> dict:
     results = []
     for scope_name, username, scope_params in SCOPES:
         client = Client()
-        client.force_login(get_user_model().objects.get(username=username))
+        sign_in(client, username)
         for name, template, params, only in ENDPOINTS:
             if only is not None and scope_name not in only:
                 continue
@@ -330,7 +345,7 @@ def run(args) -> dict:
     for name, template, params in EXPORTS:
         path = template.format(**targets)
         client = Client()
-        client.force_login(get_user_model().objects.get(username=grid_scope[1]))
+        sign_in(client, grid_scope[1])
         query = {**params, **grid_scope[2]}
 
         def export(r, q=query, p=path, c=client):

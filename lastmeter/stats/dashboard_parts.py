@@ -7,7 +7,7 @@ read them as they are, so the three always show the same numbers under the same 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -102,7 +102,18 @@ class Dashboard:
         raise KeyError(name)
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The dashboard as plain data (the API's answer). The tables' rows are shared, not
+        copied: ``dataclasses.asdict`` deep-copies every cell, some 80 ms for a leadership
+        dashboard, and nobody changes the dicts afterwards."""
+        return _plain(self)
+
+
+def _plain(value: Any) -> Any:
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, list) and value and is_dataclass(value[0]):
+        return [_plain(v) for v in value]
+    return value
 
 
 def column_labels() -> dict[str, str]:

@@ -383,19 +383,22 @@ def _binned_ok(sl: Slice) -> bool:
 
 
 def _binned_appeal_times(sl: Slice, by: str | None) -> list[dict[str, Any]]:
-    """``appeal_times`` from the monthly histograms plus the edge days' rows. Three queries."""
+    """``appeal_times`` from the monthly histograms plus the edge days: the daily histograms for
+    the whole jurisdiction, the appeals' rows for an area. Two or three queries."""
     months, edges = split_range(sl.start, sl.end)
     whole = by is None and sl.grid_ids is None and sl.community_id is None
     area = {} if whole else slice_lookups(sl, "community_id")
     bins = TimeBin.objects.filter(series__in=APPEAL_SERIES, whole=whole, **area)
     column = DIMENSIONS[by] if by else None
     edge_rows = None
-    if edges:
+    if edges and not whole:
         days, weight = time_bins.edge_filter(edges)
         edge_rows = AppealTime.objects.filter(days, **slice_lookups(sl, "community_id")).annotate(
             k=F(column) if column else Value(None, output_field=IntegerField()), w=weight
         )
     counts = time_bins.read_counts(months, bins, column, edge_rows, APPEAL_SERIES, 1.0)
+    if whole:  # the jurisdiction's edge days are kept as daily histograms too
+        time_bins.add_whole_day_edges(counts, edges)
     names = labels(by, counts.keys())
     out = []
     for key, series in counts.items():
@@ -504,7 +507,8 @@ def _binned_transfer_times(sl: Slice, by: str | None) -> dict[Any, tuple[tuple, 
     """``_transfer_times`` of a long range from the monthly histograms plus the edge days'
     transfers (two queries; within 1 %, see docs/MEASURES.md)."""
     months, edges = split_range(sl.start, sl.end)
-    bins = TimeBin.objects.filter(series__in=TRANSFER_SERIES)
+    # Transfer rows are all marked whole: saying so lets the (series, whole, month) index serve.
+    bins = TimeBin.objects.filter(series__in=TRANSFER_SERIES, whole=True)
     spans = TransferSpan.objects.all()
     if sl.department_ids is not None:
         bins = bins.filter(department_id__in=sl.department_ids)

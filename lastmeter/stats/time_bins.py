@@ -16,10 +16,10 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db import connection
-from django.db.models import Case, IntegerField, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Sum, Value, When
 
 from lastmeter.stats.algorithms.histogram import EDGES, bin_of
-from lastmeter.stats.models import AppealTime, TimeBin, TransferSpan
+from lastmeter.stats.models import AppealTime, TimeBin, TimeBinDay, TransferSpan
 
 # Series → the column (hours) of AppealTime, and → the column (seconds) of TransferSpan.
 APPEAL_SERIES = {"contact": "contact_h", "land": "land_h", "resolve": "resolve_h"}
@@ -91,11 +91,29 @@ def rebuild_bins(months: Iterable[date]) -> None:
     if not months:
         return
     TimeBin.objects.filter(month__in=months).delete()
+    for m in months:
+        TimeBinDay.objects.filter(day__gte=m, day__lte=month_end(m)).delete()
     if connection.vendor == "postgresql":
         for m in months:
             _insert_sql(m)
         return
     TimeBin.objects.bulk_create(compute_bins(months), batch_size=1000)
+    TimeBinDay.objects.bulk_create(compute_day_bins(months), batch_size=1000)
+
+
+def compute_day_bins(months: Iterable[date]) -> list[TimeBinDay]:
+    """The ``TimeBinDay`` rows (the jurisdiction's appeal histograms per day) of these months,
+    counted in Python."""
+    counts: dict[tuple[str, date, int], int] = defaultdict(int)
+    for m in sorted(set(months)):
+        times = AppealTime.objects.filter(day__gte=m, day__lte=month_end(m)).values_list(
+            "day", *APPEAL_SERIES.values()
+        )
+        for day, *hours in times:
+            for series, h in zip(APPEAL_SERIES, hours, strict=True):
+                if h is not None:
+                    counts[(series, day, bin_of(h))] += 1
+    return [TimeBinDay(series=s, day=d, bin=b, n=n) for (s, d, b), n in counts.items()]
 
 
 def compute_bins(months: Iterable[date]) -> list[TimeBin]:
@@ -134,7 +152,8 @@ def compute_bins(months: Iterable[date]) -> list[TimeBin]:
 
 
 def _insert_sql(m: date) -> None:
-    """PostgreSQL: ``compute_bins([m])`` in two statements (a test holds the two equal)."""
+    """PostgreSQL: ``compute_bins([m])`` and ``compute_day_bins([m])`` in three statements (a
+    test holds them equal)."""
     q = connection.ops.quote_name
     table = q(TimeBin._meta.db_table)
     params: dict[str, Any] = {"first": m, "last": month_end(m), "edges": list(EDGES)}
@@ -156,6 +175,17 @@ def _insert_sql(m: date) -> None:
             CROSS JOIN (VALUES (true), (false)) w(whole)
             WHERE t.day >= %(first)s AND t.day <= %(last)s AND s.h IS NOT NULL
             GROUP BY 1, 3, 4, 5, 6, 9
+            """,
+            params,
+        )
+        cursor.execute(
+            f"""
+            INSERT INTO {q(TimeBinDay._meta.db_table)} (series, day, bin, n)
+            SELECT s.series, t.day, width_bucket(s.h, %(edges)s::double precision[]), COUNT(*)
+            FROM {q(AppealTime._meta.db_table)} t
+            CROSS JOIN LATERAL (VALUES {appeal_values}) s(series, h)
+            WHERE t.day >= %(first)s AND t.day <= %(last)s AND s.h IS NOT NULL
+            GROUP BY 1, 2, 3
             """,
             params,
         )
@@ -194,9 +224,13 @@ def read_counts(
     by ``scale`` into hours. Two queries."""
     out: Counts = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
     if months:
+        # Tuples, not dicts: a year of a jurisdiction's departments is some 10,000 groups, and
+        # the ORM's per-row dict costs more than the query.
         fields = ("series", "bin", key) if key else ("series", "bin")
-        for row in bins.filter(month__in=months).values(*fields).annotate(t=Sum("n")).order_by():
-            out[row.get(key) if key else None][row["series"]][row["bin"]] += row["t"]
+        grouped = bins.filter(month__in=months).values(*fields).annotate(t=Sum("n")).order_by()
+        for series, b, *rest in grouped.values_list(*fields, "t"):
+            k, t = (rest[0], rest[1]) if key else (None, rest[0])
+            out[k][series][b] += t
     if edge_rows is not None:
         _add_edges(out, edge_rows.values("k", "w", *columns.values()).order_by(), columns, scale)
     return out
@@ -222,6 +256,17 @@ def _add_edges(out: Counts, rows: QuerySet, columns: dict[str, str], scale: floa
                 out[row["k"]][series][bin_of(row[column] / scale)] += row["w"]
 
 
+def add_whole_day_edges(out: Counts, edges: list[tuple[date, date, int]]) -> None:
+    """Add the jurisdiction's edge days (``split_range``) to ``out[None]`` from ``TimeBinDay``:
+    one query over a few hundred rows a day, instead of binning each appeal of those days."""
+    if not edges:
+        return
+    days, weight = edge_filter(edges)
+    rows = TimeBinDay.objects.filter(days).values("series", "bin").annotate(t=Sum(F("n") * weight)).order_by()
+    for row in rows:
+        out[None][row["series"]][row["bin"]] += row["t"]
+
+
 def edge_filter(edges: list[tuple[date, date, int]]) -> tuple[Q, Case]:
     """The condition selecting the edge days of ``split_range`` and the weight of each row."""
     condition = Q(pk__in=[])
@@ -236,7 +281,9 @@ def edge_filter(edges: list[tuple[date, date, int]]) -> tuple[Q, Case]:
 __all__ = [
     "APPEAL_SERIES",
     "TRANSFER_SERIES",
+    "add_whole_day_edges",
     "compute_bins",
+    "compute_day_bins",
     "edge_filter",
     "month_end",
     "month_of",

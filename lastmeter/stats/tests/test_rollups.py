@@ -33,6 +33,7 @@ from lastmeter.stats.models import (
     AppealDayArea,
     AppealTime,
     TimeBin,
+    TimeBinDay,
     TransferSpan,
 )
 from lastmeter.stats.rollups import (
@@ -48,7 +49,7 @@ from lastmeter.stats.rollups import (
     local_tz,
     refresh,
 )
-from lastmeter.stats.time_bins import compute_bins, months_of, rebuild_bins
+from lastmeter.stats.time_bins import APPEAL_SERIES, compute_bins, compute_day_bins, months_of, rebuild_bins
 from lastmeter.testing.world import POINT_IN_A, POINT_IN_B
 
 
@@ -223,7 +224,9 @@ BIN_FIELDS = (
 
 
 def bins_rolled_up() -> dict[tuple, int]:
-    return {tuple(getattr(b, f) for f in BIN_FIELDS): b.n for b in TimeBin.objects.all()}
+    """The monthly histograms, and the jurisdiction's daily ones (keyed "day", series, day, bin)."""
+    monthly = {tuple(getattr(b, f) for f in BIN_FIELDS): b.n for b in TimeBin.objects.all()}
+    return monthly | {("day", b.series, b.day, b.bin): b.n for b in TimeBinDay.objects.all()}
 
 
 def bins_recounted() -> dict[tuple, int]:
@@ -235,7 +238,14 @@ def bins_recounted() -> dict[tuple, int]:
     }
     recount = {tuple(getattr(b, f) for f in BIN_FIELDS): b.n for b in compute_bins(months_of(days))}
     assert sum(recount.values()) > 0
-    return recount
+    daily = {("day", b.series, b.day, b.bin): b.n for b in compute_day_bins(months_of(days))}
+    # Each day's histograms add up to its month's whole-jurisdiction histograms.
+    folded: dict[tuple, int] = defaultdict(int)
+    for (_day, series, day, b), n in daily.items():
+        folded[(series, day.replace(day=1), b)] += n
+    whole = {(k[0], k[1], k[-1]): n for k, n in recount.items() if k[2] and k[0] in APPEAL_SERIES}
+    assert folded == whole
+    return recount | daily
 
 
 S = AppealState
