@@ -6,7 +6,7 @@ Logs in as the demo dispatcher and as the officer who holds the newest dispatch 
 from the demo database, so run it with the same LASTMETER_VAR_DIR / DATABASE_URL as the server),
 and saves docs/screenshot-command-centre.png, docs/screenshot-phone.png,
 docs/screenshot-planning.png and, as the demo's leader, docs/screenshot-dashboard.png (the
-leadership dashboard of the last 30 days; the server's worker must have refreshed the figures'
+leadership dashboard of the last twelve whole months; the server's worker must have refreshed the figures'
 rollup once, which `lastmeter serve` does at start) and docs/screenshot-report-weekly.png. Uses
 Debian's chromium through Playwright, like the browser tests; Chinese text needs a CJK font
 (`apt-get install fonts-wqy-microhei`), or it prints as boxes.
@@ -18,6 +18,7 @@ import argparse
 import os
 import sys
 import time
+from datetime import date, timedelta
 from pathlib import Path
 
 DOCS = Path(__file__).resolve().parent
@@ -116,7 +117,11 @@ def main() -> None:
 
         # The leadership dashboard: headline figures, trend and rankings, charts drawn.
         leader = login(browser, args.base, "leader", viewport={"width": 1440, "height": 900})
-        leader.goto(args.base + "/stats/leadership/")
+        # The last twelve whole months: a monthly trend, and YoY from the demo's drawn history.
+        today = date.today()
+        last = today.replace(day=1) - timedelta(days=1)
+        first = last.replace(year=last.year - 1) + timedelta(days=1)
+        leader.goto(args.base + f"/stats/leadership/?from={first}&to={last}")
         leader.wait_for_selector("body[data-charts]", timeout=60_000)
         time.sleep(1.5)  # the charts' entry animation
         # The top of the page: range, headline figures, charts and the first table.
