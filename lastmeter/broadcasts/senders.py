@@ -21,10 +21,9 @@ import hmac
 import logging
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
-
-from datetime import timedelta
 
 import httpx
 from django.conf import settings
@@ -34,8 +33,8 @@ from django.utils.translation import gettext as _
 
 from lastmeter.appeals.choices import OutboxState
 from lastmeter.appeals.models import OutboxMessage
-from lastmeter.appeals.notify.outbox import enqueue
 from lastmeter.appeals.notify.backends import DELIVERED, LOGGED, DeliveryError, NotYet, Undeliverable
+from lastmeter.appeals.notify.outbox import enqueue
 from lastmeter.broadcasts.algorithms.text import telegram_html
 from lastmeter.broadcasts.choices import EventKind, Platform
 from lastmeter.broadcasts.limits import spacing
@@ -193,16 +192,19 @@ def mark_unreachable(group: ChatGroup, reason: str) -> None:
             Delivery.objects.filter(outbox__in=waiting).values_list("run__broadcast_id", flat=True)
         )
         broadcast_ids.update(
-            Delivery.objects.filter(outbox__recipient__group=group.pk, outbox__state=OutboxState.SENDING)
-            .values_list("run__broadcast_id", flat=True)
+            Delivery.objects.filter(
+                outbox__recipient__group=group.pk, outbox__state=OutboxState.SENDING
+            ).values_list("run__broadcast_id", flat=True)
         )
         waiting.update(state=OutboxState.FAILED, last_error=why[:2000], locked_until=None)
         for broadcast in Broadcast.objects.filter(id__in=broadcast_ids).select_related("author"):
-            note = _("%(group)s: the bot was removed from the group; nothing more goes there until it is back.") % {
-                "group": group.name
-            }
+            note = _(
+                "%(group)s: the bot was removed from the group; nothing more goes there until it is back."
+            ) % {"group": group.name}
             BroadcastEvent.objects.create(broadcast=broadcast, kind=EventKind.UNREACHABLE, note=note)
-            tell_author(broadcast, note, key=f"broadcast:{broadcast.pk}:unreachable:{group.pk}:{now.isoformat()}")
+            tell_author(
+                broadcast, note, key=f"broadcast:{broadcast.pk}:unreachable:{group.pk}:{now.isoformat()}"
+            )
 
 
 def tell_author(broadcast: Broadcast, note: str, *, key: str) -> None:
@@ -210,7 +212,9 @@ def tell_author(broadcast: Broadcast, note: str, *, key: str) -> None:
     author = broadcast.author
     body = f"[lastmeter] {broadcast.title}: {note}"
     if author.phone:
-        enqueue(key=key[:200], transport="sms", recipient={"phone": author.phone, "person": author.pk}, body=body)
+        enqueue(
+            key=key[:200], transport="sms", recipient={"phone": author.phone, "person": author.pk}, body=body
+        )
     else:
         enqueue(key=key[:200], transport="console", recipient={"person": author.pk}, body=body)
 

@@ -304,20 +304,24 @@ def do_compose(scope: Scope, data: dict[str, Any]) -> Broadcast:
     broadcast gets a copy of it."""
     with transaction.atomic():
         saved = data.get("saved_audience")
-        audience = copy_audience(scope, saved) if saved is not None else do_create_audience(
-            scope,
-            AudienceSpec(
-                name=data["title"],
-                communities=list(data["communities"]),
-                grids=list(data["grids"]),
-                groups=list(data["groups"]),
-                departments=list(data["departments"]),
-                area_groups=data["area_groups"],
-                grid_members=data["grid_members"],
-                building_heads=data["building_heads"],
-                volunteers=data["volunteers"],
-                sms_residents=data["sms_residents"],
-            ),
+        audience = (
+            copy_audience(scope, saved)
+            if saved is not None
+            else do_create_audience(
+                scope,
+                AudienceSpec(
+                    name=data["title"],
+                    communities=list(data["communities"]),
+                    grids=list(data["grids"]),
+                    groups=list(data["groups"]),
+                    departments=list(data["departments"]),
+                    area_groups=data["area_groups"],
+                    grid_members=data["grid_members"],
+                    building_heads=data["building_heads"],
+                    volunteers=data["volunteers"],
+                    sms_residents=data["sms_residents"],
+                ),
+            )
         )
         return do_create_broadcast(
             scope,

@@ -53,7 +53,7 @@ class Undeliverable(DeliveryError):
     group, the number does not exist): the row is parked as failed at once, not retried."""
 
 
-class NotYet(Exception):  # noqa: N818 - not an error: "try again at ``at``"
+class NotYet(Exception):
     """The destination's pace says wait: the row goes back to the queue for ``at`` and the
     attempt is not counted (nothing was sent, the provider was not called)."""
 

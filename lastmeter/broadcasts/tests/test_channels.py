@@ -3,10 +3,9 @@ formats, message counts, rate limits, a platform failing for a while, a bot remo
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from itertools import pairwise
-
-import time
 
 import httpx
 import pytest

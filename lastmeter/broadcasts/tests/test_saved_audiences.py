@@ -3,6 +3,8 @@ edited in place; scoped to the officer's grids and community, with the refusals.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -18,7 +20,9 @@ pytestmark = pytest.mark.django_db
 
 
 def spec(world, **kw) -> services.AudienceSpec:
-    data = dict(name="福州路楼组长", communities=[], grids=[world.grid_a], groups=[], departments=[])
+    data: dict[str, Any] = dict(
+        name="福州路楼组长", communities=[], grids=[world.grid_a], groups=[], departments=[]
+    )
     data.update(building_heads=True, area_groups=False)
     data.update(kw)
     return services.AudienceSpec(**data)
@@ -103,7 +107,12 @@ def test_the_api_saves_edits_and_picks_audiences_within_scope(world, groups):
     saved_id = r.json()["id"]
     r = c.put(
         f"/api/v1/broadcasts/audiences/{saved_id}",
-        {"name": "福州路楼组长和网格员", "grids": [world.grid_a.pk], "building_heads": True, "grid_members": True},
+        {
+            "name": "福州路楼组长和网格员",
+            "grids": [world.grid_a.pk],
+            "building_heads": True,
+            "grid_members": True,
+        },
         content_type="application/json",
     )
     assert r.status_code == 200 and r.json()["grid_members"] is True
@@ -164,14 +173,21 @@ def test_the_pages_list_save_and_edit_saved_audiences(world, groups):
     assert "福州路各群" in page and "已保存的受众" in page
     r = c.post(
         reverse("broadcasts:audience_edit", args=[saved.pk]),
-        {"name": "福州路各群和楼组长", "grids": [world.grid_a.pk], "area_groups": "on", "building_heads": "on"},
+        {
+            "name": "福州路各群和楼组长",
+            "grids": [world.grid_a.pk],
+            "area_groups": "on",
+            "building_heads": "on",
+        },
     )
     assert r.status_code == 302
     saved.refresh_from_db()
     assert saved.name == "福州路各群和楼组长" and saved.building_heads
     compose = c.get(reverse("broadcasts:compose")).content.decode()
     assert "福州路各群和楼组长" in compose  # offered on the compose form
-    assert api(world.other_officer).get(reverse("broadcasts:audience_edit", args=[saved.pk])).status_code == 404
+    assert (
+        api(world.other_officer).get(reverse("broadcasts:audience_edit", args=[saved.pk])).status_code == 404
+    )
     r = api(world.other_officer).post(
         reverse("broadcasts:audience_edit", args=[saved.pk]), {"name": "改名", "grids": [world.grid_b.pk]}
     )
