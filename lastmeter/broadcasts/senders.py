@@ -31,7 +31,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from lastmeter.appeals.choices import OutboxState
+from lastmeter.appeals.choices import OUTBOX_TRANSITIONS, OutboxState
 from lastmeter.appeals.models import OutboxMessage
 from lastmeter.appeals.notify.backends import DELIVERED, LOGGED, DeliveryError, NotYet, Undeliverable
 from lastmeter.appeals.notify.outbox import enqueue
@@ -40,6 +40,7 @@ from lastmeter.broadcasts.choices import EventKind, Platform
 from lastmeter.broadcasts.limits import spacing
 from lastmeter.broadcasts.models import Broadcast, BroadcastEvent, ChannelPace, ChatGroup, Delivery
 from lastmeter.intake.channels.http import url_under
+from lastmeter.lib.transitions import check_transition
 
 log = logging.getLogger("lastmeter.broadcasts")
 GROUP_TRANSPORT = "channel:broadcast"
@@ -196,6 +197,7 @@ def mark_unreachable(group: ChatGroup, reason: str) -> None:
                 outbox__recipient__group=group.pk, outbox__state=OutboxState.SENDING
             ).values_list("run__broadcast_id", flat=True)
         )
+        check_transition(OUTBOX_TRANSITIONS, OutboxState.PENDING, OutboxState.FAILED, "outbox")
         waiting.update(state=OutboxState.FAILED, last_error=why[:2000], locked_until=None)
         for broadcast in Broadcast.objects.filter(id__in=broadcast_ids).select_related("author"):
             note = _(
