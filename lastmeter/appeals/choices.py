@@ -126,7 +126,9 @@ class OutboxState(models.TextChoices):
 
 OS = OutboxState
 OUTBOX_TRANSITIONS: dict[str, frozenset[str]] = {
-    OS.PENDING: frozenset({OS.SENDING}),
+    # pending → failed: a sender learnt the destination is gone (a bot removed from its group)
+    # and parks the messages still queued for it rather than let each fail on its own.
+    OS.PENDING: frozenset({OS.SENDING, OS.FAILED}),
     # sending → sending: a new worker re-claims a row whose previous worker died mid-lease.
     OS.SENDING: frozenset({OS.SENDING, OS.SENT, OS.LOGGED, OS.PENDING, OS.FAILED}),
     OS.FAILED: frozenset({OS.PENDING}),  # staff may retry a parked message

@@ -9,6 +9,7 @@ wait). ``purge_closed`` deletes the photo and description once the retention per
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -32,16 +33,18 @@ from lastmeter.broadcasts.choices import (
     check_alert_transition,
 )
 from lastmeter.broadcasts.models import Alert, Audience, Broadcast, Run, Sighting
-from lastmeter.broadcasts.selectors import can_compose, grids_near
+from lastmeter.broadcasts.selectors import audience_community_ids, can_compose, grids_near
 from lastmeter.grids.models import Grid
 from lastmeter.lib.errors import NotAllowed, ServiceError
 from lastmeter.lib.geo import CoordinateError, validate_lat_lon
-from lastmeter.lib.images import reencode
+from lastmeter.lib.images import FORMATS, ImageRefused, reencode
 
 # How long the photo and description stay after closure: long enough to answer questions about
 # the search, short enough that a found person's picture does not linger.
 RETENTION = timedelta(days=30)
 PURGED_TEXT = "—"
+MAX_PHOTO_BYTES = 8_000_000  # a phone's full-size JPEG is 2–6 MB; more is not a snapshot
+PHOTO_TYPES = frozenset(FORMATS.values())
 
 
 @dataclass
@@ -56,6 +59,7 @@ class AlertDraft:
     radius_m: int = 1000
     grids: list[Grid] = field(default_factory=list)
     photo: UploadedFile | None = None
+    audience: Audience | None = None  # a saved audience told as well (its copy, merged)
 
 
 def public_link(alert: Alert) -> str:
@@ -109,10 +113,7 @@ def do_create_alert(scope: Scope, draft: AlertDraft) -> Alert:
             author=scope.person,
         )
         if draft.photo is not None:
-            # Re-encoded without EXIF: a phone's photo carries where it was taken (lib/images.py).
-            data, content_type = reencode(draft.photo.read())
-            suffix = content_type.split("/")[1].replace("jpeg", "jpg")
-            alert.photo.save(f"photo.{suffix}", ContentFile(data), save=True)
+            store_photo(alert, draft.photo)
         alert.grids.set(list(grids.values()))
         audience = Audience.objects.create(
             name=_("Alert %(code)s") % {"code": alert.code},
@@ -123,6 +124,8 @@ def do_create_alert(scope: Scope, draft: AlertDraft) -> Alert:
             created_by=scope.person,
         )
         audience.grids.set(list(grids.values()))
+        if draft.audience is not None:
+            _merge_saved(scope, audience, draft.audience)
         services.do_create_broadcast(
             scope,
             services.Draft(
@@ -134,6 +137,63 @@ def do_create_alert(scope: Scope, draft: AlertDraft) -> Alert:
                 alert=alert,
             ),
         )
+    return alert
+
+
+def _merge_saved(scope: Scope, audience: Audience, saved: Audience) -> None:
+    """Add a saved audience's destinations to the alert's own (the people around the place)."""
+    services.check_scope_covers(scope, audience_community_ids(saved))
+    audience.communities.add(*saved.communities.all())
+    audience.grids.add(*saved.grids.all())
+    audience.groups.add(*saved.groups.all())
+    audience.departments.add(*saved.departments.all())
+    audience.sms_residents = saved.sms_residents
+    audience.copied_from = saved
+    audience.save(update_fields=["sms_residents", "copied_from"])
+
+
+def check_photo(upload: UploadedFile) -> None:
+    """Refuse before reading: too large, or not declared as a photo type we keep."""
+    if upload.size is not None and upload.size > MAX_PHOTO_BYTES:
+        raise ServiceError(
+            _("The photo is too large (%(size)s MB, at most %(max)s MB).")
+            % {"size": f"{upload.size / 1_000_000:.1f}", "max": MAX_PHOTO_BYTES // 1_000_000}
+        )
+    declared = (upload.content_type or "").lower()
+    if declared and declared not in PHOTO_TYPES:
+        raise ServiceError(
+            _("The photo must be a JPEG, PNG or WebP image (not %(type)s).") % {"type": declared}
+        )
+
+
+def store_photo(alert: Alert, upload: UploadedFile) -> None:
+    """Keep the photo re-encoded, without EXIF/GPS (a phone's photo carries where it was taken:
+    lib/images.py), with the size and SHA-1 digest CAP's <resource> names."""
+    check_photo(upload)
+    try:
+        data, content_type = reencode(upload.read())
+    except ImageRefused as exc:
+        raise ServiceError(_("The photo was refused: %(why)s") % {"why": exc}) from None
+    if alert.photo:
+        alert.photo.delete(save=False)
+    suffix = content_type.split("/")[1].replace("jpeg", "jpg")
+    alert.photo_size = len(data)
+    alert.photo_digest = hashlib.sha1(data, usedforsecurity=False).hexdigest()
+    alert.photo.save(f"photo.{suffix}", ContentFile(data), save=False)
+    alert.save(update_fields=["photo", "photo_size", "photo_digest"])
+
+
+def do_set_photo(scope: Scope, alert_id: int, upload: UploadedFile) -> Alert:
+    """Add or replace the photo of an alert that is not stood down (its author, or anyone who may
+    close it). An active alert's page and CAP export show the new photo at once."""
+    with transaction.atomic():
+        alert = lock_alert(alert_id)
+        if not can_compose(scope) or scope.person is None:
+            raise NotAllowed(_("Only officers and leaders write alerts."))
+        services.check_scope_covers(scope, set(alert.grids.values_list("community_id", flat=True)))
+        if alert.state not in (AlertState.DRAFT, AlertState.AWAITING_APPROVAL, AlertState.ACTIVE):
+            raise ServiceError(_("The alert is stood down: its photo can no longer change."))
+        store_photo(alert, upload)
     return alert
 
 
@@ -293,9 +353,10 @@ def purge_closed(now: datetime | None = None) -> dict[str, int]:
             if alert.photo:
                 alert.photo.delete(save=False)
             alert.photo = ""
+            alert.photo_size, alert.photo_digest = None, ""
             alert.description = PURGED_TEXT
             alert.state = AlertState.PURGED
-            alert.save(update_fields=["photo", "description", "state"])
+            alert.save(update_fields=["photo", "photo_size", "photo_digest", "description", "state"])
             Broadcast.objects.filter(alert=alert, kind=BroadcastKind.ALERT).update(template=PURGED_TEXT)
             Run.objects.filter(broadcast__alert=alert, broadcast__kind=BroadcastKind.ALERT).update(
                 text=PURGED_TEXT

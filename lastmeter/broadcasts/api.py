@@ -6,20 +6,25 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django.http import Http404, HttpRequest
-from ninja import Router, Schema
+from django.urls import reverse
+from ninja import File, Router, Schema
+from ninja.files import UploadedFile
 
 from lastmeter.accounts.auth import API_AUTH, request_scope
 from lastmeter.accounts.models import Department, OrgUnit
-from lastmeter.broadcasts import alerts, services
+from lastmeter.appeals.notify.reporter import public_url
+from lastmeter.broadcasts import alerts, cap, services
 from lastmeter.broadcasts.choices import AlertKind, BroadcastKind, Repeat
-from lastmeter.broadcasts.models import Alert, Broadcast, ChatGroup
+from lastmeter.broadcasts.models import Alert, Audience, Broadcast, ChatGroup
 from lastmeter.broadcasts.selectors import (
     access_alert_by_scope,
+    access_audience_by_scope,
     access_broadcast_by_scope,
     broadcast_report,
     can_compose,
     channel_previews,
     visible_alerts,
+    visible_audiences,
     visible_broadcasts,
 )
 from lastmeter.grids.models import Grid
@@ -34,6 +39,7 @@ class BroadcastIn(Schema):
     template: str
     variables: dict[str, str] = {}
     kind: str = BroadcastKind.NOTICE
+    audience: int | None = None  # a saved audience; the audience fields below are then ignored
     communities: list[int] = []
     grids: list[int] = []
     groups: list[int] = []
@@ -136,6 +142,7 @@ def create_broadcast(request: HttpRequest, data: BroadcastIn):
         scope,
         {
             **data.dict(),
+            "saved_audience": access_audience_by_scope(scope, data.audience) if data.audience else None,
             "communities": _rows(OrgUnit, data.communities, "communities"),
             "grids": _rows(Grid, data.grids, "grids"),
             "groups": _rows(ChatGroup, data.groups, "groups"),
@@ -211,6 +218,14 @@ class AlertIn(Schema):
     lon: float
     radius_m: int = 1000
     grids: list[int] = []
+    audience: int | None = None  # a saved audience told besides the people around the place
+
+
+class PhotoOut(Schema):
+    url: str
+    mime_type: str
+    size: int | None
+    digest: str
 
 
 class AlertCloseIn(Schema):
@@ -234,7 +249,19 @@ class AlertOut(Schema):
     author: str
     approved_by: str | None
     outcome: str
+    photo: PhotoOut | None
     sightings: list[AlertSightingOut]
+
+
+def present_photo(a: Alert) -> dict | None:
+    if not a.photo:
+        return None
+    return {
+        "url": public_url(reverse("broadcasts:alert_photo", args=[a.public_token])),
+        "mime_type": cap.photo_type(a),
+        "size": a.photo_size,
+        "digest": a.photo_digest,
+    }
 
 
 def present_alert(a: Alert) -> dict:
@@ -247,6 +274,7 @@ def present_alert(a: Alert) -> dict:
         "author": a.author.name,
         "approved_by": a.approved_by.name if a.approved_by else None,
         "outcome": a.outcome,
+        "photo": present_photo(a),
         "sightings": list(a.sightings.values("seen_at", "place", "sender", "text", "channel")),
     }
 
@@ -273,7 +301,10 @@ def create_alert(request: HttpRequest, data: AlertIn):
         radius_m=data.radius_m,
         grids=_rows(Grid, data.grids, "grids"),
     )
-    return 201, present_alert(alerts.do_create_alert(request_scope(request), draft))
+    scope = request_scope(request)
+    if data.audience:
+        draft.audience = access_audience_by_scope(scope, data.audience)
+    return 201, present_alert(alerts.do_create_alert(scope, draft))
 
 
 @router.get("/broadcasts/alerts/{int:alert_id}", response=AlertOut, auth=API_AUTH)
@@ -300,3 +331,99 @@ def close_alert(request: HttpRequest, alert_id: int, data: AlertCloseIn):
     scope = request_scope(request)
     access_alert_by_scope(scope, alert_id)
     return present_alert(alerts.do_close_alert(scope, alert_id, data.outcome))
+
+
+@router.post("/broadcasts/alerts/{int:alert_id}/photo", response=AlertOut, auth=API_AUTH)
+def alert_photo(request: HttpRequest, alert_id: int, photo: UploadedFile = File(...)):  # noqa: B008
+    """multipart/form-data with the file in ``photo``: JPEG, PNG or WebP, at most 8 MB; it is
+    re-encoded without EXIF/GPS before it is kept, and replaces an earlier photo."""
+    scope = request_scope(request)
+    access_alert_by_scope(scope, alert_id)
+    return present_alert(alerts.do_set_photo(scope, alert_id, photo))
+
+
+# --- saved audiences ---------------------------------------------------------------------------
+
+
+class AudienceIn(Schema):
+    name: str
+    communities: list[int] = []
+    grids: list[int] = []
+    groups: list[int] = []
+    departments: list[int] = []
+    area_groups: bool = True
+    grid_members: bool = False
+    building_heads: bool = False
+    volunteers: bool = False
+    sms_residents: bool = False
+
+
+class AudienceOut(Schema):
+    id: int
+    name: str
+    communities: list[int]
+    grids: list[int]
+    groups: list[int]
+    departments: list[int]
+    area_groups: bool
+    grid_members: bool
+    building_heads: bool
+    volunteers: bool
+    sms_residents: bool
+    created_by: str | None
+    updated_at: datetime
+
+
+def present_audience(a: Audience) -> dict:
+    return {
+        "id": a.pk,
+        "name": a.name,
+        "communities": sorted(a.communities.values_list("id", flat=True)),
+        "grids": sorted(a.grids.values_list("id", flat=True)),
+        "groups": sorted(a.groups.values_list("id", flat=True)),
+        "departments": sorted(a.departments.values_list("id", flat=True)),
+        "area_groups": a.area_groups,
+        "grid_members": a.grid_members,
+        "building_heads": a.building_heads,
+        "volunteers": a.volunteers,
+        "sms_residents": a.sms_residents,
+        "created_by": a.created_by.name if a.created_by else None,
+        "updated_at": a.updated_at,
+    }
+
+
+def audience_spec(data: AudienceIn) -> services.AudienceSpec:
+    return services.AudienceSpec(
+        name=data.name,
+        communities=_rows(OrgUnit, data.communities, "communities"),
+        grids=_rows(Grid, data.grids, "grids"),
+        groups=_rows(ChatGroup, data.groups, "groups"),
+        departments=_rows(Department, data.departments, "departments"),
+        area_groups=data.area_groups,
+        grid_members=data.grid_members,
+        building_heads=data.building_heads,
+        volunteers=data.volunteers,
+        sms_residents=data.sms_residents,
+    )
+
+
+@router.get("/broadcasts/audiences", response=list[AudienceOut], auth=API_AUTH)
+def list_audiences(request: HttpRequest):
+    return [present_audience(a) for a in visible_audiences(request_scope(request))[:200]]
+
+
+@router.post("/broadcasts/audiences", response={201: AudienceOut}, auth=API_AUTH)
+def save_audience(request: HttpRequest, data: AudienceIn):
+    return 201, present_audience(services.do_save_audience(request_scope(request), audience_spec(data)))
+
+
+@router.get("/broadcasts/audiences/{int:audience_id}", response=AudienceOut, auth=API_AUTH)
+def get_audience(request: HttpRequest, audience_id: int):
+    return present_audience(access_audience_by_scope(request_scope(request), audience_id))
+
+
+@router.put("/broadcasts/audiences/{int:audience_id}", response=AudienceOut, auth=API_AUTH)
+def edit_audience(request: HttpRequest, audience_id: int, data: AudienceIn):
+    scope = request_scope(request)
+    audience = access_audience_by_scope(scope, audience_id)
+    return present_audience(services.do_edit_audience(scope, audience, audience_spec(data)))

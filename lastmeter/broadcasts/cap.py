@@ -84,7 +84,11 @@ def cap_xml(alert: Alert) -> bytes:
         resource = _sub(info, "resource")
         _sub(resource, "resourceDesc", "photo")
         _sub(resource, "mimeType", photo_type(alert))
+        if alert.photo_size:
+            _sub(resource, "size", str(alert.photo_size))  # bytes, of the re-encoded file
         _sub(resource, "uri", public_url(reverse("broadcasts:alert_photo", args=[alert.public_token])))
+        if alert.photo_digest:
+            _sub(resource, "digest", alert.photo_digest)  # CAP 1.2: SHA-1 of the resource file
     area = _sub(info, "area")
     _sub(area, "areaDesc", alert.last_seen_place or "—")
     # CAP circle: "lat,lon radius" with the radius in kilometres

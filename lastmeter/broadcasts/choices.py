@@ -75,6 +75,7 @@ class EventKind(models.TextChoices):
     FIRED = "fired", _("Sent out")
     HOLIDAY = "holiday", _("Skipped: not a working day")
     REFUSED = "refused", _("Not sent")
+    UNREACHABLE = "unreachable", _("A group became unreachable")
 
 
 class DeliveryState(models.TextChoices):

@@ -12,8 +12,9 @@ from lastmeter.accounts.choices import OrgKind
 from lastmeter.accounts.models import Department, OrgUnit
 from lastmeter.accounts.selectors import Scope
 from lastmeter.broadcasts.choices import AlertKind, BroadcastKind, Repeat
-from lastmeter.broadcasts.models import ChatGroup
-from lastmeter.broadcasts.selectors import scope_community_ids
+from lastmeter.broadcasts.models import Audience, ChatGroup
+from lastmeter.broadcasts.selectors import scope_community_ids, visible_audiences
+from lastmeter.broadcasts.services import AudienceSpec
 from lastmeter.grids.models import Grid
 from lastmeter.lib.forms import FiniteFloatField
 
@@ -60,22 +61,13 @@ class ScopedForm(forms.Form):
         for name, qs in (("communities", communities), ("grids", grids), ("groups", groups)):
             if name in self.fields:
                 self.fields[name].queryset = qs  # type: ignore[attr-defined]
+        if "saved_audience" in self.fields:
+            self.fields["saved_audience"].queryset = visible_audiences(scope)  # type: ignore[attr-defined]
 
 
-class ComposeForm(ScopedForm):
-    title = forms.CharField(label=_("Title"), max_length=160)
-    kind = forms.ChoiceField(label=_("Kind"), choices=COMPOSE_KINDS, initial=BroadcastKind.NOTICE)
-    template = forms.CharField(
-        label=_("Message"),
-        widget=forms.Textarea(attrs={"rows": 6}),
-        help_text=_("Markdown; {name} is filled from the variables below."),
-    )
-    variables = forms.CharField(
-        label=_("Variables"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("One per line: name=value"),
-    )
+class AudienceFields(forms.Form):
+    """Who an audience reaches: shared by the compose form and the saved-audience form."""
+
     communities = forms.ModelMultipleChoiceField(
         label=_("Communities"), queryset=OrgUnit.objects.none(), required=False
     )
@@ -93,6 +85,48 @@ class ComposeForm(ScopedForm):
     building_heads = forms.BooleanField(label=_("building heads"), required=False)
     volunteers = forms.BooleanField(label=_("volunteers"), required=False)
     sms_residents = forms.BooleanField(label=_("residents who opted in by SMS"), required=False)
+
+
+class SavedAudienceForm(AudienceFields, ScopedForm):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    field_order = ["name"]
+
+    def spec(self) -> AudienceSpec:
+        d = self.cleaned_data
+        return AudienceSpec(
+            name=d["name"],
+            communities=list(d["communities"]),
+            grids=list(d["grids"]),
+            groups=list(d["groups"]),
+            departments=list(d["departments"]),
+            area_groups=d["area_groups"],
+            grid_members=d["grid_members"],
+            building_heads=d["building_heads"],
+            volunteers=d["volunteers"],
+            sms_residents=d["sms_residents"],
+        )
+
+
+class ComposeForm(AudienceFields, ScopedForm):
+    title = forms.CharField(label=_("Title"), max_length=160)
+    kind = forms.ChoiceField(label=_("Kind"), choices=COMPOSE_KINDS, initial=BroadcastKind.NOTICE)
+    template = forms.CharField(
+        label=_("Message"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Markdown; {name} is filled from the variables below."),
+    )
+    variables = forms.CharField(
+        label=_("Variables"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One per line: name=value"),
+    )
+    saved_audience = forms.ModelChoiceField(
+        label=_("Saved audience"),
+        queryset=Audience.objects.none(),
+        required=False,
+        help_text=_("Pick one to send to it; the fields below are then not used."),
+    )
     repeat = forms.ChoiceField(label=_("Repeat"), choices=Repeat.choices, initial=Repeat.ONCE)
     send_at = forms.DateTimeField(
         label=_("Send at"),
@@ -104,6 +138,18 @@ class ComposeForm(ScopedForm):
         label=_("Times of day"), required=False, help_text=_("For recurring broadcasts, e.g. 07:15, 16:45")
     )
     until = forms.DateField(label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    field_order = [
+        "title",
+        "kind",
+        "template",
+        "variables",
+        "saved_audience",
+        *AudienceFields.base_fields,
+        "repeat",
+        "send_at",
+        "times",
+        "until",
+    ]
 
     def clean_variables(self) -> dict[str, str]:
         return parse_variables(self.cleaned_data.get("variables") or "")
@@ -162,6 +208,12 @@ class AlertForm(ScopedForm):
     lon = FiniteFloatField(name=_("longitude"), label=_("Longitude"), required=True)  # type: ignore[arg-type]
     radius_m = forms.IntegerField(label=_("Radius (m)"), min_value=100, max_value=20000, initial=1000)
     grids = forms.ModelMultipleChoiceField(label=_("Grids"), queryset=Grid.objects.none(), required=False)
+    saved_audience = forms.ModelChoiceField(
+        label=_("Saved audience"),
+        queryset=Audience.objects.none(),
+        required=False,
+        help_text=_("Also tell this saved audience."),
+    )
 
 
 class AlertActionForm(forms.Form):

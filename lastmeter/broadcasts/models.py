@@ -109,6 +109,14 @@ class Audience(models.Model):
     sms_residents = models.BooleanField(_("residents who opted in by SMS"), default=False)
     created_by = models.ForeignKey("accounts.Person", null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # A saved audience is named once and picked for later broadcasts and alerts; each broadcast
+    # gets its own copy (``copied_from``), so editing the saved one never changes what an approver
+    # already approved.
+    saved = models.BooleanField(_("saved for reuse"), default=False)
+    copied_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="copies"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name"]
@@ -133,6 +141,9 @@ class Alert(models.Model):
     headline = models.CharField(_("headline"), max_length=160)
     description = models.TextField(_("description"))
     photo = models.ImageField(_("photo"), upload_to="alerts/%Y/%m/", blank=True)
+    # Of the re-encoded file, for CAP's <resource> (size in bytes, SHA-1 digest as CAP 1.2 asks).
+    photo_size = models.PositiveIntegerField(null=True, blank=True)
+    photo_digest = models.CharField(max_length=40, blank=True)
     last_seen_at = models.DateTimeField(_("last seen at"))
     last_seen_place = models.CharField(_("last known place"), max_length=300)
     lat = models.FloatField(_("latitude"))
@@ -275,10 +286,15 @@ class Delivery(models.Model):
 
 class ChannelPace(models.Model):
     """The next free sending slot of one rate-limited destination (a group's robot, a phone):
-    deliveries reserve slots here so the outbox never exceeds the platform's published limit."""
+    deliveries reserve slots here so the outbox never exceeds the platform's published limit.
+
+    ``last_sent_at`` is when the sender last called the platform for this destination: the
+    sender checks it before every post, so a retried row (whose time the outbox's back-off chose,
+    not the reservation) still keeps the spacing."""
 
     bucket = models.CharField(max_length=240, unique=True)
     next_free_at = models.DateTimeField()
+    last_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("sending pace")

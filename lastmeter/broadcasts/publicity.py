@@ -1,8 +1,9 @@
 """Publicity drafts made from the system's own figures, for an officer to edit and send.
 
 Each draft is an ordinary broadcast in state draft: its ``sources`` name every figure it used,
-with the link where it can be checked. Rush-hour reminders recur on working days before the
-peak (China's calendar, so holidays are skipped) and leave ``{detour}`` for the officer to fill:
+with the link where it can be checked. Rush-hour reminders come from the system's own congestion
+records (accident records, congestion appeals, traffic incidents: ``figures.congestion_by_place``)
+and recur on working days before the peak (China's calendar, so holidays are skipped) and leave ``{detour}`` for the officer to fill:
 a draft cannot be sent until a person has named the detour.
 """
 
@@ -20,10 +21,13 @@ from lastmeter.broadcasts import services
 from lastmeter.broadcasts.choices import BroadcastKind, Repeat
 from lastmeter.broadcasts.figures import (
     ACCIDENT_FIGURES_URL,
+    APPEAL_FIGURES_URL,
     EVENING_PEAK,
+    INCIDENT_FIGURES_URL,
     MORNING_PEAK,
-    accidents_by_road_and_hour,
+    PlaceCongestion,
     accidents_in,
+    congestion_by_place,
     fraud_appeals,
 )
 from lastmeter.broadcasts.models import Broadcast
@@ -32,7 +36,7 @@ from lastmeter.grids.models import Grid
 from lastmeter.lib.errors import ServiceError
 
 REMINDER_LEAD = timedelta(minutes=45)  # before the peak hour starts: time to choose a route
-ROAD_REACH_M = 500  # the groups of the grids this close to a road's accidents get its reminder
+ROAD_REACH_M = 500  # the groups of the grids this close to a place's records get its reminder
 
 
 def _in_scope(scope: Scope, grids: list[Grid]) -> list[Grid]:
@@ -45,56 +49,98 @@ def _reminder_time(hour: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
+SOURCE_LINKS = {"accidents": ACCIDENT_FIGURES_URL, "incidents": INCIDENT_FIGURES_URL}
+
+
+def _source_link(source: str, place: PlaceCongestion) -> str:
+    if source == "appeals":
+        codes = sorted(place.appeal_categories)
+        return APPEAL_FIGURES_URL + (f"&category={codes[0]}" if len(codes) == 1 else "")
+    return SOURCE_LINKS[source]
+
+
+def _reminder_sources(place: PlaceCongestion, peaks: list[tuple[int, int]], weeks: int) -> list[dict]:
+    """The figures a reminder used: each source's count (with where to see them), the records at
+    each peak hour, and the busiest weekdays."""
+    labels = {
+        "accidents": _("accident records"),
+        "appeals": _("congestion appeals"),
+        "incidents": _("traffic incidents"),
+    }
+    sources = [
+        {
+            "label": _("%(place)s: %(what)s in working days' rush hours, last %(weeks)d weeks")
+            % {"place": place.place, "what": labels[source], "weeks": weeks},
+            "value": _("%(n)d records") % {"n": place.by_source[source]},
+            "url": _source_link(source, place),
+        }
+        for source in ("accidents", "appeals", "incidents")
+        if place.by_source[source]
+    ]
+    overview = _source_link(max(place.by_source, key=lambda k: place.by_source[k]), place)
+    sources += [
+        {
+            "label": _("%(place)s: records on working days %(hour)02d:00–%(hour)02d:59")
+            % {"place": place.place, "hour": hour},
+            "value": _("%(n)d records") % {"n": n},
+            "url": overview,
+        }
+        for hour, n in peaks
+    ]
+    sources.append(
+        {
+            "label": _("%(place)s: busiest weekdays") % {"place": place.place},
+            "value": "、".join(f"{day}（{n}）" for day, n in place.busiest_weekdays()),
+            "url": overview,
+        }
+    )
+    return sources
+
+
 def rush_hour_drafts(
     scope: Scope, now: datetime | None = None, weeks: int = 12, top: int = 3
 ) -> list[Broadcast]:
-    """One recurring reminder per congestion-prone road (most working-day rush-hour accidents in
-    the last ``weeks``), to the groups of the grids around it, before its usual peaks."""
+    """One recurring reminder per congestion-prone road or intersection (the most working-day
+    rush-hour accidents, congestion appeals and traffic incidents in the last ``weeks``), to the
+    groups of the grids around it, before its usual peaks."""
     now = now or timezone.now()
     drafts: list[Broadcast] = []
     with transaction.atomic():
-        for road in accidents_by_road_and_hour(now - timedelta(weeks=weeks), now):
+        for place in congestion_by_place(now - timedelta(weeks=weeks), now):
             if len(drafts) >= top:
                 break
-            grids = _in_scope(scope, grids_near(road.lat, road.lon, ROAD_REACH_M))
+            if not place.located:
+                continue  # no record says where it is: no grids to remind
+            grids = _in_scope(scope, grids_near(place.lat, place.lon, ROAD_REACH_M))
             if not grids:
                 continue
-            peaks = [p for p in (road.peak_hour(MORNING_PEAK), road.peak_hour(EVENING_PEAK)) if p]
-            sources = [
-                {
-                    "label": _(
-                        "%(road)s: accidents on working days %(hour)02d:00–%(hour)02d:59, last %(weeks)d weeks"
-                    )
-                    % {"road": road.street, "hour": hour, "weeks": weeks},
-                    "value": _("%(n)d accidents") % {"n": n},
-                    "url": ACCIDENT_FIGURES_URL,
-                }
-                for hour, n in peaks
-            ]
+            peaks = [p for p in (place.peak_hour(MORNING_PEAK), place.peak_hour(EVENING_PEAK)) if p]
             peak_words = "、".join(f"{h}:00–{h + 1}:00" for h, _n in peaks)
             audience = services.do_create_audience(
-                scope, services.AudienceSpec(road.street, [], grids, [], [], area_groups=True)
+                scope, services.AudienceSpec(place.place, [], grids, [], [], area_groups=True)
             )
             drafts.append(
                 services.do_create_broadcast(
                     scope,
                     services.Draft(
-                        title=_("Rush-hour reminder: %(road)s") % {"road": road.street},
+                        title=_("Rush-hour reminder: %(road)s") % {"road": place.place},
                         template=_(
-                            "{road} is busy on working days around {peak}; {count} accidents happened there at these"
-                            " hours in the last {weeks} weeks. Leave early or take {detour}, and mind pedestrians."
+                            "{road} is congested on working days around {peak}, most on {weekdays}: in the last"
+                            " {weeks} weeks {count} jams and accidents were recorded there at these hours."
+                            " Leave early or take {detour}, and mind pedestrians."
                         ),
                         variables={
-                            "road": road.street,
+                            "road": place.place,
                             "peak": peak_words,
-                            "count": str(road.total),
+                            "weekdays": "、".join(day for day, _n in place.busiest_weekdays()),
+                            "count": str(place.total),
                             "weeks": str(weeks),
                         },
                         audience=audience,
                         kind=BroadcastKind.RUSH_HOUR,
                         repeat=Repeat.WORKING_DAYS,
                         times=[_reminder_time(h) for h, _n in peaks],
-                        sources=sources,
+                        sources=_reminder_sources(place, peaks, weeks),
                     ),
                 )
             )

@@ -65,6 +65,30 @@ def audience_community_ids(audience: Audience) -> set[int]:
     return ids
 
 
+def visible_audiences(scope: Scope) -> QuerySet[Audience]:
+    """The saved audiences the viewer may pick: those reaching only communities they may send
+    to (an officer sees the audiences of their grids and community, not a neighbour's)."""
+    rows = Audience.objects.filter(saved=True).select_related("created_by")
+    if not can_compose(scope):
+        return rows.none()
+    allowed = scope_community_ids(scope)
+    if allowed is None:
+        return rows
+    outside = (
+        Q(communities__in=OrgUnit.objects.exclude(id__in=allowed))
+        | Q(grids__in=Grid.objects.exclude(community_id__in=allowed))
+        | Q(groups__in=ChatGroup.objects.exclude(community_id__in=allowed))
+    )
+    return rows.exclude(id__in=Audience.objects.filter(outside).values("id"))
+
+
+def access_audience_by_scope(scope: Scope, audience_id: int) -> Audience:
+    found = visible_audiences(scope).filter(id=audience_id).first()
+    if found is None:
+        raise Http404("no such audience")
+    return found
+
+
 def visible_broadcasts(scope: Scope) -> QuerySet[Broadcast]:
     rows = Broadcast.objects.select_related("audience", "author", "approved_by", "alert")
     if not can_compose(scope):

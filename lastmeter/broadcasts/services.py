@@ -95,7 +95,8 @@ class AudienceSpec:
     sms_residents: bool = False
 
 
-def do_create_audience(scope: Scope, spec: AudienceSpec) -> Audience:
+def check_audience_spec(scope: Scope, spec: AudienceSpec) -> None:
+    """An audience must reach someone, and only communities the writer may send to."""
     if not can_compose(scope):
         raise NotAllowed(_("Only officers and leaders write broadcasts."))
     communities = {c.id for c in spec.communities} | {g.community_id for g in spec.grids}
@@ -103,21 +104,74 @@ def do_create_audience(scope: Scope, spec: AudienceSpec) -> Audience:
     if not communities and not spec.departments:
         raise ServiceError(_("The audience is empty: choose communities, grids, groups or departments."))
     check_scope_covers(scope, communities)
-    with transaction.atomic():
-        audience = Audience.objects.create(
-            name=spec.name.strip() or _("Audience"),
-            area_groups=spec.area_groups,
-            grid_members=spec.grid_members,
-            building_heads=spec.building_heads,
-            volunteers=spec.volunteers,
-            sms_residents=spec.sms_residents,
-            created_by=scope.person,
-        )
-        audience.communities.set(spec.communities)
-        audience.grids.set(spec.grids)
-        audience.groups.set(spec.groups)
-        audience.departments.set(spec.departments)
+
+
+def _write_audience(audience: Audience, spec: AudienceSpec) -> Audience:
+    for flag in ("area_groups", "grid_members", "building_heads", "volunteers", "sms_residents"):
+        setattr(audience, flag, getattr(spec, flag))
+    audience.save()
+    audience.communities.set(spec.communities)
+    audience.grids.set(spec.grids)
+    audience.groups.set(spec.groups)
+    audience.departments.set(spec.departments)
     return audience
+
+
+def do_create_audience(scope: Scope, spec: AudienceSpec, *, saved: bool = False) -> Audience:
+    check_audience_spec(scope, spec)
+    with transaction.atomic():
+        audience = Audience(name=spec.name.strip() or _("Audience"), created_by=scope.person, saved=saved)
+        return _write_audience(audience, spec)
+
+
+def do_save_audience(scope: Scope, spec: AudienceSpec) -> Audience:
+    """A named audience kept for reuse (picked later for broadcasts and alerts)."""
+    if not spec.name.strip():
+        raise ServiceError(_("A saved audience needs a name."))
+    return do_create_audience(scope, spec, saved=True)
+
+
+def do_edit_audience(scope: Scope, audience: Audience, spec: AudienceSpec) -> Audience:
+    """Change a saved audience (the caller found it through ``access_audience_by_scope``).
+    Broadcasts that already used it keep their own copy."""
+    if not audience.saved:
+        raise ServiceError(_("Only a saved audience can be edited."))
+    if not spec.name.strip():
+        raise ServiceError(_("A saved audience needs a name."))
+    check_audience_spec(scope, spec)
+    with transaction.atomic():
+        audience = Audience.objects.select_for_update().get(pk=audience.pk)
+        audience.name = spec.name.strip()
+        return _write_audience(audience, spec)
+
+
+def spec_of(audience: Audience, **changes: Any) -> AudienceSpec:
+    spec = AudienceSpec(
+        name=audience.name,
+        communities=list(audience.communities.all()),
+        grids=list(audience.grids.all()),
+        groups=list(audience.groups.all()),
+        departments=list(audience.departments.all()),
+        area_groups=audience.area_groups,
+        grid_members=audience.grid_members,
+        building_heads=audience.building_heads,
+        volunteers=audience.volunteers,
+        sms_residents=audience.sms_residents,
+    )
+    for name, value in changes.items():
+        setattr(spec, name, value)
+    return spec
+
+
+def copy_audience(scope: Scope, saved: Audience) -> Audience:
+    """A broadcast's own copy of a saved audience: what the approver sees is what goes out, even
+    if someone edits the saved audience later. The scope is checked again (the writer may have
+    been given the saved audience by a colleague with a wider area)."""
+    with transaction.atomic():
+        copy = do_create_audience(scope, spec_of(saved))
+        copy.copied_from = saved
+        copy.save(update_fields=["copied_from"])
+    return copy
 
 
 # --- compose, validate -------------------------------------------------------------------------
@@ -244,22 +298,30 @@ def do_create_broadcast(scope: Scope, draft: Draft) -> Broadcast:
 
 
 def do_compose(scope: Scope, data: dict[str, Any]) -> Broadcast:
-    """The compose page's cleaned data → an audience and a draft broadcast, together or not at all."""
+    """The compose page's cleaned data → an audience and a draft broadcast, together or not at all.
+
+    ``saved_audience`` (a saved audience the caller may see) replaces the audience fields: the
+    broadcast gets a copy of it."""
     with transaction.atomic():
-        audience = do_create_audience(
-            scope,
-            AudienceSpec(
-                name=data["title"],
-                communities=list(data["communities"]),
-                grids=list(data["grids"]),
-                groups=list(data["groups"]),
-                departments=list(data["departments"]),
-                area_groups=data["area_groups"],
-                grid_members=data["grid_members"],
-                building_heads=data["building_heads"],
-                volunteers=data["volunteers"],
-                sms_residents=data["sms_residents"],
-            ),
+        saved = data.get("saved_audience")
+        audience = (
+            copy_audience(scope, saved)
+            if saved is not None
+            else do_create_audience(
+                scope,
+                AudienceSpec(
+                    name=data["title"],
+                    communities=list(data["communities"]),
+                    grids=list(data["grids"]),
+                    groups=list(data["groups"]),
+                    departments=list(data["departments"]),
+                    area_groups=data["area_groups"],
+                    grid_members=data["grid_members"],
+                    building_heads=data["building_heads"],
+                    volunteers=data["volunteers"],
+                    sms_residents=data["sms_residents"],
+                ),
+            )
         )
         return do_create_broadcast(
             scope,

@@ -29,11 +29,13 @@ from lastmeter.broadcasts.forms import (
     ComposeForm,
     DraftsForm,
     EditForm,
+    SavedAudienceForm,
 )
 from lastmeter.broadcasts.models import Alert
 from lastmeter.broadcasts.replies import SMS_CHANNEL
 from lastmeter.broadcasts.selectors import (
     access_alert_by_scope,
+    access_audience_by_scope,
     access_broadcast_by_scope,
     broadcast_report,
     can_approve,
@@ -41,6 +43,7 @@ from lastmeter.broadcasts.selectors import (
     channel_previews,
     communities_of,
     visible_alerts,
+    visible_audiences,
     visible_broadcasts,
 )
 from lastmeter.intake.channels.base import InboundMessage
@@ -244,12 +247,50 @@ def alert_new(request: HttpRequest) -> HttpResponse:
                         radius_m=d["radius_m"],
                         grids=list(d["grids"]),
                         photo=d.get("photo"),
+                        audience=d.get("saved_audience"),
                     ),
                 )
                 return redirect("broadcasts:alert", alert.pk)
             except ServiceError as exc:
                 messages.error(request, str(exc))
     return render(request, "broadcasts/alert_new.html", {"form": form})
+
+
+@login_required
+def audiences(request: HttpRequest) -> HttpResponse:
+    """The saved audiences the viewer may pick, and a form to save a new one."""
+    scope = staff_scope(request)
+    form = SavedAudienceForm(request.POST or None, scope=scope)
+    if request.method == "POST":
+        if not form.is_valid():
+            messages.error(request, first_message(form))
+        else:
+            try:
+                services.do_save_audience(scope, form.spec())
+                return redirect("broadcasts:audiences")
+            except ServiceError as exc:
+                messages.error(request, str(exc))
+    return render(
+        request, "broadcasts/audiences.html", {"form": form, "audiences": visible_audiences(scope)[:200]}
+    )
+
+
+@login_required
+def audience_edit(request: HttpRequest, audience_id: int) -> HttpResponse:
+    scope = staff_scope(request)
+    audience = access_audience_by_scope(scope, audience_id)
+    initial = {**services.spec_of(audience).__dict__}
+    form = SavedAudienceForm(request.POST or None, scope=scope, initial=initial)
+    if request.method == "POST":
+        if not form.is_valid():
+            messages.error(request, first_message(form))
+        else:
+            try:
+                services.do_edit_audience(scope, audience, form.spec())
+                return redirect("broadcasts:audiences")
+            except ServiceError as exc:
+                messages.error(request, str(exc))
+    return render(request, "broadcasts/audience_edit.html", {"form": form, "audience": audience})
 
 
 @login_required
@@ -316,9 +357,16 @@ def alert_public(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def alert_photo(request: HttpRequest, token: str) -> FileResponse:
-    alert = public_alert(token)
-    if alert.state != AlertState.ACTIVE or not alert.photo:
-        raise Http404("no photo")  # after the stand-down the photo is no longer published
+    alert = get_object_or_404(Alert, public_token=token)
+    staff_may_see = (
+        request.user.is_authenticated
+        and alert.state in (AlertState.DRAFT, AlertState.AWAITING_APPROVAL)
+        and visible_alerts(scope_for_user(request.user)).filter(pk=alert.pk).exists()
+    )
+    if not alert.photo or (alert.state != AlertState.ACTIVE and not staff_may_see):
+        # published while active (and shown to the staff who may see the alert before that);
+        # after the stand-down the photo is no longer published
+        raise Http404("no photo")
     return FileResponse(alert.photo.open("rb"), content_type=cap.photo_type(alert))
 
 

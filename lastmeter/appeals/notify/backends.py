@@ -18,6 +18,7 @@ Configuring real delivery (README, "Messages to residents"):
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Protocol
 
 import httpx
@@ -45,6 +46,20 @@ NON_DELIVERING_EMAIL_BACKENDS = frozenset(
 
 class DeliveryError(Exception):
     """The provider did not take the message; the worker retries with back-off."""
+
+
+class Undeliverable(DeliveryError):
+    """The provider says the message can never be delivered (the bot was removed from the
+    group, the number does not exist): the row is parked as failed at once, not retried."""
+
+
+class NotYet(Exception):
+    """The destination's pace says wait: the row goes back to the queue for ``at`` and the
+    attempt is not counted (nothing was sent, the provider was not called)."""
+
+    def __init__(self, at: datetime) -> None:
+        super().__init__(f"paced until {at.isoformat()}")
+        self.at = at
 
 
 class Backend(Protocol):

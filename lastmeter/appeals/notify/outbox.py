@@ -27,7 +27,14 @@ from django.utils.module_loading import import_string
 
 from lastmeter.appeals.choices import OUTBOX_TRANSITIONS, OutboxState
 from lastmeter.appeals.models import Appeal, OutboxMessage
-from lastmeter.appeals.notify.backends import LOGGED, Backend, ConsoleBackend, DeliveryError
+from lastmeter.appeals.notify.backends import (
+    LOGGED,
+    Backend,
+    ConsoleBackend,
+    DeliveryError,
+    NotYet,
+    Undeliverable,
+)
 from lastmeter.lib.taskengine import defer
 from lastmeter.lib.transitions import check_transition
 
@@ -129,7 +136,8 @@ def _due(now) -> Q:
 def deliver_one(message_id: int) -> str:
     """The delivery job of one message: claim it if it is due, send it, record what happened.
 
-    Returns what became of it: ``sent`` / ``logged`` / ``retried`` / ``failed``, or, when this job
+    Returns what became of it: ``sent`` / ``logged`` / ``retried`` / ``failed``, ``paced`` (the
+    backend's rate limit put it back for later, not counted as an attempt), or, when this job
     had nothing to send, ``not-due`` (not yet due: the next attempt is queued for its time),
     ``taken`` (another worker holds or finished it) or ``gone``."""
     now = timezone.now()
@@ -149,6 +157,10 @@ def deliver_one(message_id: int) -> str:
     message = OutboxMessage.objects.get(id=message_id)
     try:
         result = backend_for(message.transport).send(message)
+    except NotYet as wait:
+        return _put_back(message, wait.at)
+    except Undeliverable as exc:
+        return _record_failure(message, f"{type(exc).__name__}: {exc}"[:2000], final=True)
     except Exception as exc:  # any provider failure is retried; the error is kept for staff
         return _record_failure(message, f"{type(exc).__name__}: {exc}"[:2000])
     # "sent" only when a real provider accepted it; a console backend's row says "logged".
@@ -160,11 +172,23 @@ def deliver_one(message_id: int) -> str:
     return "sent" if final == OutboxState.SENT else "logged"
 
 
-def _record_failure(message: OutboxMessage, error: str) -> str:
-    """Park the message after its last attempt, or put it back with its back-off and queue the
-    next attempt for that time, in one transaction."""
+def _put_back(message: OutboxMessage, at: datetime) -> str:
+    """The backend's pace said "not yet": back to the queue for ``at``, the claim's attempt
+    undone (the provider was not called), and the job queued for that time."""
+    with transaction.atomic():
+        if OutboxMessage.objects.filter(id=message.pk, state=OutboxState.SENDING).update(
+            state=OutboxState.PENDING, attempts=F("attempts") - 1, locked_until=None, next_attempt_at=at
+        ):
+            defer_delivery(message.pk, at)
+    return "paced"
+
+
+def _record_failure(message: OutboxMessage, error: str, *, final: bool = False) -> str:
+    """Park the message after its last attempt (or at once when ``final``: it can never be
+    delivered), or put it back with its back-off and queue the next attempt for that time, in
+    one transaction."""
     sending = OutboxMessage.objects.filter(id=message.pk, state=OutboxState.SENDING)
-    if message.attempts >= settings.LASTMETER_OUTBOX_MAX_ATTEMPTS:
+    if final or message.attempts >= settings.LASTMETER_OUTBOX_MAX_ATTEMPTS:
         sending.update(state=OutboxState.FAILED, last_error=error, locked_until=None)
         log.warning("outbox %s parked after %s attempts: %s", message.key, message.attempts, error)
         return "failed"

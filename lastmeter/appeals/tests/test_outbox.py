@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 import time_machine
+from django.utils import timezone
 
 from lastmeter.appeals import services
 from lastmeter.appeals.choices import OutboxState
 from lastmeter.appeals.models import DeliveryReceipt, OutboxMessage
 from lastmeter.appeals.notify import outbox
-from lastmeter.appeals.notify.backends import DeliveryError
+from lastmeter.appeals.notify.backends import DeliveryError, NotYet, Undeliverable
 
 calls: list[str] = []
 
@@ -30,6 +34,22 @@ class FlakySms:
 class DeadSms:
     def send(self, message):
         raise DeliveryError("provider down")
+
+
+class GoneSms:
+    def send(self, message):
+        raise Undeliverable("number does not exist")
+
+
+class PacedSms:
+    """Says "not yet" until the clock reaches 09:00:30, then takes the message."""
+
+    turn = datetime(2026, 3, 2, 9, 0, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+    def send(self, message):
+        if timezone.now() < self.turn:
+            raise NotYet(self.turn)
+        calls.append(message.key)
 
 
 @pytest.fixture(autouse=True)
@@ -87,6 +107,34 @@ def test_it_parks_a_message_after_the_last_attempt_and_staff_can_retry(world, ne
         assert outbox.retry_failed(msg.pk) is True
         msg.refresh_from_db()
         assert msg.state == OutboxState.PENDING
+
+
+def test_an_undeliverable_message_is_parked_at_once(world, new_appeal, settings):
+    settings.LASTMETER_SMS_BACKEND = "lastmeter.appeals.tests.test_outbox.GoneSms"
+    with time_machine.travel("2026-03-02 09:00 +0800", tick=False):
+        appeal = new_appeal()
+        services.do_acknowledge(world.scope(world.grid_officer), appeal.pk)
+        msg = OutboxMessage.objects.get(appeal=appeal, key__contains=":acknowledged:")
+        assert outbox.deliver_one(msg.pk) == "failed"
+    msg.refresh_from_db()
+    assert msg.state == OutboxState.FAILED and msg.attempts == 1 and "does not exist" in msg.last_error
+
+
+def test_a_paced_message_waits_for_its_turn_without_spending_an_attempt(world, new_appeal, settings):
+    settings.LASTMETER_SMS_BACKEND = "lastmeter.appeals.tests.test_outbox.PacedSms"
+    with time_machine.travel("2026-03-02 09:00 +0800", tick=False) as t:
+        appeal = new_appeal()
+        services.do_acknowledge(world.scope(world.grid_officer), appeal.pk)
+        msg = OutboxMessage.objects.get(appeal=appeal, key__contains=":acknowledged:")
+        assert outbox.deliver_one(msg.pk) == "paced"
+        msg.refresh_from_db()
+        assert msg.state == OutboxState.PENDING and msg.attempts == 0 and msg.last_error == ""
+        assert msg.next_attempt_at.isoformat() == "2026-03-02T01:00:30+00:00"
+        assert outbox.deliver_one(msg.pk) == "not-due"
+        t.shift(30)
+        assert outbox.deliver_one(msg.pk) == "sent"
+    msg.refresh_from_db()
+    assert msg.state == OutboxState.SENT and msg.attempts == 1 and calls == [msg.key]
 
 
 def test_it_rolls_back_the_message_with_the_change(world, new_appeal):

@@ -31,10 +31,21 @@ FAKE_LIMIT_PER_MINUTE: dict[str, int] = {
 }
 
 
+# What each platform answers once the bot is out of the group (senders.py cites the sources).
+KICKED_ANSWERS: dict[str, tuple[int, dict[str, object]]] = {
+    Platform.DINGTALK: (200, {"errcode": 300001, "errmsg": "token is not exist"}),
+    Platform.FEISHU: (200, {"code": 19001, "msg": "param invalid: incoming webhook access token invalid"}),
+    Platform.WECOM: (200, {"errcode": 93000, "errmsg": "invalid webhook url"}),
+    Platform.TELEGRAM: (403, {"ok": False, "description": "Forbidden: bot was kicked from the group chat"}),
+}
+
+
 class FakePlatforms:
-    """One loopback server playing all four platforms. Each route counts what it accepted,
-    refuses bursts over the platform's per-minute limit with the platform's own throttling
-    answer, and can be told to fail (HTTP 500) for the next N requests."""
+    """One loopback server playing all four platforms. Each route counts what it accepted and
+    when (``accepted_at``, on the clock time_machine moves), refuses bursts over the platform's
+    per-minute limit with the platform's own throttling answer, can be told to fail (HTTP 500)
+    for the next N requests or until a time (``down_until``), and answers with the platform's
+    own "bot not in the group" code for a platform in ``kicked``."""
 
     def __init__(self) -> None:
         self.api = FakeApi().start()
@@ -42,6 +53,9 @@ class FakePlatforms:
         self.accepted: dict[str, list[Seen]] = {p: [] for p in PATHS}
         self.throttled: dict[str, int] = {p: 0 for p in PATHS}
         self.fail_next: dict[str, int] = {p: 0 for p in PATHS}
+        self.down_until: dict[str, float] = {p: 0.0 for p in PATHS}
+        self.failed: dict[str, int] = {p: 0 for p in PATHS}
+        self.accepted_at: dict[str, list[float]] = {p: [] for p in PATHS}
         self.kicked: set[str] = set()
         self._window: dict[str, deque[float]] = {p: deque() for p in PATHS}
         for platform, path in PATHS.items():
@@ -49,14 +63,13 @@ class FakePlatforms:
 
     def _responder(self, platform: str):
         def answer(seen: Seen):
-            if self.fail_next[platform] > 0:
-                self.fail_next[platform] -= 1
+            now = time.time()  # time_machine moves this clock too
+            if self.fail_next[platform] > 0 or now < self.down_until[platform]:
+                self.fail_next[platform] = max(0, self.fail_next[platform] - 1)
+                self.failed[platform] += 1
                 return 500, {"error": "temporarily unavailable"}
             if platform in self.kicked:
-                if platform == Platform.TELEGRAM:
-                    return 403, {"ok": False, "description": "Forbidden: bot was kicked from the group chat"}
-                return 200, {"errcode": 93000, "errmsg": "invalid webhook url"}
-            now = time.time()  # time_machine moves this clock too
+                return KICKED_ANSWERS[platform]
             window = self._window[platform]
             while window and window[0] <= now - 60:
                 window.popleft()
@@ -71,6 +84,7 @@ class FakePlatforms:
                 return 429 if platform == Platform.TELEGRAM else 200, throttle[platform]
             window.append(now)
             self.accepted[platform].append(seen)
+            self.accepted_at[platform].append(now)
             if platform == Platform.TELEGRAM:
                 return 200, {"ok": True, "result": {"message_id": len(self.accepted[platform])}}
             if platform == Platform.FEISHU:

@@ -3,6 +3,7 @@ formats, message counts, rate limits, a platform failing for a while, a bot remo
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from itertools import pairwise
 
@@ -96,19 +97,59 @@ def test_it_retries_a_platform_that_fails_for_a_while(world, groups, platforms, 
     assert broadcast_report(b)[0].counts == {"sent": 4}
 
 
-def test_it_marks_a_group_whose_bot_was_removed_and_refuses_the_next_broadcast(world, groups, platforms):
-    platforms.kicked.update({"telegram", "wecom"})
-    with time_machine.travel(START, tick=False):
-        b = send(world)
-        assert deliver_due()["retried"] == 2
-    groups["telegram"].refresh_from_db()
-    groups["wecom"].refresh_from_db()
-    assert "kicked" in groups["telegram"].bot_removed_reason and groups["wecom"].bot_removed_at
-    failed = [line for line in broadcast_report(b)[0].lines if line.status == "pending"]
-    assert {line.transport for line in failed} == {"channel:broadcast"} and "kicked" in failed[
-        0
-    ].why + failed[1].why
+@pytest.mark.parametrize("kicked", list(PATHS))
+def test_a_group_whose_bot_was_removed_is_marked_its_author_told_and_nothing_half_sent(
+    world, groups, platforms, kicked
+):
+    """Each platform's own "bot not in the group" answer (DingTalk 300001, Feishu 19001, WeCom
+    93000, Telegram 403): the group is marked, the message and the later ones queued for it are
+    parked (not retried, not posted), the author is told, and the next broadcast is refused."""
+    platforms.kicked.add(kicked)
+    with time_machine.travel(START, tick=False) as clock:
+        first, second = send(world), send(world)  # two series queued for every group
+        counts = deliver_due()
+        assert counts["failed"] == 1 and counts["retried"] == 0
+        for _ in range(10):
+            clock.shift(timedelta(seconds=5))
+            deliver_due(limit=500)
+    group = groups[kicked]
+    group.refresh_from_db()
+    assert group.bot_removed_at is not None and group.bot_removed_reason
+    rows = OutboxMessage.objects.filter(transport="channel:broadcast", recipient__group=group.pk)
+    assert [r.state for r in rows] == ["failed", "failed"]
+    assert rows.order_by("id")[0].attempts == 1 and rows.order_by("id")[1].attempts == 0  # never posted
+    assert len(platforms.api.calls(PATHS[kicked])) == 1  # one answer said it; nothing more was tried
+    for other in set(PATHS) - {kicked}:
+        assert len(platforms.accepted[other]) == 2, other
+    for b, why in ((first, "BotRemoved"), (second, "未发送：机器人已被移出该群")):
+        events = list(b.events.filter(kind="unreachable").values_list("note", flat=True))
+        assert events == [f"{group.name}：机器人已被移出该群，重新加入前不再向该群发送。"]
+        line = next(x for x in broadcast_report(b)[0].lines if x.label.endswith(group.name))
+        assert line.status == "failed" and why in line.why
+    told = OutboxMessage.objects.filter(key__contains=":unreachable:")
+    assert told.count() == 2 and all("机器人已被移出" in m.body for m in told)
+    assert {m.recipient.get("person") for m in told} == {world.grid_officer.pk}
     before = OutboxMessage.objects.count()
-    with pytest.raises(ServiceError, match="telegram群"):
+    with pytest.raises(ServiceError, match=group.name):
         send(world)
     assert OutboxMessage.objects.count() == before
+
+
+def test_a_retry_keeps_the_groups_spacing(world, groups, platforms, settings):
+    """DingTalk is down for the first 20 s: the first rows fail and their retries fall due in
+    the middle of rows reserved for later. Every post to the group still keeps 3 s apart, and the
+    fake (which throttles over 20 a minute) never has to refuse one."""
+    settings.LASTMETER_OUTBOX_BACKOFF_S = 30.0
+    with time_machine.travel(START, tick=False) as clock:
+        platforms.down_until["dingtalk"] = time.time() + 20  # the travelled clock
+        for _ in range(25):
+            send(world)
+        for _ in range(300):  # the worker passing every second for 5 minutes
+            deliver_due(limit=500)
+            clock.shift(1)
+    assert platforms.failed["dingtalk"] == 7  # the rows of 0, 3, … 18 s
+    assert len(platforms.accepted["dingtalk"]) == 25 and platforms.throttled["dingtalk"] == 0
+    times = sorted(platforms.accepted_at["dingtalk"])
+    assert min(b - a for a, b in pairwise(times)) >= 3.0
+    retried = OutboxMessage.objects.filter(recipient__platform="dingtalk", attempts__gt=1)
+    assert retried.count() == 7 and all(r.state == "sent" for r in retried)

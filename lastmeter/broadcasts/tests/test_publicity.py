@@ -10,7 +10,8 @@ import pytest
 import time_machine
 
 from lastmeter.appeals.models import Category
-from lastmeter.broadcasts import publicity, services
+from lastmeter.broadcasts import figures, publicity, services
+from lastmeter.dispatching.models import Incident
 from lastmeter.lib.errors import ServiceError
 from lastmeter.planning.models import AccidentRecord
 from lastmeter.testing.world import POINT_IN_A
@@ -56,8 +57,14 @@ def test_a_rush_hour_reminder_per_road_fires_on_working_days_with_its_figures(
         ]  # 云南中路 is grid B's: not this officer's
         b = drafts[0]
         assert b.state == "draft" and b.repeat == "working_days" and b.times == ["07:15", "16:15"]
-        assert [s["value"] for s in b.sources] == ["3 起", "5 起"] and all(s["url"] for s in b.sources)
-        assert "08:00–08:59" in b.sources[0]["label"]
+        assert [s["value"] for s in b.sources] == [
+            "8 条",
+            "3 条",
+            "5 条",
+            "周二（2）、周三（2）",
+        ]  # Tue, Wed, Thu 2 each: the first two
+        assert all(s["url"] == "/stats/hotspots/?kind=accidents" for s in b.sources)
+        assert "事故记录" in b.sources[0]["label"] and "08:00–08:59" in b.sources[1]["label"]
         with pytest.raises(ServiceError, match=r"\{detour\}"):
             services.do_submit(scope, b.pk)  # nobody named the detour yet
         services.do_edit(scope, b.pk, template=b.template, variables={**b.variables, "detour": "广东路"})
@@ -67,7 +74,72 @@ def test_a_rush_hour_reminder_per_road_fires_on_working_days_with_its_figures(
             clock.shift(timedelta(minutes=30))
     runs = list(b.runs.order_by("fired_at"))
     assert [r.slot for r in runs] == ["2026-04-30T07:15", "2026-04-30T16:15", "2026-05-06T07:15"]
-    assert "福州路" in runs[0].text and "广东路" in runs[0].text and "事故8起" in runs[0].text
+    assert "福州路" in runs[0].text and "广东路" in runs[0].text and "拥堵和事故8起" in runs[0].text
+
+
+def test_congestion_appeals_and_traffic_incidents_make_a_place_congestion_prone(world, groups, new_appeal):
+    """The system's own congestion records count with the accidents: appeals in a congestion
+    category and incidents of accident/traffic type, by intersection, hour and weekday; each
+    record once, holidays and other kinds left out; the draft names each figure with its link."""
+    congestion = Category.objects.create(code="pol.traffic.congestion", name="交通拥堵")
+    corner = "广东路与河南中路路口"
+    appeals = []
+    for day, minute in ((7, 10), (14, 20), (8, 30), (21, 40)):  # Tue, Tue, Wed, Tue at 08:xx
+        with time_machine.travel(datetime(2026, 4, day, 8, minute, tzinfo=SH), tick=False):
+            appeals.append(new_appeal(text="路口堵死了", category=congestion, address=corner))
+    with time_machine.travel(datetime(2026, 4, 5, 8, 0, tzinfo=SH), tick=False):  # Qingming
+        new_appeal(text="节日也堵", category=congestion, address=corner)
+    with time_machine.travel(datetime(2026, 4, 7, 8, 0, tzinfo=SH), tick=False):
+        new_appeal(text="有车违停", address=corner)  # not a congestion category
+    lat, lon = POINT_IN_A
+
+    def incident(day: int, hour: int, kind: str, **kw) -> Incident:
+        return Incident.objects.create(
+            title="拥堵",
+            incident_type=kind,
+            lat=lat,
+            lon=lon,
+            address="河南中路广东路口",
+            alarm_at=datetime(2026, 4, day, hour, 15, tzinfo=SH),
+            **kw,
+        )
+
+    incident(9, 8, "traffic")  # Thu
+    incident(28, 8, "traffic_accident")  # Tue
+    incident(22, 8, "fire")  # not about traffic
+    incident(15, 8, "traffic", appeal=appeals[0])  # the same jam as a counted appeal: once only
+    record = incident(16, 8, "traffic_accident")
+    accident(99, "天津路", datetime(2026, 4, 16, 8, 15, tzinfo=SH))  # counted on its own street
+    AccidentRecord.objects.filter(street="天津路").update(incident=record)
+
+    places = {
+        p.place: p
+        for p in figures.congestion_by_place(
+            datetime(2026, 2, 1, tzinfo=SH), datetime(2026, 4, 30, tzinfo=SH)
+        )
+    }
+    jam = places["广东路 / 河南中路"]
+    assert jam.total == 6 and dict(jam.by_source) == {"appeals": 4, "incidents": 2}
+    assert jam.peak_hour(range(6, 10)) == (8, 6) and jam.busiest_weekdays() == [("周二", 4), ("周三", 1)]
+    assert places["天津路"].total == 1 and dict(places["天津路"].by_source) == {"accidents": 1}
+
+    scope = world.scope(world.grid_officer)
+    with time_machine.travel(datetime(2026, 4, 30, 6, 0, tzinfo=SH), tick=False):
+        drafts = publicity.rush_hour_drafts(scope)
+    b = next(d for d in drafts if d.variables["road"] == "广东路 / 河南中路")
+    assert b.times == ["07:15"] and b.variables["weekdays"] == "周二、周三" and b.variables["count"] == "6"
+    by_label = {s["label"]: (s["value"], s["url"]) for s in b.sources}
+    assert by_label["广东路 / 河南中路：近 12 周工作日高峰时段的拥堵诉求"] == (
+        "4 条",
+        "/stats/hotspots/?kind=appeals&category=pol.traffic.congestion",
+    )
+    assert by_label["广东路 / 河南中路：近 12 周工作日高峰时段的交通警情"] == (
+        "2 条",
+        "/stats/hotspots/?kind=incidents",
+    )
+    assert by_label["广东路 / 河南中路：工作日 08:00–08:59 的记录"][0] == "6 条"
+    text = services.preview_text(b.template, {**b.variables, "detour": "北京东路"})
+    assert "易拥堵" in text and "周二、周三尤甚" in text and "拥堵和事故6起" in text
 
 
 def test_the_accident_season_draft_uses_the_same_month_last_year(world, groups):

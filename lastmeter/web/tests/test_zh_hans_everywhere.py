@@ -162,6 +162,12 @@ def broadcasts_for_the_walk(world) -> tuple[int, int, str]:
     return broadcast.pk, alert.pk, alert.public_token
 
 
+def saved_audience_for_the_walk(world) -> int:
+    """A saved audience of grid A's officer, for its edit page."""
+    spec = bc_services.AudienceSpec("福州路楼组长", [], [world.grid_a], [], [], building_heads=True)
+    return bc_services.do_save_audience(world.scope(world.grid_officer), spec).pk
+
+
 @pytest.fixture
 def town(world, new_appeal, settings, tmp_path):
     """The world with something on every page; yields the values of the URL parameters."""
@@ -240,6 +246,7 @@ def town(world, new_appeal, settings, tmp_path):
             "token": [a.tracking_token for a in appeals] + [alert_token],
             "broadcast_id": [broadcast_id],
             "alert_id": [alert_id],
+            "audience_id": [saved_audience_for_the_walk(world)],
             "signed": [follow_token(Subscription.objects.create(appeal=appeals[0], phone="13600002222"))],
             "item_id": [i.pk for i in items],
             "plan_id": [
