@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
+from django.http import Http404
 from django.utils.translation import gettext as _
 
 from lastmeter.accounts.choices import Role
@@ -114,12 +115,12 @@ def do_add_member(scope: Scope, team_id: int, person: Person, availability: Avai
 
 def _member(scope: Scope, team_id: int, member_id: int) -> TeamMember:
     """The member row locked, after checking the viewer manages the team (404 for a team they
-    cannot see or a member of another team). Caller holds a transaction."""
+    cannot see, or a member who is not on it). Caller holds a transaction."""
     team = access_team(scope, team_id)
     _check_manager(scope, team.community_id)
     member = TeamMember.objects.select_for_update().filter(team=team, pk=member_id).first()
     if member is None:
-        raise ServiceError(_("%(team)s has no such member.") % {"team": team.name})
+        raise Http404("no such member of this team")
     return member
 
 

@@ -217,6 +217,11 @@ RULES: dict[str, str] = {
     "complaints:new": "200 200 200 200 200 200 200 200 200 200 200 200",
     "stats:complaint_figures": "302 302 404 404 404 404 404 404 200 200 200 200",
     "complaints:detail": "302 302 404 404 404 404 404 404 200 200 200 200",
+    # The officer concerned (officer_a) answers the complaints about them; nobody else has any.
+    "complaints:statements": "302 302 200 200 200 200 200 200 200 200 200 200",
+    "complaints:statement": "302 302 404 404 200 404 404 404 404 404 404 404",
+    "api:complaints_about_me_api": "401 401 200 200 200 200 200 200 200 200 200 200",
+    "api:submit_statement": "P401 P401 P400 P400 P400 P400 P400 P400 P400 P400 P400 P400",
     "complaints:act": "302 302 P404 P404 P404 P404 P404 P404 P302 P302 P302 P302",
     "complaints:letter": "302 302 404 404 404 404 404 404 200 200 200 200",
     "complaints:evidence_file": "302 302 404 404 404 404 404 404 404 404 404 404",
@@ -293,6 +298,7 @@ RULES: dict[str, str] = {
     "meetings:counter": "302 302 404 200 200 200 404 404 200 200 404 200",
     "meetings:counter_step": "302 302 P404 P302 P302 P302 P404 P404 P302 P302 P404 P302",
     "meetings:detail": "302 302 404 200 200 404 200 404 200 200 404 200",
+    "meetings:print": "302 302 404 200 200 404 200 404 200 200 404 200",
     "meetings:act": "302 302 P404 P404 P404 P404 P404 P404 P404 P404 P404 P404",
     "duty:index": "302 302 404 200 200 200 404 404 200 200 404 200",
     "duty:new_post": "302 302 404 404 200 200 404 404 200 200 404 200",
@@ -306,6 +312,22 @@ RULES: dict[str, str] = {
     "patrols:index": "302 302 200 404 200 200 404 404 200 200 404 200",
     "patrols:new_plan": "302 302 404 404 200 200 404 404 200 200 404 200",
     "patrols:plan": "302 302 200 404 200 404 404 404 200 200 404 200",
+    # Patrol teams: their managers (the community's officers, the station's staff) change them;
+    # a member (the building head) sees their team and is refused a change; others get 404.
+    "patrols:new_team": "302 302 404 404 200 200 404 404 200 200 404 200",
+    "patrols:team": "302 302 200 404 200 404 404 404 200 200 404 200",
+    "patrols:add_member": "302 302 P302 P404 P302 P404 P404 P404 P302 P302 P404 P302",
+    # officer_a (role order) removes the member: those after find no such member (404).
+    "patrols:update_member": "302 302 P302 P404 P302 P404 P404 P404 P404 P404 P404 P404",
+    "patrols:remove_member": "302 302 P302 P404 P302 P404 P404 P404 P404 P404 P404 P404",
+    "api:list_teams": "401 401 200 200 200 200 200 200 200 200 200 200",
+    "api:create_team": "401 401 200 200 200 200 200 200 200 200 200 200",
+    "api:get_team": "401 401 200 404 200 404 404 404 200 200 404 200",
+    "api:add_team_member": "P401 P401 P400 P400 P400 P400 P400 P400 P400 P400 P400 P400",
+    # PUT/DELETE with an empty body: officer_a (role order) removes the member, so those after
+    # find no such member (404).
+    "api:update_team_member": "U401 U401 U403 U404 U200 U404 U404 U404 U404 U404 U404 U404",
+    "api:remove_team_member": "U401 U401 U403 U404 U200 U404 U404 U404 U404 U404 U404 U404",
     "patrols:plan_state": "302 302 P302 P302 P302 P302 P302 P302 P302 P302 P302 P302",
     "patrols:assign": "302 302 P302 P302 P302 P302 P302 P302 P302 P302 P302 P302",
     "patrols:shift": "302 302 200 404 200 404 404 404 200 200 404 200",
