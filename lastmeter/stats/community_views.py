@@ -35,8 +35,8 @@ def _figures(
     try:
         first, last = check_dates(raw.get("from") or None, raw.get("to") or None, period=None)
     except ServiceError as exc:
-        context = {"title": title, "error": str(exc), "start": raw.get("from", ""), "end": raw.get("to", "")}
-        return render(request, "stats/community_figures.html", context, status=400)
+        refused = {"title": title, "error": str(exc), "start": raw.get("from", ""), "end": raw.get("to", "")}
+        return render(request, "stats/community_figures.html", refused, status=400)
     tables = build(Slice(start=first, end=last))
     name = raw.get("table")
     if name:
@@ -60,7 +60,12 @@ def _figures(
         response = HttpResponse(table_csv(table), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{what}-{name}-{first}-{last}.csv"'
         return response
-    context = {"title": title, "tables": tables, "start": first.isoformat(), "end": last.isoformat()}
+    context: dict[str, object] = {
+        "title": title,
+        "tables": tables,
+        "start": first.isoformat(),
+        "end": last.isoformat(),
+    }
     return render(request, "stats/community_figures.html", context)
 
 
