@@ -27,8 +27,9 @@ from lastmeter.lib.errors import NotAllowed, ServiceError
 
 MAX_STATEMENT = 5000
 # A phone number (7+ digits, spaces or dashes between) or an e-mail address in the complaint's
-# text: the complainant's contact details, whatever field they typed them in.
-CONTACT = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+|\+?\d[\d\s-]{5,}\d")
+# text: the complainant's contact details, whatever field they typed them in. ASCII classes: in
+# Unicode \w would take the Chinese words before an address along with it.
+CONTACT = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+|\+?\d[\d\s-]{5,}\d", re.ASCII)
 
 
 def redact_contacts(text: str) -> str:
