@@ -13,6 +13,12 @@ from lastmeter.accounts.services import log_access
 from lastmeter.complaints import selectors, services
 from lastmeter.complaints.actions import run_action
 from lastmeter.complaints.presenters import complaint_detail, complaint_row
+from lastmeter.complaints.statements import (
+    access_complaint_about_me,
+    complaints_about_me,
+    do_submit_statement,
+    statement_view,
+)
 from lastmeter.lib.errors import NotAllowed
 
 router = Router(tags=["complaints"])
@@ -78,19 +84,47 @@ class ComplaintErrorOut(Schema):
     detail: str
 
 
-class FigureOut(Schema):
-    key: int | str | None
-    label: str
-    count: int
+class StatementIn(Schema):
+    text: str
 
 
-class FiguresOut(Schema):
-    per_unit: list[FigureOut]
-    per_officer: list[FigureOut]
-    decisions_by_kind: list[FigureOut]
-    replies_due: int
-    replies_on_time: int
-    on_time_rate: float | None
+class StatementOut(Schema):
+    """A complaint as its officer concerned sees it: nothing of the complainant."""
+
+    id: int
+    reference: str
+    state: str
+    state_label: str
+    subject_label: str
+    number: str
+    incident_at: datetime | None
+    place: str
+    text: str
+    round: int
+    open: bool
+    statement: str
+    statement_at: datetime | None
+
+
+@router.get("/complaints/about-me", response=list[StatementOut], auth=API_AUTH)
+def complaints_about_me_api(request: HttpRequest):
+    """The complaints about the caller, with the statement they gave (the officer concerned's
+    view: no complainant's name or contact details)."""
+    scope = request_scope(request)
+    return [statement_view(c, scope) for c in complaints_about_me(scope)[:100]]
+
+
+@router.post(
+    "/complaints/{complaint_id}/statement",
+    response={201: StatementOut, 400: ComplaintErrorOut, 403: ComplaintErrorOut, 404: ComplaintErrorOut},
+    auth=API_AUTH,
+)
+def submit_statement(request: HttpRequest, complaint_id: int, body: StatementIn):
+    """The officer concerned gives their statement (once per round, while under review); 404
+    for anyone else."""
+    scope = request_scope(request)
+    do_submit_statement(scope, complaint_id, text=body.text)
+    return 201, statement_view(access_complaint_about_me(scope, complaint_id), scope)
 
 
 @router.get("/complaints", response=list[ComplaintOut], auth=API_AUTH)
@@ -119,21 +153,6 @@ def file_complaint(request: HttpRequest, payload: ComplaintIn):
         return 400, {"detail": f"no person {officer_id}"}
     complaint = services.do_file_complaint(services.NewComplaint(**data, officer=officer), actor=scope.person)
     return 201, complaint_detail(scope, complaint)
-
-
-@router.get("/complaints/figures", response=FiguresOut, auth=API_AUTH)
-def figures(request: HttpRequest, start: datetime | None = None, end: datetime | None = None):
-    if not selectors.works_on_complaints(request_scope(request)):
-        raise NotAllowed("the complaint figures are for the legal office and the station's staff")
-    on_time = selectors.on_time_reply_rate(start, end)
-    return {
-        "per_unit": [r.__dict__ for r in selectors.complaints_per_unit(start, end)],
-        "per_officer": [r.__dict__ for r in selectors.complaints_per_officer(start, end)],
-        "decisions_by_kind": [r.__dict__ for r in selectors.decisions_by_kind(start, end)],
-        "replies_due": on_time.due,
-        "replies_on_time": on_time.on_time,
-        "on_time_rate": on_time.rate,
-    }
 
 
 @router.get("/complaints/{complaint_id}", response=ComplaintDetailOut, auth=API_AUTH)

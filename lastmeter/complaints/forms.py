@@ -107,3 +107,13 @@ ACTION_FORMS: dict[str, type[forms.Form]] = {
     "withdraw": ReasonForm,
     "note": NoteForm,
 }
+
+
+class StatementForm(forms.Form):
+    """The officer concerned's statement (statements.do_submit_statement checks the rest)."""
+
+    text = forms.CharField(
+        label=_("Your statement"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("What happened, from your side. The reviewer reads it as evidence."),
+    )

@@ -1,32 +1,24 @@
-"""Reads of complaints through the viewer's scope, the independence rule, and the figures.
+"""Reads of complaints through the viewer's scope, and the independence rule.
 
 ``access_complaint_by_scope`` raises Http404 both when the complaint does not exist and when the
 viewer may not see it. The officer concerned never sees the complaint about them, whatever roles
 they hold: it is left out of every list and every lookup they make.
-
-The figures (``complaints_per_unit``, ``complaints_per_officer``, ``decisions_by_kind``,
-``on_time_reply_rate``) take a period and return plain data, so the stats app can call them.
+The figures of complaints are measured by ``stats.community_work`` (one definition each).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from lastmeter.accounts.choices import CHAIN_LEVELS, Role
 from lastmeter.accounts.models import OrgUnit, Person, RoleAssignment
 from lastmeter.accounts.selectors import Scope
-from lastmeter.appeals.choices import ClockState
 from lastmeter.complaints.choices import (
     COMPLAINT_TRANSITIONS,
-    ComplaintClockKind,
     ComplaintState,
-    DecisionKind,
 )
-from lastmeter.complaints.models import Complaint, ComplaintClock, Decision
+from lastmeter.complaints.models import Complaint, Decision
 from lastmeter.grids.models import Grid
 
 # Who works on complaints: the legal office, and the station's jurisdiction-wide staff.
@@ -178,96 +170,13 @@ def available_actions(scope: Scope, complaint: Complaint) -> list[str]:
     return actions
 
 
-# --- figures --------------------------------------------------------------------------------------
-
-
-@dataclass
-class FigureRow:
-    key: int | str | None
-    label: str
-    count: int
-
-
-def _in_period(qs: QuerySet, start: datetime | None, end: datetime | None, field: str = "created_at"):
-    if start is not None:
-        qs = qs.filter(**{f"{field}__gte": start})
-    if end is not None:
-        qs = qs.filter(**{f"{field}__lt": end})
-    return qs
-
-
-def complaints_per_unit(start: datetime | None = None, end: datetime | None = None) -> list[FigureRow]:
-    """Complaints received in [start, end) per unit of the officer concerned, most first."""
-    rows = (
-        _in_period(Complaint.objects.all(), start, end)
-        .values("unit_id", "unit__name")
-        .annotate(n=Count("id"))
-        .order_by("-n", "unit__name")
-    )
-    return [FigureRow(r["unit_id"], r["unit__name"] or "—", r["n"]) for r in rows]
-
-
-def complaints_per_officer(start: datetime | None = None, end: datetime | None = None) -> list[FigureRow]:
-    """Complaints received in [start, end) per officer concerned (not yet identified: ``None``)."""
-    rows = (
-        _in_period(Complaint.objects.all(), start, end)
-        .values("officer_id", "officer__name")
-        .annotate(n=Count("id"))
-        .order_by("-n", "officer__name")
-    )
-    return [FigureRow(r["officer_id"], r["officer__name"] or "—", r["n"]) for r in rows]
-
-
-def decisions_by_kind(start: datetime | None = None, end: datetime | None = None) -> list[FigureRow]:
-    """Decisions made in [start, end) per kind (every round counts), in the kinds' order."""
-    counts = dict(
-        _in_period(Decision.objects.all(), start, end, "decided_at")
-        .values_list("kind")
-        .annotate(n=Count("id"))
-        .values_list("kind", "n")
-    )
-    return [FigureRow(k.value, str(k.label), counts.get(k.value, 0)) for k in DecisionKind]
-
-
-@dataclass
-class OnTime:
-    on_time: int
-    late: int
-    overdue: int  # breached and still not replied
-
-    @property
-    def due(self) -> int:
-        return self.on_time + self.late + self.overdue
-
-    @property
-    def rate(self) -> float | None:
-        return self.on_time / self.due if self.due else None
-
-
-def on_time_reply_rate(start: datetime | None = None, end: datetime | None = None) -> OnTime:
-    """Of the replies that fell due in [start, end) (reply clocks of every round, withdrawn ones
-    left out), how many were sent by their deadline. A reply clock still running before its
-    deadline is not counted yet."""
-    qs = _in_period(ComplaintClock.objects.filter(kind=ComplaintClockKind.REPLY), start, end, "due_at")
-    counts = dict(qs.values_list("state").annotate(n=Count("id")).values_list("state", "n"))
-    return OnTime(
-        on_time=counts.get(ClockState.MET, 0),
-        late=counts.get(ClockState.MET_LATE, 0),
-        overdue=counts.get(ClockState.BREACHED, 0),
-    )
-
-
 __all__ = [
     "access_complaint_by_scope",
     "access_complaint_by_token",
     "available_actions",
     "chain_of_command",
-    "complaints_per_officer",
-    "complaints_per_unit",
-    "decisions_by_kind",
     "eligible_reviewers",
     "may_see_contact",
-    "on_time_reply_rate",
     "reviewer_refusal",
     "visible_complaints",
 ]

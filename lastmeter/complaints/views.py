@@ -1,5 +1,5 @@
-"""The complaint pages: the list, filing, a complaint with its actions, the letters, the figures,
-and the complainant's own page. Thin: forms read, selectors read, ``actions.run_action`` writes."""
+"""The complaint pages: the list, filing, a complaint with its actions, the letters, the officer
+concerned's statement, and the complainant's own page (the figures are in stats). Thin: forms read, selectors read, ``actions.run_action`` writes."""
 
 from __future__ import annotations
 
@@ -15,11 +15,16 @@ from lastmeter.accounts.auth import request_scope
 from lastmeter.accounts.services import log_access
 from lastmeter.complaints import selectors, services
 from lastmeter.complaints.actions import run_action
-from lastmeter.complaints.choices import OPEN_STATES
-from lastmeter.complaints.forms import ACTION_FORMS, FileComplaintForm, StaffComplaintForm
-from lastmeter.complaints.models import Complaint, Decision, Evidence
+from lastmeter.complaints.forms import ACTION_FORMS, FileComplaintForm, StaffComplaintForm, StatementForm
+from lastmeter.complaints.models import Decision, Evidence
 from lastmeter.complaints.presenters import complaint_detail, complaint_row
-from lastmeter.lib.errors import ServiceError
+from lastmeter.complaints.statements import (
+    access_complaint_about_me,
+    complaints_about_me,
+    do_submit_statement,
+    statement_view,
+)
+from lastmeter.lib.errors import NotAllowed, ServiceError
 from lastmeter.lib.forms import first_message
 from lastmeter.lib.transitions import TransitionError
 
@@ -152,22 +157,6 @@ def evidence_file(request: HttpRequest, complaint_id: int, evidence_id: int) -> 
     return _file_response(item.file, item.content_type)
 
 
-@login_required
-def figures(request: HttpRequest) -> HttpResponse:
-    _office_only(request)
-    return render(
-        request,
-        "complaints/figures.html",
-        {
-            "per_unit": selectors.complaints_per_unit(),
-            "per_officer": selectors.complaints_per_officer(),
-            "by_kind": selectors.decisions_by_kind(),
-            "on_time": selectors.on_time_reply_rate(),
-            "open": Complaint.objects.filter(state__in=OPEN_STATES).count(),
-        },
-    )
-
-
 def track(request: HttpRequest, ctoken: str) -> HttpResponse:
     """The complainant's page (no login, the link sent to them privately): the progress and the
     decisions with their letters, nothing about the people handling it."""
@@ -185,3 +174,34 @@ def track_letter(request: HttpRequest, ctoken: str, round: int) -> FileResponse:
     if decision is None:
         raise Http404("no such letter")
     return _file_response(decision.letter, LETTER_TYPE, f"{complaint.reference}-{round}.docx")
+
+
+@login_required
+def statements(request: HttpRequest) -> HttpResponse:
+    """The complaints about the viewer, each with the statement they gave or may give."""
+    scope = request_scope(request)
+    rows = [statement_view(c, scope) for c in complaints_about_me(scope)[:100]]
+    return render(request, "complaints/statements.html", {"rows": rows})
+
+
+@login_required
+def statement(request: HttpRequest, complaint_id: int) -> HttpResponse:
+    """The officer concerned writes their statement (404 for anyone else)."""
+    scope = request_scope(request)
+    complaint = access_complaint_about_me(scope, complaint_id)
+    form = StatementForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                do_submit_statement(scope, complaint.pk, text=form.cleaned_data["text"])
+            except ServiceError as exc:
+                form.add_error(None, str(exc))
+                status = 403 if isinstance(exc, NotAllowed) else 400
+            else:
+                messages.success(request, _("Your statement was given to the reviewer."))
+                return redirect("complaints:statement", complaint_id=complaint.pk)
+        else:
+            status = 400
+    context = {"c": statement_view(complaint, scope), "form": form}
+    return render(request, "complaints/statement.html", context, status=status)

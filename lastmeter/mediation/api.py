@@ -11,7 +11,7 @@ from lastmeter.accounts.auth import API_AUTH, request_scope
 from lastmeter.accounts.models import OrgUnit, Person
 from lastmeter.accounts.services import log_access
 from lastmeter.appeals.models import Appeal
-from lastmeter.lib.errors import NotAllowed, ServiceError
+from lastmeter.lib.errors import ServiceError
 from lastmeter.mediation import selectors, services
 from lastmeter.mediation.actions import run_action
 from lastmeter.mediation.models import MediationCase
@@ -164,30 +164,6 @@ def open_case(request: HttpRequest, payload: CaseIn):
         ),
     )
     return 201, _detail(request, case)
-
-
-@router.get("/mediation/figures", auth=API_AUTH)
-def figures(request: HttpRequest, start: datetime | None = None, end: datetime | None = None):
-    if not selectors.may_open_cases(request_scope(request)):
-        raise NotAllowed("the mediation figures are for the station's staff and the community's officers")
-    success = selectors.success_rate(start, end)
-    days = selectors.days_to_agreement(start, end)
-    recurrence = selectors.recurrence_within(90, start, end)
-    return {
-        "cases_by_type": {t.key: t.count for t in selectors.cases_by_type(start, end)},
-        "success": {
-            "agreed": success.agreed,
-            "partial": success.partial,
-            "failed": success.failed,
-            "rate": success.rate,
-        },
-        "days_to_agreement": {"cases": days.cases, "median": days.median, "mean": days.mean},
-        "recurrence_90_days": {
-            "agreed": recurrence.agreed,
-            "recurred": recurrence.recurred,
-            "rate": recurrence.rate,
-        },
-    }
 
 
 @router.get("/mediation/cases/{case_id}", response=CaseDetailOut, auth=API_AUTH)

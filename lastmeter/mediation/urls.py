@@ -9,7 +9,6 @@ app_name = "mediation"
 urlpatterns = [
     path("", views.queue, name="queue"),
     path("new/", views.new, name="new"),
-    path("figures/", views.figures, name="figures"),
     path("<int:case_id>/", views.detail, name="detail"),
     path("<int:case_id>/act/<str:action>/", views.act, name="act"),
 ]

@@ -131,19 +131,3 @@ def act(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
             % {"ref": case.reference, "state": case.get_state_display()},
         )
     return redirect("mediation:detail", case_id=case_id)
-
-
-@login_required
-def figures(request: HttpRequest) -> HttpResponse:
-    if not selectors.may_open_cases(request_scope(request)):
-        raise Http404("no mediation here")
-    return render(
-        request,
-        "mediation/figures.html",
-        {
-            "by_type": selectors.cases_by_type(),
-            "success": selectors.success_rate(),
-            "days": selectors.days_to_agreement(),
-            "recurrence": selectors.recurrence_within(90),
-        },
-    )

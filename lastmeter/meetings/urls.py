@@ -13,4 +13,5 @@ urlpatterns = [
     path("counter/<int:visit_id>/<str:step>/", views.counter_step, name="counter_step"),
     path("<int:meeting_id>/", views.detail, name="detail"),
     path("<int:meeting_id>/act/<str:action>/", views.act, name="act"),
+    path("<int:meeting_id>/print/", views.minutes_print, name="print"),
 ]

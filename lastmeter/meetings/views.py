@@ -3,10 +3,12 @@ Thin: forms read, selectors read, ``actions.run_action`` and the services write.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -155,3 +157,23 @@ def counter_step(request: HttpRequest, visit_id: int, step: str) -> HttpResponse
     else:
         messages.success(request, _("Counter log updated."))
     return redirect("meetings:counter")
+
+
+@login_required
+def minutes_print(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    """The minutes as a document to print or save as PDF (A4, print CSS): attendees, agenda,
+    minutes, decisions with their owners and due dates. Always in Chinese: it is the record that
+    is filed and handed to the departments, whatever language the reader's screen is in."""
+    meeting = selectors.access_meeting_by_scope(request_scope(request), meeting_id)
+    with translation.override(settings.LANGUAGE_CODE):
+        return render(
+            request,
+            "meetings/print.html",
+            {
+                "meeting": meeting,
+                "items": meeting.items.prefetch_related("appeals").select_related("action_item"),
+                "attendees": meeting.attendees.select_related("department").order_by("kind", "name"),
+                "decisions": meeting.action_items.select_related("owner", "department", "agenda_item"),
+                "reported": meeting.reports_heard.select_related("owner", "meeting"),
+            },
+        )

@@ -1,5 +1,5 @@
 """The patrols API under /api/v1/patrols: thin handlers over selectors and services (the phone
-app checks in and reports sightings here)."""
+app checks in and reports sightings here), and the teams: create, add, change and remove members."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 
 from lastmeter.accounts.auth import API_AUTH, request_scope
-from lastmeter.accounts.models import OrgUnit
-from lastmeter.patrols import selectors, services
-from lastmeter.patrols.models import PatrolPlan
+from lastmeter.accounts.models import OrgUnit, Person
+from lastmeter.patrols import selectors, services, teams
+from lastmeter.patrols.models import PatrolPlan, PatrolTeam
 
 router = Router(tags=["patrols"])
 
@@ -174,3 +174,118 @@ def sighting(request: HttpRequest, shift_id: int, payload: SightingIn):
         category_code=payload.category,
     )
     return 201, {"id": s.pk, "appeal": s.appeal.reference if s.appeal else None, "note": s.intake_note}
+
+
+# --- teams (patrols.teams) -------------------------------------------------------------------
+
+
+class TeamIn(Schema):
+    community: int
+    name: str
+    kind: str
+
+
+class MemberIn(Schema):
+    person: int
+    skills: str = ""
+    bands: list[str] = []
+
+
+class AvailabilityIn(Schema):
+    skills: str = ""
+    bands: list[str] = []
+
+
+class MemberOut(Schema):
+    id: int
+    person: int
+    name: str
+    skills: str
+    bands: list[str]
+
+
+class TeamOut(Schema):
+    id: int
+    name: str
+    kind: str
+    community: int
+    active: bool
+    members: list[MemberOut]
+
+
+class PatrolErrorOut(Schema):
+    detail: str
+
+
+TEAM_ERRORS = {400: PatrolErrorOut, 403: PatrolErrorOut, 404: PatrolErrorOut}
+
+
+def _team_out(team: PatrolTeam) -> dict:
+    return {
+        "id": team.pk,
+        "name": team.name,
+        "kind": team.kind,
+        "community": team.community_id,
+        "active": team.active,
+        "members": [
+            {
+                "id": m.pk,
+                "person": m.person_id,
+                "name": m.person.name,
+                "skills": m.skills,
+                "bands": m.available_bands,
+            }
+            for m in team.members.select_related("person").order_by("person__name")
+        ],
+    }
+
+
+@router.get("/patrols/teams", response=list[TeamOut], auth=API_AUTH)
+def list_teams(request: HttpRequest):
+    return [_team_out(t) for t in selectors.visible_teams(request_scope(request))[:100]]
+
+
+@router.post("/patrols/teams", response={201: TeamOut, **TEAM_ERRORS}, auth=API_AUTH)
+def create_team(request: HttpRequest, payload: TeamIn):
+    """A team of a community the caller manages (another community: 404, as a missing one)."""
+    scope = request_scope(request)
+    community = OrgUnit.objects.filter(pk=payload.community, kind="community").first()
+    if community is None or not selectors.manages(scope, community.pk):
+        raise Http404("no such community among yours")
+    team = teams.do_create_team(scope, name=payload.name, kind=payload.kind, community=community)
+    return 201, _team_out(team)
+
+
+@router.get("/patrols/teams/{team_id}", response={200: TeamOut, 404: PatrolErrorOut}, auth=API_AUTH)
+def get_team(request: HttpRequest, team_id: int):
+    return 200, _team_out(selectors.access_team(request_scope(request), team_id))
+
+
+@router.post("/patrols/teams/{team_id}/members", response={201: TeamOut, **TEAM_ERRORS}, auth=API_AUTH)
+def add_team_member(request: HttpRequest, team_id: int, payload: MemberIn):
+    """Add a volunteer, building head or auxiliary of the team's community."""
+    scope = request_scope(request)
+    person = Person.objects.filter(pk=payload.person).first()
+    if person is None:
+        return 400, {"detail": f"no person {payload.person}"}
+    teams.do_add_member(scope, team_id, person, teams.Availability(payload.skills, payload.bands))
+    return 201, _team_out(selectors.access_team(scope, team_id))
+
+
+@router.put(
+    "/patrols/teams/{team_id}/members/{member_id}", response={200: TeamOut, **TEAM_ERRORS}, auth=API_AUTH
+)
+def update_team_member(request: HttpRequest, team_id: int, member_id: int, payload: AvailabilityIn):
+    """A member's skills and the times of day they can patrol."""
+    scope = request_scope(request)
+    teams.do_update_member(scope, team_id, member_id, teams.Availability(payload.skills, payload.bands))
+    return 200, _team_out(selectors.access_team(scope, team_id))
+
+
+@router.delete(
+    "/patrols/teams/{team_id}/members/{member_id}", response={200: TeamOut, **TEAM_ERRORS}, auth=API_AUTH
+)
+def remove_team_member(request: HttpRequest, team_id: int, member_id: int):
+    scope = request_scope(request)
+    team = teams.do_remove_member(scope, team_id, member_id)
+    return 200, _team_out(team)

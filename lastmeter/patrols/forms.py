@@ -1,5 +1,5 @@
 """Input of the patrol pages: a new plan, a plan's state, assigning a team, the phone's check-in
-and sighting forms."""
+and sighting forms, a new team and a member's skills and availability."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from lastmeter.accounts.choices import OrgKind
-from lastmeter.accounts.models import OrgUnit
-from lastmeter.patrols.choices import Band, CheckKind, PlanState, PointSource
+from lastmeter.accounts.models import OrgUnit, Person
+from lastmeter.patrols.choices import Band, CheckKind, PlanState, PointSource, TeamKind
 from lastmeter.patrols.models import PatrolTeam
 
 
@@ -45,3 +45,29 @@ class SightingForm(forms.Form):
     category = forms.CharField(label=_("Category code"), max_length=60, required=False)
     lat = forms.FloatField(label=_("Latitude"), min_value=-90, max_value=90)
     lon = forms.FloatField(label=_("Longitude"), min_value=-180, max_value=180)
+
+
+class TeamForm(forms.Form):
+    """A new patrol team (``teams.do_create_team`` checks the community is the viewer's)."""
+
+    community = forms.ModelChoiceField(
+        label=_("Community"), queryset=OrgUnit.objects.filter(kind=OrgKind.COMMUNITY)
+    )
+    name = forms.CharField(label=_("Team name"), max_length=100)
+    kind = forms.ChoiceField(label=_("Kind"), choices=TeamKind.choices)
+
+
+class MemberForm(forms.Form):
+    """A member's skills and availability (and, when adding, who)."""
+
+    person = forms.ModelChoiceField(label=_("Person"), queryset=Person.objects.none(), required=False)
+    skills = forms.CharField(
+        label=_("Skills"), max_length=200, required=False, help_text=_("Comma-separated, e.g. 急救,交通疏导")
+    )
+    bands = forms.MultipleChoiceField(
+        label=_("Can patrol in"),
+        choices=Band.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None ticked: any time of day."),
+    )

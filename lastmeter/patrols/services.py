@@ -82,29 +82,6 @@ def _check_manager(scope: Scope, community_id: int) -> None:
         raise NotAllowed(_("Only the station's staff and the community's officers manage its patrols."))
 
 
-# --- teams ---------------------------------------------------------------------------------------
-
-
-def do_create_team(scope: Scope, *, name: str, kind: str, community: OrgUnit) -> PatrolTeam:
-    _check_manager(scope, community.pk)
-    if not name.strip():
-        raise ServiceError(_("Give the team a name."))
-    return PatrolTeam.objects.create(name=name.strip(), kind=kind, community=community)
-
-
-def do_add_member(
-    scope: Scope, team: PatrolTeam, person: Person, *, skills: str = "", bands: list[str] | None = None
-) -> TeamMember:
-    _check_manager(scope, team.community_id)
-    bad = [b for b in bands or [] if b not in Band.values]
-    if bad:
-        raise ServiceError(_("Unknown time of day: %(bands)s.") % {"bands": ", ".join(bad)})
-    member, _created = TeamMember.objects.update_or_create(
-        team=team, person=person, defaults={"skills": skills.strip(), "available_bands": bands or []}
-    )
-    return member
-
-
 # --- plans ---------------------------------------------------------------------------------------
 
 

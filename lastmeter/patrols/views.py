@@ -18,6 +18,7 @@ from lastmeter.lib.transitions import TransitionError
 from lastmeter.patrols import selectors, services
 from lastmeter.patrols.forms import AssignTeamForm, CheckForm, PlanForm, PlanStateForm, SightingForm
 from lastmeter.patrols.models import Badge, SupportRecord, TeamMember
+from lastmeter.patrols.plan_map import plan_map
 
 
 @login_required
@@ -75,13 +76,16 @@ def plan_detail(request: HttpRequest, patrol_plan_id: int) -> HttpResponse:
     manages = selectors.manages(scope, plan.community_id)
     assign = AssignTeamForm()
     assign.fields["team"].queryset = plan.community.patrol_teams.filter(active=True)  # type: ignore[attr-defined]
+    cells = list(plan.cells.select_related("shift__team"))
+    shifts = list(plan.shifts.select_related("team"))
     return render(
         request,
         "patrols/plan.html",
         {
             "plan": plan,
-            "cells": plan.cells.select_related("shift__team"),
-            "shifts": plan.shifts.select_related("team"),
+            "cells": cells,
+            "shifts": shifts,
+            "map_data": plan_map(plan, cells, shifts, set(visited)),
             "visited": visited,
             "coverage": share,
             "manages": manages,

@@ -16,10 +16,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 # How a column's values read: "text" (a name), "count", "rate" (0–1, shown as %), "hours",
-# "minutes" (incident response times),
+# "minutes" (incident response times), "days" (mediation: days to agreement),
 # "score" (1–5), "change" (current / earlier − 1, shown as ±%) and "value" (the kind is the
 # row's own ``kind``: the headline table mixes measures).
-KINDS = ("text", "count", "rate", "hours", "minutes", "score", "change", "value")
+KINDS = ("text", "count", "rate", "hours", "minutes", "days", "score", "change", "value")
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,7 @@ class DashTable:
     columns: list[Column]
     rows: list[dict[str, Any]] = field(default_factory=list)
     links: list[dict[str, str]] = field(default_factory=list)
+    empty: str = ""  # what an empty table says (default: no appeals in the range)
 
     def cells(self) -> list[list[tuple[Column, Any, str]]]:
         """Per row, (column, value, link or "") in column order: what a template or export walks."""
@@ -153,6 +154,26 @@ def column_labels() -> dict[str, str]:
         "arrivals": _("Units arrived on scene"),
         "response_p50_min": _("Median response time (min)"),
         "response_p90_min": _("90th percentile response time (min)"),
+        # community work (stats.community_work)
+        "complaints": _("Complaints received in the range"),
+        "decisions": _("Decisions made in the range"),
+        "replies_due": _("Replies due"),
+        "replied_on_time": _("Replied on time"),
+        "replied_late": _("Replied late"),
+        "replies_overdue": _("Overdue, not replied"),
+        "reply_on_time_rate": _("Replies on time (%)"),
+        "cases": _("Cases opened in the range"),
+        "concluded": _("Concluded"),
+        "agreed": _("Full agreement"),
+        "partial": _("Partial agreement"),
+        "failed": _("Failed"),
+        "success_rate": _("Success rate (%)"),
+        "agreements": _("Agreements reached in the range"),
+        "agreement_p50_days": _("Median days to agreement"),
+        "agreement_p90_days": _("90th percentile days to agreement"),
+        "agreed_cases": _("Cases agreed in the range"),
+        "recurred_in_90d": _("Recurred within 90 days"),
+        "recurrence_rate": _("Recurrence within 90 days (%)"),
     }
 
 
@@ -175,6 +196,8 @@ def kind_of(key: str) -> str:
         return "hours"
     if key.endswith("_min"):
         return "minutes"
+    if key.endswith("_days"):
+        return "days"
     return "count"
 
 

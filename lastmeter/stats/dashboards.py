@@ -33,6 +33,7 @@ from lastmeter.dispatching.choices import Agency
 from lastmeter.grids.models import Grid
 from lastmeter.lib.errors import NotAllowed
 from lastmeter.stats import measures
+from lastmeter.stats.dashboard_community import community_work_tables
 from lastmeter.stats.dashboard_parts import (
     Chart,
     Dashboard,
@@ -310,6 +311,8 @@ def _appeals(target: Target, sl: measures.Slice, step: str, filters: dict[str, s
                 _("Department"),
             )
         )
+    if target.level in ("leadership", "community"):
+        tables += community_work_tables(sl, per_officer=target.level == "leadership")
     return kpis, tables, charts
 
 

@@ -27,6 +27,7 @@ NUMBER_FORMATS = {
     "change": "+0.0%;-0.0%;0.0%",
     "hours": "0.0",
     "minutes": "0.0",
+    "days": "0.0",
     "score": "0.00",
     "count": "0",
 }

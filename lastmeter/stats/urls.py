@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.urls import path
 
 from lastmeter.stats import views
+from lastmeter.stats.community_views import complaint_figures, mediation_figures
 from lastmeter.stats.report_views import report_page
 
 app_name = "stats"
@@ -13,6 +14,8 @@ app_name = "stats"
 urlpatterns = [
     path("report/<str:level>/", report_page, name="report"),
     path("", views.landing, name="landing"),
+    path("complaints/", complaint_figures, name="complaint_figures"),
+    path("mediation/", mediation_figures, name="mediation_figures"),
     path("leadership/", views.dashboard, {"level": "leadership"}, name="leadership"),
     path("community/<int:community_id>/", views.dashboard, {"level": "community"}, name="community"),
     path("grid/<int:grid_id>/", views.dashboard, {"level": "grid"}, name="grid"),

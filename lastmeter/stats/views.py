@@ -170,7 +170,7 @@ def export(request: HttpRequest, level: str, **kwargs: Any) -> HttpResponse:
         body, content_type = table_csv(tables[0]), "text/csv; charset=utf-8"
     else:
         body, content_type = tables_xlsx(dash, tables), XLSX
-    personal = any(t.name == "officers" for t in tables)
+    personal = any(t.name in ("officers", "complaints_officers") for t in tables)
     log_access(
         scope.person,
         f"stats export: {level} dashboard, {name or 'all tables'} ({fmt})",

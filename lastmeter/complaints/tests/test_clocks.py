@@ -3,7 +3,7 @@ acknowledgement, warnings, breaches and escalation exactly once, and late replie
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,8 +11,10 @@ import time_machine
 
 from lastmeter.appeals.choices import ClockKind
 from lastmeter.appeals.models import ClockPolicy, OutboxMessage
-from lastmeter.complaints import clocks, selectors, services
+from lastmeter.complaints import clocks, services
 from lastmeter.complaints.models import Complaint, ComplaintClock, ComplaintEvent
+from lastmeter.stats import community_work
+from lastmeter.stats.measures import Slice
 
 pytestmark = pytest.mark.django_db
 
@@ -79,8 +81,8 @@ def test_it_counts_a_reply_after_the_deadline_as_late_even_before_a_sweep(world,
             reasons="处罚事实清楚，证据确实充分。",
         )
     assert complaint.clocks.get(kind="reply").state == "met_late"
-    figures = selectors.on_time_reply_rate()
-    assert (figures.on_time, figures.late, figures.rate) == (0, 1, 0.0)
+    figures = community_work.on_time_reply_rate(Slice(date(2020, 1, 1), date(2030, 12, 31)))
+    assert (figures["replied_on_time"], figures["replied_late"], figures["reply_on_time_rate"]) == (0, 1, 0.0)
 
 
 def test_it_starts_a_new_reply_clock_for_the_further_appeal(world, new_complaint, second_reviewer):

@@ -65,7 +65,7 @@ def test_it_gives_the_officer_concerned_404_on_the_page_the_letter_and_the_api(w
     officer = _login("officer_a")
     assert officer.get(f"/complaints/{complaint.pk}/").status_code == 404
     assert officer.get(f"/complaints/{complaint.pk}/letters/1/").status_code == 404
-    assert officer.get("/complaints/figures/").status_code == 404
+    assert officer.get("/stats/complaints/").status_code == 404
     assert complaint.reference not in officer.get("/complaints/").content.decode()
     api = _api(world.grid_officer)
     assert api.get(f"/api/v1/complaints/{complaint.pk}").status_code == 404
@@ -144,4 +144,4 @@ def test_it_files_and_acts_through_the_api(world):
         "/api/v1/complaints", data="{}", content_type="application/json"
     ).status_code in (403, 422)
     figures = _api(world.leader).get("/api/v1/complaints/figures").json()
-    assert figures["per_officer"][0]["label"] == "张警官" and figures["replies_due"] == 0
+    assert figures["per_officer"][0]["label"] == "张警官" and figures["replies"]["replies_due"] == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from datetime import date
 
 import pytest
 from django.http import Http404
@@ -17,6 +18,8 @@ from lastmeter.complaints.choices import ComplaintState
 from lastmeter.complaints.models import Complaint, ComplaintClock
 from lastmeter.lib.errors import NotAllowed, ServiceError
 from lastmeter.lib.transitions import TransitionError
+from lastmeter.stats import community_work
+from lastmeter.stats.measures import Slice
 
 pytestmark = pytest.mark.django_db
 
@@ -149,7 +152,9 @@ def test_it_decides_with_a_chinese_letter_that_is_kept_and_sent(world, new_compl
     assert reply.recipient == {"phone": "13912340000"}
     reply_clock = complaint.clocks.get(kind="reply")
     assert reply_clock.state == "met"
-    assert selectors.on_time_reply_rate().on_time == 1
+    assert (
+        community_work.on_time_reply_rate(Slice(date(2020, 1, 1), date(2030, 12, 31)))["replied_on_time"] == 1
+    )
 
 
 def test_it_lets_only_the_assigned_reviewer_decide(world, new_complaint, second_reviewer):
@@ -190,10 +195,11 @@ def test_it_counts_the_figures(world, new_complaint, second_reviewer):
     _decided(world, new_complaint, kind="revoke")
     new_complaint(officer=world.other_officer, subject_kind="conduct", ticket_number="")
     new_complaint(officer=world.other_officer, subject_kind="conduct", ticket_number="")
-    per_officer = {r.label: r.count for r in selectors.complaints_per_officer()}
+    ever = Slice(date(2020, 1, 1), date(2030, 12, 31))
+    per_officer = {r["label"]: r["complaints"] for r in community_work.complaints_per_officer(ever)}
     assert per_officer == {"赵警官": 2, "张警官": 1}
-    per_unit = {r.label: r.count for r in selectors.complaints_per_unit()}
+    per_unit = {r["label"]: r["complaints"] for r in community_work.complaints_per_unit(ever)}
     assert per_unit == {"云南中路社区": 2, "福州路社区": 1}
-    kinds = {r.key: r.count for r in selectors.decisions_by_kind()}
+    kinds = {r["key"]: r["decisions"] for r in community_work.decisions_by_kind(ever)}
     assert kinds == {"uphold": 0, "correct": 0, "revoke": 1, "partly": 0}
     assert Complaint.objects.count() == 3

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from lastmeter.demo.appeals import load_appeals
 from lastmeter.demo.categories import load_categories, load_clock_policies
 from lastmeter.demo.communities import load_communities
@@ -9,7 +11,8 @@ from lastmeter.demo.departments import load_departments
 from lastmeter.demo.mediation import load_mediation
 from lastmeter.demo.organisation import load_organisation
 from lastmeter.mediation.models import MediationCase
-from lastmeter.mediation.selectors import recurrence_within, success_rate
+from lastmeter.stats import community_work
+from lastmeter.stats.measures import Slice
 
 
 def test_it_loads_mediation_cases_with_every_outcome(db):
@@ -31,5 +34,6 @@ def test_it_loads_mediation_cases_with_every_outcome(db):
     assert list(family.follow_ups.values_list("state", flat=True)) == ["done", "overdue", "scheduled"]
     noise = MediationCase.objects.get(dispute_type="noise")
     assert noise.recurrence_flag and noise.recurrences.get().reason == "same_address"
-    assert recurrence_within(90).recurred == 1
-    assert success_rate().failed == 1
+    ever = Slice(date(2020, 1, 1), date(2030, 12, 31))
+    assert community_work.recurrence_within_90_days(ever)["recurred_in_90d"] == 1
+    assert community_work.mediation_success_rate(ever)["failed"] == 1

@@ -106,5 +106,5 @@ def test_it_walks_a_case_through_the_api_and_refuses_a_one_sided_agreement(world
     )
     assert _api(world.other_officer).get(f"/api/v1/mediation/cases/{case.pk}").status_code == 404
     figures = _api(world.leader).get("/api/v1/mediation/figures").json()
-    assert figures["success"] == {"agreed": 1, "partial": 0, "failed": 0, "rate": 1.0}
+    assert figures["success"] == {"concluded": 1, "agreed": 1, "partial": 0, "failed": 0, "success_rate": 1.0}
     assert _api(world.building_head).get("/api/v1/mediation/figures").status_code == 403

@@ -15,6 +15,8 @@ from lastmeter.appeals.models import OutboxMessage
 from lastmeter.lib.errors import NotAllowed, ServiceError
 from lastmeter.mediation import jobs, selectors, services
 from lastmeter.mediation.models import FollowUp, MediationCase
+from lastmeter.stats import community_work
+from lastmeter.stats.measures import Slice
 from lastmeter.testing.world import POINT_IN_B
 
 pytestmark = pytest.mark.django_db
@@ -188,7 +190,12 @@ def test_it_links_a_new_appeal_by_a_party_or_at_the_address_and_flags_the_case(
         by_party.pk: "same_party",
         same_place.pk: "same_address",
     }
-    assert selectors.recurrence_within(90).recurred == 1
+    assert (
+        community_work.recurrence_within_90_days(Slice(date(2020, 1, 1), date(2030, 12, 31)))[
+            "recurred_in_90d"
+        ]
+        == 1
+    )
 
 
 def test_it_counts_the_figures(world, agreed_case, open_case):
@@ -208,10 +215,11 @@ def test_it_counts_the_figures(world, agreed_case, open_case):
     failed = open_case(dispute_type="debt")
     services.do_fail(world.scope(world.grid_officer), failed.pk, note="分歧过大")
     open_case(dispute_type="family")
-    types = {t.key: t.count for t in selectors.cases_by_type()}
+    ever = Slice(date(2020, 1, 1), date(2030, 12, 31))
+    types = {t["key"]: t["cases"] for t in community_work.mediation_cases_by_type(ever)}
     assert (types["noise"], types["debt"], types["family"], types["traffic_damage"]) == (1, 1, 1, 0)
-    success = selectors.success_rate()
-    assert (success.agreed, success.failed, success.rate) == (1, 1, 0.5)
-    days = selectors.days_to_agreement()
-    assert days.cases == 1 and round(days.median) == 4
+    success = community_work.mediation_success_rate(ever)
+    assert (success["agreed"], success["failed"], success["success_rate"]) == (1, 1, 0.5)
+    days = community_work.days_to_agreement(ever)
+    assert days["agreements"] == 1 and round(days["agreement_p50_days"]) == 4
     assert MediationCase.objects.count() == 3

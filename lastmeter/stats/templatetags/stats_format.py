@@ -11,7 +11,7 @@ register = template.Library()
 
 @register.filter
 def stat(value: Any, kind: str) -> str:
-    """A figure as text: rates and changes in %, hours and minutes with one decimal, "—" when undefined."""
+    """A figure as text: rates and changes in %, hours, minutes and days with one decimal, "—" when undefined."""
     if value is None or value == "":
         return "—"
     if isinstance(value, str):
@@ -20,7 +20,7 @@ def stat(value: Any, kind: str) -> str:
         return f"{value * 100:.1f}%"
     if kind == "change":
         return f"{value * 100:+.1f}%"
-    if kind in ("hours", "minutes"):
+    if kind in ("hours", "minutes", "days"):
         return f"{value:.1f}"
     if kind == "score":
         return f"{value:.2f}"

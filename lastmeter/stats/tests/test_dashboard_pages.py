@@ -235,6 +235,12 @@ def test_it_serves_the_dashboards_as_json(world, month, client):
         "incidents",
         "response",
         "departments",
+        "complaints_units",
+        "complaints_officers",
+        "complaint_decisions",
+        "complaint_replies",
+        "mediation_types",
+        "mediation_outcomes",
     ]
     grid = leader.get(f"/api/v1/stats/dashboards/grid/{world.grid_a.pk}?{MARCH}").json()
     assert grid["tables"][1]["name"] == "officers" and grid["target_code"] == "grid-a"
@@ -264,8 +270,8 @@ def test_it_documents_the_dashboard_endpoints_in_openapi(world, client):
         # Each bound includes the sign-in's own reads: session, user, person and roles, plus up to
         # three for the second factor (must this role verify? the TOTP and the recovery-code
         # devices) that the two-factor middleware makes on every request.
-        ("leader", "leadership", 24),
-        ("officer_a", "community_a", 25),
+        ("leader", "leadership", 32),  # + 8: the complaints and mediation tables
+        ("officer_a", "community_a", 32),  # + 7: the same without complaints per officer
         ("officer_a", "grid_a", 27),
         ("liaison", "department", 24),
     ],

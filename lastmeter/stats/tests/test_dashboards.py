@@ -194,8 +194,8 @@ def test_it_steps_the_trend_by_the_length_of_the_range(world, month):
 @pytest.mark.parametrize(
     ("level", "target", "most"),
     [
-        ("leadership", None, 17),
-        ("community", "community_a", 16),
+        ("leadership", None, 25),  # 17 + 8 for the complaints and mediation tables
+        ("community", "community_a", 23),  # 16 + 7 (no per-officer complaints table)
         ("grid", "grid_a", 17),
         ("department", "department", 12),
     ],

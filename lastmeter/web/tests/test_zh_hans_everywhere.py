@@ -95,6 +95,9 @@ NOT_PAGES: dict[str, str] = {
     "patrols:check": "POST only: a check-in from the phone, then a redirect",
     "patrols:sighting": "POST only: a sighting from the phone, then a redirect",
     "patrols:task_done": "POST only: a network task done, then a redirect",
+    "patrols:add_member": "POST only: adds a team member, then a redirect",
+    "patrols:update_member": "POST only: a member's skills and availability, then a redirect",
+    "patrols:remove_member": "POST only: removes a team member, then a redirect",
 }
 
 ADMIN_USERNAME = "admin"
@@ -278,6 +281,8 @@ def town(world, new_appeal, settings, tmp_path):
             "campaign_id": [campaign.pk],
             "patrol_plan_id": [patrol_plan.pk],
             "shift_id": list(patrol_plan.shifts.values_list("pk", flat=True)),
+            "team_id": list(PatrolTeam.objects.values_list("pk", flat=True)),
+            "member_id": list(TeamMember.objects.values_list("pk", flat=True)),
             # The dashboards (stats): a community's; grids and departments are named above.
             "community_id": [world.community_a.pk, world.community_b.pk],
         }
