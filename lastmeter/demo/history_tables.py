@@ -484,6 +484,7 @@ class Builder:
             "channel_ref": "{}",
             "reporter_name": surname + title,
             "reporter_phone": np.char.add("139", np.char.zfill(phone.astype(str), 8)),
+            "reporter_phone_hash": "",  # the writer encrypts the two above and hashes the phone
             "reporter_email": "",
             "reporter_person_id": -1,
             "filed_by_id": -1,
