@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import sys
 
-
 # Commands spelt with a hyphen on the command line; a module name cannot hold one.
 ALIASES = {"rotate-keys": "rotate_keys"}
 

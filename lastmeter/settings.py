@@ -37,6 +37,8 @@ LASTMETER_HASH_KEY = env_str("LASTMETER_HASH_KEY", "") or derived_key(SECRET_KEY
 LASTMETER_RETENTION_DAYS = env_int("LASTMETER_RETENTION_DAYS", 365)
 if LASTMETER_RETENTION_DAYS < 1:
     raise ImproperlyConfigured("LASTMETER_RETENTION_DAYS must be at least 1")
+# When the task engine runs it (a cron line, UTC; once for the whole cluster): daily at 02:41.
+LASTMETER_RETENTION_CRON = env_str("LASTMETER_RETENTION_CRON", "41 2 * * *")
 ALLOWED_HOSTS = env_list("LASTMETER_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("LASTMETER_CSRF_TRUSTED_ORIGINS", [])
 
