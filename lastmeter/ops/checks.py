@@ -9,8 +9,8 @@ DEMO_SECRET_KEY_PREFIX = "lastmeter-embedded-demo-key"
 
 
 @register(Tags.security, deploy=True)
-def check_deployment(app_configs=None, **kwargs) -> list[Warning]:
-    found: list[Warning] = []
+def check_deployment(app_configs=None, **kwargs) -> list[CheckMessage]:
+    found: list[CheckMessage] = []
     if str(settings.SECRET_KEY).startswith(DEMO_SECRET_KEY_PREFIX):
         found.append(
             Warning(
