@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.core.exceptions import FieldError
 from django.db import models
 from django.db.models.lookups import Exact, IsNull
@@ -53,6 +54,12 @@ class EncryptedTextField(models.TextField):
         if value is None:
             return None
         return encrypt(str(value))
+
+    def formfield(self, **kwargs: Any):
+        # A name or a number is one line, as it was when the column was a CharField.
+        if self.max_length:
+            kwargs.setdefault("widget", forms.TextInput)
+        return super().formfield(**kwargs)
 
     def get_lookup(self, lookup_name: str):
         if lookup_name == "exact":

@@ -29,7 +29,8 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="smssubscriber",
             name="phone_hash",
-            field=lastmeter.lib.fields.PhoneHashField(db_index=True, source="phone"),
+            # Not indexed yet: the unique constraint below brings its own index.
+            field=lastmeter.lib.fields.PhoneHashField(source="phone"),
         ),
         migrations.RunPython(forward, backward),
         migrations.AlterField(
