@@ -65,25 +65,6 @@ def decrypt(token: str) -> str:
     return multifernet().decrypt(token.encode("ascii")).decode()
 
 
-def reencrypt(token: str) -> str:
-    """The same text under the newest key (``MultiFernet.rotate``)."""
-    if token == "":
-        return ""
-    return multifernet().rotate(token.encode("ascii")).decode("ascii")
-
-
-def is_token_of_newest_key(token: str) -> bool:
-    """Whether the newest key alone opens ``token`` (what rotation has already done)."""
-    if token == "":
-        return True
-    newest = settings.LASTMETER_FIELD_KEYS[0]
-    try:
-        Fernet(newest).decrypt(token.encode("ascii"))
-    except InvalidToken:
-        return False
-    return True
-
-
 _NOT_DIGIT = re.compile(r"\D")
 
 
@@ -121,9 +102,7 @@ __all__ = [
     "decrypt",
     "derived_key",
     "encrypt",
-    "is_token_of_newest_key",
     "multifernet",
     "normalise_phone",
     "phone_hash",
-    "reencrypt",
 ]

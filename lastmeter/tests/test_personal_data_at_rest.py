@@ -18,6 +18,7 @@ from lastmeter.appeals.models import Appeal, Subscription
 from lastmeter.broadcasts.choices import OptInChannel
 from lastmeter.broadcasts.models import SmsSubscriber
 from lastmeter.broadcasts.replies import do_subscribe, do_unsubscribe
+from lastmeter.cli import main
 from lastmeter.complaints.models import Complaint
 from lastmeter.lib.fieldcrypt import normalise_phone, phone_hash
 from lastmeter.lib.keyrotation import personal_data_columns
@@ -211,3 +212,9 @@ def test_it_encrypts_the_rows_that_existed_before_the_migration(keys):
     _migrate([("appeals", "0007_transfer_open_index"), ("mediation", "0002_field_verbose_names")])
     assert sorted(raw_values("appeals_appeal", ("reporter_phone",))) == ["", "139 1234 5678"]
     _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+def test_it_prints_a_new_key_for_the_rotation_under_its_hyphenated_name(capsys):
+    main(["rotate-keys", "--generate"])
+    key = capsys.readouterr().out.strip()
+    assert Fernet(key).decrypt(Fernet(key).encrypt(b"ok")) == b"ok" and key not in (OLD_KEY, NEW_KEY)
