@@ -55,11 +55,16 @@ class EncryptedTextField(models.TextField):
             return None
         return encrypt(str(value))
 
-    def formfield(self, **kwargs: Any):
+    def formfield(
+        self,
+        form_class: type[forms.Field] | None = None,
+        choices_form_class: type[forms.ChoiceField] | None = None,
+        **kwargs: Any,
+    ) -> forms.Field | None:
         # A name or a number is one line, as it was when the column was a CharField.
         if self.max_length:
             kwargs.setdefault("widget", forms.TextInput)
-        return super().formfield(**kwargs)
+        return super().formfield(form_class=form_class, choices_form_class=choices_form_class, **kwargs)
 
     def get_lookup(self, lookup_name: str):
         if lookup_name == "exact":
