@@ -14,6 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from lastmeter.lib.env import database_from_url, env_bool, env_float, env_int, env_list, env_str
+from lastmeter.lib.fieldcrypt import derived_key
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
@@ -22,6 +23,22 @@ VAR_DIR = Path(env_str("LASTMETER_VAR_DIR", str(PROJECT_DIR / "var")))
 DEBUG = env_bool("LASTMETER_DEBUG", False)
 # A fixed key is only acceptable for the embedded demo; deployments must set their own.
 SECRET_KEY = env_str("LASTMETER_SECRET_KEY", "lastmeter-embedded-demo-key-change-me-in-production")
+# Residents' names and phone numbers are encrypted at rest (lastmeter/lib/fieldcrypt.py): Fernet
+# keys, comma-separated, newest first (it encrypts; all decrypt), and a separate HMAC key for the
+# phone hashes that lookups use. Rotation: docs/ARCHITECTURE.md, "Personal data at rest". Without
+# them the embedded demo derives both from SECRET_KEY (a system check warns; `check --deploy`
+# fails with an error, so a deployment does not start that way).
+LASTMETER_FIELD_KEYS_DERIVED = not env_list("LASTMETER_FIELD_KEYS", [])
+LASTMETER_FIELD_KEYS = env_list("LASTMETER_FIELD_KEYS", []) or [derived_key(SECRET_KEY, "field-keys")]
+LASTMETER_HASH_KEY_DERIVED = not env_str("LASTMETER_HASH_KEY", "")
+LASTMETER_HASH_KEY = env_str("LASTMETER_HASH_KEY", "") or derived_key(SECRET_KEY, "hash-key")
+# Days after an appeal is closed before its reporter's personal data (name, phone, e-mail, photos,
+# chat text) is erased by the retention job (lastmeter/ops/retention.py); the figures stay.
+LASTMETER_RETENTION_DAYS = env_int("LASTMETER_RETENTION_DAYS", 365)
+if LASTMETER_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("LASTMETER_RETENTION_DAYS must be at least 1")
+# When the task engine runs it (a cron line, UTC; once for the whole cluster): daily at 02:41.
+LASTMETER_RETENTION_CRON = env_str("LASTMETER_RETENTION_CRON", "41 2 * * *")
 ALLOWED_HOSTS = env_list("LASTMETER_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("LASTMETER_CSRF_TRUSTED_ORIGINS", [])
 

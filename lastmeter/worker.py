@@ -19,6 +19,8 @@ Two kinds of job:
   - ``broadcasts.alerts.purge_closed``; ``stats.rollups.refresh``;
   - the engine's own housekeeping: jobs held by a worker that stopped beating are run again, and
     failed jobs older than a week are deleted.
+- **Daily**: ``ops.retention.retention_job`` erases the personal data of appeals finished more
+  than ``LASTMETER_RETENTION_DAYS`` ago (at ``LASTMETER_RETENTION_CRON``, once for the cluster).
 
 Every job is idempotent and safe in several workers at once (compare-and-set on the rows; the
 engine hands each job to one worker). This module is the top floor: it imports the apps, no app
@@ -51,6 +53,7 @@ from lastmeter.lib.taskengine import QUEUE, app, worker_connector
 from lastmeter.mediation.jobs import link_recurrences, sweep_follow_ups
 from lastmeter.meetings.jobs import sweep_actions
 from lastmeter.ops.health import beat, worker_name
+from lastmeter.ops.retention import retention_job
 from lastmeter.stats.rollups import refresh as refresh_stats
 
 log = logging.getLogger("lastmeter.worker")
@@ -69,6 +72,7 @@ SWEEPS: dict[str, Callable[[], dict[str, int]]] = {
     "stats.refresh_rollups": refresh_stats,
 }
 RECOVER_TASK = "lastmeter.recover_stalled_jobs"
+RETENTION_TASK = "ops.retention"
 CLEANUP_TASK = "lastmeter.delete_old_jobs"
 
 
@@ -104,6 +108,8 @@ def _sweep_task(name: str, job: Callable[[], dict[str, int]]):
 
 
 SWEEP_TASKS = {name: _sweep_task(name, job) for name, job in SWEEPS.items()}
+# Not a sweep (it runs daily, not every few seconds), but bound the same way.
+retention_task = _sweep_task(RETENTION_TASK, retention_job)
 
 
 @app.task(name=RECOVER_TASK, queue=QUEUE, pass_context=True)
@@ -143,6 +149,7 @@ def schedule(every_s: int | None = None) -> None:
         app.periodic(cron=every, queueing_lock=name)(task)
     app.periodic(cron=every, queueing_lock=RECOVER_TASK)(recover_stalled_jobs)
     app.periodic(cron="17 3 * * *", queueing_lock=CLEANUP_TASK)(delete_old_jobs)  # daily, 03:17
+    app.periodic(cron=settings.LASTMETER_RETENTION_CRON, queueing_lock=RETENTION_TASK)(retention_task)
 
 
 # --- running a worker ---------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from lastmeter.appeals.choices import (
     Priority,
     TransferState,
 )
+from lastmeter.lib.fields import EncryptedTextField, PhoneHashField
 
 
 def new_tracking_token() -> str:
@@ -111,8 +112,10 @@ class Appeal(models.Model):
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     # Where and how to answer on the channel the appeal came from (chat id, message id, …).
     channel_ref = models.JSONField(default=dict, blank=True, verbose_name=_("reference on the channel"))
-    reporter_name = models.CharField(_("reporter name"), max_length=100, blank=True)
-    reporter_phone = models.CharField(_("reporter phone"), max_length=40, blank=True)
+    # Encrypted at rest (lib/fields.py); "the same reporter" is found by the phone's keyed hash.
+    reporter_name = EncryptedTextField(_("reporter name"), max_length=100, blank=True)
+    reporter_phone = EncryptedTextField(_("reporter phone"), max_length=40, blank=True)
+    reporter_phone_hash = PhoneHashField(source="reporter_phone", db_index=True)
     reporter_email = models.EmailField(_("reporter e-mail"), blank=True)
     reporter_person = models.ForeignKey(
         "accounts.Person",
@@ -204,6 +207,10 @@ class Appeal(models.Model):
     landed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("landed at"))
     resolved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("resolved at"))
     closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("closed at"))
+    # Set when the retention job erased the reporter's personal data (lastmeter/ops/retention.py).
+    personal_data_erased_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("personal data erased at")
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -212,6 +219,12 @@ class Appeal(models.Model):
         indexes = [
             models.Index(fields=["state", "grid"]),
             models.Index(fields=["department", "state"]),
+            # The retention job's scan: finished appeals whose personal data is still there.
+            models.Index(
+                fields=["state_changed_at"],
+                condition=Q(state__in=["closed", "merged"], personal_data_erased_at__isnull=True),
+                name="appeal_retention_due",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -466,8 +479,9 @@ class Subscription(models.Model):
     """Someone else who reported the same problem (a duplicate) and gets this appeal's updates."""
 
     appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="subscriptions")
-    name = models.CharField(max_length=100, blank=True)
-    phone = models.CharField(max_length=40, blank=True)
+    name = EncryptedTextField(max_length=100, blank=True)
+    phone = EncryptedTextField(max_length=40, blank=True)
+    phone_hash = PhoneHashField(source="phone", db_index=True)
     email = models.EmailField(blank=True)
     channel = models.CharField(max_length=20, choices=Channel.choices)
     channel_ref = models.JSONField(default=dict, blank=True)

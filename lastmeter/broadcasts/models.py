@@ -19,6 +19,7 @@ from lastmeter.broadcasts.choices import (
     Platform,
     Repeat,
 )
+from lastmeter.lib.fields import EncryptedTextField, PhoneHashField
 
 
 def new_public_token() -> str:
@@ -63,7 +64,9 @@ class SmsSubscriber(models.Model):
 
     ``opted_out_at`` is set the moment they answer "退订"/STOP; they get nothing after that."""
 
-    phone = models.CharField(_("phone"), max_length=40, unique=True)
+    # Encrypted at rest (lib/fields.py); one subscriber per number is held by the keyed hash.
+    phone = EncryptedTextField(_("phone"), max_length=40)
+    phone_hash = PhoneHashField(source="phone", unique=True)
     community = models.ForeignKey(
         "accounts.OrgUnit",
         on_delete=models.PROTECT,
@@ -75,7 +78,7 @@ class SmsSubscriber(models.Model):
     opted_out_at = models.DateTimeField(_("opted out at"), null=True, blank=True)
 
     class Meta:
-        ordering = ["phone"]
+        ordering = ["id"]  # not by phone: the column is encrypted
         verbose_name = _("SMS subscriber")
         verbose_name_plural = _("SMS subscribers")
 

@@ -22,6 +22,7 @@ from lastmeter.broadcasts.alerts import SIGHTING_CUES, do_record_sighting
 from lastmeter.broadcasts.choices import AlertState, BroadcastKind, OptInChannel
 from lastmeter.broadcasts.models import Alert, ChatGroup, SmsSubscriber
 from lastmeter.intake.channels.base import InboundMessage
+from lastmeter.lib.fieldcrypt import phone_hash
 from lastmeter.lib.text import mask_phone
 
 SMS_CHANNEL = "sms"
@@ -36,7 +37,7 @@ def is_stop(text: str) -> bool:
 
 def do_unsubscribe(phone: str) -> SmsSubscriber | None:
     """Stop every message to this number now (idempotent). Caller is in a transaction."""
-    sub = SmsSubscriber.objects.select_for_update().filter(phone=phone).first()
+    sub = SmsSubscriber.objects.select_for_update().filter(phone_hash=phone_hash(phone)).first()
     if sub is not None and sub.opted_out_at is None:
         sub.opted_out_at = timezone.now()
         sub.save(update_fields=["opted_out_at"])
@@ -50,7 +51,8 @@ _JOIN = re.compile(r"^(?:订阅|join)\s*(?P<community>\S+)$", re.IGNORECASE)
 def do_subscribe(phone: str, community: OrgUnit) -> SmsSubscriber:
     """Opt a number in (again), recording when and that it was by SMS. Caller is in a transaction."""
     now = timezone.now()
-    sub = SmsSubscriber.objects.select_for_update().filter(phone=phone).first()
+    # By the number's keyed hash: "139 1234 5678" and "+8613912345678" are one subscriber.
+    sub = SmsSubscriber.objects.select_for_update().filter(phone_hash=phone_hash(phone)).first()
     if sub is None:
         return SmsSubscriber.objects.create(
             phone=phone, community=community, opted_in_at=now, opt_in_channel=OptInChannel.SMS

@@ -19,6 +19,7 @@ from lastmeter.complaints.choices import (
     EvidenceKind,
     SubjectKind,
 )
+from lastmeter.lib.fields import EncryptedTextField, PhoneHashField
 
 
 def new_tracking_token() -> str:
@@ -44,8 +45,10 @@ class Complaint(models.Model):
     )
     channel = models.CharField(_("channel"), max_length=20, choices=ComplaintChannel.choices)
     channel_ref = models.JSONField(default=dict, blank=True, verbose_name=_("channel ref"))
-    complainant_name = models.CharField(_("complainant"), max_length=100)
-    complainant_phone = models.CharField(_("complainant's phone"), max_length=40, blank=True)
+    # Encrypted at rest (lib/fields.py); the phone is found by its keyed hash.
+    complainant_name = EncryptedTextField(_("complainant"), max_length=100)
+    complainant_phone = EncryptedTextField(_("complainant's phone"), max_length=40, blank=True)
+    complainant_phone_hash = PhoneHashField(source="complainant_phone", db_index=True)
     complainant_email = models.EmailField(_("complainant's e-mail"), blank=True)
     complainant_address = models.CharField(_("postal address"), max_length=300, blank=True)
     subject_kind = models.CharField(_("complaint about"), max_length=20, choices=SubjectKind.choices)

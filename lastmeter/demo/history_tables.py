@@ -484,6 +484,8 @@ class Builder:
             "channel_ref": "{}",
             "reporter_name": surname + title,
             "reporter_phone": np.char.add("139", np.char.zfill(phone.astype(str), 8)),
+            "reporter_phone_hash": "",  # the writer encrypts the two above and hashes the phone
+            "personal_data_erased_at": np.full(n, np.nan),  # the retention job's, later
             "reporter_email": "",
             "reporter_person_id": -1,
             "filed_by_id": -1,

@@ -40,6 +40,8 @@ from lastmeter.demo.history import CategoryInfo, ClockRule, DepartmentInfo, Grid
 from lastmeter.demo.history_tables import LOCAL_REFS, plan_history
 from lastmeter.grids.models import Grid
 from lastmeter.grids.selectors import grid_members, leadership_of
+from lastmeter.lib.fieldcrypt import encrypt, phone_hash
+from lastmeter.lib.fields import EncryptedTextField, PhoneHashField
 from lastmeter.stats import rollups
 
 MODELS: dict[str, type[models.Model]] = {
@@ -213,12 +215,29 @@ def python_values(field: models.Field, values: np.ndarray) -> list:
     return [str(v) for v in values.tolist()]
 
 
+def at_rest(fields: dict[str, models.Field], columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The columns as the database must hold them: encrypted fields encrypted, phone hashes
+    computed from their source column (the raw COPY/INSERT bypasses the fields' own code)."""
+    size = len(columns["id"])
+    out = dict(columns)
+    for name, field in fields.items():
+        if isinstance(field, PhoneHashField):
+            source = np.broadcast_to(np.asarray(columns[field.source], dtype=object), (size,))
+            out[name] = np.array([phone_hash(str(v)) for v in source.tolist()], dtype=object)
+    for name, field in fields.items():
+        if isinstance(field, EncryptedTextField):
+            plain = np.broadcast_to(np.asarray(columns[name], dtype=object), (size,))
+            out[name] = np.array([encrypt(str(v)) for v in plain.tolist()], dtype=object)
+    return out
+
+
 def write_table(model: type[models.Model], columns: dict[str, np.ndarray]) -> int:
     """Insert the rows (every concrete column must be given). Caller holds a transaction."""
     fields = _field_map(model)
     missing = set(fields) - set(columns)
     if missing:
         raise ValueError(f"{model.__name__}: no values for {sorted(missing)}")
+    columns = at_rest(fields, columns)
     names = list(fields)
     size = len(columns["id"])
     table = connection.ops.quote_name(model._meta.db_table)

@@ -73,17 +73,12 @@ def sweep_follow_ups(now: datetime | None = None, limit: int = 500) -> dict[str,
     return {"follow_ups_overdue": overdue}
 
 
-def _digits(phone: str) -> str:
-    digits = re.sub(r"\D", "", phone or "")
-    return digits[-11:]  # a mainland mobile number without the +86 prefix
-
-
 def _normal_address(address: str) -> str:
     return re.sub(r"\s+", "", address or "")
 
 
 def _reason(case: MediationCase, phones: set[str], appeal: Appeal) -> str:
-    if appeal.reporter_phone and _digits(appeal.reporter_phone) in phones:
+    if appeal.reporter_phone_hash and appeal.reporter_phone_hash in phones:
         return RecurrenceReason.SAME_PARTY
     if case.address and _normal_address(case.address) == _normal_address(appeal.address):
         return RecurrenceReason.SAME_ADDRESS
@@ -108,9 +103,11 @@ def link_recurrences(limit: int = 500) -> dict[str, int]:
         .select_related("mediator", "appeal")
         .prefetch_related("parties")
     )
+    # The parties' numbers by their keyed hashes (normalised, so "+86 139…" matches "139…"):
+    # nothing is decrypted to compare them.
     phones = {
-        case.pk: {_digits(p.phone) for p in case.parties.all() if p.phone}
-        | ({_digits(case.appeal.reporter_phone)} if case.appeal and case.appeal.reporter_phone else set())
+        case.pk: {p.phone_hash for p in case.parties.all() if p.phone_hash}
+        | ({case.appeal.reporter_phone_hash} if case.appeal and case.appeal.reporter_phone_hash else set())
         for case in cases
     }
     linked = 0

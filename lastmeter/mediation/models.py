@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from lastmeter.lib.fields import EncryptedTextField, PhoneHashField
 from lastmeter.mediation.choices import (
     CaseEventKind,
     CaseSource,
@@ -108,8 +109,10 @@ class Party(models.Model):
     case = models.ForeignKey(
         MediationCase, on_delete=models.CASCADE, related_name="parties", verbose_name=_("case")
     )
-    name = models.CharField(_("name"), max_length=100)
-    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    # Encrypted at rest (lib/fields.py); recurrences find a party by the phone's keyed hash.
+    name = EncryptedTextField(_("name"), max_length=100)
+    phone = EncryptedTextField(_("phone"), max_length=40, blank=True)
+    phone_hash = PhoneHashField(source="phone", db_index=True)
     side = models.CharField(_("side"), max_length=20, choices=PartySide.choices)
     consent_at = models.DateTimeField(_("consented at"), null=True, blank=True)
     consent_how = models.CharField(_("how consent was given"), max_length=200, blank=True)

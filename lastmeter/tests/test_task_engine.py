@@ -48,14 +48,17 @@ class RolledBack(Exception):
 def test_it_puts_every_sweep_and_the_housekeeping_on_the_engine_schedule():
     worker.schedule(10)
     periodic = {task.task.name: task for task in taskengine.app.periodic_registry.periodic_tasks.values()}
-    assert set(periodic) == {*worker.SWEEPS, worker.RECOVER_TASK, worker.CLEANUP_TASK}
+    assert set(periodic) == {*worker.SWEEPS, worker.RECOVER_TASK, worker.CLEANUP_TASK, worker.RETENTION_TASK}
+    # the retention job daily, once for the cluster
+    assert periodic[worker.RETENTION_TASK].cron == "41 2 * * *"
+    assert periodic[worker.RETENTION_TASK].configure_kwargs["queueing_lock"] == worker.RETENTION_TASK
     for name in worker.SWEEPS:
         # every 10 s; while one tick's job waits, the next is not queued behind it
         assert periodic[name].cron == "* * * * * */10"
         assert periodic[name].configure_kwargs["queueing_lock"] == name
     worker.schedule(5)  # a new schedule replaces the old one
     crons = {task.cron for task in taskengine.app.periodic_registry.periodic_tasks.values()}
-    assert crons == {"* * * * * */5", "17 3 * * *"}
+    assert crons == {"* * * * * */5", "17 3 * * *", "41 2 * * *"}
     # each event-driven job has its task: the names the apps defer are bound here
     assert {outbox.DELIVER_TASK, intake.RETRY_TASK} <= set(taskengine.app.tasks)
 

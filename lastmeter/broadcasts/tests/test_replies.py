@@ -10,6 +10,7 @@ from lastmeter.broadcasts.models import SmsSubscriber
 from lastmeter.broadcasts.tests.conftest import audience, draft
 from lastmeter.intake.channels.base import InboundMessage
 from lastmeter.intake.services import submit
+from lastmeter.lib.fieldcrypt import phone_hash
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +46,7 @@ def test_a_stop_from_an_unknown_number_or_a_problem_is_left_to_triage(world, sub
 def test_a_resident_subscribes_by_sms_and_comes_back_after_stopping(world):
     item = sms_in("13512340000", "订阅福州路社区", "sms-j1")
     assert "订阅" in item.decision_reason and "135****0000" in item.decision_reason
-    sub = SmsSubscriber.objects.get(phone="13512340000")
+    sub = SmsSubscriber.objects.get(phone_hash=phone_hash("13512340000"))
     assert sub.community == world.community_a and sub.opt_in_channel == "sms" and sub.opted_out_at is None
     sms_in("13512340000", "退订", "sms-j2")
     sub.refresh_from_db()
@@ -54,7 +55,7 @@ def test_a_resident_subscribes_by_sms_and_comes_back_after_stopping(world):
     sub.refresh_from_db()
     assert sub.opted_out_at is None and sub.community == world.community_b
     item = sms_in("13512349999", "订阅火星社区", "sms-j4")
-    assert not SmsSubscriber.objects.filter(phone="13512349999").exists()
+    assert not SmsSubscriber.objects.filter(phone_hash=phone_hash("13512349999")).exists()
 
 
 def test_the_sms_gateway_posts_replies_with_its_token(world, subscribers, settings, client):

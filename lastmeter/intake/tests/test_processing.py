@@ -12,6 +12,7 @@ from lastmeter.appeals.models import Appeal, AppealEvent, Subscription
 from lastmeter.intake import services
 from lastmeter.intake.channels.base import InboundMessage
 from lastmeter.intake.models import InboundItem
+from lastmeter.lib.fieldcrypt import phone_hash
 from lastmeter.testing.world import POINT_IN_A
 from lastmeter.triage.models import TriageLabel
 
@@ -153,7 +154,7 @@ def test_it_imports_call_logs_and_refuses_a_file_with_a_bad_row(world, tmp_path,
     )
     call_command("intake", "import-calls", str(good))
     assert Appeal.objects.filter(channel="hotline").count() == 2
-    assert Appeal.objects.get(reporter_phone="13800001111").grid == world.grid_a
+    assert Appeal.objects.get(reporter_phone_hash=phone_hash("13800001111")).grid == world.grid_a
     bad = tmp_path / "bad.csv"
     bad.write_text("call_id,summary,lat,lon\nC3,噪音,999,1\nC4,,,\n", encoding="utf-8")
     with pytest.raises(CommandError) as exc:

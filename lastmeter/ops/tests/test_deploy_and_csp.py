@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 import pytest
+from cryptography.fernet import Fernet
 from django.test import Client
 
 from lastmeter.testing.visible_text import external_resources
@@ -21,6 +22,8 @@ PRODUCTION = {
     "LASTMETER_ALLOWED_HOSTS": "lastmeter.example.gov.cn",
     "LASTMETER_HTTPS": "1",
     "LASTMETER_TRUSTED_PROXIES": "1",
+    "LASTMETER_FIELD_KEYS": ",".join(Fernet.generate_key().decode() for _ in range(2)),
+    "LASTMETER_HASH_KEY": secrets.token_urlsafe(50),
 }
 
 
@@ -60,6 +63,22 @@ def test_it_warns_check_deploy_about_the_demo_settings(tmp_path):
     assert done.returncode != 0
     for warning in ("lastmeter.W001", "lastmeter.W002", "lastmeter.W003", "security.W004", "security.W012"):
         assert warning in done.stderr, warning
+
+
+@pytest.mark.parametrize("unset", ["LASTMETER_FIELD_KEYS", "LASTMETER_HASH_KEY"])
+def test_it_refuses_check_deploy_without_the_personal_data_keys(tmp_path, unset):
+    env = {k: v for k, v in PRODUCTION.items() if k != unset}
+    # fail_level ERROR: refused even by a check that lets warnings through.
+    done = run_settings(env, CHECK_DEPLOY.replace("'WARNING'", "'ERROR'"), tmp_path)
+    assert done.returncode != 0
+    assert "lastmeter.E004" in done.stderr and unset in done.stderr
+
+
+def test_it_refuses_a_field_key_that_is_not_a_fernet_key(tmp_path):
+    code = "import django; django.setup(); from lastmeter.lib.fieldcrypt import encrypt; encrypt('x')"
+    done = run_settings({**PRODUCTION, "LASTMETER_FIELD_KEYS": "not-a-key"}, code, tmp_path)
+    assert done.returncode != 0
+    assert "ImproperlyConfigured" in done.stderr and "LASTMETER_FIELD_KEYS" in done.stderr
 
 
 def test_it_sets_hsts_secure_cookies_and_the_https_redirect_in_production(tmp_path):

@@ -1,0 +1,140 @@
+"""Model fields for personal data at rest: an encrypted text and the keyed hash of a phone.
+
+Why our own ~80 lines rather than a field library: the maintained one for Django 5.2,
+django-fernet-encrypted-fields, derives its Fernet keys from ``SECRET_KEY`` (with PBKDF2 and a
+salt setting), so rotating the key that signs sessions would also be a re-encryption of every
+resident's number, and a leaked ``SECRET_KEY`` would open them; it has no keyed hash for lookups
+either. The others (django-fernet-fields and its forks, django-encrypted-model-fields,
+django-cryptography) are unmaintained or pinned to older Django. The cryptography itself is
+``cryptography``'s Fernet/MultiFernet (lib/fieldcrypt.py); these fields only call it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import FieldError
+from django.db import models
+from django.db.models.lookups import Exact, IsNull
+
+from lastmeter.lib.fieldcrypt import decrypt, encrypt, phone_hash
+
+MIGRATION_BATCH = 1000
+
+
+class EmptyOnlyExact(Exact):
+    """``field=""`` still works (is there a value at all?); any other value is refused loudly,
+    since an encrypted column never equals a plaintext."""
+
+    def get_prep_lookup(self):
+        if self.rhs not in ("", None):
+            raise FieldError(
+                f"{self.lhs.target.name} is encrypted: look it up by its hash column "
+                "(lastmeter.lib.fieldcrypt.phone_hash), not by value"
+            )
+        return self.rhs
+
+
+class EncryptedTextField(models.TextField):
+    """Text stored as a Fernet token (a TEXT column), read back as the text.
+
+    ``max_length`` bounds the plaintext in forms (the token is longer). Only ``isnull`` and
+    ``=""`` lookups exist; ordering by it is meaningless. ``QuerySet.update`` encrypts too."""
+
+    encrypted = True
+
+    def from_db_value(self, value: str | None, expression: Any, connection: Any) -> str | None:
+        if value is None:
+            return None
+        return decrypt(value)
+
+    def get_prep_value(self, value: Any) -> Any:
+        value = super().get_prep_value(value)
+        if value is None:
+            return None
+        return encrypt(str(value))
+
+    def formfield(
+        self,
+        form_class: type[forms.Field] | None = None,
+        choices_form_class: type[forms.ChoiceField] | None = None,
+        **kwargs: Any,
+    ) -> forms.Field | None:
+        # A name or a number is one line, as it was when the column was a CharField.
+        if self.max_length:
+            kwargs.setdefault("widget", forms.TextInput)
+        return super().formfield(form_class=form_class, choices_form_class=choices_form_class, **kwargs)
+
+    def get_lookup(self, lookup_name: str):
+        if lookup_name == "exact":
+            return EmptyOnlyExact
+        if lookup_name == "isnull":
+            return IsNull
+        return None
+
+
+class PhoneHashField(models.CharField):
+    """The HMAC of the phone number held in the field named ``source`` (lib.fieldcrypt.phone_hash),
+    set on every save (and ``bulk_create``). An indexed column: every lookup by phone filters it.
+
+    A ``QuerySet.update`` of the source must set this column too (with ``phone_hash``)."""
+
+    def __init__(self, *args: Any, source: str = "", **kwargs: Any) -> None:
+        self.source = source
+        kwargs.setdefault("max_length", 64)
+        kwargs.setdefault("blank", True)
+        kwargs.setdefault("editable", False)
+        kwargs.setdefault("default", "")
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["source"] = self.source
+        for key, default in (("max_length", 64), ("blank", True), ("editable", False), ("default", "")):
+            if kwargs.get(key) == default:
+                kwargs.pop(key)
+        return name, path, args, kwargs
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> str:
+        value = phone_hash(getattr(model_instance, self.source) or "")
+        setattr(model_instance, self.attname, value)
+        return value
+
+
+def _rewrite_rows(model: type[models.Model], texts: list[str], hashes: dict[str, str], forward: bool) -> None:
+    """Encrypt (``forward``) or decrypt the ``texts`` columns of every row of a migration's
+    historical model, whose fields are still plain text then; fill (or empty) the ``hashes``
+    columns (hash column → the text column it hashes)."""
+    columns = [*texts, *hashes]
+    batch: list[models.Model] = []
+    for row in model._default_manager.only("pk", *texts).order_by("pk").iterator(chunk_size=MIGRATION_BATCH):
+        plain = {name: getattr(row, name) or "" for name in texts}
+        if not forward:
+            plain = {name: decrypt(value) for name, value in plain.items()}
+        for hashed, source in hashes.items():
+            setattr(row, hashed, phone_hash(plain[source]) if forward else "")
+        for name, value in plain.items():
+            setattr(row, name, encrypt(value) if forward else value)
+        batch.append(row)
+        if len(batch) >= MIGRATION_BATCH:
+            model._default_manager.bulk_update(batch, columns)
+            batch = []
+    if batch:
+        model._default_manager.bulk_update(batch, columns)
+
+
+def encrypt_columns(app_label: str, model_name: str, texts: list[str], hashes: dict[str, str]):
+    """A ``migrations.RunPython`` pair that encrypts existing rows (and computes their hashes),
+    and decrypts them back when the migration is reversed."""
+
+    def forward(apps, schema_editor) -> None:
+        _rewrite_rows(apps.get_model(app_label, model_name), texts, hashes, forward=True)
+
+    def backward(apps, schema_editor) -> None:
+        _rewrite_rows(apps.get_model(app_label, model_name), texts, hashes, forward=False)
+
+    return forward, backward
+
+
+__all__ = ["EncryptedTextField", "PhoneHashField", "encrypt_columns"]
