@@ -1,0 +1,120 @@
+"""Schemathesis over /open311/v2: requests generated from the Open311 project's GeoReport v2
+Swagger file (amended where it disagrees with the written spec: georeport_document.py), sent
+through the WSGI application as each caller Open311 knows — anonymous, a client with a valid
+api_key, a client whose key was revoked — and every answer checked: no 5xx, and the status,
+content type and JSON body as the document declares them.
+
+Bounded here (a few examples per operation, so it runs in `make test`); bench/fuzz_api.py runs
+it with many more examples next to the /api/v1 run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+import schemathesis
+from django.core import signals
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
+from hypothesis import HealthCheck, Phase, given, settings
+
+from lastmeter.accounts.selectors import scope_for
+from lastmeter.appeals.models import Appeal
+from lastmeter.appeals.services import do_close
+from lastmeter.open311.models import Open311Key, issue_key
+from lastmeter.open311.tests.georeport_document import georeport_document
+from lastmeter.testing.world import POINT_IN_A
+
+EXAMPLES = int(os.environ.get("LASTMETER_FUZZ_EXAMPLES", "3"))
+REPORT = os.environ.get("LASTMETER_FUZZ_REPORT")
+ROLES = ("anonymous", "api_key", "revoked_key")
+CHECKS = [
+    schemathesis.checks.not_a_server_error,
+    schemathesis.checks.status_code_conformance,
+    schemathesis.checks.content_type_conformance,
+    schemathesis.checks.response_schema_conformance,
+]
+# One acceptable service request, sent in the explicit phase before the generated ones.
+GOOD_REQUEST = {
+    "service_code": "illegal_parking",
+    "lat": str(POINT_IN_A[0]),
+    "long": str(POINT_IN_A[1]),
+    "description": "福州路口有车辆违停，挡住了公交站",
+}
+
+
+@pytest.fixture
+def georeport_schema(db):
+    # As in web/tests/test_api_fuzz.py: the WSGI handler would close the test's connection.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        schema = schemathesis.openapi.from_dict(georeport_document(GOOD_REQUEST))
+        schema.app = get_wsgi_application()
+        yield schema
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
+
+
+def api_key_of(role: str) -> str:
+    if role == "anonymous":
+        return ""
+    raw = issue_key(f"fuzz-{role}")
+    if role == "revoked_key":
+        Open311Key.objects.filter(name=f"fuzz-{role}").update(active=False)
+    return raw
+
+
+def fuzz(schema, api_key: str, examples: int) -> dict[str, str]:
+    """Every operation of ``schema`` with ``examples`` generated requests, the caller's api_key
+    added to every POST; the failures by operation (the first failure's message)."""
+    failures: dict[str, str] = {}
+    for result in schema.get_all_operations():
+        operation = result.ok()
+
+        @given(case=operation.as_strategy())
+        @settings(
+            max_examples=examples,
+            suppress_health_check=list(HealthCheck),
+            deadline=None,
+            database=None,
+            phases=[Phase.explicit, Phase.generate],
+        )
+        def call(case):
+            if case.method == "POST" and api_key:
+                body = case.body if isinstance(case.body, dict) else {}
+                case.body = {**body, "api_key": api_key}
+            case.call_and_validate(checks=CHECKS)
+
+        try:
+            call()
+        except (Exception, BaseExceptionGroup) as exc:  # failed checks, reported by operation
+            failures[operation.label] = str(exc)[:2000]
+    return failures
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_open311_answers_generated_requests_as_documented(role, georeport_schema, world, new_appeal):
+    new_appeal()  # a chat/web appeal: its text stays private, its place is rounded
+    closed = new_appeal(channel="open311", text="人民广场路灯不亮", category=world.police_category)
+    do_close(scope_for(world.dispatcher), closed.pk, reason="已修复")
+    failures = fuzz(georeport_schema, api_key_of(role), EXAMPLES)
+    if REPORT:
+        operations = sum(1 for _ in georeport_schema.get_all_operations())
+        line = {
+            "api": "open311",
+            "role": role,
+            "operations": operations,
+            "examples": EXAMPLES,
+            "failures": failures,
+        }
+        with open(REPORT, "a", encoding="utf-8") as out:
+            out.write(json.dumps(line, ensure_ascii=False) + "\n")
+    assert not failures, "\n\n".join(f"{op}:\n{msg}" for op, msg in failures.items())
+    if role == "api_key":  # the explicit example reached the write path and made an appeal
+        assert Appeal.objects.filter(channel="open311").count() > 1
+    else:  # without a valid key nothing is written
+        assert Appeal.objects.filter(channel="open311").count() == 1
