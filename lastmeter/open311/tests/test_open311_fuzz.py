@@ -18,6 +18,7 @@ import schemathesis
 from django.core import signals
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
+from django.utils import timezone
 from hypothesis import HealthCheck, Phase, given, settings
 
 from lastmeter.accounts.selectors import scope_for
@@ -118,3 +119,49 @@ def test_open311_answers_generated_requests_as_documented(role, georeport_schema
         assert Appeal.objects.filter(channel="open311").count() > 1
     else:  # without a valid key nothing is written
         assert Appeal.objects.filter(channel="open311").count() == 1
+
+
+# --- the defects the fuzzer found, each pinned -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/open311/v2/requests/%C2%AF%0C%60.json",  # an id outside [-\w]
+        "/open311/v2/services/%2B.xml",
+        "/open311/v2/tokens/a%2Fb.json",  # a slash inside the id
+        "/open311/v2/no/such/endpoint.json",
+    ],
+)
+def test_an_odd_id_or_path_gets_the_spec_error_list_not_the_sites_html_page(client, world, path):
+    r = client.get(path)
+    assert r.status_code == 404
+    assert r["Content-Type"].startswith("text/xml" if path.endswith(".xml") else "application/json")
+    if path.endswith(".json"):
+        assert r.json()[0]["code"] == 404 and r.json()[0]["description"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"service_request_id": "v\x00c"},
+        {"service_code": "a\x00"},
+        {"status": "open\x00"},
+    ],
+)
+def test_a_nul_character_is_a_400_not_a_database_error(client, world, query):
+    r = client.get("/open311/v2/requests.json", query)
+    assert r.status_code == 400 and "NUL" in r.json()[0]["description"]
+    assert client.get("/open311/v2/requests/ab%00c.json").status_code == 400
+
+
+def test_a_far_offset_is_read_in_utc_and_a_far_year_refused(client, world, new_appeal):
+    new_appeal()
+    # -23:46 is a valid W3C offset that PostgreSQL cannot store: the time is turned to UTC first.
+    r = client.get(
+        "/open311/v2/requests.json", {"end_date": timezone.now().strftime("%Y-%m-%dT%H:%M:%S-23:46")}
+    )
+    assert r.status_code == 200 and len(r.json()) == 1
+    for far in ("0686-01-09T17:06:36+18:17", "9232-03-14T08:00:19.595-23:46"):
+        r = client.get("/open311/v2/requests.json", {"start_date": far})
+        assert r.status_code == 400 and "between the years" in r.json()[0]["description"]
