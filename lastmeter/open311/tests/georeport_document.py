@@ -51,9 +51,8 @@ def _nullable(definition: dict[str, Any]) -> None:
             field["x-nullable"] = True
 
 
-def georeport_document(examples: dict[str, str] | None = None) -> dict[str, Any]:
-    """The published Swagger file with the amendments; ``examples`` (field → value) become the
-    POST fields' ``x-example``, so the fuzzer's explicit phase sends one acceptable request."""
+def georeport_document() -> dict[str, Any]:
+    """The published Swagger file with the amendments."""
     doc = json.loads(SWAGGER.read_text(encoding="utf-8"))
     # 1. The file has no basePath: a server mounts the API where it likes; ours is /open311/v2.
     doc["basePath"] = BASE_PATH
@@ -77,9 +76,6 @@ def georeport_document(examples: dict[str, str] | None = None) -> dict[str, Any]
     post["parameters"] += [
         {"name": n, "in": "formData", "required": False, "type": "string"} for n in POST_FIELDS
     ]
-    for parameter in post["parameters"]:
-        if examples and parameter.get("name") in examples:
-            parameter["x-example"] = examples[parameter["name"]]
     # The api_key is sent by the caller as a form field (the fuzz test adds it per role).
     post.pop("security", None)
     # 6. A created request is 201 Created; the file documents only 200.
