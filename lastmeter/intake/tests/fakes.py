@@ -53,7 +53,7 @@ class FakeApi:
                 status, answer = responder(seen) if responder else (404, {"error": "no route"})
                 # A file download (bytes) goes out as it is; everything else is JSON.
                 binary = isinstance(answer, bytes)
-                data = answer if binary else json.dumps(answer).encode()
+                data: bytes = answer if isinstance(answer, bytes) else json.dumps(answer).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/octet-stream" if binary else "application/json")
                 self.send_header("Content-Length", str(len(data)))

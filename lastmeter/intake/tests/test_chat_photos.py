@@ -88,7 +88,7 @@ def photo_update(update_id: int, *, as_document: bool = False, size: int = 0) ->
 
 def serve_file(fake_api, data: bytes, *, status: int = 200, file_size: int | None = None) -> None:
     """Telegram's getFile (the file's path) and its file download, for whatever file_id is asked."""
-    answer = {"file_id": "x", "file_unique_id": "y", "file_path": "photos/file_12.jpg"}
+    answer: dict[str, str | int] = {"file_id": "x", "file_unique_id": "y", "file_path": "photos/file_12.jpg"}
     if file_size is not None:
         answer["file_size"] = file_size
     fake_api.route(f"/bot{TOKEN}/getFile", answer={"ok": True, "result": answer})

@@ -20,8 +20,9 @@ import bz2
 import codecs
 import gzip
 import zlib
+from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, cast
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
@@ -54,7 +55,7 @@ class _StopAtRoot:
         raise _RootFound(tag)
 
 
-def _root_of(stream: BinaryIO, name: str) -> str:
+def _root_of(stream: IO[bytes], name: str) -> str:
     """The root element's name, parsing no further than its start tag; refuses a DTD."""
     head = stream.read(4)
     if head.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00<", b"<\x00")):
@@ -79,7 +80,7 @@ def _root_of(stream: BinaryIO, name: str) -> str:
     raise OsmFileRefused(f"{name}: no XML element in the file")
 
 
-def _scan(open_stream, path: Path, name: str, limit: int) -> None:
+def _scan(open_stream: Callable[[Path], IO[bytes]], path: Path, name: str, limit: int) -> None:
     """One pass over the (inflated) XML: at most ``limit`` bytes, all of it UTF-8 — libosmium
     would take a GBK file's bytes as street names."""
     total = 0
@@ -121,11 +122,11 @@ def check_osm_file(path: str | Path, max_bytes: int) -> None:
     if lower.endswith(".gz"):
         if not head.startswith(GZIP_MAGIC):
             raise OsmFileRefused(f"{name}: named .gz but not a gzip file")
-        opener = gzip.open
+        opener: Callable[[Path], IO[bytes]] = _gzip
     elif lower.endswith(".bz2"):
         if not head.startswith(BZIP2_MAGIC):
             raise OsmFileRefused(f"{name}: named .bz2 but not a bzip2 file")
-        opener = bz2.open
+        opener = _bzip2
     else:
         opener = open_binary
     try:
@@ -138,8 +139,16 @@ def check_osm_file(path: str | Path, max_bytes: int) -> None:
     _scan(opener, path, name, max_bytes)
 
 
-def open_binary(path: Path) -> BinaryIO:
+def open_binary(path: Path) -> IO[bytes]:
     return path.open("rb")
+
+
+def _gzip(path: Path) -> IO[bytes]:
+    return cast(IO[bytes], gzip.open(path, "rb"))  # a GzipFile is a binary file object
+
+
+def _bzip2(path: Path) -> IO[bytes]:
+    return bz2.open(path, "rb")
 
 
 __all__ = ["OsmFileRefused", "check_osm_file"]

@@ -45,8 +45,9 @@ def photo_references(message: dict[str, Any], limit: int) -> list[dict[str, str]
         chosen = max(fitting or sizes[:1], key=lambda p: int(p.get("width") or 0) * int(p.get("height") or 0))
         return [_reference(chosen)]
     document = message.get("document")
-    is_image = isinstance(document, dict) and str(document.get("mime_type", "")).startswith("image/")
-    if is_image and document.get("file_id"):
+    if not isinstance(document, dict):
+        return []
+    if str(document.get("mime_type", "")).startswith("image/") and document.get("file_id"):
         return [_reference(document)]
     return []
 
