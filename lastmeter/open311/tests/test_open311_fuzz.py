@@ -175,6 +175,11 @@ def test_a_far_offset_is_read_in_utc_and_a_far_year_refused(client, world, new_a
         "/open311/v2/requests.json", {"end_date": timezone.now().strftime("%Y-%m-%dT%H:%M:%S-23:46")}
     )
     assert r.status_code == 200 and len(r.json()) == 1
-    for far in ("0686-01-09T17:06:36+18:17", "9232-03-14T08:00:19.595-23:46"):
-        r = client.get("/open311/v2/requests.json", {"start_date": far})
+    for field, far in (
+        ("start_date", "0686-01-09T17:06:36+18:17"),
+        ("start_date", "9232-03-14T08:00:19.595-23:46"),
+        ("end_date", "0001-01-05T00:00:00Z"),  # its window would start before year 1
+        ("end_date", "9999-12-31T23:00:00-23:00"),  # past year 9999 in UTC
+    ):
+        r = client.get("/open311/v2/requests.json", {field: far})
         assert r.status_code == 400 and "between the years" in r.json()[0]["description"]
