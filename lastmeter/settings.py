@@ -316,8 +316,13 @@ LASTMETER_OPEN311_AGENCY = env_str("LASTMETER_OPEN311_AGENCY", "")
 # Webhook bodies larger than this are refused with 413 before they are read. (The same variable
 # sets DATA_UPLOAD_MAX_MEMORY_SIZE above, with a larger default.)
 LASTMETER_MAX_BODY_BYTES = env_int("LASTMETER_MAX_BODY_BYTES", 256 * 1024)
-# Photos on the resident's web form.
+# Photos on the resident's web form and photos fetched from chat platforms.
 LASTMETER_MAX_PHOTO_BYTES = env_int("LASTMETER_MAX_PHOTO_BYTES", 5 * 1024 * 1024)
+# Import files (CSV of accidents, weather, calls, unit factors, training rows; also what a gzip
+# import inflates to) and OSM road files (.osm, .osm.gz, .osm.bz2, .osm.pbf, and what an XML one
+# inflates to). Larger files are refused before a row is read.
+LASTMETER_MAX_IMPORT_BYTES = env_int("LASTMETER_MAX_IMPORT_BYTES", 64 * 1024 * 1024)
+LASTMETER_MAX_OSM_BYTES = env_int("LASTMETER_MAX_OSM_BYTES", 512 * 1024 * 1024)
 # Webhooks whose timestamp is older (or further in the future) than this many seconds are replays.
 LASTMETER_MAX_CLOCK_SKEW_S = env_int("LASTMETER_MAX_CLOCK_SKEW_S", 3600)
 # Processing of inbound items: attempts before an item is parked as failed, and the base back-off.

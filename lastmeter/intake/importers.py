@@ -23,6 +23,7 @@ from lastmeter.appeals.choices import Channel
 from lastmeter.intake.channels.base import InboundMessage, Mention
 from lastmeter.intake.services import submit
 from lastmeter.lib.geo import validate_lat_lon
+from lastmeter.lib.importfiles import ImportRefused, read_import_text
 
 # "2026-11-20 08:01 张三: text" (WeChat/Telegram-style exports; ：or :, seconds optional)
 LINE = re.compile(
@@ -60,13 +61,11 @@ def _when(value: str, line: int) -> datetime:
 
 
 def read_text(path: Path) -> str:
-    raw = path.read_bytes()
+    """The file's text: size, type (gzip or plain) and UTF-8 checked by ``read_import_text``."""
     try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ImportErrorWithLine(
-            f"{path}: not UTF-8 (convert it first, e.g. iconv -f GBK -t UTF-8)"
-        ) from None
+        return read_import_text(path)
+    except ImportRefused as exc:
+        raise ImportErrorWithLine(str(exc)) from None
 
 
 def parse_chat(path: Path) -> list[ChatLine]:

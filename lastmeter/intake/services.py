@@ -36,6 +36,7 @@ from lastmeter.appeals.notify.reporter import follow_link, tracking_link
 from lastmeter.intake.channels.base import BadPayload, Ignored, InboundMessage, RawRequest, adapter_for
 from lastmeter.intake.choices import REVERSALS, Decision, ItemStatus, check_item_transition
 from lastmeter.intake.hooks import claim as claim_reply
+from lastmeter.intake.media import needs_fetching, resolve_media
 from lastmeter.intake.models import InboundItem, IntakeDecision
 from lastmeter.lib.taskengine import defer
 from lastmeter.triage import services as triage
@@ -388,9 +389,20 @@ def _recent_open_appeal(item: InboundItem, msg: InboundMessage) -> Appeal | None
 # --- 3. applying -----------------------------------------------------------------------------
 
 
-def process_item(item_id: int) -> InboundItem:
-    """Decide and apply in one transaction. On failure nothing is kept but the failure record."""
+def process_item(item_id: int, *, in_request: bool = False) -> InboundItem:
+    """Decide and apply in one transaction. On failure nothing is kept but the failure record.
+
+    ``in_request``: a platform is waiting for the webhook's answer. A message with photos to fetch
+    is then handed to the worker (``RETRY_TASK``, at once) instead: fetching is network I/O."""
     try:
+        pending = _pending_message(item_id)
+        if pending is not None and needs_fetching(pending.media):
+            if in_request:
+                return _hand_to_worker(item_id)
+            pending.media = resolve_media(pending.media)
+            InboundItem.objects.filter(pk=item_id, status=ItemStatus.PENDING).update(
+                normalised=pending.to_json()
+            )
         with transaction.atomic():
             item = InboundItem.objects.select_for_update().get(pk=item_id)
             if item.status != ItemStatus.PENDING:
@@ -413,6 +425,46 @@ def process_item(item_id: int) -> InboundItem:
     except Exception as exc:
         log.exception("processing inbound item %s failed", item_id)
         return _record_failure(item_id, exc)
+
+
+def _pending_message(item_id: int) -> InboundMessage | None:
+    """The message of a pending item, read before the processing transaction so that its photos
+    are fetched, re-encoded and stored (``intake.media``) while no row is locked. A refused photo
+    is recorded as refused and the message goes on; ``media.MediaUnavailable`` (the platform
+    unreachable) propagates, and the item is retried like any failed processing."""
+    item = InboundItem.objects.filter(pk=item_id, status=ItemStatus.PENDING).first()
+    if item is None:
+        return None
+    try:
+        return _message_for(item)
+    except (_IgnoredItem, BadPayload):
+        return None  # decided in the transaction, as ever
+
+
+def _hand_to_worker(item_id: int) -> InboundItem:
+    with transaction.atomic():
+        item = InboundItem.objects.select_for_update().get(pk=item_id)
+        defer(RETRY_TASK, lock_key=f"intake:{item.pk}", item_id=item.pk)
+    return item
+
+
+def _attach_media(appeal: Appeal, msg: InboundMessage) -> None:
+    """The message's stored photos become the appeal's media; a refused one is a timeline note,
+    so staff know a photo was sent and why it is not there."""
+    for media in msg.media:
+        if media.get("path"):
+            AppealMedia.objects.create(
+                appeal=appeal, file=media["path"], content_type=media.get("content_type", "")
+            )
+        elif media.get("refused"):
+            record_event(
+                appeal,
+                EventKind.NOTE,
+                None,
+                note=_("A photo sent with this message was not kept: %(reason)s")
+                % {"reason": media["refused"]},
+                data={"photo_refused": media["refused"], "channel": msg.channel},
+            )
 
 
 def _reject(item_id: int, reason: str) -> InboundItem:
@@ -523,10 +575,7 @@ def _create_appeal(
         filed_by=people.get(msg.filed_by_id or 0),
     )
     appeal = appeal_services.do_create_appeal(data, actor=actor)
-    for media in msg.media:
-        AppealMedia.objects.create(
-            appeal=appeal, file=media.get("path", ""), content_type=media.get("content_type", "")
-        )
+    _attach_media(appeal, msg)
     for other_id, score in outcome.data.get("duplicates", [])[:3]:
         record_event(
             appeal,
@@ -550,6 +599,7 @@ def _add_update(target: Appeal, item: InboundItem, msg: InboundMessage, *, actor
         note=msg.text.strip()[:4000],
         data={"inbound_item": item.pk, "sender": msg.sender_id, "message_id": msg.message_id},
     )
+    _attach_media(appeal, msg)
     appeal.save(update_fields=["updated_at"])
     publish_change(appeal, "appeal.changed")
     return appeal

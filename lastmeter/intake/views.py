@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import json
 import secrets
-import uuid
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -40,12 +37,12 @@ from lastmeter.intake.forms import (
     ReportForm,
     ReverseForm,
 )
+from lastmeter.intake.media import store_photo
 from lastmeter.intake.models import InboundItem
 from lastmeter.intake.selectors import visible_items
 from lastmeter.intake.services import do_reverse, process_item, requeue_failed, submit
 from lastmeter.lib.errors import ServiceError
 from lastmeter.lib.forms import first_message
-from lastmeter.lib.images import reencode
 from lastmeter.lib.transitions import TransitionError
 from lastmeter.roads.services import RoadError, network_geojson
 from lastmeter.triage.services import do_correct_category, do_set_location, locate_queue
@@ -58,13 +55,8 @@ def _store_photo(upload: UploadedFile | None) -> list[dict[str, str]]:
     """Store a photo that ``ReportForm`` accepted; the media list of the inbound message."""
     if upload is None:
         return []
-    # Re-encoded on store: no copy with the phone's EXIF (its GPS position) is kept (lib/images.py).
-    data, content_type = reencode(upload.read())
-    suffix = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}[content_type]
-    name = default_storage.save(
-        f"intake/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{suffix}", ContentFile(data)
-    )
-    return [{"path": name, "content_type": content_type}]
+    # Re-encoded on store: no copy with the phone's EXIF (its GPS position) is kept (media.py).
+    return [store_photo(upload.read())]
 
 
 def _submit_form(

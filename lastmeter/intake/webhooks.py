@@ -101,7 +101,7 @@ def hook(request: HttpRequest, kind: str) -> HttpResponse:
     )
     if not created:
         return JsonResponse({"ok": True, "duplicate": True})
-    item = process_item(item.pk)
+    item = process_item(item.pk, in_request=True)  # photos are fetched by the worker
     if item.status == ItemStatus.REJECTED:
         return _error(400, item.decision_reason)
     return JsonResponse(adapter.ok_response())

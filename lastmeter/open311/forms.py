@@ -23,6 +23,7 @@ from lastmeter.lib.geo import validate_lat_lon
 from lastmeter.open311.models import key_for
 
 MAX_WINDOW = timedelta(days=90)
+YEARS = (1900, 2999)  # the dates a query may name
 LIMIT = 1000
 NUMBER_ERRORS = {"invalid": "%(name)s must be a number", "not_finite": "%(name)s must be a finite number"}
 
@@ -70,7 +71,28 @@ class W3CDateTimeField(forms.CharField):
             )
         if timezone.is_naive(parsed):
             parsed = parsed.replace(tzinfo=UTC)
-        return parsed
+        # Held to years a service request can have, and turned to UTC: an offset such as -23:46
+        # (valid W3C, out of PostgreSQL's range) and the 90-day window's arithmetic near year 1 or
+        # 9999 were 500s — found by the fuzzer.
+        if not YEARS[0] <= parsed.year <= YEARS[1]:
+            raise ValidationError(
+                "%(name)s must be between the years %(first)d and %(last)d",
+                code="range",
+                params={"name": self.name, "first": YEARS[0], "last": YEARS[1]},
+            )
+        return parsed.astimezone(UTC)
+
+
+def nul_in(request: HttpRequest, path_args: dict[str, Any]) -> str:
+    """The name of the first argument (path, query or form) holding a NUL character, or ""."""
+    for name, value in path_args.items():
+        if "\x00" in str(value):
+            return name
+    for data in (request.GET, request.POST):
+        for name, values in data.lists():
+            if "\x00" in name or any("\x00" in v for v in values):
+                return name.replace("\x00", "") or "a parameter name"
+    return ""
 
 
 class JurisdictionForm(forms.Form):
@@ -204,5 +226,6 @@ __all__ = [
     "ServiceRequestForm",
     "WindowForm",
     "given_jurisdiction",
+    "nul_in",
     "refusal",
 ]

@@ -35,6 +35,7 @@ from lastmeter.open311.forms import (
     ServiceRequestForm,
     WindowForm,
     given_jurisdiction,
+    nul_in,
     refusal,
 )
 from lastmeter.open311.render import FORMATS, error, respond, respond_one, utc
@@ -52,6 +53,10 @@ def _fmt(view):
     def wrapped(request: HttpRequest, *args, fmt: str, **kwargs) -> HttpResponse:
         if fmt not in FORMATS:
             return error("json", 404, f"unknown format {fmt!r}: use json or xml")
+        nul = nul_in(request, kwargs)
+        if nul:
+            # PostgreSQL refuses NUL in text: unchecked, such an id was a 500 (found by the fuzzer).
+            return error(fmt, 400, f"{nul} must not contain NUL characters")
         jurisdiction = settings.LASTMETER_OPEN311_JURISDICTION
         given = given_jurisdiction(request)
         if given and jurisdiction and given != jurisdiction:
@@ -267,6 +272,13 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
     else:
         row = {"token": item.token, **row}
     return respond(fmt, [row], root="service_requests", item="request", status=201)
+
+
+@csrf_exempt
+def unknown(request: HttpRequest, rest: str) -> HttpResponse:
+    """Any other path under /open311/v2/: the spec's error list, in XML if the path asks for it."""
+    fmt = "xml" if rest.endswith(".xml") else "json"
+    return error(fmt, 404, "no such GeoReport v2 endpoint: see discovery.json")
 
 
 # --- mySociety servicerequestupdates extension ---------------------------------------------

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from shapely.geometry import shape
 
 from lastmeter.appeals.models import Appeal
+from lastmeter.lib.importfiles import read_import_text
 from lastmeter.planning.choices import OPEN_PLAN_STATES, PlanState, UnitKind, check_plan_transition
 from lastmeter.planning.models import (
     COUNT_PRIOR,
@@ -291,7 +292,7 @@ def import_accidents(
     source's records. Raises PlanError when the coordinate columns cannot be found.
     """
     if isinstance(text, Path):
-        text = text.read_text(encoding="utf-8-sig")
+        text = read_import_text(text)  # size, type and UTF-8 checked before a row is read
     reader = csv.reader(io.StringIO(text))
     header = next(reader, None)
     if not header:

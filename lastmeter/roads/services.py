@@ -109,7 +109,7 @@ def read_graph(source: Path, cache: Path | None) -> RoadGraph:
     if not source.exists():
         raise RoadError(f"road file {source} does not exist (set LASTMETER_ROAD_FILE)")
     try:
-        graph = load_graph(source)
+        graph = load_graph(source, max_osm_bytes=settings.LASTMETER_MAX_OSM_BYTES)
     except (OSError, ValueError) as exc:
         raise RoadError(f"cannot read road file {source.name}: {exc}") from exc
     if cache is not None:

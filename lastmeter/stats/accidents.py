@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from lastmeter.appeals.models import Appeal
 from lastmeter.dispatching.models import Incident
 from lastmeter.lib.errors import ServiceError
+from lastmeter.lib.importfiles import read_import_text
 from lastmeter.planning.models import AccidentRecord
 from lastmeter.planning.unit_services import accident_category_q
 from lastmeter.stats.algorithms.gistar import HOT, gi_star
@@ -179,7 +180,7 @@ def do_import_accidents(
             _("unknown format %(fmt)s; use one of %(all)s") % {"fmt": fmt, "all": ", ".join(FORMATS)}
         )
     if isinstance(text, Path):
-        text = text.read_text(encoding="utf-8-sig")
+        text = read_import_text(text)  # size, type and UTF-8 checked before a row is read
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     header = [h.strip() for h in reader.fieldnames or []]
     reader.fieldnames = header

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from lastmeter.lib.errors import ServiceError
+from lastmeter.lib.importfiles import read_import_text
 from lastmeter.stats.models import WeatherObservation
 
 _PRECIP = ("precipitation", "precipitation_mm", "prcp")
@@ -43,7 +44,7 @@ def _col(header: list[str], names: tuple[str, ...]) -> int | None:
 
 def do_import_weather(text: str | Path) -> WeatherImport:
     if isinstance(text, Path):
-        text = text.read_text(encoding="utf-8-sig")
+        text = read_import_text(text)  # size, type and UTF-8 checked before a row is read
     lines = [ln for ln in io.StringIO(text.lstrip("\ufeff")) if not ln.lstrip().startswith("#")]
     reader = csv.reader(lines)
     header = next(reader, None) or []

@@ -25,7 +25,7 @@ Responder = Callable[[Seen], tuple[int, Any]]
 
 @dataclass
 class FakeApi:
-    """Routes: path → responder (status, JSON). Unknown paths answer 404. ``seen`` records all."""
+    """Routes: path → responder (status, JSON, or bytes for a file). Unknown paths answer 404. ``seen`` records all."""
 
     routes: dict[str, Responder] = field(default_factory=dict)
     seen: list[Seen] = field(default_factory=list)
@@ -51,9 +51,11 @@ class FakeApi:
                 fake.seen.append(seen)
                 responder = fake.routes.get(url.path)
                 status, answer = responder(seen) if responder else (404, {"error": "no route"})
-                data = json.dumps(answer).encode()
+                # A file download (bytes) goes out as it is; everything else is JSON.
+                binary = isinstance(answer, bytes)
+                data: bytes = answer if isinstance(answer, bytes) else json.dumps(answer).encode()
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", "application/octet-stream" if binary else "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)

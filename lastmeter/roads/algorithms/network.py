@@ -25,7 +25,7 @@ from .core import CoreGraph
 from .graph import RoadGraph, build_graph
 from .kernels import Workspace
 from .loaders import load_dimacs10, load_ngraph_bin
-from .osm import OSM_SUFFIXES, read_osm
+from .osm import DEFAULT_MAX_BYTES, OSM_SUFFIXES, read_osm
 from .routing import Route, shortest_route
 from .snapping import Snap, Snapper
 
@@ -121,14 +121,15 @@ class RoadNetwork:
         return shortest_route(st.graph, st.core, st.workspace(1), a, b, max_seconds)
 
 
-def load_graph(path: str | Path) -> RoadGraph:
-    """Read a road graph from any supported file (chosen by suffix); raises ValueError if unknown."""
+def load_graph(path: str | Path, *, max_osm_bytes: int = DEFAULT_MAX_BYTES) -> RoadGraph:
+    """Read a road graph from any supported file (chosen by suffix); raises ValueError if unknown,
+    and for an OSM file over ``max_osm_bytes`` or not what its suffix says."""
     path = Path(path)
     name = path.name.lower()
     if name.endswith(".npz"):
         return RoadGraph.load_npz(path)
     if name.endswith(OSM_SUFFIXES):
-        return read_osm(path)
+        return read_osm(path, max_bytes=max_osm_bytes)
     if name.endswith(".graph"):
         return load_dimacs10(path)
     if name.endswith(".co.bin"):

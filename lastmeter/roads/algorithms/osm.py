@@ -18,21 +18,33 @@ import osmium
 
 from .geo import haversine_m
 from .graph import RoadGraph, build_graph
+from .osm_checks import OsmFileRefused, check_osm_file
 from .speeds import HIGHWAY_CLASSES, way_routing
 
 OSM_SUFFIXES = (".osm", ".osm.gz", ".osm.bz2", ".osm.pbf", ".pbf")
+DEFAULT_MAX_BYTES = 512 * 1024 * 1024  # services pass settings.LASTMETER_MAX_OSM_BYTES
 
 
-def read_osm(path: str | Path, *, reorder: bool = True) -> RoadGraph:
+def read_osm(path: str | Path, *, reorder: bool = True, max_bytes: int = DEFAULT_MAX_BYTES) -> RoadGraph:
     """Read an OSM file into a directed road graph.
 
-    Raises ``FileNotFoundError`` if the file is absent and ``ValueError`` if it holds no drivable road.
+    Raises ``FileNotFoundError`` if the file is absent, ``OsmFileRefused`` (a ValueError) if it is
+    over ``max_bytes``, not what its suffix says or XML with a DTD (``osm_checks``), and
+    ``ValueError`` if libosmium cannot read it or it holds no drivable road.
     """
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(path)
     if not path.name.lower().endswith(OSM_SUFFIXES):
         raise ValueError(f"{path.name}: expected one of {', '.join(OSM_SUFFIXES)}")
+    check_osm_file(path, max_bytes)
+    try:
+        return _read_checked(path, reorder)
+    except RuntimeError as exc:  # libosmium's own refusals (a bad block, XML it cannot parse)
+        raise ValueError(f"{path.name}: libosmium could not read it ({exc})") from None
+
+
+def _read_checked(path: Path, reorder: bool) -> RoadGraph:
 
     refs_a: list[np.ndarray] = []  # per kept way: node refs of segment starts/ends
     lats: list[np.ndarray] = []
@@ -127,3 +139,6 @@ def read_osm(path: str | Path, *, reorder: bool = True) -> RoadGraph:
         meta=meta,
         reorder=reorder,
     )
+
+
+__all__ = ["DEFAULT_MAX_BYTES", "OSM_SUFFIXES", "OsmFileRefused", "read_osm"]

@@ -90,7 +90,15 @@ def test_the_api_answers_generated_requests_as_documented(role, api_schema, worl
 
 
 @pytest.mark.parametrize(
-    "path", ["/api/v1/appeals", "/api/v1/incidents", "/api/v1/complaints", "/api/v1/mediation/cases"]
+    "path",
+    [
+        "/api/v1/appeals",
+        "/api/v1/incidents",
+        "/api/v1/complaints",
+        "/api/v1/mediation/cases",
+        "/api/v1/meetings",
+        "/api/v1/counter/visits",
+    ],
 )
 @pytest.mark.parametrize("offset", ["-5", str(10**24)])
 def test_a_list_answers_an_offset_out_of_range_without_a_server_error(client, world, path, offset):

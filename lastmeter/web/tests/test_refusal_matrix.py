@@ -200,6 +200,7 @@ RULES: dict[str, str] = {
     "open311:request_singular": "200 200 200 200 200 200 200 200 200 200 200 200",
     "open311:token": "404 404 404 404 404 404 404 404 404 404 404 404",
     "open311:updates": "200 200 200 200 200 200 200 200 200 200 200 200",
+    "open311:unknown": "404 404 404 404 404 404 404 404 404 404 404 404",
     "planning:index": "302 302 403 403 403 403 403 403 200 200 403 200",
     "planning:create": "302 302 P403 P403 P403 P403 P403 P403 P400 P400 P403 P400",
     "planning:plan": "302 302 403 403 403 403 403 403 200 200 403 200",
@@ -358,6 +359,7 @@ def _values(town, world, role: str, page: Page) -> dict[str, list]:
         code=["illegal_parking"],
         request_id=[appeal.reference],
         token_id=["no-such-token"],
+        rest=["no/such/endpoint.json"],
         media_id=[999999],
         # The building head's network task that the town assigns (patrols).
         task_id=list(NetworkTask.objects.order_by("pk").values_list("pk", flat=True)[:1]),

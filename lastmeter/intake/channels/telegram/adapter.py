@@ -35,6 +35,31 @@ def utf16_slice(text: str, offset: int, length: int) -> str:
     return data[offset * 2 : (offset + length) * 2].decode("utf-16-le", errors="replace")
 
 
+def photo_references(message: dict[str, Any], limit: int) -> list[dict[str, str]]:
+    """The photo of a message as a reference to fetch later (``intake.media``): the largest of
+    Telegram's sizes that fits ``limit`` (else the smallest, which the fetch refuses if too large),
+    or an image sent as a file — which keeps the phone's EXIF, GPS included, until re-encoded."""
+    sizes = [p for p in message.get("photo") or [] if isinstance(p, dict) and p.get("file_id")]
+    if sizes:
+        fitting = [p for p in sizes if int(p.get("file_size") or 0) <= limit]
+        chosen = max(fitting or sizes[:1], key=lambda p: int(p.get("width") or 0) * int(p.get("height") or 0))
+        return [_reference(chosen)]
+    document = message.get("document")
+    if not isinstance(document, dict):
+        return []
+    if str(document.get("mime_type", "")).startswith("image/") and document.get("file_id"):
+        return [_reference(document)]
+    return []
+
+
+def _reference(file: dict[str, Any]) -> dict[str, str]:
+    return {
+        "platform": "telegram",
+        "file_id": str(file["file_id"]),
+        "file_size": str(file.get("file_size") or 0),
+    }
+
+
 def _name(user: dict[str, Any]) -> str:
     return " ".join(p for p in (user.get("first_name", ""), user.get("last_name", "")) if p).strip()
 
@@ -136,4 +161,5 @@ class TelegramAdapter(ChannelAdapter):
             quoted_text=str(quoted.get("text") or quoted.get("caption") or "") if quoted else "",
             sent_at=from_epoch(message.get("date")),
             reply_ref={"chat_id": chat.get("id"), "message_id": message.get("message_id")},
+            media=photo_references(message, settings.LASTMETER_MAX_PHOTO_BYTES),
         )

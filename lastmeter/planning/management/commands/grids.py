@@ -16,11 +16,14 @@ The command lives in the planning app but keeps the name `grids` that the docs a
 from __future__ import annotations
 
 import csv
+import io
 import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 
+from lastmeter.lib.importfiles import ImportRefused, read_import_text
 from lastmeter.planning.choices import PlanTransitionError
 from lastmeter.planning.platforms import do_save_platform, service_area_report
 from lastmeter.planning.presenters import plan_detail
@@ -78,7 +81,7 @@ class Command(BaseCommand):
     def handle(self, *args, **opts) -> None:
         try:
             getattr(self, "_" + opts["action"].replace("-", "_"))(opts)
-        except (PlanError, PlanTransitionError, OSError, UnicodeDecodeError) as exc:
+        except (PlanError, PlanTransitionError, ImportRefused, OSError, UnicodeDecodeError) as exc:
             raise CommandError(str(exc), returncode=2) from None
 
     def _need_file(self, opts) -> Path:
@@ -135,7 +138,7 @@ class Command(BaseCommand):
 
     def _import_factors(self, opts) -> None:
         path = self._need_file(opts)
-        n, unknown = import_factors(path.read_text(encoding="utf-8-sig"))
+        n, unknown = import_factors(read_import_text(path))
         self.stdout.write(
             f"{n} basic units updated" + (f"; unknown codes: {', '.join(unknown[:20])}" if unknown else "")
         )
@@ -143,8 +146,9 @@ class Command(BaseCommand):
     def _import_platforms(self, opts) -> None:
         path = self._need_file(opts)
         n = 0
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            for row in csv.DictReader(fh):
+        text = read_import_text(path)
+        with transaction.atomic():  # a bad row leaves no platform of the file saved
+            for row in csv.DictReader(io.StringIO(text)):
                 try:
                     do_save_platform(
                         code=row["code"].strip(),

@@ -33,7 +33,6 @@ code 2.
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 import json
 import sys
@@ -43,6 +42,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from lastmeter.lib.importfiles import ImportRefused, read_import_text
 from lastmeter.triage.algorithms.classifier import load_model, save_model, train
 from lastmeter.triage.algorithms.evaluate import evaluate, scores
 from lastmeter.triage.default_model import ensure_default_model
@@ -63,16 +63,10 @@ def read_rows(path: str) -> tuple[list[str], list[dict[str, str]]]:
     p = Path(path)
     if not p.is_file():
         raise UsageError(f"{path}: no such file")
-    raw = p.read_bytes()
-    if p.suffix == ".gz":
-        try:
-            raw = gzip.decompress(raw)
-        except OSError as exc:
-            raise UsageError(f"{path}: not gzip ({exc})") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise UsageError(f"{path}: not UTF-8 (convert it, e.g. iconv -f GBK -t UTF-8)") from None
+    try:  # size, type (gzip or plain) and UTF-8 checked before a row is read
+        text = read_import_text(p)
+    except ImportRefused as exc:
+        raise UsageError(str(exc)) from None
     csv.field_size_limit(10_000_000)
     reader = csv.DictReader(io.StringIO(text))
     if not reader.fieldnames:
