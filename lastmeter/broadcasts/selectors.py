@@ -65,6 +65,16 @@ def audience_community_ids(audience: Audience) -> set[int]:
     return ids
 
 
+def _reaches_outside(allowed, through: str = "") -> Q:
+    """An audience (``through`` the path to it) naming a community, grid or group outside the
+    ``allowed`` communities: what a saved audience and a broadcast are both scoped by."""
+    return (
+        Q(**{f"{through}communities__in": OrgUnit.objects.exclude(id__in=allowed)})
+        | Q(**{f"{through}grids__in": Grid.objects.exclude(community_id__in=allowed)})
+        | Q(**{f"{through}groups__in": ChatGroup.objects.exclude(community_id__in=allowed)})
+    )
+
+
 def visible_audiences(scope: Scope) -> QuerySet[Audience]:
     """The saved audiences the viewer may pick: those reaching only communities they may send
     to (an officer sees the audiences of their grids and community, not a neighbour's)."""
@@ -74,12 +84,7 @@ def visible_audiences(scope: Scope) -> QuerySet[Audience]:
     allowed = scope_community_ids(scope)
     if allowed is None:
         return rows
-    outside = (
-        Q(communities__in=OrgUnit.objects.exclude(id__in=allowed))
-        | Q(grids__in=Grid.objects.exclude(community_id__in=allowed))
-        | Q(groups__in=ChatGroup.objects.exclude(community_id__in=allowed))
-    )
-    return rows.exclude(id__in=Audience.objects.filter(outside).values("id"))
+    return rows.exclude(id__in=Audience.objects.filter(_reaches_outside(allowed)).values("id"))
 
 
 def access_audience_by_scope(scope: Scope, audience_id: int) -> Audience:
@@ -96,11 +101,7 @@ def visible_broadcasts(scope: Scope) -> QuerySet[Broadcast]:
     allowed = scope_community_ids(scope)
     if allowed is None:
         return rows
-    outside = (
-        Q(audience__communities__in=OrgUnit.objects.exclude(id__in=allowed))
-        | Q(audience__grids__in=Grid.objects.exclude(community_id__in=allowed))
-        | Q(audience__groups__in=ChatGroup.objects.exclude(community_id__in=allowed))
-    )
+    outside = _reaches_outside(allowed, through="audience__")
     return rows.exclude(id__in=Broadcast.objects.filter(outside).values("id"))
 
 
