@@ -64,6 +64,11 @@ def open_phone(browser, live_server_url):
         page = ctx.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
+        # What the page asked the server and heard back, for the message of a failed wait.
+        answers: list[str] = []
+        page.on("response", lambda r: answers.append(f"{r.request.method} {r.url} → {r.status}"))
+        page.on("console", lambda m: answers.append(f"console.{m.type}: {m.text}"))
+        page.answers = answers  # type: ignore[attr-defined]
         page.goto(live_server_url + path)
         if live:
             page.wait_for_selector("body[data-live='1']", timeout=WAIT_MS)
@@ -83,7 +88,23 @@ def _offered(page, appeal_id: int) -> set[str]:
 
 
 def _wait_state(page, appeal_id: int, state: str) -> None:
-    page.wait_for_selector(f"#appeals [data-appeal='{appeal_id}'][data-state='{state}']", timeout=WAIT_MS)
+    _wait_for(page, page.locator(f"#appeals [data-appeal='{appeal_id}'][data-state='{state}']"), appeal_id)
+
+
+def _wait_for(page, locator, appeal_id: int) -> None:
+    """``locator.wait_for()``; when it times out, the failure says what the appeal's card shows and
+    the page's last requests and console lines (a timeout alone does not say which side stalled)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        locator.wait_for(timeout=WAIT_MS)
+    except PlaywrightTimeout:
+        card = page.locator(f"#appeals [data-appeal='{appeal_id}']")
+        shown = card.inner_text(timeout=1_000) if card.count() else "(no card)"
+        recent = "\n".join(page.answers[-15:])
+        raise AssertionError(
+            f"waited {WAIT_MS} ms for {locator}\ncard: {shown}\nJS errors: {page.js_errors}\n{recent}"
+        ) from None
 
 
 def test_it_lets_the_officer_walk_a_new_appeal_to_resolved_on_the_phone(world, new_appeal, open_phone):
@@ -108,7 +129,7 @@ def test_it_lets_the_officer_walk_a_new_appeal_to_resolved_on_the_phone(world, n
     # The reporter's number: revealed on this press only, as a tel: link, and logged.
     phone.click(f"[data-testid='call-{appeal.pk}']")
     tel = phone.locator(f"[data-testid='tel-{appeal.pk}']")
-    tel.wait_for(timeout=WAIT_MS)
+    _wait_for(phone, tel, appeal.pk)
     assert tel.get_attribute("href") == "tel:13912345678"
     [log] = AccessLog.objects.filter(what="reporter phone")
     assert log.person == world.grid_officer and log.what == "reporter phone"
