@@ -41,11 +41,12 @@ from lastmeter.dispatching.choices import IncidentType
 from lastmeter.dispatching.models import Assignment, Incident
 from lastmeter.grids.models import Grid
 from lastmeter.grids.selectors import grid_id_containing
-from lastmeter.stats import time_bins
+from lastmeter.stats import month_fold, time_bins
 from lastmeter.stats.algorithms import histogram
 from lastmeter.stats.models import (
     HOUR_FIELDS,
     SUM_FIELDS,
+    TRANSFER_SUM_FIELDS,
     AppealDay,
     AppealDayArea,
     AppealTime,
@@ -207,7 +208,11 @@ def _zero() -> dict[str, int]:
 
 
 def grouped_sums(sl: Slice, period: str | None, by: str | None) -> dict[tuple[Any, Any], dict[str, int]]:
-    """{(period start or None, dimension value or None): sums} in one query."""
+    """{(period start or None, dimension value or None): sums} in one query (a long range by
+    area in at most three: its whole months from the monthly fold, see ``stats.month_fold``)."""
+    if by_area(sl, by) and month_fold.serves(sl.start, sl.end, period):
+        key = DIMENSIONS[by] if by else None
+        return month_fold.grouped_sums(sl.start, sl.end, slice_lookups(sl, "community_id"), period, key)
     qs = rollup_rows(sl, by)
     keys: list[str] = []
     if period == "day":
@@ -457,25 +462,25 @@ def transfer_table(sl: Slice, by: str | None = "department") -> list[dict[str, A
     the acceptance and outcome times (hours, p50/p90) and the on-time rates of the department's
     two clocks. Read from the rollup's per-transfer rows (``TransferSpan``): one query for the
     counts, one for the percentiles (in the database on PostgreSQL), one for names."""
-    spans = TransferSpan.objects.filter(day__gte=sl.start, day__lte=sl.end)
-    if sl.department_ids is not None:
-        spans = spans.filter(department_id__in=sl.department_ids)
-    if sl.grid_ids is not None:
-        spans = spans.filter(grid_id__in=sl.grid_ids)
-    if sl.category_id is not None:
-        spans = spans.filter(category_id=sl.category_id)
+    spans = TransferSpan.objects.filter(day__gte=sl.start, day__lte=sl.end, **_transfer_lookups(sl))
     keyed = spans.annotate(k=F(TRANSFER_KEYS[by]) if by else Value(None, output_field=IntegerField()))
-    sums = ("accept_met", "accept_late", "outcome_met", "outcome_late")
-    counts = {
-        row["k"]: {name: value or 0 for name, value in row.items() if name != "k"}
-        for row in keyed.values("k")
-        .annotate(
-            n=Count("id"), n_returned=Count("id", filter=Q(returned=True)), **{f"s_{c}": Sum(c) for c in sums}
+    if month_fold.serves(sl.start, sl.end, None):
+        counts = month_fold.transfer_counts(
+            sl.start, sl.end, _transfer_lookups(sl), TRANSFER_KEYS[by] if by else None
         )
-        .order_by()
-        # With no breakdown the query is a plain aggregate: one row even when nothing matched.
-        if row["n"]
-    }
+    else:
+        counts = {
+            row["k"]: {name: value or 0 for name, value in row.items() if name != "k"}
+            for row in keyed.values("k")
+            .annotate(
+                transfers=Count("id"),
+                returned=Count("id", filter=Q(returned=True)),
+                **{c: Sum(c) for c in TRANSFER_SUM_FIELDS},
+            )
+            .order_by()
+            # With no breakdown the query is a plain aggregate: one row even when nothing matched.
+            if row["transfers"]
+        }
     if use_bins(sl.start, sl.end) and sl.grid_ids is None:
         times = _binned_transfer_times(sl, by)
     else:
@@ -489,18 +494,30 @@ def transfer_table(sl: Slice, by: str | None = "department") -> list[dict[str, A
             {
                 "key": None if k is None else str(k),
                 "label": names.get(k, ""),
-                "transfers": c["n"],
-                "returned": c["n_returned"],
-                "returned_rate": ratio(c["n_returned"], c["n"]),
+                "transfers": c["transfers"],
+                "returned": c["returned"],
+                "returned_rate": ratio(c["returned"], c["transfers"]),
                 "acceptance_p50_h": _round(accept[0]),
                 "acceptance_p90_h": _round(accept[1]),
                 "outcome_p50_h": _round(outcome[0]),
                 "outcome_p90_h": _round(outcome[1]),
-                "accept_on_time_rate": ratio(c["s_accept_met"], c["s_accept_met"] + c["s_accept_late"]),
-                "outcome_on_time_rate": ratio(c["s_outcome_met"], c["s_outcome_met"] + c["s_outcome_late"]),
+                "accept_on_time_rate": ratio(c["accept_met"], c["accept_met"] + c["accept_late"]),
+                "outcome_on_time_rate": ratio(c["outcome_met"], c["outcome_met"] + c["outcome_late"]),
             }
         )
     return out
+
+
+def _transfer_lookups(sl: Slice) -> dict[str, Any]:
+    """The slice's conditions on the columns that transfer spans and their monthly counts share."""
+    lookups: dict[str, Any] = {}
+    if sl.department_ids is not None:
+        lookups["department_id__in"] = sl.department_ids
+    if sl.grid_ids is not None:
+        lookups["grid_id__in"] = sl.grid_ids
+    if sl.category_id is not None:
+        lookups["category_id"] = sl.category_id
+    return lookups
 
 
 def _binned_transfer_times(sl: Slice, by: str | None) -> dict[Any, tuple[tuple, tuple]]:

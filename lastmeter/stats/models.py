@@ -156,6 +156,29 @@ for _hour in HOUR_FIELDS:  # 24 counters; written out they would hide the model'
     AppealDayArea.add_to_class(_hour, models.PositiveIntegerField(default=0))
 
 
+class AppealMonthArea(RollupSums):
+    """``AppealDayArea`` folded by calendar month (without the hours: weekday × hour needs the
+    days). A year of a million appeals is 1,150 rows here against 32,100 days; a long range reads
+    its whole months here and its part months' days from ``AppealDayArea`` (``stats.month_fold``).
+    Refolded from ``AppealDayArea`` whenever a day of the month is rebuilt."""
+
+    month = models.DateField(db_index=True)  # the first day of the month
+    grid_id = models.IntegerField(null=True)
+    community_id = models.IntegerField(null=True)
+    category_id = models.IntegerField(null=True)
+
+    class Meta:
+        verbose_name = _("appeal month by area (rollup)")
+        verbose_name_plural = _("appeal months by area (rollup)")
+        indexes = [
+            models.Index(fields=["grid_id", "month"]),
+            models.Index(fields=["community_id", "month"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} grid={self.grid_id} cat={self.category_id}: {self.received}"
+
+
 class TransferSpan(models.Model):
     """One row per transfer: its local day, department, the appeal's grid and category, whether
     it was returned, the acceptance and outcome durations (seconds, when accepted/completed)
@@ -188,6 +211,36 @@ class TransferSpan(models.Model):
 
     def __str__(self) -> str:
         return f"transfer {self.transfer_id} ({self.day})"
+
+
+# The counters of ``TransferSpan`` that add up (``TransferMonth`` holds their monthly sums).
+TRANSFER_SUM_FIELDS = ("accept_met", "accept_late", "outcome_met", "outcome_late")
+
+
+class TransferMonth(models.Model):
+    """``TransferSpan`` counted by calendar month of the transfer's day, department and the
+    appeal's area: a long range's transfer counts read its whole months here and its part
+    months from the spans (``stats.month_fold``). Refolded with the rollup's months."""
+
+    month = models.DateField(db_index=True)  # the first day of the month
+    department_id = models.IntegerField()
+    grid_id = models.IntegerField(null=True)
+    community_id = models.IntegerField(null=True)
+    category_id = models.IntegerField(null=True)
+    transfers = models.PositiveIntegerField(default=0)
+    returned = models.PositiveIntegerField(default=0)
+    accept_met = models.PositiveIntegerField(default=0)
+    accept_late = models.PositiveIntegerField(default=0)
+    outcome_met = models.PositiveIntegerField(default=0)
+    outcome_late = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("transfer month (rollup)")
+        verbose_name_plural = _("transfer months (rollup)")
+        indexes = [models.Index(fields=["department_id", "month"])]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} department={self.department_id}: {self.transfers}"
 
 
 class TimeBin(models.Model):

@@ -47,6 +47,7 @@ from lastmeter.stats.models import (
     RollupState,
     TransferSpan,
 )
+from lastmeter.stats.month_fold import rebuild_month_area, rebuild_transfer_months
 from lastmeter.stats.time_bins import month_of, months_of, rebuild_bins
 
 ROLLUP = "appeal_day"
@@ -522,7 +523,7 @@ def compute_times(first: date, last: date) -> list[AppealTime]:
 
 def rebuild_days(days: Iterable[date]) -> int:
     """Replace the rollup rows of these local days by a fresh computation, and recount the
-    histograms of the months they touch; rows written."""
+    histograms and the monthly fold of the months they touch; rows written."""
     written = 0
     days = sorted(set(days))
     with transaction.atomic():
@@ -532,6 +533,8 @@ def rebuild_days(days: Iterable[date]) -> int:
             written += write_rows(day, day)
         months |= _transfer_months(TransferSpan.objects.filter(appeal_day__in=days))
         rebuild_bins(months)
+        rebuild_month_area(months)
+        rebuild_transfer_months(months)
     return written
 
 
@@ -556,6 +559,8 @@ def rebuild(first: date | None = None, last: date | None = None) -> int:
             month_of(first + timedelta(days=d)) for d in range((last - first).days + 1)
         }
         rebuild_bins(months)
+        rebuild_month_area(months)
+        rebuild_transfer_months(months)
         RollupState.objects.update_or_create(name=ROLLUP, defaults={"watermark": now})
     return written
 

@@ -31,9 +31,11 @@ from lastmeter.stats.models import (
     SUM_FIELDS,
     AppealDay,
     AppealDayArea,
+    AppealMonthArea,
     AppealTime,
     TimeBin,
     TimeBinDay,
+    TransferMonth,
     TransferSpan,
 )
 from lastmeter.stats.rollups import (
@@ -163,6 +165,47 @@ def area_rolled_up() -> dict[tuple, dict[str, int]]:
     return out
 
 
+def month_area_rolled_up() -> dict[tuple, dict[str, int]]:
+    rows = AppealMonthArea.objects.values("month", "grid_id", "community_id", "category_id", *SUM_FIELDS)
+    out = {
+        (r["month"], r["grid_id"], r["community_id"], r["category_id"]): {n: r[n] for n in SUM_FIELDS}
+        for r in rows
+    }
+    assert len(out) == len(rows)  # one row per month and area
+    return out
+
+
+def month_area_folded(area: dict[tuple, dict[str, int]]) -> dict[tuple, dict[str, int]]:
+    """The day rows by area added up by calendar month, in Python."""
+    out: dict[tuple, dict[str, int]] = {}
+    for (day, *place), sums in area.items():
+        total = out.setdefault((day.replace(day=1), *place), dict.fromkeys(SUM_FIELDS, 0))
+        for n in SUM_FIELDS:
+            total[n] += sums[n]
+    return out
+
+
+def transfer_months_rolled_up() -> dict[tuple, tuple[int, ...]]:
+    keys = ("month", "department_id", "grid_id", "community_id", "category_id")
+    counts = ("transfers", "returned", "accept_met", "accept_late", "outcome_met", "outcome_late")
+    rows = TransferMonth.objects.values(*keys, *counts)
+    out = {tuple(r[k] for k in keys): tuple(r[c] for c in counts) for r in rows}
+    assert len(out) == len(rows)
+    return out
+
+
+def transfer_months_counted() -> dict[tuple, tuple[int, ...]]:
+    """The spans counted by month of their day, department and area, in Python."""
+    out: dict[tuple, list[int]] = defaultdict(lambda: [0] * 6)
+    for t in TransferSpan.objects.all():
+        total = out[(t.day.replace(day=1), t.department_id, t.grid_id, t.community_id, t.category_id)]
+        for i, v in enumerate(
+            (1, int(t.returned), t.accept_met, t.accept_late, t.outcome_met, t.outcome_late)
+        ):
+            total[i] += v
+    return {k: tuple(v) for k, v in out.items()}
+
+
 TRANSFER_SPAN_FIELDS = (
     "appeal_day", "day", "department_id", "grid_id", "community_id", "category_id", "returned",
     "accept_s", "outcome_s", "accept_met", "accept_late", "outcome_met", "outcome_late",
@@ -202,11 +245,14 @@ def transfer_spans_rolled_up() -> dict[int, tuple]:
 def assert_rollups_equal_recomputation(world) -> None:
     expected = recomputed(world)
     assert rolled_up() == expected
-    assert area_rolled_up() == area_recomputed(expected)
+    area = area_rolled_up()
+    assert area == area_recomputed(expected)
+    assert month_area_rolled_up() == month_area_folded(area)
     times = recomputed_times()
     assert sum(1 for t in times.values() if t[-1] is not None) > 0  # some appeals were resolved
     assert rolled_up_times() == times
     assert transfer_spans_rolled_up() == transfer_spans_recomputed()
+    assert transfer_months_rolled_up() == transfer_months_counted()
     assert bins_rolled_up() == bins_recounted()
 
 

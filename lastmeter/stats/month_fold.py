@@ -1,0 +1,211 @@
+"""The monthly folds of the rollup — ``AppealMonthArea`` from ``AppealDayArea``, ``TransferMonth``
+from ``TransferSpan`` —: writing them, and reading a long range's sums from them.
+
+A dashboard's default view is a year; summing a year of day rows five times (trend, YoY, MoM,
+grids, categories) was most of the leadership dashboard's time on years of history. A range is
+read as the whole calendar months of ``time_bins.split_range`` from the fold plus or minus the
+edge days from the day rows, so the sums are exact (counts add; no approximation, unlike the
+duration histograms that share the split).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+from django.db.models import Count, F, IntegerField, Q, Sum, Value
+from django.db.models.functions import TruncMonth, TruncQuarter, TruncYear
+
+from lastmeter.stats.models import (
+    SUM_FIELDS,
+    TRANSFER_SUM_FIELDS,
+    AppealDayArea,
+    AppealMonthArea,
+    TransferMonth,
+    TransferSpan,
+)
+from lastmeter.stats.time_bins import edge_filter, month_end, split_range, use_bins
+
+AREA_COLUMNS = ("grid_id", "community_id", "category_id")
+# Periods whose buckets are unions of whole months: the fold can serve their trends.
+MONTHLY_PERIODS: dict[str | None, Any] = {
+    None: None,
+    "month": TruncMonth,
+    "quarter": TruncQuarter,
+    "year": TruncYear,
+}
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+
+def rebuild_month_area(months: Iterable[date]) -> None:
+    """Refold these months (first days) from the day rows; the caller holds a transaction and
+    has rewritten the days that changed."""
+    months = sorted(set(months))
+    if not months:
+        return
+    AppealMonthArea.objects.filter(month__in=months).delete()
+    for m in months:
+        rows = (
+            AppealDayArea.objects.filter(day__gte=m, day__lte=month_end(m))
+            .values(*AREA_COLUMNS)
+            .annotate(**{f"s_{n}": Sum(n) for n in SUM_FIELDS})
+            .order_by()
+        )
+        AppealMonthArea.objects.bulk_create(
+            (
+                AppealMonthArea(
+                    month=m, **{c: r[c] for c in AREA_COLUMNS}, **{n: r[f"s_{n}"] for n in SUM_FIELDS}
+                )
+                for r in rows
+            ),
+            batch_size=1000,
+        )
+
+
+def rebuild_transfer_months(months: Iterable[date]) -> None:
+    """Recount these months' transfers from the spans (same preconditions as above)."""
+    months = sorted(set(months))
+    if not months:
+        return
+    TransferMonth.objects.filter(month__in=months).delete()
+    for m in months:
+        rows = (
+            TransferSpan.objects.filter(day__gte=m, day__lte=month_end(m))
+            .values("department_id", *AREA_COLUMNS)
+            .annotate(**_transfer_sums(1))
+            .order_by()
+        )
+        TransferMonth.objects.bulk_create(
+            (TransferMonth(month=m, **r) for r in rows),
+            batch_size=1000,
+        )
+
+
+def _transfer_sums(weight) -> dict[str, Any]:
+    """The counts of a set of spans, each span weighing ``weight`` (an expression or 1); named
+    as ``TransferMonth``'s columns."""
+    if weight == 1:
+        return {
+            "transfers": Count("id"),
+            "returned": Count("id", filter=Q(returned=True)),
+            **{c: Sum(c) for c in TRANSFER_SUM_FIELDS},
+        }
+    return {
+        "transfers": Sum(weight),
+        "returned": Sum(weight, filter=Q(returned=True)),
+        **{c: Sum(F(c) * weight) for c in TRANSFER_SUM_FIELDS},
+    }
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def serves(start: date, end: date, period: str | None) -> bool:
+    """Whether a range and trend period are read from the folds: the period is whole months,
+    and the range holds two whole months as for the histograms (``time_bins.use_bins``; a
+    shorter one has few day rows, and a fold would cost it a second query for the edges)."""
+    return period in MONTHLY_PERIODS and use_bins(start, end)
+
+
+def grouped_sums(
+    start: date, end: date, lookups: dict[str, Any], period: str | None, key: str | None
+) -> dict[tuple[Any, Any], dict[str, int]]:
+    """``measures.grouped_sums`` of an area slice (``lookups``: its filters on the area columns;
+    ``key``: the area column to group by) read from the monthly fold plus the edge days: at most
+    three queries. Groups left with nothing received (all their rows on days taken away) are
+    dropped, as the day rows would not have them."""
+    months, edges = split_range(start, end)
+    out: dict[tuple[Any, Any], dict[str, int]] = {}
+    month_rows = AppealMonthArea.objects.filter(month__gte=months[0], month__lte=months[-1], **lookups)
+    _fold_in(out, _grouped(month_rows, _bucket(period, "month"), key))
+    for sign in (1, -1):
+        days = [edge for edge in edges if edge[2] == sign]
+        if days:
+            condition, _weight = edge_filter(days)
+            day_rows = AppealDayArea.objects.filter(condition, **lookups)
+            _fold_in(out, _grouped(day_rows, _bucket(period, "day"), key), sign)
+    return {k: v for k, v in out.items() if v["received"] > 0}
+
+
+def _bucket(period: str | None, column: str):
+    """The expression of a row's period start (None: no trend), for a month or a day column."""
+    if period is None:
+        return None
+    if period == "month":
+        return F(column) if column == "month" else TruncMonth(column)
+    return MONTHLY_PERIODS[period](column)
+
+
+def _grouped(qs, bucket, key: str | None) -> list[dict[str, Any]]:
+    sums = {f"s_{n}": Sum(n) for n in SUM_FIELDS}
+    keys = []
+    if bucket is not None:
+        qs = qs.annotate(p=bucket)
+        keys.append("p")
+    if key is not None:
+        qs = qs.annotate(k=F(key))
+        keys.append("k")
+    if not keys:
+        return [qs.aggregate(**sums)]
+    return list(qs.values(*keys).annotate(**sums).order_by())
+
+
+def _fold_in(out: dict[tuple[Any, Any], dict[str, int]], rows: list[dict[str, Any]], sign: int = 1) -> None:
+    for row in rows:
+        p = row.get("p")
+        if isinstance(p, datetime):
+            p = p.date()
+        total = out.setdefault((p, row.get("k")), dict.fromkeys(SUM_FIELDS, 0))
+        for n in SUM_FIELDS:
+            total[n] += (row[f"s_{n}"] or 0) * sign
+
+
+TRANSFER_COUNTS = ("transfers", "returned", *TRANSFER_SUM_FIELDS)
+
+
+def transfer_counts(
+    start: date, end: date, lookups: dict[str, Any], key: str | None
+) -> dict[Any, dict[str, int]]:
+    """{value of ``key`` (None without): transfer counts} of the transfers made in a range with
+    two whole months (``serves``), from the monthly counts plus the edge days' spans weighted ±1:
+    two queries. ``lookups`` filter on the department and area columns."""
+    months, edges = split_range(start, end)
+    out: dict[Any, dict[str, int]] = {}
+
+    def add(rows) -> None:
+        for row in rows:
+            total = out.setdefault(row["k"], dict.fromkeys(TRANSFER_COUNTS, 0))
+            for c in TRANSFER_COUNTS:
+                total[c] += row[f"s_{c}"] or 0
+
+    def keyed(qs):
+        return qs.annotate(k=F(key)) if key else qs.annotate(k=Value(None, output_field=IntegerField()))
+
+    add(
+        keyed(TransferMonth.objects.filter(month__gte=months[0], month__lte=months[-1], **lookups))
+        .values("k")
+        .annotate(**{f"s_{c}": Sum(c) for c in TRANSFER_COUNTS})
+        .order_by()
+    )
+    if edges:
+        condition, weight = edge_filter(edges)
+        add(
+            keyed(TransferSpan.objects.filter(condition, **lookups))
+            .values("k")
+            .annotate(**{f"s_{c}": v for c, v in _transfer_sums(weight).items()})
+            .order_by()
+        )
+    return {k: v for k, v in out.items() if v["transfers"] > 0}
+
+
+__all__ = [
+    "MONTHLY_PERIODS",
+    "grouped_sums",
+    "rebuild_month_area",
+    "rebuild_transfer_months",
+    "serves",
+    "transfer_counts",
+]

@@ -1,0 +1,87 @@
+"""A long range's sums read from the monthly fold plus or minus its edge days equal the sums of
+its day rows, for every trend period the fold serves, breakdown and filter (the fold is exact,
+unlike the duration histograms that share its split of the range)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import time_machine
+
+from lastmeter.demo.history_writer import generate_history
+from lastmeter.grids.models import Grid
+from lastmeter.stats import measures, month_fold
+from lastmeter.stats.models import AppealMonthArea, TransferMonth
+from lastmeter.stats.time_bins import split_range
+
+# Ranges over the history drawn below (2025-03 .. 2026-03): a part month at the head that is
+# read as its month minus the days before (big part), one read as its own days (small part),
+# both at once, and whole months only.
+RANGES = [
+    (date(2025, 4, 5), date(2026, 1, 28)),
+    (date(2025, 4, 25), date(2026, 1, 3)),
+    (date(2025, 6, 1), date(2025, 11, 30)),
+    (date(2025, 3, 20), date(2026, 2, 10)),
+]
+
+
+@pytest.fixture
+def history(world):
+    with time_machine.travel("2026-03-01 20:00 +0800", tick=False):
+        generate_history(1500, years=1, seed=21)
+    assert AppealMonthArea.objects.count() > 0 and TransferMonth.objects.count() > 0
+
+
+def day_path(sl, period, by, monkeypatch):
+    with monkeypatch.context() as m:
+        m.setattr(month_fold, "serves", lambda *_a: False)
+        return measures.grouped_sums(sl, period, by)
+
+
+@pytest.mark.parametrize("start,end", RANGES)
+def test_it_sums_a_long_range_from_months_and_edge_days_exactly(history, start, end, monkeypatch):
+    grids = list(Grid.objects.values_list("pk", flat=True))
+    slices = [
+        measures.Slice(start, end),
+        measures.Slice(start, end, grid_ids=frozenset(grids[:1])),
+    ]
+    compared = 0
+    for sl in slices:
+        for period in (None, "month", "quarter", "year"):
+            for by in (None, "grid", "category"):
+                assert month_fold.serves(sl.start, sl.end, period)
+                from_months = measures.grouped_sums(sl, period, by)
+                from_days = day_path(sl, period, by, monkeypatch)
+                assert from_months == from_days, (sl, period, by)
+                compared += sum(s["received"] for s in from_days.values())
+    assert compared > 0
+
+
+@pytest.mark.parametrize("start,end", RANGES)
+def test_it_counts_a_long_range_of_transfers_from_months_and_edge_days_exactly(
+    history, start, end, monkeypatch
+):
+    departments = frozenset(TransferMonth.objects.values_list("department_id", flat=True)[:1])
+    slices = [measures.Slice(start, end), measures.Slice(start, end, department_ids=departments)]
+    compared = 0
+    for sl in slices:
+        for by in ("department", "category", None):
+            from_months = measures.transfer_table(sl, by)
+            with monkeypatch.context() as m:
+                m.setattr(month_fold, "serves", lambda *_a: False)
+                from_spans = measures.transfer_table(sl, by)
+            assert from_months == from_spans, (sl, by)
+            compared += sum(row["transfers"] for row in from_spans)
+    assert compared > 0
+
+
+def test_it_covers_edges_added_and_taken_away():
+    signs = {sign for start, end in RANGES for *_days, sign in split_range(start, end)[1]}
+    assert signs == {1, -1}
+
+
+def test_it_leaves_short_ranges_and_weekly_trends_to_the_day_rows():
+    assert not month_fold.serves(date(2025, 4, 5), date(2025, 4, 28), None)  # no whole month
+    assert not month_fold.serves(date(2025, 4, 5), date(2026, 1, 28), "week")
+    assert not month_fold.serves(date(2025, 4, 5), date(2026, 1, 28), "day")
