@@ -96,6 +96,10 @@ class EncryptedJSONField(EncryptedTextField):
     raises instead of quietly matching nothing. A subclass of ``EncryptedTextField`` so that
     ``lastmeter rotate-keys`` (lib/keyrotation.py) re-encrypts it with the others."""
 
+    # What django-stubs' plugin types the attribute as (a TextField's would be str).
+    _pyi_private_set_type: dict[str, Any]  # type: ignore[assignment]
+    _pyi_private_get_type: dict[str, Any]  # type: ignore[assignment]
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("default", dict)
         super().__init__(*args, **kwargs)
