@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.files.base import ContentFile
 from django.db import connection
+from django.test import Client
 
 from lastmeter.accounts.models import AccessLog
 from lastmeter.appeals.models import OutboxMessage
@@ -214,3 +215,13 @@ def test_closed_complaints_and_cases_lose_personal_data_and_the_figures_stay(
     assert entries.filter(object_type="mediation.mediationcase").count() == 5
     entry = entries.get(object_type="complaints.complaint", object_id=str(c["C1"].pk))
     assert "30 days" in entry.why and "evidence 1" in entry.why and entry.person is None
+
+    # The pages say so, and show nothing of the person.
+    for username, path in (
+        ("legal", f"/complaints/{c['C1'].pk}/"),
+        ("officer_a", f"/mediation/{m['M1'].pk}/"),
+    ):
+        client = Client(headers={"accept-language": "zh-hans"})
+        assert client.login(username=username, password="pass-" + username)
+        page = client.get(path).content.decode()
+        assert "保存期满后清除" in page and NAME not in page and WORDS not in page, path
