@@ -37,6 +37,15 @@ LASTMETER_HASH_KEY = env_str("LASTMETER_HASH_KEY", "") or derived_key(SECRET_KEY
 LASTMETER_RETENTION_DAYS = env_int("LASTMETER_RETENTION_DAYS", 365)
 if LASTMETER_RETENTION_DAYS < 1:
     raise ImproperlyConfigured("LASTMETER_RETENTION_DAYS must be at least 1")
+# The same for closed or withdrawn complaints (the complainant's details, the complaint's words,
+# reply letters) and closed mediation cases (the parties, what was said and agreed); each defaults
+# to the appeals' period. A mediation case also waits until the recurrence horizon has passed.
+LASTMETER_COMPLAINT_RETENTION_DAYS = env_int("LASTMETER_COMPLAINT_RETENTION_DAYS", LASTMETER_RETENTION_DAYS)
+LASTMETER_MEDIATION_RETENTION_DAYS = env_int("LASTMETER_MEDIATION_RETENTION_DAYS", LASTMETER_RETENTION_DAYS)
+if min(LASTMETER_COMPLAINT_RETENTION_DAYS, LASTMETER_MEDIATION_RETENTION_DAYS) < 1:
+    raise ImproperlyConfigured(
+        "LASTMETER_COMPLAINT_RETENTION_DAYS and LASTMETER_MEDIATION_RETENTION_DAYS must be at least 1"
+    )
 # When the task engine runs it (a cron line, UTC; once for the whole cluster): daily at 02:41.
 LASTMETER_RETENTION_CRON = env_str("LASTMETER_RETENTION_CRON", "41 2 * * *")
 ALLOWED_HOSTS = env_list("LASTMETER_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver", "[::1]"])

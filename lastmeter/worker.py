@@ -19,8 +19,10 @@ Two kinds of job:
   - ``broadcasts.alerts.purge_closed``; ``stats.rollups.refresh``;
   - the engine's own housekeeping: jobs held by a worker that stopped beating are run again, and
     failed jobs older than a week are deleted.
-- **Daily**: ``ops.retention.retention_job`` erases the personal data of appeals finished more
-  than ``LASTMETER_RETENTION_DAYS`` ago (at ``LASTMETER_RETENTION_CRON``, once for the cluster).
+- **Daily**: ``ops.retention.retention_job`` erases the personal data of appeals, complaints and
+  mediation cases finished longer ago than their retention periods (``LASTMETER_RETENTION_DAYS``,
+  ``LASTMETER_COMPLAINT_RETENTION_DAYS``, ``LASTMETER_MEDIATION_RETENTION_DAYS``), at
+  ``LASTMETER_RETENTION_CRON``, once for the cluster.
 
 Every job is idempotent and safe in several workers at once (compare-and-set on the rows; the
 engine hands each job to one worker). This module is the top floor: it imports the apps, no app

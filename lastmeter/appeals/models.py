@@ -19,7 +19,7 @@ from lastmeter.appeals.choices import (
     Priority,
     TransferState,
 )
-from lastmeter.lib.fields import EncryptedTextField, PhoneHashField
+from lastmeter.lib.fields import EncryptedJSONField, EncryptedTextField, PhoneHashField
 
 
 def new_tracking_token() -> str:
@@ -506,7 +506,8 @@ class OutboxMessage(models.Model):
     transport = models.CharField(
         max_length=40, help_text=_("sms, email, console, or channel:<kind>"), verbose_name=_("transport")
     )
-    recipient = models.JSONField(default=dict, verbose_name=_("recipient"))
+    # Where it goes (a phone, an e-mail, a chat id): encrypted at rest, so nothing filters on it.
+    recipient = EncryptedJSONField(verbose_name=_("recipient"))
     subject = models.CharField(max_length=200, blank=True, verbose_name=_("subject"))
     body = models.TextField(verbose_name=_("body"))
     appeal = models.ForeignKey(

@@ -263,10 +263,16 @@ class Run(models.Model):
 
 class Delivery(models.Model):
     """One destination of one run: queued in the outbox (its row says sent/logged/failed) or
-    skipped with the reason (opted out, no phone, the same phone already on the list)."""
+    skipped with the reason (opted out, no phone, the same phone already on the list).
+
+    ``destination`` names the recipient without their number (``group:<id>``,
+    ``sms:person:<id>``, ``sms:subscriber:<id>``); an SMS delivery's number is ``phone``,
+    encrypted, and an answer from it ("我看到了") finds the delivery by ``phone_hash``."""
 
     run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="deliveries")
     destination = models.CharField(max_length=200)
+    phone = EncryptedTextField(_("phone"), max_length=40, blank=True)
+    phone_hash = PhoneHashField(source="phone", db_index=True)
     label = models.CharField(max_length=200)
     transport = models.CharField(max_length=40)
     state = models.CharField(max_length=20, choices=DeliveryState.choices)
@@ -284,7 +290,13 @@ class Delivery(models.Model):
         ordering = ["id"]
         verbose_name = _("broadcast delivery")
         verbose_name_plural = _("broadcast deliveries")
-        constraints = [models.UniqueConstraint(fields=["run", "destination"], name="unique_run_destination")]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "destination"], name="unique_run_destination"),
+            # One message per number per run, whatever the number is listed as.
+            models.UniqueConstraint(
+                fields=["run", "phone_hash"], condition=~Q(phone_hash=""), name="unique_run_phone"
+            ),
+        ]
 
 
 class ChannelPace(models.Model):

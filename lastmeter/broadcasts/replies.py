@@ -77,24 +77,27 @@ def _community_named(words: str) -> OrgUnit | None:
 
 
 def _alerts_sent_to(msg: InboundMessage) -> list[Alert]:
-    """Active alerts whose broadcast reached the sender's group or phone, newest first."""
-    destinations: list[str] = []
+    """Active alerts whose broadcast reached the sender's group or phone, newest first.
+    A phone is found by its keyed hash (the deliveries keep the number encrypted)."""
+    reached = Q()
     if msg.channel == SMS_CHANNEL and msg.phone:
-        destinations.append(f"sms:{msg.phone}")
+        reached = Q(broadcasts__runs__deliveries__phone_hash=phone_hash(msg.phone))
     elif msg.chat_id:
-        destinations += [
+        groups = [
             f"group:{pk}"
             for pk in ChatGroup.objects.filter(platform=msg.channel, chat_id=msg.chat_id).values_list(
                 "id", flat=True
             )
         ]
-    if not destinations:
+        if groups:
+            reached = Q(broadcasts__runs__deliveries__destination__in=groups)
+    if not reached:
         return []
     return list(
         Alert.objects.filter(
+            reached,
             state=AlertState.ACTIVE,
             broadcasts__kind=BroadcastKind.ALERT,
-            broadcasts__runs__deliveries__destination__in=destinations,
         )
         .distinct()
         .order_by("-approved_at", "-id")

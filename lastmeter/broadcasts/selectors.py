@@ -27,6 +27,7 @@ from lastmeter.broadcasts.algorithms.text import MAX_SEGMENTS, plain_text, sms_s
 from lastmeter.broadcasts.choices import DeliveryState, Platform
 from lastmeter.broadcasts.models import Alert, Audience, Broadcast, ChatGroup, Run, SmsSubscriber
 from lastmeter.grids.models import Grid
+from lastmeter.lib.fieldcrypt import phone_hash
 from lastmeter.lib.text import mask_phone
 
 # Roles that write broadcasts; approval needs Role.LEADERSHIP on top (services.check_approve).
@@ -134,7 +135,10 @@ def access_alert_by_scope(scope: Scope, alert_id: int) -> Alert:
 
 @dataclass
 class Destination:
-    """One recipient: ``key`` identifies it within a run (and in the outbox key)."""
+    """One recipient: ``key`` identifies it within a run (and in the outbox key). It never holds
+    a phone number (``sms:person:<id>``, ``sms:subscriber:<id>``): the number is in ``phone``,
+    which the delivery row keeps encrypted, and two destinations with one number are found by
+    the number's keyed hash (``same_phone``)."""
 
     key: str
     label: str
@@ -142,6 +146,12 @@ class Destination:
     recipient: dict = field(default_factory=dict)
     skip: str = ""  # why it is not sent to; empty when it is
     group: ChatGroup | None = None
+    phone: str = ""
+
+    @property
+    def same_phone(self) -> str:
+        """What makes two destinations one: the phone's keyed hash, else the key."""
+        return f"sms:{phone_hash(self.phone)}" if self.phone else self.key
 
 
 def effective_grids(audience: Audience) -> QuerySet[Grid]:
@@ -154,7 +164,11 @@ def _person_destination(person: Person, what: str) -> Destination:
     if not person.phone:
         return Destination(f"person:{person.pk}", f"{what} {person.name}", "sms", skip=_("no phone number"))
     return Destination(
-        f"sms:{person.phone}", f"{what} {person.name}", "sms", {"phone": person.phone, "person": person.pk}
+        f"sms:person:{person.pk}",
+        f"{what} {person.name}",
+        "sms",
+        {"phone": person.phone, "person": person.pk},
+        phone=person.phone,
     )
 
 
@@ -208,17 +222,24 @@ def destinations(audience: Audience) -> list[Destination]:
                 )
             else:
                 out.append(
-                    Destination(f"sms:{sub.phone}", label, "sms", {"phone": sub.phone, "subscriber": sub.pk})
+                    Destination(
+                        f"sms:subscriber:{sub.pk}",
+                        label,
+                        "sms",
+                        {"phone": sub.phone, "subscriber": sub.pk},
+                        phone=sub.phone,
+                    )
                 )
     seen: dict[str, str] = {}
     for d in out:
         if d.skip:
             continue
-        if d.key in seen:
-            d.skip = _("the same phone as %(label)s") % {"label": seen[d.key]}
+        if d.same_phone in seen:
+            d.skip = _("the same phone as %(label)s") % {"label": seen[d.same_phone]}
             d.key = f"{d.key}#{len(seen)}"
+            d.phone, d.recipient = "", {}  # nothing is sent to it: no copy of the number is kept
         else:
-            seen[d.key] = d.label
+            seen[d.same_phone] = d.label
     return out
 
 

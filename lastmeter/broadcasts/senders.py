@@ -185,17 +185,19 @@ def mark_unreachable(group: ChatGroup, reason: str) -> None:
             bot_removed_at=now, bot_removed_reason=reason[:300]
         ):
             return  # another worker saw it first and did all this
+        # By the deliveries' destination, not the recipient: that column is encrypted.
+        destination = f"group:{group.pk}"
         waiting = OutboxMessage.objects.filter(
-            transport=GROUP_TRANSPORT, recipient__group=group.pk, state=OutboxState.PENDING
+            transport=GROUP_TRANSPORT, broadcast_delivery__destination=destination, state=OutboxState.PENDING
         )
         why = _("Not sent: the bot was removed from the group (%(reason)s)") % {"reason": reason}
         broadcast_ids = set(
             Delivery.objects.filter(outbox__in=waiting).values_list("run__broadcast_id", flat=True)
         )
         broadcast_ids.update(
-            Delivery.objects.filter(
-                outbox__recipient__group=group.pk, outbox__state=OutboxState.SENDING
-            ).values_list("run__broadcast_id", flat=True)
+            Delivery.objects.filter(destination=destination, outbox__state=OutboxState.SENDING).values_list(
+                "run__broadcast_id", flat=True
+            )
         )
         check_transition(OUTBOX_TRANSITIONS, OutboxState.PENDING, OutboxState.FAILED, "outbox")
         waiting.update(state=OutboxState.FAILED, last_error=why[:2000], locked_until=None)

@@ -528,7 +528,9 @@ def fire(broadcast: Broadcast, now: datetime, slot: str = "") -> Run | None:
         return None
     sms_body = sms_text(broadcast, text)
     for d in dests:
-        delivery = Delivery(run=run, destination=d.key[:200], label=d.label[:200], transport=d.transport)
+        delivery = Delivery(
+            run=run, destination=d.key[:200], label=d.label[:200], transport=d.transport, phone=d.phone
+        )
         if d.skip:
             delivery.state, delivery.reason = DeliveryState.SKIPPED, d.skip[:300]
             delivery.save()
@@ -536,7 +538,8 @@ def fire(broadcast: Broadcast, now: datetime, slot: str = "") -> Run | None:
         if d.group is not None:
             bucket, gap, body = f"group:{d.group.pk}", spacing(d.group.platform), text
         else:
-            bucket, gap, body = d.key, spacing("sms"), sms_body
+            # One pace per number, whoever it belongs to; named by the hash, never the number.
+            bucket, gap, body = d.same_phone, spacing("sms"), sms_body
         delivery.outbox = enqueue(
             key=f"broadcast:{broadcast.pk}:{slot}:{d.key}"[:200],
             transport=d.transport,

@@ -112,12 +112,24 @@ class Complaint(models.Model):
     acknowledged_at = models.DateTimeField(null=True, blank=True, verbose_name=_("acknowledged at"))
     decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
     closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("closed at"))
+    # Set when the retention job erased the complainant's personal data (complaints/retention.py).
+    personal_data_erased_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("personal data erased at")
+    )
 
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("complaint")
         verbose_name_plural = _("complaints")
-        indexes = [models.Index(fields=["state", "created_at"]), models.Index(fields=["officer", "state"])]
+        indexes = [
+            models.Index(fields=["state", "created_at"]),
+            models.Index(fields=["officer", "state"]),
+            models.Index(
+                fields=["closed_at"],
+                condition=Q(state__in=["closed", "withdrawn"], personal_data_erased_at__isnull=True),
+                name="complaint_retention_due",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.reference or f"complaint {self.pk}"

@@ -38,6 +38,7 @@ from lastmeter.intake.choices import REVERSALS, Decision, ItemStatus, check_item
 from lastmeter.intake.hooks import claim as claim_reply
 from lastmeter.intake.media import needs_fetching, resolve_media
 from lastmeter.intake.models import InboundItem, IntakeDecision
+from lastmeter.lib.fieldcrypt import phone_hash
 from lastmeter.lib.taskengine import defer
 from lastmeter.triage import services as triage
 from lastmeter.triage.algorithms.fallback import duplicate_scores
@@ -362,15 +363,29 @@ def decide(item: InboundItem, msg: InboundMessage) -> Outcome:
     )
 
 
+def _same_reporter(msg: InboundMessage) -> Q | None:
+    """Which earlier items were the same reporter's: with a phone number, the appeals it reported
+    or follows, found by the number's keyed hash (the number itself is encrypted and never
+    queried); else the platform's sender id; None when neither is known."""
+    if msg.phone:
+        wanted = phone_hash(msg.phone)
+        if wanted:
+            return Q(appeal__reporter_phone_hash=wanted) | Q(appeal__subscriptions__phone_hash=wanted)
+    if msg.sender_id:
+        return Q(sender_id=msg.sender_id)
+    return None
+
+
 def _recent_open_appeal(item: InboundItem, msg: InboundMessage) -> Appeal | None:
-    if not msg.sender_id:
+    same = _same_reporter(msg)
+    if same is None:
         return None
     since = timezone.now() - timedelta(hours=settings.LASTMETER_UPDATE_WINDOW_H)
     earlier = (
         InboundItem.objects.filter(
+            same,
             channel=item.channel,
             chat_id=msg.chat_id,
-            sender_id=msg.sender_id,
             decision__in=[Decision.NEW_APPEAL, Decision.UPDATE],
             received_at__gte=since,
         )

@@ -92,11 +92,22 @@ class MediationCase(models.Model):
     agreed_at = models.DateTimeField(_("agreed at"), null=True, blank=True)
     closed_at = models.DateTimeField(pgettext_lazy("mediation case", "closed at"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+    # Set when the retention job erased the parties' personal data (mediation/retention.py).
+    personal_data_erased_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("personal data erased at")
+    )
 
     class Meta:
         ordering = ["-opened_at", "-id"]
         verbose_name = _("mediation case")
         verbose_name_plural = _("mediation cases")
+        indexes = [
+            models.Index(
+                fields=["closed_at"],
+                condition=Q(state="closed", personal_data_erased_at__isnull=True),
+                name="mediation_retention_due",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.reference or f"mediation {self.pk}"

@@ -175,7 +175,9 @@ def test_it_rotates_every_model_that_holds_personal_data():
     labels = {c.label for c in personal_data_columns()}
     assert labels == {
         "appeals.Appeal",
+        "appeals.OutboxMessage",
         "appeals.Subscription",
+        "broadcasts.Delivery",
         "broadcasts.SmsSubscriber",
         "complaints.Complaint",
         "mediation.Party",

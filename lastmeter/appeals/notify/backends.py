@@ -27,6 +27,7 @@ from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 
 from lastmeter.appeals.models import DeliveryReceipt, OutboxMessage
+from lastmeter.lib.text import mask_phone
 
 log = logging.getLogger("lastmeter.notify")
 
@@ -77,7 +78,9 @@ class ConsoleBackend:
                 DeliveryReceipt.objects.create(key=message.key, transport=message.transport)
         except IntegrityError:
             return LOGGED  # already logged before a crash: idempotent no-op
-        log.info("[%s → %s] %s", message.transport, message.recipient, message.body)
+        # The number is masked here too: a log file is not encrypted at rest as the row is.
+        shown = {k: mask_phone(str(v)) if k == "phone" else v for k, v in message.recipient.items()}
+        log.info("[%s → %s] %s", message.transport, shown, message.body)
         return LOGGED
 
 
