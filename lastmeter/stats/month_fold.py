@@ -114,19 +114,17 @@ def grouped_sums(
     start: date, end: date, lookups: dict[str, Any], period: str | None, key: str | None
 ) -> dict[tuple[Any, Any], dict[str, int]]:
     """``measures.grouped_sums`` of an area slice (``lookups``: its filters on the area columns;
-    ``key``: the area column to group by) read from the monthly fold plus the edge days: at most
-    three queries. Groups left with nothing received (all their rows on days taken away) are
-    dropped, as the day rows would not have them."""
+    ``key``: the area column to group by) read from the monthly fold plus the edge days, each
+    weighing +1 or −1: two queries. Groups left with nothing received (all their rows on days
+    taken away) are dropped, as the day rows would not have them."""
     months, edges = split_range(start, end)
     out: dict[tuple[Any, Any], dict[str, int]] = {}
     month_rows = AppealMonthArea.objects.filter(month__gte=months[0], month__lte=months[-1], **lookups)
     _fold_in(out, _grouped(month_rows, _bucket(period, "month"), key))
-    for sign in (1, -1):
-        days = [edge for edge in edges if edge[2] == sign]
-        if days:
-            condition, _weight = edge_filter(days)
-            day_rows = AppealDayArea.objects.filter(condition, **lookups)
-            _fold_in(out, _grouped(day_rows, _bucket(period, "day"), key), sign)
+    if edges:
+        condition, weight = edge_filter(edges)
+        day_rows = AppealDayArea.objects.filter(condition, **lookups)
+        _fold_in(out, _grouped(day_rows, _bucket(period, "day"), key, weight))
     return {k: v for k, v in out.items() if v["received"] > 0}
 
 
@@ -139,8 +137,8 @@ def _bucket(period: str | None, column: str):
     return MONTHLY_PERIODS[period](column)
 
 
-def _grouped(qs, bucket, key: str | None) -> list[dict[str, Any]]:
-    sums = {f"s_{n}": Sum(n) for n in SUM_FIELDS}
+def _grouped(qs, bucket, key: str | None, weight=None) -> list[dict[str, Any]]:
+    sums = {f"s_{n}": Sum(n if weight is None else F(n) * weight) for n in SUM_FIELDS}
     keys = []
     if bucket is not None:
         qs = qs.annotate(p=bucket)
@@ -153,14 +151,14 @@ def _grouped(qs, bucket, key: str | None) -> list[dict[str, Any]]:
     return list(qs.values(*keys).annotate(**sums).order_by())
 
 
-def _fold_in(out: dict[tuple[Any, Any], dict[str, int]], rows: list[dict[str, Any]], sign: int = 1) -> None:
+def _fold_in(out: dict[tuple[Any, Any], dict[str, int]], rows: list[dict[str, Any]]) -> None:
     for row in rows:
         p = row.get("p")
         if isinstance(p, datetime):
             p = p.date()
         total = out.setdefault((p, row.get("k")), dict.fromkeys(SUM_FIELDS, 0))
         for n in SUM_FIELDS:
-            total[n] += (row[f"s_{n}"] or 0) * sign
+            total[n] += row[f"s_{n}"] or 0
 
 
 TRANSFER_COUNTS = ("transfers", "returned", *TRANSFER_SUM_FIELDS)
