@@ -11,6 +11,7 @@ import pytest
 from lastmeter.appeals.models import Appeal, AppealEvent
 from lastmeter.appeals.notify.outbox import deliver_due
 from lastmeter.intake.channels.feishu.adapter import decrypt, encrypt, lark_signature
+from lastmeter.intake.tests.fakes import then_the_worker
 from lastmeter.intake.models import InboundItem
 
 URL = "/intake/hooks/feishu/"
@@ -76,7 +77,9 @@ def post(client, payload, *, signed=True, key=KEY, ts=None, tamper=False):
         }
     if tamper:
         body = body.replace(b'"}', b'" }')
-    return client.generic("POST", URL, data=body, content_type="application/json", headers=headers)
+    return then_the_worker(
+        client.generic("POST", URL, data=body, content_type="application/json", headers=headers)
+    )
 
 
 def test_it_round_trips_the_aes_envelope():
