@@ -1,7 +1,9 @@
 """Every write of the intake: store raw, process (decide), retry, and staff reversals.
 
 Order of work for anything that arrives:
-1. ``store_raw`` commits the raw item in its own transaction (unique per channel + platform id);
+1. ``store_raw`` commits the raw item in its own transaction (unique per channel + platform id) —
+   for a chat webhook ``store_and_defer``, which commits it with its processing job, so that the
+   platform is answered before any triage and a worker processes it;
 2. ``process_item`` decides in ONE transaction what the item becomes — a new appeal, an update to
    an open appeal, a duplicate (reporter subscribed to the open appeal), or nothing — and records
    the decision with its reason. If processing raises, nothing of it is kept; the item stays
