@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 
 from lastmeter.appeals.models import Appeal, OutboxMessage
+from lastmeter.appeals.notify.outbox import DELIVER_TASK
 from lastmeter.intake.models import InboundItem
 from lastmeter.intake.services import RETRY_TASK, process_item
 from lastmeter.intake.tests.test_telegram import BOT, send, update
@@ -60,3 +61,25 @@ def test_it_writes_the_processing_job_with_the_item_and_none_for_a_redelivery(cl
     r = send(client, payload)
     assert r.status_code == 200 and r.json()["duplicate"] is True
     assert InboundItem.objects.count() == 1 and jobs_for(item.pk) == ["todo"]
+
+
+@on_postgres
+def test_the_reply_is_run_before_items_still_waiting_for_triage(client, world, intake_conf):
+    for n, street in enumerate(["福州路", "九江路"]):
+        payload = update(873660010 + n, f"{BOT} {street}有车辆违停，堵住了小区出口", message_id=4600 + n)
+        assert send(client, payload).status_code == 200
+    first, second = InboundItem.objects.order_by("pk")
+    assert process_item(first.pk).decision == "new_appeal"  # a worker took the first item
+    ack = OutboxMessage.objects.get(key__startswith=f"intake:{first.pk}:ack")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT task_name, args, priority FROM procrastinate_jobs WHERE status = 'todo'"
+            " ORDER BY priority DESC, id ASC"
+        )
+        queue = [
+            (task, json.loads(args) if isinstance(args, str) else args, priority)
+            for task, args, priority in cursor.fetchall()
+        ]
+    # The engine's next job is the acknowledgement, though the second item's job is older.
+    assert queue[0][:2] == (DELIVER_TASK, {"message_id": ack.pk})
+    assert (RETRY_TASK, {"item_id": second.pk}, 0) in queue and queue[0][2] > 0
