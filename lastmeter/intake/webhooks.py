@@ -128,7 +128,6 @@ def hook(request: HttpRequest, kind: str) -> HttpResponse:
     return JsonResponse(adapter.ok_response())
 
 
-
 def _normalised(adapter: ChannelAdapter, envelope: Envelope, kind: str) -> InboundMessage | Ignored | None:
     """The message (pure: adapters touch neither database nor network), so that malformed or empty
     content is refused while the platform waits. A ChannelError is a refusal; any other failure is

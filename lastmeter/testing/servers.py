@@ -132,7 +132,9 @@ class AsgiServer:
         deadline = time.monotonic() + self.ready_timeout_s
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:
-                raise RuntimeError(f"the ASGI server exited with {self.process.returncode}:\n{self.log_tail()}")
+                raise RuntimeError(
+                    f"the ASGI server exited with {self.process.returncode}:\n{self.log_tail()}"
+                )
             with contextlib.suppress(httpx.HTTPError):
                 if httpx.get(self.base_url + "/accounts/login/", timeout=2).status_code == 200:
                     return

@@ -10,8 +10,8 @@ import pytest
 from lastmeter.appeals.models import Appeal, AppealEvent
 from lastmeter.appeals.notify.outbox import deliver_due
 from lastmeter.intake.channels.dingtalk.adapter import dingtalk_sign
-from lastmeter.intake.tests.fakes import then_the_worker
 from lastmeter.intake.models import InboundItem
+from lastmeter.intake.tests.fakes import then_the_worker
 
 URL = "/intake/hooks/dingtalk/"
 SECRET = "SECdingtalk-app-secret"

@@ -11,8 +11,8 @@ import pytest
 from lastmeter.appeals.models import Appeal, AppealEvent
 from lastmeter.appeals.notify.outbox import deliver_due
 from lastmeter.intake.channels.feishu.adapter import decrypt, encrypt, lark_signature
-from lastmeter.intake.tests.fakes import then_the_worker
 from lastmeter.intake.models import InboundItem
+from lastmeter.intake.tests.fakes import then_the_worker
 
 URL = "/intake/hooks/feishu/"
 KEY = "test-encrypt-key-xyz"

@@ -10,8 +10,8 @@ import pytest
 from lastmeter.appeals.models import Appeal, AppealEvent, OutboxMessage
 from lastmeter.appeals.notify.outbox import deliver_due
 from lastmeter.intake.channels.telegram.adapter import utf16_slice
-from lastmeter.intake.tests.fakes import then_the_worker
 from lastmeter.intake.models import InboundItem
+from lastmeter.intake.tests.fakes import then_the_worker
 
 URL = "/intake/hooks/telegram/"
 SECRET = {"X-Telegram-Bot-Api-Secret-Token": "tg-secret-123"}

@@ -12,9 +12,9 @@ import time_machine
 from lastmeter.appeals.models import Appeal
 from lastmeter.appeals.notify.outbox import deliver_due
 from lastmeter.intake.channels.wecom.adapter import decrypt, encrypt, signature
-from lastmeter.intake.tests.fakes import then_the_worker
 from lastmeter.intake.models import InboundItem
 from lastmeter.intake.tests.conftest import WECOM_CORP, WECOM_KEY
+from lastmeter.intake.tests.fakes import then_the_worker
 
 URL = "/intake/hooks/wecom/"
 TOKEN = "QDG6eK"
