@@ -19,10 +19,10 @@ Locust is closed-loop: each user offers one request per second (trackers: their 
 waits for its answer, so when the cluster saturates the offered rate falls and the latency shows it.
 Per configuration — ``1x1`` (the baseline: one server, one worker) and ``2x2`` (the cluster) — for
 ``--duration`` seconds each (60): per endpoint throughput and p50/p95/p99 (locust); end-to-end from
-sending a webhook to the appeal's row (committed in the webhook's own transaction, so it is on the
-officer's queue when the 200 comes back) and to the reporter's acknowledgement leaving the outbox
-(``sent_at``), read off the database after ``--drain`` seconds (60) of letting the workers catch
-up; and whether the database holds every row (every answered webhook, form and Open311 post stored
+sending a webhook to the appeal's row (the webhook only stores the item and queues its processing;
+a worker triages it and writes the appeal, so this is when it reaches the officer's queue) and to
+the reporter's acknowledgement leaving the outbox (``sent_at``), read off the database after at most
+``--drain`` seconds (60) of letting the workers catch up; and whether the database holds every row (every answered webhook, form and Open311 post stored
 once and processed, every position kept). Each configuration starts from a copy of one seeded
 template database (the demo jurisdiction, ``--units`` units with tokens, an Open311 key).
 
@@ -386,23 +386,37 @@ def _django(db_name: str) -> None:
 
 
 def drain(limit_s: float, since: float) -> dict:
-    """Wait (at most ``limit_s``) until the outbox has nothing left to deliver of what was written
-    since the epoch ``since`` (the seeded demo keeps a few rows it cannot deliver)."""
+    """Wait (at most ``limit_s``) until the workers have caught up with what the load sent since
+    the epoch ``since``: no inbound item left to process (webhooks only store them; the workers
+    triage) and nothing left in the outbox to deliver (the seeded demo keeps a few rows it cannot
+    deliver, written before ``since``)."""
     import psycopg
 
     started = time.monotonic()
     with psycopg.connect(url_of(RUN_DB).replace("postgres://", "postgresql://"), autocommit=True) as conn:
-        undelivered = None
+        undelivered = unprocessed = None
+        at_start = None
         while True:
+            unprocessed = conn.execute(
+                "SELECT count(*) FROM intake_inbounditem WHERE status = 'pending' AND received_at >= to_timestamp(%s)",
+                (since,),
+            ).fetchone()[0]
             undelivered = conn.execute(
                 "SELECT count(*) FROM appeals_outboxmessage WHERE state IN ('pending', 'sending')"
                 " AND created_at >= to_timestamp(%s)",
                 (since,),
             ).fetchone()[0]
-            if undelivered == 0 or time.monotonic() - started > limit_s:
+            if at_start is None:
+                at_start = {"items_unprocessed": unprocessed, "replies_undelivered": undelivered}
+            if (undelivered == 0 and unprocessed == 0) or time.monotonic() - started > limit_s:
                 break
             time.sleep(1)
-    return {"seconds": round(time.monotonic() - started, 1), "undelivered_left": undelivered}
+    return {
+        "seconds": round(time.monotonic() - started, 1),
+        "when_the_load_stopped": at_start,
+        "items_unprocessed_left": unprocessed,
+        "undelivered_left": undelivered,
+    }
 
 
 def read_database(load: dict) -> dict:
@@ -454,6 +468,11 @@ def read_database(load: dict) -> dict:
             ).fetchall()
         )
         appeals = conn.execute("SELECT count(*) FROM appeals_appeal").fetchone()[0]
+        processed_during_load = conn.execute(
+            "SELECT count(*) FROM intake_inbounditem WHERE decided_at BETWEEN to_timestamp(%s) AND to_timestamp(%s)"
+            " AND channel IN ('telegram', 'dingtalk', 'feishu', 'wecom', 'web', 'open311')",
+            (load["started_at"], load["started_at"] + load["seconds"]),
+        ).fetchone()[0]
         without_clocks = conn.execute(
             "SELECT count(*) FROM appeals_appeal a WHERE NOT EXISTS"
             " (SELECT 1 FROM appeals_clock c WHERE c.appeal_id = a.id)"
@@ -500,6 +519,7 @@ def read_database(load: dict) -> dict:
             >= answered_ok("open311 POST /requests"),
             "inbound_items_not_done": pending,
             "appeals_total": appeals,
+            "items_processed_during_load": processed_during_load,
             "appeals_without_clocks": without_clocks,
             "outbox_by_state_since_start": outbox,
             "position_rows": sum(positions.values()),
@@ -537,6 +557,7 @@ def summary_row(result: dict) -> dict:
         "positions_per_s": round((positions.get("requests", 0) - positions.get("failures", 0)) / secs, 1),
         "position_p99_ms": positions.get("p99_ms"),
         "failures": sum(v["failures"] for v in eps.values()),
+        "processed_per_s": round(result["database"].get("items_processed_during_load", 0) / secs, 1),
     }
 
 
@@ -570,6 +591,20 @@ def markdown(path: Path) -> str:
         ("requests failed", lambda r, s: s["failures"]),
         ("webhook → appeal row p50 / p99 s", lambda r, s: _pair(r["end_to_end_s"]["webhook_to_appeal_row"])),
         ("webhook → reply sent p50 / p99 s", lambda r, s: _pair(r["end_to_end_s"]["webhook_to_ack_sent"])),
+        ("items processed by the workers /s (during the load)", lambda r, s: s.get("processed_per_s")),
+        (
+            "items / replies waiting when the load stopped",
+            lambda r, s: (
+                "{items_unprocessed} / {replies_undelivered}".format(**r["drain"]["when_the_load_stopped"])
+                if r["drain"].get("when_the_load_stopped")
+                else "–"
+            ),
+        ),
+        ("drain: seconds until the workers caught up", lambda r, s: r["drain"]["seconds"]),
+        (
+            "items still unprocessed after the drain",
+            lambda r, s: r["drain"].get("items_unprocessed_left", "–"),
+        ),
         ("replies still undelivered after the drain", lambda r, s: r["drain"]["undelivered_left"]),
         (
             "answered but not stored (webhooks)",

@@ -106,12 +106,23 @@ class FormResident(FastHttpUser):
     wait_time = constant_throughput(1.0)
 
     def on_start(self) -> None:
-        self.client.get("/intake/report/", name="web form (page)")
+        page = self.client.get("/intake/report/", name="web form (page)")
         self.rng = random.Random(next(_counter))
+        # The CSRF cookie, read from the answer itself: locust's fast client files a cookie in its
+        # jar only from a header spelled "Set-Cookie", and uvicorn sends header names in lower case
+        # (as HTTP/2 does; browsers accept both).
+        self.csrf = next((c.value for c in self.client.cookiejar if c.name == "csrftoken"), "") or next(
+            (
+                value.split(";", 1)[0].split("=", 1)[1]
+                for name, value in page.headers.items()
+                if name.lower() == "set-cookie" and value.startswith("csrftoken=")
+            ),
+            "",
+        )
 
     @task
     def post_form(self) -> None:
-        token = next((c.value for c in self.client.cookiejar if c.name == "csrftoken"), "")
+        token = self.csrf
         lat, lon = PLAN["point"]
         form = {
             "csrfmiddlewaretoken": token,
@@ -125,7 +136,7 @@ class FormResident(FastHttpUser):
         with self.client.post(
             "/intake/report/",
             data=form,
-            headers={"Referer": self.host + "/intake/report/"},
+            headers={"Referer": self.host + "/intake/report/", "Cookie": f"csrftoken={token}"},
             name="web form (post)",
             allow_redirects=False,
             catch_response=True,

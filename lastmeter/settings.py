@@ -277,6 +277,11 @@ LASTMETER_OUTBOX_BACKOFF_S = env_float("LASTMETER_OUTBOX_BACKOFF_S", 30.0)
 LASTMETER_OUTBOX_LEASE_S = env_float("LASTMETER_OUTBOX_LEASE_S", 120.0)
 # Run the task engine's worker (sweeps, outbox delivery) inside `lastmeter serve` (embedded default).
 LASTMETER_INPROCESS_WORKER = env_bool("LASTMETER_INPROCESS_WORKER", True)
+# The ASGI server of `lastmeter serve`: "uvicorn" (the default: httptools and uvloop, about half
+# daphne's CPU per request — docs/BENCHMARKS.md, "ASGI server") or "daphne".
+LASTMETER_ASGI_SERVER = env_str("LASTMETER_ASGI_SERVER", "uvicorn").strip().lower()
+if LASTMETER_ASGI_SERVER not in ("uvicorn", "daphne"):
+    raise ImproperlyConfigured(f"LASTMETER_ASGI_SERVER={LASTMETER_ASGI_SERVER!r}: use uvicorn or daphne")
 # The live demo beside the in-process worker (simulated officers, arriving appeals, incidents,
 # SOS): True/False when LASTMETER_DEMO_SIMULATION is set; None (unset) means on only when the
 # embedded default (no DATABASE_URL) serves the demo jurisdiction. A deployment never simulates.

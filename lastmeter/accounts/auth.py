@@ -22,9 +22,9 @@ class TokenAuth(HttpBearer):
             return None
         check_token_scope(row, request.method or "GET", request.path)
         mark_used(row)
-        request.lastmeter_scope = scope_for(  # type: ignore[attr-defined]
-            row.person, superuser=bool(row.person.user and row.person.user.is_superuser)
-        )
+        # The scope (roles, grids: two queries) is worked out when an endpoint asks for it
+        # (``request_scope``); a device reporting its own unit's position never needs it.
+        request.lastmeter_token_person = row.person  # type: ignore[attr-defined]
         return row.person
 
 
@@ -43,11 +43,20 @@ class StaffSessionAuth(SessionAuth):
 def request_scope(request: HttpRequest) -> Scope:
     scope = getattr(request, "lastmeter_scope", None)
     if scope is None:
-        scope = scope_for_user(getattr(request, "user", None))
+        person = token_person(request)
+        if person is not None:
+            scope = scope_for(person, superuser=bool(person.user and person.user.is_superuser))
+        else:
+            scope = scope_for_user(getattr(request, "user", None))
         request.lastmeter_scope = scope  # type: ignore[attr-defined]
     return scope
 
 
+def token_person(request: HttpRequest) -> Person | None:
+    """The person whose API token authenticated this request (None for a session or no token)."""
+    return getattr(request, "lastmeter_token_person", None)
+
+
 API_AUTH = [TokenAuth(), StaffSessionAuth()]
 
-__all__ = ["API_AUTH", "StaffSessionAuth", "TokenAuth", "issue_token", "request_scope"]
+__all__ = ["API_AUTH", "StaffSessionAuth", "TokenAuth", "issue_token", "request_scope", "token_person"]

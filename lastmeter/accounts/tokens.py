@@ -71,8 +71,18 @@ def check_token_scope(token: ApiToken, method: str, path: str) -> None:
     raise NotAllowed(f"this token's scope ({token.scope}) does not allow {method.upper()} {path}")
 
 
-def mark_used(token: ApiToken) -> None:
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+# How stale "last used" may be. A unit's device posts its position every few seconds: writing the
+# time on every request was a second write on the hottest endpoint, for a column staff read in days.
+USED_PRECISION = timedelta(minutes=1)
+
+
+def mark_used(token: ApiToken, *, now: datetime | None = None) -> bool:
+    """Record that ``token`` was used now, unless it was already recorded less than a minute ago
+    (``USED_PRECISION``); True when the row was written."""
+    now = now or timezone.now()
+    if token.last_used_at is not None and now - token.last_used_at < USED_PRECISION:
+        return False
+    return bool(ApiToken.objects.filter(pk=token.pk).update(last_used_at=now))
 
 
 def revoke_token(token_id: int) -> bool:

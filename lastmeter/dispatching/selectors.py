@@ -74,6 +74,12 @@ def visible_units(scope: Scope) -> QuerySet[Unit]:
     return base.filter(person=scope.person)
 
 
+def own_unit(person: Person, unit_id: int) -> Unit | None:
+    """Unit ``unit_id`` if ``person`` is its officer (who always sees it), else None. Only the
+    columns a position report needs: the unit's row is locked and read in full by the service."""
+    return Unit.objects.filter(pk=unit_id, person=person).only("pk", "person_id").first()
+
+
 def access_unit(scope: Scope, unit_id: int) -> Unit:
     return _get(visible_units(scope), unit_id, gettext_lazy("unit"))
 

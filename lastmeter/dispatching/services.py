@@ -155,13 +155,15 @@ def do_report_position(
     at = at or now
     if at > now + timedelta(minutes=2):
         raise ServiceError(_("The position's time is in the future: check the phone's clock."))
-    scope = as_scope(actor)
     if isinstance(who, Person):
         person_id: int | None = who.pk
         unit_id = Unit.objects.filter(person=who).values_list("pk", flat=True).first()
     else:
         unit_id, person_id = who.pk, who.person_id
-    if scope is not None and (scope.person is None or scope.person.pk != person_id):
+    # Only the person matters here (no role lets anyone else report a position): a Person actor
+    # needs no scope worked out.
+    reporter = actor_person(actor)
+    if actor is not None and (reporter is None or reporter.pk != person_id):
         raise NotAllowed(_("You may only report your own position or your own unit's."))
     net = _network_nowait(network)
     result: dict[str, Any] = {"unit": None, "sos": None, "moved": False}

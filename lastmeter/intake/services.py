@@ -1,7 +1,9 @@
 """Every write of the intake: store raw, process (decide), retry, and staff reversals.
 
 Order of work for anything that arrives:
-1. ``store_raw`` commits the raw item in its own transaction (unique per channel + platform id);
+1. ``store_raw`` commits the raw item in its own transaction (unique per channel + platform id) —
+   for a chat webhook ``store_and_defer``, which commits it with its processing job, so that the
+   platform is answered before any triage and a worker processes it;
 2. ``process_item`` decides in ONE transaction what the item becomes — a new appeal, an update to
    an open appeal, a duplicate (reporter subscribed to the open appeal), or nothing — and records
    the decision with its reason. If processing raises, nothing of it is kept; the item stays
@@ -52,8 +54,11 @@ STRUCTURED = frozenset(
     {Channel.WEB, Channel.HOTLINE, Channel.WALK_IN, Channel.VOLUNTEER, Channel.API, Channel.OPEN311}
 )
 REFERENCE = re.compile(r"\bLM\d{14}\b")
-# The task engine's name of an item's retry job; lastmeter/worker.py binds it to ``process_item``.
+# The task engine's name of an item's processing job — the first (a webhook defers it with the
+# stored item) and every retry; lastmeter/worker.py binds it to ``process_item``.
 RETRY_TASK = "intake.process_inbound_item"
+# Why a text message without text is refused (by the webhook at once, by ``decide`` otherwise).
+EMPTY_TEXT = "the message text is empty"
 
 
 def defer_retry(item: InboundItem) -> None:
@@ -104,6 +109,35 @@ def store_raw(
     except IntegrityError:
         return InboundItem.objects.get(dedupe_key=dedupe), False
     return item, True
+
+
+def store_and_defer(
+    *,
+    channel: str,
+    key: str,
+    body: bytes,
+    headers: dict[str, str] | None = None,
+    query: dict[str, str] | None = None,
+    content_type: str = "",
+    normalised: InboundMessage | None = None,
+) -> bool:
+    """Store the raw item and queue its processing job in ONE transaction (a webhook's whole write):
+    the item exists if and only if its job does, so an answered item is always processed, by a
+    worker rather than by the request. Returns False for a re-delivery (the platform id is already
+    stored: nothing new is written or queued). Precondition: called outside any transaction."""
+    with transaction.atomic():
+        item, created = store_raw(
+            channel=channel,
+            key=key,
+            body=body,
+            headers=headers,
+            query=query,
+            content_type=content_type,
+            normalised=normalised,
+        )
+        if created:
+            defer(RETRY_TASK, lock_key=f"intake:{item.pk}", item_id=item.pk)
+    return created
 
 
 def _safe_headers(headers: dict[str, str]) -> dict[str, str]:
@@ -248,7 +282,7 @@ def decide(item: InboundItem, msg: InboundMessage) -> Outcome:
     if msg.kind != "text":
         return Outcome(Decision.NOTHING, _("not a text message (%(kind)s)") % {"kind": msg.kind})
     if not text:
-        raise BadPayload("the message text is empty")
+        raise BadPayload(EMPTY_TEXT)
     structured = msg.channel in STRUCTURED
     # A reply quoting a message that became an appeal is an update to that appeal.
     if msg.quoted_message_id and msg.chat_id:
@@ -404,16 +438,14 @@ def _recent_open_appeal(item: InboundItem, msg: InboundMessage) -> Appeal | None
 # --- 3. applying -----------------------------------------------------------------------------
 
 
-def process_item(item_id: int, *, in_request: bool = False) -> InboundItem:
+def process_item(item_id: int) -> InboundItem:
     """Decide and apply in one transaction. On failure nothing is kept but the failure record.
 
-    ``in_request``: a platform is waiting for the webhook's answer. A message with photos to fetch
-    is then handed to the worker (``RETRY_TASK``, at once) instead: fetching is network I/O."""
+    Runs in a worker (the item's ``RETRY_TASK`` job, or the ``process_pending`` sweep), or in the
+    request of a structured channel whose caller waits for the appeal's reference (form, API)."""
     try:
         pending = _pending_message(item_id)
         if pending is not None and needs_fetching(pending.media):
-            if in_request:
-                return _hand_to_worker(item_id)
             pending.media = resolve_media(pending.media)
             InboundItem.objects.filter(pk=item_id, status=ItemStatus.PENDING).update(
                 normalised=pending.to_json()
@@ -454,13 +486,6 @@ def _pending_message(item_id: int) -> InboundMessage | None:
         return _message_for(item)
     except (_IgnoredItem, BadPayload):
         return None  # decided in the transaction, as ever
-
-
-def _hand_to_worker(item_id: int) -> InboundItem:
-    with transaction.atomic():
-        item = InboundItem.objects.select_for_update().get(pk=item_id)
-        defer(RETRY_TASK, lock_key=f"intake:{item.pk}", item_id=item.pk)
-    return item
 
 
 def _attach_media(appeal: Appeal, msg: InboundMessage) -> None:

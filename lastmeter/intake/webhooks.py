@@ -1,9 +1,18 @@
 """The one webhook endpoint of every chat platform: /intake/hooks/<kind>/.
 
 Order, for every POST: size → verify (signature, secret, freshness) → replay memory (a nonce seen
-with another body is refused: intake.replay) → parse → store raw (own transaction) → process. Answers: 200 when stored (also for a replay of the same platform id, which
-makes no second appeal), 400 malformed/empty, 401/403 not authentic or stale, 404 unknown or
-unconfigured channel, 413 too large.
+with another body is refused: intake.replay) → parse → normalise → store the raw item and defer its
+processing, in one transaction → answer. Answers: 200 when stored (also for a re-delivery of the
+same platform id, which stores nothing new), 400 malformed/empty, 401/403 not authentic or stale,
+404 unknown or unconfigured channel, 413 too large.
+
+The answer does not wait for triage: a platform retries a webhook that is not answered within a few
+seconds, and deciding what a message becomes (classifier, gazetteer, duplicate search, the appeal
+and its acknowledgement) costs far more than storing it. The item is committed with its processing
+job (``intake.services.store_and_defer``), so a stored item is always processed — by the first free
+worker, or by the ``process_pending`` sweep if the job was lost (the embedded in-memory queue after
+a restart). Only what can be refused without the database is refused here (authenticity, size,
+malformed or empty content); a refusal found while deciding is kept on the item for staff.
 """
 
 from __future__ import annotations
@@ -14,10 +23,20 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from lastmeter.intake.channels.base import ChannelError, RawRequest, adapter_for, body_key
+from lastmeter.intake.channels.base import (
+    BadPayload,
+    ChannelAdapter,
+    ChannelError,
+    Envelope,
+    Ignored,
+    InboundMessage,
+    RawRequest,
+    adapter_for,
+    body_key,
+)
 from lastmeter.intake.choices import ItemStatus
 from lastmeter.intake.replay import spend_nonce
-from lastmeter.intake.services import process_item, store_raw
+from lastmeter.intake.services import EMPTY_TEXT, store_and_defer, store_raw
 
 log = logging.getLogger("lastmeter.intake")
 
@@ -74,13 +93,19 @@ def hook(request: HttpRequest, kind: str) -> HttpResponse:
     if nonce is not None and not spend_nonce(kind, nonce, body):
         log.warning("%s webhook refused: nonce %s replayed with another body", kind, nonce)
         return _error(403, "replayed request: this signature was already used for another body")
+    envelope: Envelope | None = None
     try:
         envelope = adapter.parse(raw)
+        if envelope.control_response is not None:
+            return JsonResponse(envelope.control_response)
+        message = _normalised(adapter, envelope, kind)
+        if isinstance(message, InboundMessage) and message.kind == "text" and not message.text.strip():
+            raise BadPayload(EMPTY_TEXT)
     except ChannelError as exc:
         if exc.store:  # authentic but unusable: kept, with the reason, for staff to see
             store_raw(
                 channel=kind,
-                key=body_key(body),
+                key=envelope.idempotency_key if envelope is not None else body_key(body),
                 body=body,
                 headers=raw.headers,
                 query=raw.query,
@@ -89,19 +114,29 @@ def hook(request: HttpRequest, kind: str) -> HttpResponse:
                 reason=str(exc),
             )
         return _error(exc.status, str(exc))
-    if envelope.control_response is not None:
-        return JsonResponse(envelope.control_response)
-    item, created = store_raw(
+    created = store_and_defer(
         channel=kind,
         key=envelope.idempotency_key,
         body=body,
         headers=raw.headers,
         query=raw.query,
         content_type=raw.content_type,
+        normalised=message if isinstance(message, InboundMessage) else None,
     )
     if not created:
         return JsonResponse({"ok": True, "duplicate": True})
-    item = process_item(item.pk, in_request=True)  # photos are fetched by the worker
-    if item.status == ItemStatus.REJECTED:
-        return _error(400, item.decision_reason)
     return JsonResponse(adapter.ok_response())
+
+
+def _normalised(adapter: ChannelAdapter, envelope: Envelope, kind: str) -> InboundMessage | Ignored | None:
+    """The message (pure: adapters touch neither database nor network), so that malformed or empty
+    content is refused while the platform waits. A ChannelError is a refusal; any other failure is
+    an adapter's bug: the raw item is stored all the same and its processing records the error and
+    retries (None here)."""
+    try:
+        return adapter.normalise(envelope)
+    except ChannelError:
+        raise
+    except Exception:
+        log.exception("%s webhook: normalising failed; stored for the worker to retry", kind)
+        return None

@@ -91,15 +91,21 @@ _deferring = manager.JobManager(connector=app.connector)
 
 
 def defer(
-    task_name: str, *, lock_key: str | None = None, run_at: datetime | None = None, **kwargs: Any
+    task_name: str,
+    *,
+    lock_key: str | None = None,
+    run_at: datetime | None = None,
+    priority: int = 0,
+    **kwargs: Any,
 ) -> None:
     """Queue ``task_name(**kwargs)`` to run (not before ``run_at``), as part of the current change.
 
     On PostgreSQL the job is written in the caller's transaction (a savepoint, so that a refused
     job never aborts the change); elsewhere it is handed over when the change commits.
     ``lock_key`` is procrastinate's queueing lock: while a job with that key waits, another is not
-    queued (a message has at most one delivery job waiting)."""
-    options: dict[str, Any] = {"queue": QUEUE, "queueing_lock": lock_key}
+    queued (a message has at most one delivery job waiting). A job of higher ``priority`` is run
+    before every due job of lower priority (procrastinate's order: priority, then age)."""
+    options: dict[str, Any] = {"queue": QUEUE, "queueing_lock": lock_key, "priority": priority}
     if run_at is not None and run_at > timezone.now():
         options["schedule_at"] = run_at
     if not in_database():

@@ -10,12 +10,15 @@ screen never shows a change the database does not have.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
@@ -95,15 +98,90 @@ def _jsonable(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def send_now(group: str, event: str, payload: dict[str, Any]) -> None:
+    """Publish one event to a group. On a shared channel layer (Redis: a deployment) the event is
+    handed to this process's publisher thread and this returns at once — a request or a job never
+    waits on Redis for a live event (under load that wait held the request's database connection);
+    the in-memory layer (tests, the embedded default) is served by this process's own event loop
+    and is sent to directly."""
     layer = get_channel_layer()
     if layer is None:
         return
+    message = {"type": "lastmeter.event", "event": event, "payload": _jsonable(payload)}
+    if not isinstance(layer, InMemoryChannelLayer):
+        publisher.submit(group, message)
+        return
     try:
-        async_to_sync(layer.group_send)(
-            group, {"type": "lastmeter.event", "event": event, "payload": _jsonable(payload)}
-        )
+        async_to_sync(layer.group_send)(group, message)
     except Exception:  # a dead channel layer must not break the write that already committed
         log.exception("could not publish %s to %s", event, group)
+
+
+class Publisher:
+    """One daemon thread per process with an event loop of its own, sending live events to the
+    channel layer one after another, in the order they were submitted (a unit's positions arrive
+    in order). Its Redis connections belong to its loop and are reused; a publish from a worker's
+    thread used to open a loop — and a connection pool — of its own every time.
+
+    Live events are best effort by design: an event still queued when the process stops is lost,
+    as one published during a Redis outage is, and clients catch up when they reconnect
+    (``catch_up_for``); an event that fails is logged and the next one is tried."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._queue: asyncio.Queue[tuple[str, dict[str, Any]]] | None = None
+        self._submitted = 0
+        self._sent = 0
+
+    def submit(self, group: str, message: dict[str, Any]) -> None:
+        loop, queue = self._started()
+        with self._lock:
+            self._submitted += 1
+        loop.call_soon_threadsafe(queue.put_nowait, (group, message))
+
+    def flush(self, timeout_s: float = 10.0) -> bool:
+        """Wait until every event submitted so far has been sent or has failed (tests, shutdown)."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            with self._lock:
+                if self._sent >= self._submitted:
+                    return True
+            time.sleep(0.01)
+        return False
+
+    def _started(self) -> tuple[asyncio.AbstractEventLoop, asyncio.Queue[tuple[str, dict[str, Any]]]]:
+        with self._lock:
+            if self._loop is None or self._queue is None:
+                ready = threading.Event()
+                threading.Thread(
+                    target=self._run, args=(ready,), name="lastmeter-publisher", daemon=True
+                ).start()
+                ready.wait()
+            assert self._loop is not None and self._queue is not None
+            return self._loop, self._queue
+
+    def _run(self, ready: threading.Event) -> None:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        self._queue = asyncio.Queue()
+        self._loop = loop
+        ready.set()
+        loop.run_until_complete(self._send_forever(self._queue))
+
+    async def _send_forever(self, queue: asyncio.Queue[tuple[str, dict[str, Any]]]) -> None:
+        layer = get_channel_layer()
+        while True:
+            group, message = await queue.get()
+            try:
+                await layer.group_send(group, message)
+            except Exception:  # Redis away: this event is lost, the clients catch up on reconnect
+                log.exception("could not publish %s to %s", message.get("event"), group)
+            finally:
+                with self._lock:
+                    self._sent += 1
+
+
+publisher = Publisher()
 
 
 def publish_after_commit(groups: list[str], event: str, payload: dict[str, Any]) -> None:

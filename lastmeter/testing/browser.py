@@ -1,9 +1,9 @@
-"""Browser-test fixtures: Playwright drives Debian's chromium against a daphne test server.
+"""Browser-test fixtures: Playwright drives Debian's chromium against a uvicorn test server.
 
 Imported into lastmeter/conftest.py, so every browser test module (web, planning) shares them:
 - ``chromium``: the browser binary and the built vendor files (Leaflet, ECharts from `make static`);
   missing either fails under CI=true and skips otherwise;
-- ``live_server_url``: one daphne per test process over the test database (lastmeter.testing.servers);
+- ``live_server_url``: one uvicorn per test process over the test database (lastmeter.testing.servers);
 - ``browser``: a launched chromium, for one test module at a time (see the fixture's comment).
 
 Tests that use them commit their data (``django_db(transaction=True)``) and call
@@ -55,7 +55,7 @@ def chromium() -> Path:
 
 @pytest.fixture(scope="session")
 def live_server_url(django_db_setup, django_db_blocker):
-    """One daphne per test process, over the test database."""
+    """One uvicorn per test process, over the test database."""
     with django_db_blocker.unblock():
         server = AsgiServer()
     server.start()

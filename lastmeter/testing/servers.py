@@ -1,7 +1,7 @@
-"""Test helpers: real ASGI servers (daphne subprocesses on loopback) over the test database.
+"""Test helpers: real ASGI servers (uvicorn subprocesses on loopback) over the test database.
 
 Used by the two-server test (realtime/tests) and the browser tests (web/tests). A server runs
-`daphne lastmeter.asgi:application` with the same settings as the tests, pointed at the database
+`uvicorn lastmeter.asgi:application` with the same settings as the tests, pointed at the database
 pytest-django created, so rows a test commits (``transactional_db``) are what the server sees.
 
 Preconditions: the test database exists (call after pytest-django's ``django_db_setup``), and the
@@ -69,7 +69,8 @@ def session_cookie(user) -> str:
 
 
 class AsgiServer:
-    """One daphne process serving lastmeter on 127.0.0.1:<port>; a context manager.
+    """One uvicorn process (the server `lastmeter serve` runs) serving lastmeter on 127.0.0.1:<port>;
+    a context manager.
 
     `env` adds to (or overrides) the environment; the database defaults to the test database.
     Static files are served through the finders (LASTMETER_DEBUG=1) so no collectstatic is needed.
@@ -104,17 +105,20 @@ class AsgiServer:
         """Start the process without waiting for it to answer."""
         log_dir = Path(settings.VAR_DIR) / "test-servers"
         log_dir.mkdir(parents=True, exist_ok=True)
-        self.log_path = log_dir / f"daphne-{self.port}.log"
+        self.log_path = log_dir / f"uvicorn-{self.port}.log"
         log = self.log_path.open("wb")
         self.process = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
-                "daphne",
-                "-b",
+                "uvicorn",
+                "--host",
                 "127.0.0.1",
-                "-p",
+                "--port",
                 str(self.port),
+                "--lifespan",
+                "off",
+                "--no-access-log",
                 "lastmeter.asgi:application",
             ],
             cwd=PROJECT_DIR,
@@ -128,14 +132,16 @@ class AsgiServer:
         deadline = time.monotonic() + self.ready_timeout_s
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:
-                raise RuntimeError(f"daphne exited with {self.process.returncode}:\n{self.log_tail()}")
+                raise RuntimeError(
+                    f"the ASGI server exited with {self.process.returncode}:\n{self.log_tail()}"
+                )
             with contextlib.suppress(httpx.HTTPError):
                 if httpx.get(self.base_url + "/accounts/login/", timeout=2).status_code == 200:
                     return
             time.sleep(0.2)
         self.stop()
         raise RuntimeError(
-            f"daphne on port {self.port} not ready in {self.ready_timeout_s}s:\n{self.log_tail()}"
+            f"the ASGI server on port {self.port} not ready in {self.ready_timeout_s}s:\n{self.log_tail()}"
         )
 
     def log_tail(self, lines: int = 40) -> str:

@@ -104,3 +104,18 @@ def test_it_migrates_tokens_issued_before_scopes_and_expiry():
     assert live.expires_at - timezone.now() > timedelta(days=89)
     assert gone.revoked_at is not None
     assert live_token(live_raw) == live and live_token(dead_raw) is None
+
+
+def test_it_records_when_a_token_was_last_used_to_the_minute_not_on_every_request(world):
+    raw = issue_token(world.dispatcher, "console")
+    assert ApiToken.objects.get().last_used_at is None
+    assert api(raw).get("/api/v1/appeals").status_code == 200
+    first = ApiToken.objects.get().last_used_at
+    assert first is not None
+    with time_machine.travel(first + timedelta(seconds=30)):
+        assert api(raw).get("/api/v1/appeals").status_code == 200
+    assert ApiToken.objects.get().last_used_at == first  # within the minute: not written again
+    later = first + timedelta(minutes=1, seconds=5)
+    with time_machine.travel(later, tick=False):
+        assert api(raw).get("/api/v1/appeals").status_code == 200
+    assert ApiToken.objects.get().last_used_at == later

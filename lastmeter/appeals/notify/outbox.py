@@ -48,10 +48,22 @@ def lease() -> timedelta:
     return timedelta(seconds=settings.LASTMETER_OUTBOX_LEASE_S)
 
 
+# Delivery jobs run before the other due jobs (procrastinate's priority): sending is a short network
+# call, and a reply must not wait behind a backlog of inbound items to triage (a burst of webhooks
+# queues hundreds of them, each tens of milliseconds of CPU).
+DELIVERY_PRIORITY = 10
+
+
 def defer_delivery(message_id: int, at: datetime | None = None) -> None:
     """Queue the delivery job of one message (not before ``at``) in the current transaction; at
     most one waits per message."""
-    defer(DELIVER_TASK, lock_key=f"outbox:{message_id}", run_at=at, message_id=message_id)
+    defer(
+        DELIVER_TASK,
+        lock_key=f"outbox:{message_id}",
+        run_at=at,
+        priority=DELIVERY_PRIORITY,
+        message_id=message_id,
+    )
 
 
 # Transports of chat channels register here (lastmeter.intake does it for its platforms).

@@ -77,3 +77,12 @@ class FakeApi:
 
     def calls(self, path: str) -> list[Seen]:
         return [s for s in self.seen if s.path == path]
+
+
+def then_the_worker(response):
+    """A webhook only stores its item and queues the processing: run what a worker would run next
+    (the ``process_pending`` sweep, which processes every due item), and return the response."""
+    from lastmeter.intake.services import process_pending
+
+    process_pending()
+    return response

@@ -14,7 +14,7 @@ from PIL import ExifTags, Image
 from lastmeter.appeals.models import AppealEvent, AppealMedia
 from lastmeter.intake.models import InboundItem
 from lastmeter.intake.services import process_item
-from lastmeter.intake.tests.test_telegram import BOT, post
+from lastmeter.intake.tests.test_telegram import BOT, send
 
 TOKEN = "123456:ABC-DEF"  # intake_conf's LASTMETER_TELEGRAM_BOT_TOKEN
 CAPTION = f"{BOT} 福州路有车辆违停，堵住了小区出口，照片里是车牌"
@@ -99,7 +99,7 @@ def serve_file(fake_api, data: bytes, *, status: int = 200, file_size: int | Non
 
 def deliver_and_work(client, payload) -> InboundItem:
     """The webhook answers at once (the photo is the worker's), then the worker processes it."""
-    r = post(client, payload)
+    r = send(client, payload)
     assert r.status_code == 200, r.content
     item = InboundItem.objects.get()
     assert item.status == "pending" and item.appeal is None

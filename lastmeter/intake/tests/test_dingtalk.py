@@ -11,6 +11,7 @@ from lastmeter.appeals.models import Appeal, AppealEvent
 from lastmeter.appeals.notify.outbox import deliver_due
 from lastmeter.intake.channels.dingtalk.adapter import dingtalk_sign
 from lastmeter.intake.models import InboundItem
+from lastmeter.intake.tests.fakes import then_the_worker
 
 URL = "/intake/hooks/dingtalk/"
 SECRET = "SECdingtalk-app-secret"
@@ -49,7 +50,9 @@ def post(client, payload, *, ts_ms: int | None = None, secret: str = SECRET, sig
     ts = str(ts_ms if ts_ms is not None else int(time.time() * 1000))
     headers = {"timestamp": ts, "sign": sign if sign is not None else dingtalk_sign(ts, secret)}
     body = payload if isinstance(payload, bytes) else json.dumps(payload, ensure_ascii=False).encode()
-    return client.generic("POST", URL, data=body, content_type="application/json", headers=headers)
+    return then_the_worker(
+        client.generic("POST", URL, data=body, content_type="application/json", headers=headers)
+    )
 
 
 def test_it_signs_like_dingtalks_published_algorithm():

@@ -12,6 +12,7 @@ from lastmeter.appeals.models import Appeal, AppealEvent
 from lastmeter.appeals.notify.outbox import deliver_due
 from lastmeter.intake.channels.feishu.adapter import decrypt, encrypt, lark_signature
 from lastmeter.intake.models import InboundItem
+from lastmeter.intake.tests.fakes import then_the_worker
 
 URL = "/intake/hooks/feishu/"
 KEY = "test-encrypt-key-xyz"
@@ -76,7 +77,9 @@ def post(client, payload, *, signed=True, key=KEY, ts=None, tamper=False):
         }
     if tamper:
         body = body.replace(b'"}', b'" }')
-    return client.generic("POST", URL, data=body, content_type="application/json", headers=headers)
+    return then_the_worker(
+        client.generic("POST", URL, data=body, content_type="application/json", headers=headers)
+    )
 
 
 def test_it_round_trips_the_aes_envelope():

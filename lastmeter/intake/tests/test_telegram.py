@@ -11,6 +11,7 @@ from lastmeter.appeals.models import Appeal, AppealEvent, OutboxMessage
 from lastmeter.appeals.notify.outbox import deliver_due
 from lastmeter.intake.channels.telegram.adapter import utf16_slice
 from lastmeter.intake.models import InboundItem
+from lastmeter.intake.tests.fakes import then_the_worker
 
 URL = "/intake/hooks/telegram/"
 SECRET = {"X-Telegram-Bot-Api-Secret-Token": "tg-secret-123"}
@@ -42,10 +43,16 @@ def update(update_id: int, text: str, *, message_id: int = 4521, reply_to: dict 
     return {"update_id": update_id, "message": message}
 
 
-def post(client, payload, headers=SECRET, content_type="application/json"):
+def send(client, payload, headers=SECRET, content_type="application/json"):
+    """The webhook request alone: it stores the item and queues its processing."""
     body = payload if isinstance(payload, bytes) else json.dumps(payload, ensure_ascii=False).encode()
     # generic(): the bytes go out as they are (post() would re-encode them to the charset).
     return client.generic("POST", URL, data=body, content_type=content_type, headers=headers)
+
+
+def post(client, payload, headers=SECRET, content_type="application/json"):
+    """The webhook request, then the worker's turn."""
+    return then_the_worker(send(client, payload, headers, content_type))
 
 
 pytestmark = pytest.mark.django_db

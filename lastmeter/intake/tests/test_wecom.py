@@ -14,6 +14,7 @@ from lastmeter.appeals.notify.outbox import deliver_due
 from lastmeter.intake.channels.wecom.adapter import decrypt, encrypt, signature
 from lastmeter.intake.models import InboundItem
 from lastmeter.intake.tests.conftest import WECOM_CORP, WECOM_KEY
+from lastmeter.intake.tests.fakes import then_the_worker
 
 URL = "/intake/hooks/wecom/"
 TOKEN = "QDG6eK"
@@ -60,7 +61,7 @@ def test_it_takes_the_published_sample_post_and_decides_nothing_for_hello(client
     )
     q = "msg_signature=477715d11cdb4164915debcba66cb864d751f3e6&timestamp=1409659813&nonce=1372623149"
     with time_machine.travel(1409659820, tick=False):
-        r = client.generic("POST", f"{URL}?{q}", data=body.encode(), content_type="text/xml")
+        r = then_the_worker(client.generic("POST", f"{URL}?{q}", data=body.encode(), content_type="text/xml"))
     assert r.status_code == 200, r.content
     item = InboundItem.objects.get()
     assert item.dedupe_key == "wecom:msg:4561255354251345929"
@@ -88,7 +89,7 @@ def post_robot(client, msg_id, text, base, *, sig=None, ts=None):
     q = urllib.parse.urlencode(
         {"msg_signature": sig or signature(TOKEN, ts, nonce, enc), "timestamp": ts, "nonce": nonce}
     )
-    return client.generic("POST", f"{URL}?{q}", data=body, content_type="text/xml")
+    return then_the_worker(client.generic("POST", f"{URL}?{q}", data=body, content_type="text/xml"))
 
 
 def test_it_creates_an_appeal_from_a_group_robot_message_and_replies(client, world, intake_conf, fake_api):

@@ -1,6 +1,6 @@
 """Browser flow through a real server: a planner contains a fleeing vehicle on the service-areas page.
 
-Playwright drives Debian's chromium against daphne (lastmeter.testing.servers), over the test
+Playwright drives Debian's chromium against uvicorn (lastmeter.testing.servers), over the test
 database and the shipped central-Shanghai road extract. The planner opens /planning/service-areas/,
 the map and its platforms load, they submit the containment form with the page defaults for an
 incident at People's Square, and the page shows the cordon summary, its table and its map markers.

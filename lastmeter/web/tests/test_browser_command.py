@@ -1,11 +1,11 @@
-"""Browser flows through a real server: Playwright drives Debian's chromium against daphne.
+"""Browser flows through a real server: Playwright drives Debian's chromium against uvicorn.
 
 1. The dispatcher opens an incident on the command centre and dispatches a recommended unit.
 2. The officer's phone receives the dispatch order, with the route on its map.
 3. The officer holds SOS: the command centre rings and shows the alarm, and a colleague in the
    same command group gets the alarm with a route to the officer.
 
-The server is a daphne subprocess over the test database (lastmeter.testing.servers), started
+The server is a uvicorn subprocess over the test database (lastmeter.testing.servers), started
 once per test process; each test commits its own data (transactional), so the server sees it.
 """
 

@@ -1,6 +1,6 @@
 """The command centre's map, in a real browser: a legend that says what every colour and mark means,
 charts with titled axes, and a new incident opened by clicking on the map (Playwright + chromium
-against daphne, as in test_browser_command.py)."""
+against uvicorn, as in test_browser_command.py)."""
 
 from __future__ import annotations
 

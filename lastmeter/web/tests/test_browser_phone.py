@@ -1,4 +1,4 @@
-"""The officer's phone in a real browser (Playwright driving Debian's chromium against daphne), on a
+"""The officer's phone in a real browser (Playwright driving Debian's chromium against uvicorn), on a
 360×740 screen in Chinese, over the test world (two grids around People's Square).
 
 1. An officer walks a new appeal through its whole life on the phone: received → acknowledged →
