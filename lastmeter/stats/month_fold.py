@@ -138,8 +138,13 @@ def _bucket(period: str | None, column: str):
 
 
 def _grouped(qs, bucket, key: str | None, weight=None) -> list[dict[str, Any]]:
-    sums = {f"s_{n}": Sum(n if weight is None else F(n) * weight) for n in SUM_FIELDS}
+    """Sums per period and key; with ``weight`` (the edge days' ±1) the rows are also grouped by
+    their weight, which ``_fold_in`` applies (one CASE per row rather than one per sum)."""
+    sums = {f"s_{n}": Sum(n) for n in SUM_FIELDS}
     keys = []
+    if weight is not None:
+        qs = qs.annotate(w=weight)
+        keys.append("w")
     if bucket is not None:
         qs = qs.annotate(p=bucket)
         keys.append("p")
@@ -157,8 +162,9 @@ def _fold_in(out: dict[tuple[Any, Any], dict[str, int]], rows: list[dict[str, An
         if isinstance(p, datetime):
             p = p.date()
         total = out.setdefault((p, row.get("k")), dict.fromkeys(SUM_FIELDS, 0))
+        sign = row.get("w", 1)
         for n in SUM_FIELDS:
-            total[n] += row[f"s_{n}"] or 0
+            total[n] += (row[f"s_{n}"] or 0) * sign
 
 
 TRANSFER_COUNTS = ("transfers", "returned", *TRANSFER_SUM_FIELDS)
