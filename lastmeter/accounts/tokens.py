@@ -16,6 +16,7 @@ from django.utils import timezone
 from lastmeter.accounts.choices import TokenScope
 from lastmeter.accounts.models import ApiToken, Person, hash_token
 from lastmeter.lib.errors import NotAllowed, ServiceError
+from lastmeter.lib.queries import one_or_none
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # The endpoints a position-only token may post to: /api/v1/positions and /api/v1/units/<id>/positions.
@@ -53,10 +54,10 @@ def live_token(raw: str, *, now: datetime | None = None) -> ApiToken | None:
     """The token ``raw`` names, if it exists, is neither revoked nor expired, and its person is
     active; None otherwise (the same answer for every reason, so nothing leaks)."""
     now = now or timezone.now()
-    return (
-        ApiToken.objects.select_related("person", "person__user")
-        .filter(key_hash=hash_token(raw), revoked_at__isnull=True, expires_at__gt=now, person__active=True)
-        .first()
+    return one_or_none(
+        ApiToken.objects.select_related("person", "person__user").filter(
+            key_hash=hash_token(raw), revoked_at__isnull=True, expires_at__gt=now, person__active=True
+        )
     )
 
 

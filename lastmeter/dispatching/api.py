@@ -151,6 +151,12 @@ def post_unit_position(request: HttpRequest, unit_id: int, body: PositionIn):
     if reporter is not None:
         # The hot path (every unit, every few seconds): the device's token belongs to the unit's own
         # officer, who always sees their unit, so neither the scope nor the visibility query is needed.
+        # On PostgreSQL the whole report is one statement when no SOS is open.
+        done = services.report_own_unit_position(
+            reporter, unit_id, body.lat, body.lon, body.accuracy_m, heading=body.heading, at=body.at
+        )
+        if done is not None:
+            return done
         own = selectors.own_unit(reporter, unit_id)
         if own is not None:
             return services.do_report_position(

@@ -28,6 +28,7 @@ from lastmeter.dispatching.models import (
     SosAlarm,
     Unit,
 )
+from lastmeter.lib.queries import one_or_none
 
 
 def is_command_staff(scope: Scope) -> bool:
@@ -77,7 +78,7 @@ def visible_units(scope: Scope) -> QuerySet[Unit]:
 def own_unit(person: Person, unit_id: int) -> Unit | None:
     """Unit ``unit_id`` if ``person`` is its officer (who always sees it), else None. Only the
     columns a position report needs: the unit's row is locked and read in full by the service."""
-    return Unit.objects.filter(pk=unit_id, person=person).only("pk", "person_id").first()
+    return one_or_none(Unit.objects.filter(pk=unit_id, person=person).only("pk", "person_id"))
 
 
 def access_unit(scope: Scope, unit_id: int) -> Unit:
