@@ -10,13 +10,13 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from ninja import Schema
 
 from lastmeter.accounts.selectors import Scope
 from lastmeter.appeals.choices import OPEN_STATES, ClockState, TransferState
-from lastmeter.appeals.models import Appeal
+from lastmeter.appeals.models import Appeal, Clock
 from lastmeter.appeals.selectors import visible_appeals
 
 
@@ -49,7 +49,14 @@ def filtered_queue(scope: Scope, f: QueueFilter) -> QuerySet[Appeal]:
     """The appeals the viewer may see that match ``f``, soonest deadline first, then newest.
 
     ``limit`` and ``offset`` are not applied here: the caller slices."""
-    qs = visible_appeals(scope).order_by("next_deadline_at", "-created_at")
+    # Whether a clock has breached, asked in the same query: the rows show it as "overdue", and
+    # asking row by row was one query per row (200 on a queue page).
+    breached = Clock.objects.filter(appeal=OuterRef("pk"), state=ClockState.BREACHED)
+    qs = (
+        visible_appeals(scope)
+        .annotate(has_breached_clock=Exists(breached))
+        .order_by("next_deadline_at", "-created_at")
+    )
     if f.state:
         qs = qs.filter(state=f.state)
     if f.open:

@@ -110,3 +110,26 @@ def test_it_says_what_is_missing_when_an_action_field_does_not_parse(world, new_
     ).content.decode()
     assert "landing needs the officer&#x27;s current position" in page
     assert c.get("/appeals/?grid=abc&overdue=yes").status_code == 200
+
+
+def test_the_queue_page_asks_the_same_queries_for_two_rows_as_for_twelve(world, new_appeal):
+    """Each row's "overdue" (a breached clock) comes with the rows, not one query per row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    dispatcher = login("dispatcher")
+    with time_machine.travel("2026-03-02 09:00 +0800", tick=False) as t:
+        late = new_appeal()
+        t.shift(30 * 3600)  # past the 24-hour landing clock: breached by the sweep
+        sweep()
+        new_appeal(text="刚刚发生的违停")
+        dispatcher.get("/appeals/")  # the session and the caches warm
+        with CaptureQueriesContext(connection) as two:
+            page = dispatcher.get("/appeals/").content.decode()
+        for n in range(10):
+            new_appeal(text=f"第{n}处违停")
+        with CaptureQueriesContext(connection) as twelve:
+            assert dispatcher.get("/appeals/").status_code == 200
+    assert len(twelve.captured_queries) == len(two.captured_queries)
+    row = re.search(rf"<tr[^>]*>(?:(?!</tr>).)*{late.reference}", page, re.S)
+    assert row is not None and row.group(0).startswith('<tr class="overdue"')
