@@ -282,6 +282,20 @@ LASTMETER_INPROCESS_WORKER = env_bool("LASTMETER_INPROCESS_WORKER", True)
 LASTMETER_ASGI_SERVER = env_str("LASTMETER_ASGI_SERVER", "uvicorn").strip().lower()
 if LASTMETER_ASGI_SERVER not in ("uvicorn", "daphne"):
     raise ImproperlyConfigured(f"LASTMETER_ASGI_SERVER={LASTMETER_ASGI_SERVER!r}: use uvicorn or daphne")
+# The OS priority `lastmeter worker` lowers itself by (os.nice; 0 keeps it). On a machine the web
+# processes share with the workers, answering a platform's webhook within its retry window matters
+# more than triaging the stored item a second sooner: under contention the kernel's scheduler then
+# gives a worker at nice 10 about a tenth of what a web process gets, and all the idle CPU otherwise.
+LASTMETER_WORKER_NICE = env_int("LASTMETER_WORKER_NICE", 10)
+# How `lastmeter serve` runs Django for plain HTTP: "wsgi" (the default) runs the middleware and
+# view in one of LASTMETER_HTTP_THREADS threads through a2wsgi; "asgi" through Django's ASGI
+# handler, which hops between the event loop and threads up to three times per request (asgiref,
+# with the context copied each time): about 1.3 ms more CPU per request, measured on the health
+# check (docs/BENCHMARKS.md, "Load"). Websockets always go through Channels (ASGI).
+LASTMETER_HTTP_INTERFACE = env_str("LASTMETER_HTTP_INTERFACE", "wsgi").strip().lower()
+if LASTMETER_HTTP_INTERFACE not in ("wsgi", "asgi"):
+    raise ImproperlyConfigured(f"LASTMETER_HTTP_INTERFACE={LASTMETER_HTTP_INTERFACE!r}: use wsgi or asgi")
+LASTMETER_HTTP_THREADS = env_int("LASTMETER_HTTP_THREADS", 8)
 # The live demo beside the in-process worker (simulated officers, arriving appeals, incidents,
 # SOS): True/False when LASTMETER_DEMO_SIMULATION is set; None (unset) means on only when the
 # embedded default (no DATABASE_URL) serves the demo jurisdiction. A deployment never simulates.

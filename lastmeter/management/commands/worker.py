@@ -1,6 +1,7 @@
 """`lastmeter worker`: the task engine's worker — the apps' background jobs (see lastmeter.worker)."""
 
 import asyncio
+import os
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -49,4 +50,6 @@ class Command(BaseCommand):
                 "note: without PostgreSQL the queue is in this process's memory: this worker runs the "
                 "sweeps; new messages are delivered by the sweep, or at once by `lastmeter serve`."
             )
+        if settings.LASTMETER_WORKER_NICE > 0 and hasattr(os, "nice"):
+            os.nice(settings.LASTMETER_WORKER_NICE)  # settings.py says why
         asyncio.run(run_worker(concurrency=concurrency, every_s=interval))
