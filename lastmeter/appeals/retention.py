@@ -39,6 +39,17 @@ WORDY_EVENTS = (
 )
 
 
+def erase_finished_messages(messages: QuerySet[OutboxMessage]) -> int:
+    """Blank the recipient, subject and body of ``messages`` that are no longer to be sent (a
+    pending or sending message still needs its address); the rows stay as the record that a message
+    went. Rows already blank are left alone, so a second erasure counts nothing. Returns the count."""
+    return (
+        messages.exclude(state__in=[OutboxState.PENDING, OutboxState.SENDING])
+        .exclude(Q(recipient={}) & Q(body=""))
+        .update(recipient={}, body="", subject="")
+    )
+
+
 def due_for_erasure(cutoff: datetime) -> QuerySet[Appeal]:
     """Closed or merged appeals that finished at or before ``cutoff`` and still hold personal
     data (the ``appeal_retention_due`` partial index)."""
@@ -79,12 +90,7 @@ def do_erase_personal_data(appeal_id: int, now: datetime) -> Erased | None:
     erased.rows["rating comments"] = (
         Rating.objects.filter(appeal=appeal).exclude(comment="").update(comment="")
     )
-    erased.rows["messages"] = (
-        OutboxMessage.objects.filter(appeal=appeal)
-        .exclude(state__in=[OutboxState.PENDING, OutboxState.SENDING])
-        .exclude(Q(recipient={}) & Q(body=""))
-        .update(recipient={}, body="", subject="")
-    )
+    erased.rows["messages"] = erase_finished_messages(OutboxMessage.objects.filter(appeal=appeal))
     # update(), not save(): updated_at is left alone (it is the time of the last state change).
     Appeal.objects.filter(pk=appeal.pk).update(
         reporter_name="",

@@ -20,9 +20,8 @@ from datetime import datetime
 
 from django.db.models import QuerySet
 
-from lastmeter.appeals.choices import OutboxState
 from lastmeter.appeals.models import OutboxMessage
-from lastmeter.appeals.retention import Erased
+from lastmeter.appeals.retention import Erased, erase_finished_messages
 from lastmeter.complaints.choices import ComplaintState
 from lastmeter.complaints.models import Complaint, ComplaintEvent, Decision, Evidence
 
@@ -59,11 +58,7 @@ def do_erase_personal_data(complaint_id: int, now: datetime) -> Erased | None:
     erased.rows["evidence"] = Evidence.objects.filter(complaint=complaint).update(description="", file="")
     erased.rows["decisions"] = Decision.objects.filter(complaint=complaint).update(reasons="", letter="")
     erased.rows["timeline"] = ComplaintEvent.objects.filter(complaint=complaint).update(note="", data={})
-    erased.rows["messages"] = (
-        sent_about(complaint.pk)
-        .exclude(state__in=[OutboxState.PENDING, OutboxState.SENDING])
-        .update(recipient={}, body="", subject="")
-    )
+    erased.rows["messages"] = erase_finished_messages(sent_about(complaint.pk))
     # update(), not save(): updated_at stays the time of the last change a person made.
     Complaint.objects.filter(pk=complaint.pk).update(
         complainant_name="",
