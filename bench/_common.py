@@ -151,3 +151,17 @@ def machine_report(start: dict, end: dict) -> dict:
         out["steal_share"] = round((end["ticks"]["steal"] - start["ticks"]["steal"]) / hz / (wall * cpus), 3)
     out["seconds"] = round(wall, 1)
     return out
+
+
+def wait_idle(process, *, quiet_cpu_s: float = 0.05, every_s: float = 2.0, limit_s: float = 240.0) -> None:
+    """Wait until the web process has finished warming up (the road network, the triage models and
+    the hotspot statistic load in background threads at start): its CPU time grows by less than
+    ``quiet_cpu_s`` over ``every_s``. Otherwise the warm-up's CPU is counted against the requests."""
+    deadline = time.monotonic() + limit_s
+    last = sum(process.cpu_times()[:2])
+    while time.monotonic() < deadline:
+        time.sleep(every_s)
+        now = sum(process.cpu_times()[:2])
+        if now - last < quiet_cpu_s:
+            return
+        last = now

@@ -1,4 +1,8 @@
-"""Benchmark: CPU per request of `lastmeter serve` under daphne and under uvicorn, same application.
+"""Benchmark: CPU per request of `lastmeter serve` by server and by how Django takes HTTP, same application.
+
+Configurations: daphne and uvicorn with Django's ASGI handler (LASTMETER_HTTP_INTERFACE=asgi, the
+layout before 2026-12-07's second session), and uvicorn with the WSGI handler in a thread pool
+(a2wsgi, the default since). The first is the baseline of the ratios.
 
 One web process of the deployment layout (``lastmeter.ops.cluster``, no worker: the jobs the
 requests queue just wait) over a copy of the load benchmark's seeded template on PostgreSQL,
@@ -22,28 +26,17 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from _common import PROJECT_ROOT, percentiles, write_result
+from _common import PROJECT_ROOT, percentiles, wait_idle, write_result
 from load import POINT, TEMPLATE_DB, admin_sql, database_exists, url_of
 
 RUN_DB = "lastmeter_bench_asgi"
 SEED = PROJECT_ROOT / "var" / "bench-load" / "seed.json"
 
 
-def wait_idle(process, *, quiet_cpu_s: float = 0.05, every_s: float = 2.0, limit_s: float = 240.0) -> None:
-    """Wait until the web process has finished warming up (the road network, the triage models and
-    the hotspot statistic load in background threads at start): its CPU time grows by less than
-    ``quiet_cpu_s`` over ``every_s``. Otherwise the warm-up's CPU is counted against the requests."""
-    deadline = time.monotonic() + limit_s
-    last = sum(process.cpu_times()[:2])
-    while time.monotonic() < deadline:
-        time.sleep(every_s)
-        now = sum(process.cpu_times()[:2])
-        if now - last < quiet_cpu_s:
-            return
-        last = now
+CONFIGS = (("daphne", "asgi"), ("uvicorn", "asgi"), ("uvicorn", "wsgi"))
 
 
-def run_server(server: str, args: argparse.Namespace, seed: dict) -> dict:
+def run_server(server: str, interface: str, args: argparse.Namespace, seed: dict) -> dict:
     import httpx
     import psutil
     import redis
@@ -64,8 +57,13 @@ def run_server(server: str, args: argparse.Namespace, seed: dict) -> dict:
             web=1,
             workers=0,
             proxy="python",
-            var_dir=PROJECT_ROOT / "var" / "bench-asgi" / server,
-            env={**platform_env(api), "LASTMETER_LOG_LEVEL": "WARNING", "LASTMETER_ASGI_SERVER": server},
+            var_dir=PROJECT_ROOT / "var" / "bench-asgi" / f"{server}-{interface}",
+            env={
+                **platform_env(api),
+                "LASTMETER_LOG_LEVEL": "WARNING",
+                "LASTMETER_ASGI_SERVER": server,
+                "LASTMETER_HTTP_INTERFACE": interface,
+            },
         )
     )
     traffic = ChatTraffic(api, seed=11)
@@ -92,11 +90,14 @@ def run_server(server: str, args: argparse.Namespace, seed: dict) -> dict:
             d = traffic.message("telegram", resident, appeal_text(400_000 + n * 7))
             return client.post(d.path, content=d.body, headers=d.headers)
 
-        for name, send in (("position", position), ("webhook", webhook)):
+        def healthz(client: httpx.Client, n: int) -> httpx.Response:
+            return client.get("/healthz")  # what the stack costs around a view that does little
+
+        for name, send in (("healthz", healthz), ("position", position), ("webhook", webhook)):
             with httpx.Client(base_url=base, timeout=60) as warm:
                 for n in range(20):
                     send(warm, 900_000 + n)
-            offset = 0 if name == "position" else 1_000_000
+            offset = 1_000_000 if name == "webhook" else 0
 
             local = threading.local()
 
@@ -125,7 +126,7 @@ def run_server(server: str, args: argparse.Namespace, seed: dict) -> dict:
                 "p50_ms": round(q["p50"] * 1000, 1),
                 "p99_ms": round(q["p99"] * 1000, 1),
             }
-            print(f"[bench] {server} {name}: {out[name]}", flush=True)
+            print(f"[bench] {server}+{interface} {name}: {out[name]}", flush=True)
     finally:
         cluster.stop()
     return out
@@ -140,17 +141,27 @@ def main() -> None:
     if not (database_exists(TEMPLATE_DB) and SEED.exists()):
         raise SystemExit(f"no {TEMPLATE_DB}: run bench/load.py once to seed it")
     seed = json.loads(SEED.read_text())
-    servers = {server: run_server(server, args, seed) for server in ("daphne", "uvicorn")}
-    admin_sql(f'DROP DATABASE IF EXISTS "{RUN_DB}" WITH (FORCE)')
-    ratio = {
-        kind: round(
-            servers["uvicorn"][kind]["cpu_ms_per_request"] / servers["daphne"][kind]["cpu_ms_per_request"], 2
-        )
-        for kind in servers["daphne"]
+    runs = {
+        f"{server}+{interface}": run_server(server, interface, args, seed) for server, interface in CONFIGS
     }
-    summary = "asgi_servers: CPU ms per request daphne → uvicorn: " + ", ".join(
-        f"{kind} {servers['daphne'][kind]['cpu_ms_per_request']} → {servers['uvicorn'][kind]['cpu_ms_per_request']}"
-        for kind in servers["daphne"]
+    admin_sql(f'DROP DATABASE IF EXISTS "{RUN_DB}" WITH (FORCE)')
+    base = "+".join(CONFIGS[0])
+    ratio = {
+        name: {
+            kind: round(run[kind]["cpu_ms_per_request"] / runs[base][kind]["cpu_ms_per_request"], 2)
+            for kind in run
+        }
+        for name, run in runs.items()
+        if name != base
+    }
+    summary = (
+        "asgi_servers: CPU ms per request ("
+        + " → ".join(runs)
+        + "): "
+        + ", ".join(
+            f"{kind} " + " → ".join(str(run[kind]["cpu_ms_per_request"]) for run in runs.values())
+            for kind in runs[base]
+        )
     )
     write_result(
         "asgi_servers",
@@ -160,9 +171,10 @@ def main() -> None:
                 "clients": args.clients,
                 "web_processes": 1,
                 "proxy": "none",
+                "baseline": base,
             },
-            "servers": servers,
-            "uvicorn_over_daphne_cpu": ratio,
+            "servers": runs,
+            "cpu_over_baseline": ratio,
         },
         summary,
     )

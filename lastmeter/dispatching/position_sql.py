@@ -122,9 +122,9 @@ def report_own_unit(
 def _unit_from(row: tuple[Any, ...]) -> Unit:
     """A Unit from the columns read back, each converted as the ORM would (the JSON of ``skills``
     arrives as text from a raw cursor)."""
+    fields = {field.attname: field for field in Unit._meta.concrete_fields}
     values = {}
     for column, value in zip(UNIT_COLUMNS, row, strict=True):
-        field = Unit._meta.get_field("id" if column == "id" else column.removesuffix("_id"))
-        from_db = getattr(field, "from_db_value", None)
-        values[field.attname] = from_db(value, None, connection) if from_db and value is not None else value
+        from_db = getattr(fields[column], "from_db_value", None)
+        values[column] = from_db(value, None, connection) if from_db and value is not None else value
     return Unit.from_db(connection.alias, list(values), list(values.values()))
