@@ -42,6 +42,11 @@ if LASTMETER_RETENTION_DAYS < 1:
 # to the appeals' period. A mediation case also waits until the recurrence horizon has passed.
 LASTMETER_COMPLAINT_RETENTION_DAYS = env_int("LASTMETER_COMPLAINT_RETENTION_DAYS", LASTMETER_RETENTION_DAYS)
 LASTMETER_MEDIATION_RETENTION_DAYS = env_int("LASTMETER_MEDIATION_RETENTION_DAYS", LASTMETER_RETENTION_DAYS)
+# Inbound items that became no appeal (group-chat chatter, refused or given-up items): their
+# content is erased this many days after they arrived; the row stays (it refuses a late redelivery).
+LASTMETER_INBOUND_RETENTION_DAYS = env_int("LASTMETER_INBOUND_RETENTION_DAYS", 30)
+if LASTMETER_INBOUND_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("LASTMETER_INBOUND_RETENTION_DAYS must be at least 1")
 if min(LASTMETER_COMPLAINT_RETENTION_DAYS, LASTMETER_MEDIATION_RETENTION_DAYS) < 1:
     raise ImproperlyConfigured(
         "LASTMETER_COMPLAINT_RETENTION_DAYS and LASTMETER_MEDIATION_RETENTION_DAYS must be at least 1"

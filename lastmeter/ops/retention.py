@@ -5,7 +5,8 @@ Appeals: closed or merged more than ``LASTMETER_RETENTION_DAYS`` ago (``appeals.
 the chat text behind them, ``intake.retention``). Complaints: closed or withdrawn more than
 ``LASTMETER_COMPLAINT_RETENTION_DAYS`` ago (``complaints.retention``). Mediation cases: closed
 more than ``LASTMETER_MEDIATION_RETENTION_DAYS`` ago and past the recurrence horizon
-(``mediation.retention``).
+(``mediation.retention``). Inbound items that became no appeal (chatter, refusals): received more
+than ``LASTMETER_INBOUND_RETENTION_DAYS`` ago (``intake.retention``).
 
 Run daily on the task engine (``lastmeter/worker.py``: a periodic task on PostgreSQL's
 procrastinate, the in-process engine on SQLite) and by hand as ``lastmeter retention
@@ -32,6 +33,7 @@ from lastmeter.accounts.services import log_access
 from lastmeter.appeals import retention as appeals_retention
 from lastmeter.appeals.retention import Erased
 from lastmeter.complaints import retention as complaints_retention
+from lastmeter.intake import retention as intake_retention
 from lastmeter.intake.retention import do_erase_chat_text
 from lastmeter.mediation import retention as mediation_retention
 
@@ -56,6 +58,7 @@ class Kind:
     days_setting: str
     due: Callable[[datetime, datetime], models.QuerySet]  # (cutoff, now) → the due records
     erase: Callable[[int, datetime], Erased | None]
+    since: str = "finished"  # the access log's reason: "<since> more than N days ago"
 
     @property
     def days(self) -> int:
@@ -84,6 +87,13 @@ KINDS = (
         mediation_retention.due_for_erasure,
         mediation_retention.do_erase_personal_data,
     ),
+    Kind(
+        "inbound items without an appeal",
+        "LASTMETER_INBOUND_RETENTION_DAYS",
+        lambda cutoff, now: intake_retention.due_for_erasure(cutoff),
+        intake_retention.do_erase_unlinked_item,
+        since="received",
+    ),
 )
 
 
@@ -93,6 +103,7 @@ class KindRun:
 
     cutoff: datetime
     days: int
+    since: str = "finished"
     due: int = 0
     erased: int = 0
 
@@ -136,14 +147,14 @@ def erase_one(kind: Kind, record: models.Model, now: datetime, why: str) -> dict
 
 
 def _run_kind(kind: Kind, run: RetentionRun, now: datetime, dry_run: bool, limit: int | None) -> None:
-    part = KindRun(cutoff=kind.cutoff(now), days=kind.days)
+    part = KindRun(cutoff=kind.cutoff(now), days=kind.days, since=kind.since)
     run.kinds[kind.name] = part
     due = kind.due(part.cutoff, now)
     part.due = due.count()
     run.due += part.due
     if dry_run:
         return
-    why = f"finished more than {part.days} days ago"
+    why = f"{kind.since} more than {part.days} days ago"
     last_pk = 0
     while limit is None or run.erased < limit:
         # By primary key in batches: the erased leave the queryset, so no offset is needed.
@@ -166,7 +177,8 @@ def _run_kind(kind: Kind, run: RetentionRun, now: datetime, dry_run: bool, limit
 def run_retention(
     *, dry_run: bool = False, now: datetime | None = None, limit: int | None = None
 ) -> RetentionRun:
-    """Erase every due appeal, complaint and mediation case (at most ``limit`` in all); with
+    """Erase every due appeal, complaint, mediation case and unlinked inbound item (at most ``limit``
+    in all); with
     ``dry_run`` only count them."""
     now = now or timezone.now()
     run = RetentionRun(cutoff=cutoff(now))

@@ -24,7 +24,7 @@ class Command(BaseCommand):
         run = run_retention(dry_run=dry_run)
         for name, part in run.kinds.items():
             self.stdout.write(
-                f"{part.due} {name} finished before {part.cutoff:%Y-%m-%d %H:%M} UTC ({part.days} days) "
+                f"{part.due} {name} {part.since} before {part.cutoff:%Y-%m-%d %H:%M} UTC ({part.days} days) "
                 "hold personal data"
             )
         if dry_run:

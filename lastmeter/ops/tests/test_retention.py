@@ -196,3 +196,45 @@ def test_it_leaves_an_appeal_reopened_before_its_turn(world, settings, media_roo
         assert run_retention().erased == 0
     appeal.refresh_from_db()
     assert appeal.reporter_phone == PHONE
+
+
+@pytest.mark.django_db
+def test_it_erases_what_residents_sent_that_became_no_appeal_after_its_own_period(world, settings):
+    """Group-chat chatter (and refused items) keep their row — it refuses a late redelivery — but
+    not what was said, after LASTMETER_INBOUND_RETENTION_DAYS; an item that became an appeal waits
+    for its appeal."""
+    settings.LASTMETER_INBOUND_RETENTION_DAYS = 30
+    settings.LASTMETER_RETENTION_DAYS = 365
+    # A sticker in the neighbourhood group: decided "nothing", tied to no appeal.
+    chatter = InboundMessage(
+        channel="telegram",
+        kind="sticker",
+        text="",
+        chat_id="-1001234",
+        sender_id="resident-9",
+        sender_name=NAME,
+        phone=PHONE,
+    )
+    with time_machine.travel("2026-03-01 09:00 +0800", tick=False) as clock:
+        old_item, _ = submit(chatter, key="chatter-old", body=json.dumps({"sticker": PHONE}).encode())
+        appeal = from_the_chat(world, WORDS, "retention-linked")
+        clock.shift(timedelta(days=20))
+        recent_item, _ = submit(chatter, key="chatter-recent", body=b'{"text": "recent"}')
+        clock.shift(timedelta(days=15))  # the first items: 35 days old; the recent one: 15
+        for item in (old_item, recent_item):
+            item.refresh_from_db()
+            assert item.appeal is None and item.status != "pending"  # chatter: decided, no appeal
+        run = run_retention()
+        assert run.kinds["inbound items without an appeal"].erased == 1
+        assert run_retention().kinds["inbound items without an appeal"].erased == 0  # nothing twice
+        # A late redelivery of the erased item is still refused as a duplicate: its row stays.
+        again, created = submit(chatter, key="chatter-old", body=b'{"text": "again"}')
+    assert not created and again.pk == old_item.pk
+    old_item.refresh_from_db()
+    assert bytes(old_item.body) == b"" and old_item.normalised == {} and old_item.sender_id == ""
+    recent_item.refresh_from_db()
+    assert bytes(recent_item.body) != b"" and recent_item.normalised != {}
+    linked = InboundItem.objects.get(appeal=appeal)
+    assert bytes(linked.body) != b""  # goes with its appeal, a year after it is finished
+    entry = AccessLog.objects.get(what=ERASED, object_id=str(old_item.pk))
+    assert entry.object_type == "intake.inbounditem" and "received more than 30 days ago" in entry.why
