@@ -196,6 +196,16 @@ def by_area(sl: Slice, by: str | None = None) -> bool:
     return sl.channel is None and sl.officer_id is None and (by is None or by in AREA_DIMENSIONS)
 
 
+# Dimensions the monthly fold by officer keeps (category and channel are summed over there).
+OFFICER_DIMENSIONS = frozenset({"grid", "community", "officer"})
+
+
+def by_officer(sl: Slice, by: str | None = None) -> bool:
+    """True when the slice and breakdown can read the monthly fold by officer
+    (``AppealMonthOfficer``): no category or channel."""
+    return sl.channel is None and sl.category_id is None and (by is None or by in OFFICER_DIMENSIONS)
+
+
 def rollup_rows(sl: Slice, by: str | None = None) -> QuerySet:
     """The rollup rows of the slice: the fold by area when it has every column asked for (a
     sixth of the rows on years of history), else the daily rollup."""
@@ -210,9 +220,11 @@ def _zero() -> dict[str, int]:
 def grouped_sums(sl: Slice, period: str | None, by: str | None) -> dict[tuple[Any, Any], dict[str, int]]:
     """{(period start or None, dimension value or None): sums} in one query (a long range by
     area in at most three: its whole months from the monthly fold, see ``stats.month_fold``)."""
-    if by_area(sl, by) and month_fold.serves(sl.start, sl.end, period):
+    if month_fold.serves(sl.start, sl.end, period) and (by_area(sl, by) or by_officer(sl, by)):
         key = DIMENSIONS[by] if by else None
-        return month_fold.grouped_sums(sl.start, sl.end, slice_lookups(sl, "community_id"), period, key)
+        return month_fold.grouped_sums(
+            sl.start, sl.end, slice_lookups(sl, "community_id"), period, key, officer=not by_area(sl, by)
+        )
     qs = rollup_rows(sl, by)
     keys: list[str] = []
     if period == "day":

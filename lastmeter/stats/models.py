@@ -179,6 +179,30 @@ class AppealMonthArea(RollupSums):
         return f"{self.month:%Y-%m} grid={self.grid_id} cat={self.category_id}: {self.received}"
 
 
+class AppealMonthOfficer(RollupSums):
+    """``AppealDay`` folded by calendar month over category and channel, keeping the officer:
+    a grid dashboard's table of officers over a year summed some 40,000 day rows of its grid
+    (``AppealDayArea`` has no officer); here it is a few dozen. Read like ``AppealMonthArea``
+    (whole months here, the part months' days from ``AppealDay``: ``stats.month_fold``) and
+    refolded with it whenever a day of the month is rebuilt."""
+
+    month = models.DateField(db_index=True)  # the first day of the month
+    grid_id = models.IntegerField(null=True)
+    community_id = models.IntegerField(null=True)
+    assignee_id = models.IntegerField(null=True)
+
+    class Meta:
+        verbose_name = _("appeal month by officer (rollup)")
+        verbose_name_plural = _("appeal months by officer (rollup)")
+        indexes = [
+            models.Index(fields=["grid_id", "month"]),
+            models.Index(fields=["community_id", "month"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} grid={self.grid_id} officer={self.assignee_id}: {self.received}"
+
+
 class TransferSpan(models.Model):
     """One row per transfer: its local day, department, the appeal's grid and category, whether
     it was returned, the acceptance and outcome durations (seconds, when accepted/completed)

@@ -20,14 +20,17 @@ from django.db.models.functions import TruncMonth, TruncQuarter, TruncYear
 from lastmeter.stats.models import (
     SUM_FIELDS,
     TRANSFER_SUM_FIELDS,
+    AppealDay,
     AppealDayArea,
     AppealMonthArea,
+    AppealMonthOfficer,
     TransferMonth,
     TransferSpan,
 )
 from lastmeter.stats.time_bins import edge_filter, month_end, split_range, use_bins
 
 AREA_COLUMNS = ("grid_id", "community_id", "category_id")
+OFFICER_COLUMNS = ("grid_id", "community_id", "assignee_id")
 # Periods whose buckets are unions of whole months: the fold can serve their trends.
 MONTHLY_PERIODS: dict[str | None, Any] = {
     None: None,
@@ -43,22 +46,29 @@ MONTHLY_PERIODS: dict[str | None, Any] = {
 def rebuild_month_area(months: Iterable[date]) -> None:
     """Refold these months (first days) from the day rows; the caller holds a transaction and
     has rewritten the days that changed."""
+    _refold(AppealMonthArea, AppealDayArea, AREA_COLUMNS, months)
+
+
+def rebuild_month_officer(months: Iterable[date]) -> None:
+    """Refold these months of ``AppealMonthOfficer`` from the daily rollup (same preconditions)."""
+    _refold(AppealMonthOfficer, AppealDay, OFFICER_COLUMNS, months)
+
+
+def _refold(month_model, day_model, columns: tuple[str, ...], months: Iterable[date]) -> None:
     months = sorted(set(months))
     if not months:
         return
-    AppealMonthArea.objects.filter(month__in=months).delete()
+    month_model.objects.filter(month__in=months).delete()
     for m in months:
         rows = (
-            AppealDayArea.objects.filter(day__gte=m, day__lte=month_end(m))
-            .values(*AREA_COLUMNS)
+            day_model.objects.filter(day__gte=m, day__lte=month_end(m))
+            .values(*columns)
             .annotate(**{f"s_{n}": Sum(n) for n in SUM_FIELDS})
             .order_by()
         )
-        AppealMonthArea.objects.bulk_create(
+        month_model.objects.bulk_create(
             (
-                AppealMonthArea(
-                    month=m, **{c: r[c] for c in AREA_COLUMNS}, **{n: r[f"s_{n}"] for n in SUM_FIELDS}
-                )
+                month_model(month=m, **{c: r[c] for c in columns}, **{n: r[f"s_{n}"] for n in SUM_FIELDS})
                 for r in rows
             ),
             batch_size=1000,
@@ -111,19 +121,28 @@ def serves(start: date, end: date, period: str | None) -> bool:
 
 
 def grouped_sums(
-    start: date, end: date, lookups: dict[str, Any], period: str | None, key: str | None
+    start: date,
+    end: date,
+    lookups: dict[str, Any],
+    period: str | None,
+    key: str | None,
+    *,
+    officer: bool = False,
 ) -> dict[tuple[Any, Any], dict[str, int]]:
     """``measures.grouped_sums`` of an area slice (``lookups``: its filters on the area columns;
     ``key``: the area column to group by) read from the monthly fold plus the edge days, each
     weighing +1 or −1: two queries. Groups left with nothing received (all their rows on days
-    taken away) are dropped, as the day rows would not have them."""
+    taken away) are dropped, as the day rows would not have them. ``officer``: read the fold
+    that keeps the officer (``AppealMonthOfficer``, its edge days from ``AppealDay``) instead
+    of the one that keeps the category."""
+    month_model, day_model = (AppealMonthOfficer, AppealDay) if officer else (AppealMonthArea, AppealDayArea)
     months, edges = split_range(start, end)
     out: dict[tuple[Any, Any], dict[str, int]] = {}
-    month_rows = AppealMonthArea.objects.filter(month__gte=months[0], month__lte=months[-1], **lookups)
+    month_rows = month_model.objects.filter(month__gte=months[0], month__lte=months[-1], **lookups)
     _fold_in(out, _grouped(month_rows, _bucket(period, "month"), key))
     if edges:
         condition, weight = edge_filter(edges)
-        day_rows = AppealDayArea.objects.filter(condition, **lookups)
+        day_rows = day_model.objects.filter(condition, **lookups)
         _fold_in(out, _grouped(day_rows, _bucket(period, "day"), key, weight))
     return {k: v for k, v in out.items() if v["received"] > 0}
 
@@ -209,6 +228,7 @@ __all__ = [
     "MONTHLY_PERIODS",
     "grouped_sums",
     "rebuild_month_area",
+    "rebuild_month_officer",
     "rebuild_transfer_months",
     "serves",
     "transfer_counts",

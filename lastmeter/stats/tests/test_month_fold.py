@@ -12,7 +12,7 @@ import time_machine
 from lastmeter.demo.history_writer import generate_history
 from lastmeter.grids.models import Grid
 from lastmeter.stats import measures, month_fold
-from lastmeter.stats.models import AppealMonthArea, TransferMonth
+from lastmeter.stats.models import AppealMonthArea, AppealMonthOfficer, TransferMonth
 from lastmeter.stats.time_bins import split_range
 
 # Ranges over the history drawn below (2025-03 .. 2026-03): a part month at the head that is
@@ -31,6 +31,7 @@ def history(world):
     with time_machine.travel("2026-03-01 20:00 +0800", tick=False):
         generate_history(1500, years=1, seed=21)
     assert AppealMonthArea.objects.count() > 0 and TransferMonth.objects.count() > 0
+    assert AppealMonthOfficer.objects.exclude(assignee_id=None).exists()
 
 
 def day_path(sl, period, by, monkeypatch):
@@ -51,6 +52,29 @@ def test_it_sums_a_long_range_from_months_and_edge_days_exactly(history, start, 
         for period in (None, "month", "quarter", "year"):
             for by in (None, "grid", "category"):
                 assert month_fold.serves(sl.start, sl.end, period)
+                from_months = measures.grouped_sums(sl, period, by)
+                from_days = day_path(sl, period, by, monkeypatch)
+                assert from_months == from_days, (sl, period, by)
+                compared += sum(s["received"] for s in from_days.values())
+    assert compared > 0
+
+
+@pytest.mark.parametrize("start,end", RANGES)
+def test_it_sums_a_long_range_by_officer_from_the_officer_fold_exactly(history, start, end, monkeypatch):
+    grids = list(Grid.objects.values_list("pk", flat=True))
+    officer = AppealMonthOfficer.objects.exclude(assignee_id=None).values_list("assignee_id", flat=True)[0]
+    slices = [
+        measures.Slice(start, end),
+        measures.Slice(start, end, grid_ids=frozenset(grids[:1])),
+        measures.Slice(start, end, officer_id=officer),
+    ]
+    compared = 0
+    for sl in slices:
+        for period in (None, "month", "quarter"):
+            for by in ("officer", None, "grid"):
+                if by != "officer" and sl.officer_id is None:
+                    continue  # read from the fold by area (the test above)
+                assert measures.by_officer(sl, by) and not measures.by_area(sl, by)
                 from_months = measures.grouped_sums(sl, period, by)
                 from_days = day_path(sl, period, by, monkeypatch)
                 assert from_months == from_days, (sl, period, by)

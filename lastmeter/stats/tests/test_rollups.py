@@ -32,6 +32,7 @@ from lastmeter.stats.models import (
     AppealDay,
     AppealDayArea,
     AppealMonthArea,
+    AppealMonthOfficer,
     AppealTime,
     TimeBin,
     TimeBinDay,
@@ -185,6 +186,26 @@ def month_area_folded(area: dict[tuple, dict[str, int]]) -> dict[tuple, dict[str
     return out
 
 
+def month_officer_rolled_up() -> dict[tuple, dict[str, int]]:
+    keys = ("month", "grid_id", "community_id", "assignee_id")
+    rows = AppealMonthOfficer.objects.values(*keys, *SUM_FIELDS)
+    out = {tuple(r[k] for k in keys): {n: r[n] for n in SUM_FIELDS} for r in rows}
+    assert len(out) == len(rows)  # one row per month, grid and officer
+    return out
+
+
+def month_officer_folded(day_rows: dict[tuple, dict[str, int]]) -> dict[tuple, dict[str, int]]:
+    """The recomputed daily rollup added up by calendar month, grid and officer, in Python."""
+    out: dict[tuple, dict[str, int]] = {}
+    for key, sums in day_rows.items():
+        row = dict(zip(KEY_FIELDS, key, strict=True))
+        folded = (row["day"].replace(day=1), row["grid_id"], row["community_id"], row["assignee_id"])
+        total = out.setdefault(folded, dict.fromkeys(SUM_FIELDS, 0))
+        for n in SUM_FIELDS:
+            total[n] += sums[n]
+    return out
+
+
 def transfer_months_rolled_up() -> dict[tuple, tuple[int, ...]]:
     keys = ("month", "department_id", "grid_id", "community_id", "category_id")
     counts = ("transfers", "returned", "accept_met", "accept_late", "outcome_met", "outcome_late")
@@ -248,6 +269,7 @@ def assert_rollups_equal_recomputation(world) -> None:
     area = area_rolled_up()
     assert area == area_recomputed(expected)
     assert month_area_rolled_up() == month_area_folded(area)
+    assert month_officer_rolled_up() == month_officer_folded(expected)
     times = recomputed_times()
     assert sum(1 for t in times.values() if t[-1] is not None) > 0  # some appeals were resolved
     assert rolled_up_times() == times
