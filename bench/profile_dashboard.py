@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import json
 import pstats
 import statistics
 import sys
@@ -58,6 +59,7 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=12)
     parser.add_argument("--seed", type=int, default=20240101, help="the windows' seed (the bench's)")
     parser.add_argument("--sql", action="store_true", help="each query's median time")
+    parser.add_argument("--dump", help="write each answer's JSON to this file (to compare two checkouts)")
     parser.add_argument("--root", help="the checkout whose code is profiled (default: this one)")
     parser.add_argument("--cprofile", action="store_true", help="the Python side's heaviest functions")
     args = parser.parse_args()
@@ -86,16 +88,18 @@ def main() -> None:
     walls, sqls, counts = [], [], []
     per_query: dict[str, list[float]] = defaultdict(list)
     profiler = cProfile.Profile() if args.cprofile else None
+    answers = []
     for r in ranges:
         clock = QueryClock()
         with connection.execute_wrapper(clock):
             if profiler:
                 profiler.enable()
             started = time.perf_counter()
-            ask(r)
+            response = ask(r)
             wall = (time.perf_counter() - started) * 1000
             if profiler:
                 profiler.disable()
+        answers.append(response.json())
         sql = sum(ms for _q, ms in clock.spent)
         walls.append(wall)
         sqls.append(sql)
@@ -108,6 +112,8 @@ def main() -> None:
         f"{args.level}: median {statistics.median(walls):.1f} ms (p95 ~{p95:.1f}, {len(walls)} calls); "
         f"sql median {statistics.median(sqls):.1f} ms; queries {min(counts)}–{max(counts)}"
     )
+    if args.dump:
+        Path(args.dump).write_text(json.dumps(answers, ensure_ascii=False, indent=1, sort_keys=True))
     if args.sql:
         calls = len(walls)
         for q, times in sorted(per_query.items(), key=lambda kv: -sum(kv[1])):

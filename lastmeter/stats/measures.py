@@ -20,19 +20,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.db import connection
 from django.db.models import Aggregate, Count, F, FloatField, IntegerField, Q, QuerySet, Sum, Value
-from django.db.models.functions import (
-    ExtractHour,
-    ExtractIsoWeekDay,
-    TruncMonth,
-    TruncQuarter,
-    TruncWeek,
-    TruncYear,
-)
+from django.db.models.functions import ExtractHour, ExtractIsoWeekDay
 
 from lastmeter.accounts.models import Department, OrgUnit, Person
 from lastmeter.appeals.choices import Channel, ClockKind
@@ -41,7 +34,7 @@ from lastmeter.dispatching.choices import IncidentType
 from lastmeter.dispatching.models import Assignment, Incident
 from lastmeter.grids.models import Grid
 from lastmeter.grids.selectors import grid_id_containing
-from lastmeter.stats import month_fold, time_bins
+from lastmeter.stats import month_fold, rollup_sql, time_bins
 from lastmeter.stats.algorithms import histogram
 from lastmeter.stats.models import (
     HOUR_FIELDS,
@@ -65,7 +58,6 @@ DIMENSIONS: dict[str, str] = {
     "channel": "channel",
     "officer": "assignee_id",
 }
-_TRUNC = {"week": TruncWeek, "month": TruncMonth, "quarter": TruncQuarter, "year": TruncYear}
 
 
 @dataclass(frozen=True)
@@ -225,29 +217,21 @@ def grouped_sums(sl: Slice, period: str | None, by: str | None) -> dict[tuple[An
         return month_fold.grouped_sums(
             sl.start, sl.end, slice_lookups(sl, "community_id"), period, key, officer=not by_area(sl, by)
         )
-    qs = rollup_rows(sl, by)
-    keys: list[str] = []
-    if period == "day":
-        qs = qs.annotate(p=F("day"))
-        keys.append("p")
-    elif period:
-        qs = qs.annotate(p=_TRUNC[period]("day"))
-        keys.append("p")
-    if by:
-        qs = qs.annotate(k=F(DIMENSIONS[by]))
-        keys.append("k")
-    sums = {f"s_{n}": Sum(n) for n in SUM_FIELDS}
-    if not keys:
-        total = qs.aggregate(**sums)
-        return {(None, None): {n: total[f"s_{n}"] or 0 for n in SUM_FIELDS}} if total["s_received"] else {}
-    rows = qs.values(*keys).annotate(**sums).order_by(*keys)
-    out: dict[tuple[Any, Any], dict[str, int]] = {}
-    for row in rows:
-        p = row.get("p")
-        if isinstance(p, datetime):
-            p = p.date()
-        out[(p, row.get("k"))] = {n: row[f"s_{n}"] or 0 for n in SUM_FIELDS}
-    return out
+    model = AppealDayArea if by_area(sl, by) else AppealDay
+    bucket = None if period is None else ("day", None if period == "day" else period)
+    rows = rollup_sql.grouped_sums(
+        model,
+        SUM_FIELDS,
+        slice_lookups(sl, "community_id"),
+        within=("day", sl.start, sl.end),
+        bucket=bucket,
+        key=DIMENSIONS[by] if by else None,
+        ordered=True,
+    )
+    if bucket is None and by is None:
+        total = dict(zip(SUM_FIELDS, rows[0][3], strict=True))
+        return {(None, None): total} if total["received"] else {}
+    return {(p, k): dict(zip(SUM_FIELDS, sums, strict=True)) for p, k, _weight, sums in rows}
 
 
 def labels(by: str | None, keys: Iterable[Any]) -> dict[Any, str]:

@@ -11,12 +11,13 @@ duration histograms that share the split).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from django.db.models import Count, F, IntegerField, Q, Sum, Value
 from django.db.models.functions import TruncMonth, TruncQuarter, TruncYear
 
+from lastmeter.stats import rollup_sql
 from lastmeter.stats.models import (
     SUM_FIELDS,
     TRANSFER_SUM_FIELDS,
@@ -138,52 +139,37 @@ def grouped_sums(
     month_model, day_model = (AppealMonthOfficer, AppealDay) if officer else (AppealMonthArea, AppealDayArea)
     months, edges = split_range(start, end)
     out: dict[tuple[Any, Any], dict[str, int]] = {}
-    month_rows = month_model.objects.filter(month__gte=months[0], month__lte=months[-1], **lookups)
-    _fold_in(out, _grouped(month_rows, _bucket(period, "month"), key))
+    within = ("month", months[0], months[-1])
+    _fold_in(
+        out,
+        rollup_sql.grouped_sums(
+            month_model, SUM_FIELDS, lookups, within=within, bucket=_bucket(period, "month"), key=key
+        ),
+    )
     if edges:
-        condition, weight = edge_filter(edges)
-        day_rows = day_model.objects.filter(condition, **lookups)
-        _fold_in(out, _grouped(day_rows, _bucket(period, "day"), key, weight))
+        # The edge days are grouped by their weight (one CASE per row, not one per sum).
+        _fold_in(
+            out,
+            rollup_sql.grouped_sums(
+                day_model, SUM_FIELDS, lookups, edges=edges, bucket=_bucket(period, "day"), key=key
+            ),
+        )
     return {k: v for k, v in out.items() if v["received"] > 0}
 
 
-def _bucket(period: str | None, column: str):
-    """The expression of a row's period start (None: no trend), for a month or a day column."""
+def _bucket(period: str | None, column: str) -> tuple[str, str | None] | None:
+    """How a row's period start is read (None: no trend): the month column as it is for a
+    monthly trend, else the column truncated to the period."""
     if period is None:
         return None
-    if period == "month":
-        return F(column) if column == "month" else TruncMonth(column)
-    return MONTHLY_PERIODS[period](column)
+    return (column, None) if period == "month" and column == "month" else (column, period)
 
 
-def _grouped(qs, bucket, key: str | None, weight=None) -> list[dict[str, Any]]:
-    """Sums per period and key; with ``weight`` (the edge days' ±1) the rows are also grouped by
-    their weight, which ``_fold_in`` applies (one CASE per row rather than one per sum)."""
-    sums = {f"s_{n}": Sum(n) for n in SUM_FIELDS}
-    keys = []
-    if weight is not None:
-        qs = qs.annotate(w=weight)
-        keys.append("w")
-    if bucket is not None:
-        qs = qs.annotate(p=bucket)
-        keys.append("p")
-    if key is not None:
-        qs = qs.annotate(k=F(key))
-        keys.append("k")
-    if not keys:
-        return [qs.aggregate(**sums)]
-    return list(qs.values(*keys).annotate(**sums).order_by())
-
-
-def _fold_in(out: dict[tuple[Any, Any], dict[str, int]], rows: list[dict[str, Any]]) -> None:
-    for row in rows:
-        p = row.get("p")
-        if isinstance(p, datetime):
-            p = p.date()
-        total = out.setdefault((p, row.get("k")), dict.fromkeys(SUM_FIELDS, 0))
-        sign = row.get("w", 1)
-        for n in SUM_FIELDS:
-            total[n] += (row[f"s_{n}"] or 0) * sign
+def _fold_in(out: dict[tuple[Any, Any], dict[str, int]], rows: list[tuple[Any, Any, int, list[int]]]) -> None:
+    for p, k, sign, sums in rows:
+        total = out.setdefault((p, k), dict.fromkeys(SUM_FIELDS, 0))
+        for n, value in zip(SUM_FIELDS, sums, strict=True):
+            total[n] += value * sign
 
 
 TRANSFER_COUNTS = ("transfers", "returned", *TRANSFER_SUM_FIELDS)
