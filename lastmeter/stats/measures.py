@@ -210,12 +210,16 @@ def _zero() -> dict[str, int]:
 
 
 def grouped_sums(sl: Slice, period: str | None, by: str | None) -> dict[tuple[Any, Any], dict[str, int]]:
-    """{(period start or None, dimension value or None): sums} in one query (a long range by
-    area in at most three: its whole months from the monthly fold, see ``stats.month_fold``)."""
+    """{(period start or None, dimension value or None): sums} in one query (a long range in
+    two: its whole months, or weeks for a weekly trend, from a fold, see ``stats.month_fold``)."""
     if month_fold.serves(sl.start, sl.end, period) and (by_area(sl, by) or by_officer(sl, by)):
         key = DIMENSIONS[by] if by else None
         return month_fold.grouped_sums(
             sl.start, sl.end, slice_lookups(sl, "community_id"), period, key, officer=not by_area(sl, by)
+        )
+    if month_fold.week_serves(sl.start, sl.end, period) and by_area(sl, by):
+        return month_fold.weekly_sums(
+            sl.start, sl.end, slice_lookups(sl, "community_id"), DIMENSIONS[by] if by else None
         )
     model = AppealDayArea if by_area(sl, by) else AppealDay
     bucket = None if period is None else ("day", None if period == "day" else period)

@@ -179,6 +179,30 @@ class AppealMonthArea(RollupSums):
         return f"{self.month:%Y-%m} grid={self.grid_id} cat={self.category_id}: {self.received}"
 
 
+class AppealWeekArea(RollupSums):
+    """``AppealDayArea`` folded by ISO week (Monday to Sunday; without the hours). A year-long
+    range's trend is weekly (``dashboard_parts.auto_period``): it reads its whole weeks here,
+    some 5,000 rows a year of a million appeals against 32,000 days, and the days of its part
+    weeks at either end from ``AppealDayArea`` (``stats.month_fold``). Refolded with
+    ``AppealMonthArea``: every week that meets a month being rebuilt."""
+
+    week = models.DateField(db_index=True)  # the Monday
+    grid_id = models.IntegerField(null=True)
+    community_id = models.IntegerField(null=True)
+    category_id = models.IntegerField(null=True)
+
+    class Meta:
+        verbose_name = _("appeal week by area (rollup)")
+        verbose_name_plural = _("appeal weeks by area (rollup)")
+        indexes = [
+            models.Index(fields=["grid_id", "week"]),
+            models.Index(fields=["community_id", "week"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"week of {self.week} grid={self.grid_id} cat={self.category_id}: {self.received}"
+
+
 class AppealMonthOfficer(RollupSums):
     """``AppealDay`` folded by calendar month over category and channel, keeping the officer:
     a grid dashboard's table of officers over a year summed some 40,000 day rows of its grid

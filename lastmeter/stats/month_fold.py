@@ -1,5 +1,6 @@
-"""The monthly folds of the rollup — ``AppealMonthArea`` from ``AppealDayArea``, ``TransferMonth``
-from ``TransferSpan`` —: writing them, and reading a long range's sums from them.
+"""The monthly and weekly folds of the rollup — ``AppealMonthArea`` and ``AppealWeekArea`` from
+``AppealDayArea``, ``AppealMonthOfficer`` from ``AppealDay``, ``TransferMonth`` from
+``TransferSpan`` —: writing them, and reading a long range's sums from them.
 
 A dashboard's default view is a year; summing a year of day rows five times (trend, YoY, MoM,
 grids, categories) was most of the leadership dashboard's time on years of history. A range is
@@ -11,7 +12,7 @@ duration histograms that share the split).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import Count, F, IntegerField, Q, Sum, Value
@@ -25,6 +26,7 @@ from lastmeter.stats.models import (
     AppealDayArea,
     AppealMonthArea,
     AppealMonthOfficer,
+    AppealWeekArea,
     TransferMonth,
     TransferSpan,
 )
@@ -47,29 +49,54 @@ MONTHLY_PERIODS: dict[str | None, Any] = {
 def rebuild_month_area(months: Iterable[date]) -> None:
     """Refold these months (first days) from the day rows; the caller holds a transaction and
     has rewritten the days that changed."""
-    _refold(AppealMonthArea, AppealDayArea, AREA_COLUMNS, months)
+    _refold(AppealMonthArea, "month", AppealDayArea, AREA_COLUMNS, [(m, month_end(m)) for m in set(months)])
 
 
 def rebuild_month_officer(months: Iterable[date]) -> None:
     """Refold these months of ``AppealMonthOfficer`` from the daily rollup (same preconditions)."""
-    _refold(AppealMonthOfficer, AppealDay, OFFICER_COLUMNS, months)
+    _refold(AppealMonthOfficer, "month", AppealDay, OFFICER_COLUMNS, [(m, month_end(m)) for m in set(months)])
 
 
-def _refold(month_model, day_model, columns: tuple[str, ...], months: Iterable[date]) -> None:
-    months = sorted(set(months))
-    if not months:
+def rebuild_week_area(months: Iterable[date]) -> None:
+    """Refold every week that meets these months (first days) from the day rows by area (same
+    preconditions: a week across two months is refolded with either)."""
+    weeks = set()
+    for m in set(months):
+        week = week_of(m)
+        while week <= month_end(m):
+            weeks.add(week)
+            week += timedelta(days=7)
+    _refold(AppealWeekArea, "week", AppealDayArea, AREA_COLUMNS, [(w, w + timedelta(days=6)) for w in weeks])
+
+
+def week_of(d: date) -> date:
+    """The Monday of the ISO week of ``d``."""
+    return d - timedelta(days=d.weekday())
+
+
+def _refold(
+    model, period_field: str, day_model, columns: tuple[str, ...], spans: list[tuple[date, date]]
+) -> None:
+    """Replace ``model``'s rows of these spans (first day, last day; the first is the row's
+    ``period_field``) by the sums of ``day_model``'s rows of their days."""
+    spans = sorted(spans)
+    if not spans:
         return
-    month_model.objects.filter(month__in=months).delete()
-    for m in months:
+    model.objects.filter(**{f"{period_field}__in": [first for first, _last in spans]}).delete()
+    for first, last in spans:
         rows = (
-            day_model.objects.filter(day__gte=m, day__lte=month_end(m))
+            day_model.objects.filter(day__gte=first, day__lte=last)
             .values(*columns)
             .annotate(**{f"s_{n}": Sum(n) for n in SUM_FIELDS})
             .order_by()
         )
-        month_model.objects.bulk_create(
+        model.objects.bulk_create(
             (
-                month_model(month=m, **{c: r[c] for c in columns}, **{n: r[f"s_{n}"] for n in SUM_FIELDS})
+                model(
+                    **{period_field: first},
+                    **{c: r[c] for c in columns},
+                    **{n: r[f"s_{n}"] for n in SUM_FIELDS},
+                )
                 for r in rows
             ),
             batch_size=1000,
@@ -157,6 +184,50 @@ def grouped_sums(
     return {k: v for k, v in out.items() if v["received"] > 0}
 
 
+def week_serves(start: date, end: date, period: str | None) -> bool:
+    """Whether a weekly trend over a range is read from the weekly fold: the range holds two
+    whole weeks (a shorter one has few day rows)."""
+    if period != "week":
+        return False
+    first, last = _whole_weeks(start, end)
+    return (last - first).days + 1 >= 14
+
+
+def _whole_weeks(start: date, end: date) -> tuple[date, date]:
+    """The first Monday and last Sunday of the whole weeks inside ``start``..``end``."""
+    first = start if start.weekday() == 0 else week_of(start) + timedelta(days=7)
+    return first, week_of(end + timedelta(days=1)) - timedelta(days=1)
+
+
+def weekly_sums(
+    start: date, end: date, lookups: dict[str, Any], key: str | None
+) -> dict[tuple[Any, Any], dict[str, int]]:
+    """``measures.grouped_sums`` of an area slice by week (``week_serves``): the whole weeks
+    from the weekly fold, the days of the part weeks at either end (six at most each) from the
+    day rows by area, the period of each its Monday: two queries, exact, in the order of the
+    periods (then the keys, none last)."""
+    first, last = _whole_weeks(start, end)
+    out: dict[tuple[Any, Any], dict[str, int]] = {}
+    within = ("week", first, last - timedelta(days=6))
+    _fold_in(
+        out,
+        rollup_sql.grouped_sums(
+            AppealWeekArea, SUM_FIELDS, lookups, within=within, bucket=("week", None), key=key
+        ),
+    )
+    edges = [(start, first - timedelta(days=1), 1)] if start < first else []
+    edges += [(last + timedelta(days=1), end, 1)] if last < end else []
+    if edges:
+        _fold_in(
+            out,
+            rollup_sql.grouped_sums(
+                AppealDayArea, SUM_FIELDS, lookups, edges=edges, bucket=("day", "week"), key=key
+            ),
+        )
+    ordered = sorted(out.items(), key=lambda kv: (kv[0][0], kv[0][1] is None, kv[0][1] or 0))
+    return {k: v for k, v in ordered if v["received"] > 0}
+
+
 def _bucket(period: str | None, column: str) -> tuple[str, str | None] | None:
     """How a row's period start is read (None: no trend): the month column as it is for a
     monthly trend, else the column truncated to the period."""
@@ -216,6 +287,10 @@ __all__ = [
     "rebuild_month_area",
     "rebuild_month_officer",
     "rebuild_transfer_months",
+    "rebuild_week_area",
     "serves",
     "transfer_counts",
+    "week_of",
+    "week_serves",
+    "weekly_sums",
 ]

@@ -12,7 +12,7 @@ import time_machine
 from lastmeter.demo.history_writer import generate_history
 from lastmeter.grids.models import Grid
 from lastmeter.stats import measures, month_fold
-from lastmeter.stats.models import AppealMonthArea, AppealMonthOfficer, TransferMonth
+from lastmeter.stats.models import AppealMonthArea, AppealMonthOfficer, AppealWeekArea, TransferMonth
 from lastmeter.stats.time_bins import split_range
 
 # Ranges over the history drawn below (2025-03 .. 2026-03): a part month at the head that is
@@ -32,6 +32,7 @@ def history(world):
         generate_history(1500, years=1, seed=21)
     assert AppealMonthArea.objects.count() > 0 and TransferMonth.objects.count() > 0
     assert AppealMonthOfficer.objects.exclude(assignee_id=None).exists()
+    assert AppealWeekArea.objects.count() > 0
 
 
 def day_path(sl, period, by, monkeypatch):
@@ -80,6 +81,36 @@ def test_it_sums_a_long_range_by_officer_from_the_officer_fold_exactly(history, 
                 assert from_months == from_days, (sl, period, by)
                 compared += sum(s["received"] for s in from_days.values())
     assert compared > 0
+
+
+@pytest.mark.parametrize(
+    "start,end",
+    [
+        *RANGES,
+        (date(2025, 4, 7), date(2025, 6, 29)),  # whole weeks only: Monday to Sunday
+        (date(2025, 4, 6), date(2025, 4, 21)),  # a Sunday, a whole week, then a Monday
+    ],
+)
+def test_it_sums_a_weekly_trend_from_whole_weeks_and_edge_days_exactly(history, start, end, monkeypatch):
+    grids = list(Grid.objects.values_list("pk", flat=True))
+    slices = [
+        measures.Slice(start, end),
+        measures.Slice(start, end, grid_ids=frozenset(grids[:1])),
+        measures.Slice(start, end, community_id=Grid.objects.get(pk=grids[0]).community_id),
+    ]
+    compared = 0
+    for sl in slices:
+        for by in (None, "grid", "category"):
+            assert month_fold.week_serves(sl.start, sl.end, "week")
+            from_weeks = measures.grouped_sums(sl, "week", by)
+            with monkeypatch.context() as m:
+                m.setattr(month_fold, "week_serves", lambda *_a: False)
+                from_days = measures.grouped_sums(sl, "week", by)
+            assert from_weeks == from_days, (sl, by)
+            assert [p for p, _k in from_weeks] == sorted(p for p, _k in from_weeks)  # periods in order
+            compared += sum(s["received"] for s in from_days.values())
+    assert compared > 0
+    assert not month_fold.week_serves(date(2025, 4, 9), date(2025, 4, 24), "week")  # one whole week
 
 
 @pytest.mark.parametrize("start,end", RANGES)

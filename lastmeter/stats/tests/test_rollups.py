@@ -34,6 +34,7 @@ from lastmeter.stats.models import (
     AppealMonthArea,
     AppealMonthOfficer,
     AppealTime,
+    AppealWeekArea,
     TimeBin,
     TimeBinDay,
     TransferMonth,
@@ -206,6 +207,24 @@ def month_officer_folded(day_rows: dict[tuple, dict[str, int]]) -> dict[tuple, d
     return out
 
 
+def week_area_rolled_up() -> dict[tuple, dict[str, int]]:
+    keys = ("week", "grid_id", "community_id", "category_id")
+    rows = AppealWeekArea.objects.values(*keys, *SUM_FIELDS)
+    out = {tuple(r[k] for k in keys): {n: r[n] for n in SUM_FIELDS} for r in rows}
+    assert len(out) == len(rows)  # one row per week and area
+    return out
+
+
+def week_area_folded(area: dict[tuple, dict[str, int]]) -> dict[tuple, dict[str, int]]:
+    """The day rows by area added up by ISO week (from its Monday), in Python."""
+    out: dict[tuple, dict[str, int]] = {}
+    for (day, *place), sums in area.items():
+        total = out.setdefault((day - timedelta(days=day.weekday()), *place), dict.fromkeys(SUM_FIELDS, 0))
+        for n in SUM_FIELDS:
+            total[n] += sums[n]
+    return out
+
+
 def transfer_months_rolled_up() -> dict[tuple, tuple[int, ...]]:
     keys = ("month", "department_id", "grid_id", "community_id", "category_id")
     counts = ("transfers", "returned", "accept_met", "accept_late", "outcome_met", "outcome_late")
@@ -270,6 +289,7 @@ def assert_rollups_equal_recomputation(world) -> None:
     assert area == area_recomputed(expected)
     assert month_area_rolled_up() == month_area_folded(area)
     assert month_officer_rolled_up() == month_officer_folded(expected)
+    assert week_area_rolled_up() == week_area_folded(area)
     times = recomputed_times()
     assert sum(1 for t in times.values() if t[-1] is not None) > 0  # some appeals were resolved
     assert rolled_up_times() == times
