@@ -337,6 +337,31 @@ class TimeBin(models.Model):
         return f"{self.series} {self.month:%Y-%m} bin {self.bin}: {self.n}"
 
 
+class TimeBinGrid(models.Model):
+    """The appeal histograms of ``TimeBin`` per grid (its area rows summed over the officers):
+    a community's or grid's year of appeal times read some 50,000 rows per officer and bin
+    there, a few thousand here (docs/MEASURES.md). Refolded from ``TimeBin`` with its months."""
+
+    series = models.CharField(_("series"), max_length=10)
+    month = models.DateField(_("month"))
+    grid_id = models.IntegerField(_("grid"), null=True)
+    community_id = models.IntegerField(_("community"), null=True)
+    bin = models.SmallIntegerField(_("bin"))
+    n = models.IntegerField(_("count"))
+
+    class Meta:
+        verbose_name = _("duration histogram by grid (rollup)")
+        verbose_name_plural = _("duration histograms by grid (rollup)")
+        indexes = [
+            models.Index(fields=["grid_id", "month"], name="timebingrid_grid_month"),
+            models.Index(fields=["community_id", "month"], name="timebingrid_community_month"),
+            models.Index(fields=["month"], name="timebingrid_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.series} {self.month:%Y-%m} grid {self.grid_id} bin {self.bin}: {self.n}"
+
+
 class TimeBinDay(models.Model):
     """The jurisdiction's appeal histograms (``TimeBin`` with ``whole``) per local day: a long
     range's part months at either end are summed from these few hundred rows a day instead of

@@ -19,7 +19,7 @@ from django.db import connection
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Sum, Value, When
 
 from lastmeter.stats.algorithms.histogram import EDGES, bin_of
-from lastmeter.stats.models import AppealTime, TimeBin, TimeBinDay, TransferSpan
+from lastmeter.stats.models import AppealTime, TimeBin, TimeBinDay, TimeBinGrid, TransferSpan
 
 # Series → the column (hours) of AppealTime, and → the column (seconds) of TransferSpan.
 APPEAL_SERIES = {"contact": "contact_h", "land": "land_h", "resolve": "resolve_h"}
@@ -96,9 +96,31 @@ def rebuild_bins(months: Iterable[date]) -> None:
     if connection.vendor == "postgresql":
         for m in months:
             _insert_sql(m)
-        return
-    TimeBin.objects.bulk_create(compute_bins(months), batch_size=1000)
-    TimeBinDay.objects.bulk_create(compute_day_bins(months), batch_size=1000)
+    else:
+        TimeBin.objects.bulk_create(compute_bins(months), batch_size=1000)
+        TimeBinDay.objects.bulk_create(compute_day_bins(months), batch_size=1000)
+    fold_grid_bins(months)
+
+
+def fold_grid_bins(months: Iterable[date]) -> None:
+    """Replace the ``TimeBinGrid`` rows of these months by ``TimeBin``'s appeal rows per area
+    summed over the officers (after ``rebuild_bins`` rewrote them; one query a month)."""
+    months = sorted(set(months))
+    TimeBinGrid.objects.filter(month__in=months).delete()
+    for m in months:
+        rows = (
+            TimeBin.objects.filter(month=m, whole=False, series__in=APPEAL_SERIES)
+            .values_list("series", "grid_id", "community_id", "bin")
+            .annotate(t=Sum("n"))
+            .order_by()
+        )
+        TimeBinGrid.objects.bulk_create(
+            (
+                TimeBinGrid(series=series, month=m, grid_id=grid, community_id=community, bin=b, n=t)
+                for series, grid, community, b, t in rows
+            ),
+            batch_size=1000,
+        )
 
 
 def compute_day_bins(months: Iterable[date]) -> list[TimeBinDay]:
@@ -293,6 +315,7 @@ __all__ = [
     "compute_bins",
     "compute_day_bins",
     "edge_filter",
+    "fold_grid_bins",
     "month_end",
     "month_of",
     "months_of",

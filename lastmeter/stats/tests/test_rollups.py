@@ -37,6 +37,7 @@ from lastmeter.stats.models import (
     AppealWeekArea,
     TimeBin,
     TimeBinDay,
+    TimeBinGrid,
     TransferMonth,
     TransferSpan,
 )
@@ -312,9 +313,13 @@ BIN_FIELDS = (
 
 
 def bins_rolled_up() -> dict[tuple, int]:
-    """The monthly histograms, and the jurisdiction's daily ones (keyed "day", series, day, bin)."""
+    """The monthly histograms, their fold by grid (keyed "grid", …) and the jurisdiction's daily
+    ones (keyed "day", series, day, bin)."""
     monthly = {tuple(getattr(b, f) for f in BIN_FIELDS): b.n for b in TimeBin.objects.all()}
-    return monthly | {("day", b.series, b.day, b.bin): b.n for b in TimeBinDay.objects.all()}
+    grids = {
+        ("grid", b.series, b.month, b.grid_id, b.community_id, b.bin): b.n for b in TimeBinGrid.objects.all()
+    }
+    return monthly | grids | {("day", b.series, b.day, b.bin): b.n for b in TimeBinDay.objects.all()}
 
 
 def bins_recounted() -> dict[tuple, int]:
@@ -333,7 +338,13 @@ def bins_recounted() -> dict[tuple, int]:
         folded[(series, day.replace(day=1), b)] += n
     whole = {(k[0], k[1], k[-1]): n for k, n in recount.items() if k[2] and k[0] in APPEAL_SERIES}
     assert folded == whole
-    return recount | daily
+    # The appeal histograms per area summed over the officers: the fold by grid.
+    grids: dict[tuple, int] = defaultdict(int)
+    for (series, month, is_whole, grid, community, _officer, _dept, _cat, b), n in recount.items():
+        if not is_whole and series in APPEAL_SERIES:
+            grids[("grid", series, month, grid, community, b)] += n
+    assert grids
+    return recount | dict(grids) | daily
 
 
 S = AppealState
