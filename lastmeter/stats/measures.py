@@ -394,6 +394,7 @@ def _binned_appeal_times(sl: Slice, by: str | None) -> list[dict[str, Any]]:
     months, edges = split_range(sl.start, sl.end)
     whole = by is None and sl.grid_ids is None and sl.community_id is None
     area = {} if whole else slice_lookups(sl, "community_id")
+    bins: QuerySet[TimeBin] | QuerySet[TimeBinGrid]
     if whole:
         bins = TimeBin.objects.filter(series__in=APPEAL_SERIES, whole=True)
     elif by == "officer":

@@ -233,14 +233,14 @@ Counts = dict[Any, dict[str, dict[int, int]]]  # key → series → bin → coun
 
 def read_counts(
     months: list[date],
-    bins: QuerySet[TimeBin],
+    bins: QuerySet[TimeBin] | QuerySet[TimeBinGrid],
     key: str | None,
     edge_rows: QuerySet | None,
     columns: dict[str, str],
     scale: float,
 ) -> Counts:
-    """Bin counts per key and series: the months' ``TimeBin`` rows (``bins``, already filtered
-    to the slice, grouped here by ``key``), plus the edge days' rows (``edge_rows``: the per-row
+    """Bin counts per key and series: the months' ``TimeBin`` or ``TimeBinGrid`` rows (``bins``,
+    already filtered to the slice, grouped here by ``key``), plus the edge days' rows (``edge_rows``: the per-row
     table filtered to the slice and the edge days, annotated with its key ``k`` and its weight
     ``w``, +1 or −1, see ``split_range``) binned with the same edges, each column's value divided
     by ``scale`` into hours. Two queries."""
