@@ -420,8 +420,9 @@ def _binned_appeal_times(sl: Slice, by: str | None) -> list[dict[str, Any]]:
         for step in TIME_STEPS:
             bins_of_step = series.get(step, {})
             row[f"{step}_n"] = sum(bins_of_step.values())
-            row[f"{step}_p50_h"] = _round(histogram.percentile(bins_of_step, 0.5))
-            row[f"{step}_p90_h"] = _round(histogram.percentile(bins_of_step, 0.9))
+            p50, p90 = histogram.percentiles(bins_of_step, (0.5, 0.9))
+            row[f"{step}_p50_h"] = _round(p50)
+            row[f"{step}_p90_h"] = _round(p90)
         out.append(row)
     out.sort(key=lambda r: (r["key"] is None, r["key"] or ""))
     return out
@@ -550,7 +551,8 @@ def _binned_transfer_times(sl: Slice, by: str | None) -> dict[Any, tuple[tuple, 
     counts = time_bins.read_counts(months, bins, column, edge_rows, TRANSFER_SERIES, 3600.0)
 
     def pair(c: dict[int, int]) -> tuple[float | None, float | None]:
-        return histogram.percentile(c, 0.5), histogram.percentile(c, 0.9)
+        p50, p90 = histogram.percentiles(c, (0.5, 0.9))
+        return p50, p90
 
     return {k: (pair(s.get("accept", {})), pair(s.get("outcome", {}))) for k, s in counts.items()}
 

@@ -293,8 +293,11 @@ def add_whole_day_edges(out: Counts, edges: list[tuple[date, date, int]]) -> Non
         return
     days, weight = edge_filter(edges)
     rows = TimeBinDay.objects.filter(days).values("series", "bin").annotate(t=Sum(F("n") * weight)).order_by()
-    for row in rows:
-        out[None][row["series"]][row["bin"]] += row["t"]
+    sql, params = rows.values_list("series", "bin", "t").query.sql_with_params()
+    with connection.cursor() as cursor:  # plain tuples, as in ``read_counts``
+        cursor.execute(sql, params)
+        for series, b, t in cursor.fetchall():
+            out[None][series][b] += t
 
 
 def edge_filter(edges: list[tuple[date, date, int]]) -> tuple[Q, Case]:
