@@ -44,7 +44,7 @@ from lastmeter.stats.models import (
     AppealDayArea,
     AppealTime,
     TimeBin,
-    TimeBinGrid,
+    TimeBinFold,
     TransferSpan,
 )
 from lastmeter.stats.rollups import TIME_STEPS, day_bounds, local_day, local_tz
@@ -394,13 +394,13 @@ def _binned_appeal_times(sl: Slice, by: str | None) -> list[dict[str, Any]]:
     months, edges = split_range(sl.start, sl.end)
     whole = by is None and sl.grid_ids is None and sl.community_id is None
     area = {} if whole else slice_lookups(sl, "community_id")
-    bins: QuerySet[TimeBin] | QuerySet[TimeBinGrid]
+    bins: QuerySet[TimeBin] | QuerySet[TimeBinFold]
     if whole:
         bins = TimeBin.objects.filter(series__in=APPEAL_SERIES, whole=True)
     elif by == "officer":
         bins = TimeBin.objects.filter(series__in=APPEAL_SERIES, whole=False, **area)
     else:  # the area's histograms summed over its officers already: a few times fewer rows
-        bins = TimeBinGrid.objects.filter(series__in=APPEAL_SERIES, **area)
+        bins = TimeBinFold.objects.filter(series__in=APPEAL_SERIES, **area)
     column = DIMENSIONS[by] if by else None
     edge_rows = None
     if edges and not whole:
@@ -532,14 +532,16 @@ def _binned_transfer_times(sl: Slice, by: str | None) -> dict[Any, tuple[tuple, 
     """``_transfer_times`` of a long range from the monthly histograms plus the edge days'
     transfers (two queries; within 1 %, see docs/MEASURES.md)."""
     months, edges = split_range(sl.start, sl.end)
-    # Transfer rows are all marked whole: saying so lets the (series, whole, month) index serve.
-    bins = TimeBin.objects.filter(series__in=TRANSFER_SERIES, whole=True)
-    spans = TransferSpan.objects.all()
-    if sl.department_ids is not None:
-        bins = bins.filter(department_id__in=sl.department_ids)
-        spans = spans.filter(department_id__in=sl.department_ids)
+    departments = {} if sl.department_ids is None else {"department_id__in": sl.department_ids}
+    bins: QuerySet[TimeBin] | QuerySet[TimeBinFold]
+    if sl.category_id is None and by != "category":  # summed over the categories already
+        bins = TimeBinFold.objects.filter(series__in=TRANSFER_SERIES, **departments)
+    else:  # transfer rows are all marked whole: saying so lets the (series, whole, month) index serve
+        bins = TimeBin.objects.filter(series__in=TRANSFER_SERIES, whole=True, **departments)
+        if sl.category_id is not None:
+            bins = bins.filter(category_id=sl.category_id)
+    spans = TransferSpan.objects.filter(**departments)
     if sl.category_id is not None:
-        bins = bins.filter(category_id=sl.category_id)
         spans = spans.filter(category_id=sl.category_id)
     column = TRANSFER_KEYS[by] if by else None
     edge_rows = None

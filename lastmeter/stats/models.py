@@ -337,29 +337,34 @@ class TimeBin(models.Model):
         return f"{self.series} {self.month:%Y-%m} bin {self.bin}: {self.n}"
 
 
-class TimeBinGrid(models.Model):
-    """The appeal histograms of ``TimeBin`` per grid (its area rows summed over the officers):
-    a community's or grid's year of appeal times read some 50,000 rows per officer and bin
-    there, a few thousand here (docs/MEASURES.md). Refolded from ``TimeBin`` with its months."""
+class TimeBinFold(models.Model):
+    """``TimeBin`` summed over what no dashboard breaks its times down by: the appeal histograms
+    per grid (over the officers; ``department_id`` empty) and the transfer histograms per
+    department (over the categories; no area). A community's or grid's year of appeal times read
+    some 50,000 rows per officer and bin in ``TimeBin``, a few thousand here; the jurisdiction's
+    departments some 42,000 rows per category and bin, some 8,000 here (docs/MEASURES.md).
+    Refolded from ``TimeBin`` with its months; a test holds it equal to the fold of a recount."""
 
     series = models.CharField(_("series"), max_length=10)
     month = models.DateField(_("month"))
     grid_id = models.IntegerField(_("grid"), null=True)
     community_id = models.IntegerField(_("community"), null=True)
+    department_id = models.IntegerField(_("department"), null=True)
     bin = models.SmallIntegerField(_("bin"))
     n = models.IntegerField(_("count"))
 
     class Meta:
-        verbose_name = _("duration histogram by grid (rollup)")
-        verbose_name_plural = _("duration histograms by grid (rollup)")
+        verbose_name = _("folded duration histogram (rollup)")
+        verbose_name_plural = _("folded duration histograms (rollup)")
         indexes = [
-            models.Index(fields=["grid_id", "month"], name="timebingrid_grid_month"),
-            models.Index(fields=["community_id", "month"], name="timebingrid_community_month"),
-            models.Index(fields=["month"], name="timebingrid_month"),
+            models.Index(fields=["grid_id", "month"], name="timebinfold_grid_month"),
+            models.Index(fields=["community_id", "month"], name="timebinfold_community_month"),
+            models.Index(fields=["series", "month"], name="timebinfold_series_month"),
+            models.Index(fields=["department_id", "month"], name="timebinfold_department_month"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.series} {self.month:%Y-%m} grid {self.grid_id} bin {self.bin}: {self.n}"
+        return f"{self.series} {self.month:%Y-%m} bin {self.bin}: {self.n}"
 
 
 class TimeBinDay(models.Model):

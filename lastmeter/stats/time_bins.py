@@ -19,7 +19,7 @@ from django.db import connection
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Sum, Value, When
 
 from lastmeter.stats.algorithms.histogram import EDGES, bin_of
-from lastmeter.stats.models import AppealTime, TimeBin, TimeBinDay, TimeBinGrid, TransferSpan
+from lastmeter.stats.models import AppealTime, TimeBin, TimeBinDay, TimeBinFold, TransferSpan
 
 # Series → the column (hours) of AppealTime, and → the column (seconds) of TransferSpan.
 APPEAL_SERIES = {"contact": "contact_h", "land": "land_h", "resolve": "resolve_h"}
@@ -99,28 +99,37 @@ def rebuild_bins(months: Iterable[date]) -> None:
     else:
         TimeBin.objects.bulk_create(compute_bins(months), batch_size=1000)
         TimeBinDay.objects.bulk_create(compute_day_bins(months), batch_size=1000)
-    fold_grid_bins(months)
+    fold_bins(months)
 
 
-def fold_grid_bins(months: Iterable[date]) -> None:
-    """Replace the ``TimeBinGrid`` rows of these months by ``TimeBin``'s appeal rows per area
-    summed over the officers (after ``rebuild_bins`` rewrote them; one query a month)."""
+def fold_bins(months: Iterable[date]) -> None:
+    """Replace the ``TimeBinFold`` rows of these months by ``TimeBin``'s appeal rows per area
+    summed over the officers and its transfer rows per department summed over the categories
+    (after ``rebuild_bins`` rewrote them; two queries a month)."""
     months = sorted(set(months))
-    TimeBinGrid.objects.filter(month__in=months).delete()
+    TimeBinFold.objects.filter(month__in=months).delete()
     for m in months:
-        rows = (
+        appeals = (
             TimeBin.objects.filter(month=m, whole=False, series__in=APPEAL_SERIES)
             .values_list("series", "grid_id", "community_id", "bin")
             .annotate(t=Sum("n"))
             .order_by()
         )
-        TimeBinGrid.objects.bulk_create(
-            (
-                TimeBinGrid(series=series, month=m, grid_id=grid, community_id=community, bin=b, n=t)
-                for series, grid, community, b, t in rows
-            ),
-            batch_size=1000,
+        transfers = (
+            TimeBin.objects.filter(month=m, whole=True, series__in=TRANSFER_SERIES)
+            .values_list("series", "department_id", "bin")
+            .annotate(t=Sum("n"))
+            .order_by()
         )
+        rows = [
+            TimeBinFold(series=series, month=m, grid_id=grid, community_id=community, bin=b, n=t)
+            for series, grid, community, b, t in appeals
+        ]
+        rows += [
+            TimeBinFold(series=series, month=m, department_id=department, bin=b, n=t)
+            for series, department, b, t in transfers
+        ]
+        TimeBinFold.objects.bulk_create(rows, batch_size=1000)
 
 
 def compute_day_bins(months: Iterable[date]) -> list[TimeBinDay]:
@@ -233,13 +242,13 @@ Counts = dict[Any, dict[str, dict[int, int]]]  # key → series → bin → coun
 
 def read_counts(
     months: list[date],
-    bins: QuerySet[TimeBin] | QuerySet[TimeBinGrid],
+    bins: QuerySet[TimeBin] | QuerySet[TimeBinFold],
     key: str | None,
     edge_rows: QuerySet | None,
     columns: dict[str, str],
     scale: float,
 ) -> Counts:
-    """Bin counts per key and series: the months' ``TimeBin`` or ``TimeBinGrid`` rows (``bins``,
+    """Bin counts per key and series: the months' ``TimeBin`` or ``TimeBinFold`` rows (``bins``,
     already filtered to the slice, grouped here by ``key``), plus the edge days' rows (``edge_rows``: the per-row
     table filtered to the slice and the edge days, annotated with its key ``k`` and its weight
     ``w``, +1 or −1, see ``split_range``) binned with the same edges, each column's value divided
@@ -318,7 +327,7 @@ __all__ = [
     "compute_bins",
     "compute_day_bins",
     "edge_filter",
-    "fold_grid_bins",
+    "fold_bins",
     "month_end",
     "month_of",
     "months_of",

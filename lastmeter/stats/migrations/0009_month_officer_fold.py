@@ -36,6 +36,9 @@ def fold_existing_days(apps, schema_editor):
         ),
         batch_size=1000,
     )
+    if schema_editor.connection.vendor == "postgresql":
+        # Statistics for the planner now: the rows came in bulk, and autovacuum may be late or off.
+        schema_editor.execute("ANALYZE stats_appealmonthofficer")
 
 
 class Migration(migrations.Migration):

@@ -37,7 +37,7 @@ from lastmeter.stats.models import (
     AppealWeekArea,
     TimeBin,
     TimeBinDay,
-    TimeBinGrid,
+    TimeBinFold,
     TransferMonth,
     TransferSpan,
 )
@@ -313,11 +313,12 @@ BIN_FIELDS = (
 
 
 def bins_rolled_up() -> dict[tuple, int]:
-    """The monthly histograms, their fold by grid (keyed "grid", …) and the jurisdiction's daily
+    """The monthly histograms, their fold (keyed "fold", …) and the jurisdiction's daily
     ones (keyed "day", series, day, bin)."""
     monthly = {tuple(getattr(b, f) for f in BIN_FIELDS): b.n for b in TimeBin.objects.all()}
     grids = {
-        ("grid", b.series, b.month, b.grid_id, b.community_id, b.bin): b.n for b in TimeBinGrid.objects.all()
+        ("fold", b.series, b.month, b.grid_id, b.community_id, b.department_id, b.bin): b.n
+        for b in TimeBinFold.objects.all()
     }
     return monthly | grids | {("day", b.series, b.day, b.bin): b.n for b in TimeBinDay.objects.all()}
 
@@ -338,13 +339,16 @@ def bins_recounted() -> dict[tuple, int]:
         folded[(series, day.replace(day=1), b)] += n
     whole = {(k[0], k[1], k[-1]): n for k, n in recount.items() if k[2] and k[0] in APPEAL_SERIES}
     assert folded == whole
-    # The appeal histograms per area summed over the officers: the fold by grid.
-    grids: dict[tuple, int] = defaultdict(int)
-    for (series, month, is_whole, grid, community, _officer, _dept, _cat, b), n in recount.items():
+    # The appeal histograms per area summed over the officers, the transfer ones per department
+    # summed over the categories: the fold.
+    folds: dict[tuple, int] = defaultdict(int)
+    for (series, month, is_whole, grid, community, _officer, dept, _cat, b), n in recount.items():
         if not is_whole and series in APPEAL_SERIES:
-            grids[("grid", series, month, grid, community, b)] += n
-    assert grids
-    return recount | dict(grids) | daily
+            folds[("fold", series, month, grid, community, None, b)] += n
+        elif is_whole and series not in APPEAL_SERIES:
+            folds[("fold", series, month, None, None, dept, b)] += n
+    assert {k[1] for k in folds} == {"contact", "land", "resolve", "accept", "outcome"}
+    return recount | dict(folds) | daily
 
 
 S = AppealState
