@@ -8,11 +8,21 @@ from datetime import date
 
 import pytest
 import time_machine
+from django.db.models import DateField, F, Sum
+from django.db.models.functions import Trunc
 
 from lastmeter.demo.history_writer import generate_history
 from lastmeter.grids.models import Grid
 from lastmeter.stats import measures, month_fold
-from lastmeter.stats.models import AppealMonthArea, AppealMonthOfficer, AppealWeekArea, TransferMonth
+from lastmeter.stats.models import (
+    SUM_FIELDS,
+    AppealDay,
+    AppealDayArea,
+    AppealMonthArea,
+    AppealMonthOfficer,
+    AppealWeekArea,
+    TransferMonth,
+)
 from lastmeter.stats.time_bins import split_range
 
 # Ranges over the history drawn below (2025-03 .. 2026-03): a part month at the head that is
@@ -128,6 +138,54 @@ def test_it_counts_a_long_range_of_transfers_from_months_and_edge_days_exactly(
                 from_spans = measures.transfer_table(sl, by)
             assert from_months == from_spans, (sl, by)
             compared += sum(row["transfers"] for row in from_spans)
+    assert compared > 0
+
+
+def orm_sums(sl, period, by):
+    """The grouped sums as the ORM aggregates them over the day rows: the reference that the
+    plain SQL of ``stats.rollup_sql`` (day rows and folds alike) must equal."""
+    model = AppealDayArea if measures.by_area(sl, by) else AppealDay
+    qs = model.objects.filter(
+        day__gte=sl.start, day__lte=sl.end, **measures.slice_lookups(sl, "community_id")
+    )
+    keys = []
+    if period:
+        qs = qs.annotate(p=F("day") if period == "day" else Trunc("day", period, output_field=DateField()))
+        keys.append("p")
+    if by:
+        qs = qs.annotate(k=F(measures.DIMENSIONS[by]))
+        keys.append("k")
+    sums = {f"s_{n}": Sum(n) for n in SUM_FIELDS}
+    if not keys:
+        total = qs.aggregate(**sums)
+        return {(None, None): {n: total[f"s_{n}"] for n in SUM_FIELDS}} if total["s_received"] else {}
+    return {
+        (r.get("p"), r.get("k")): {n: r[f"s_{n}"] for n in SUM_FIELDS}
+        for r in qs.values(*keys).annotate(**sums)
+    }
+
+
+@pytest.mark.parametrize("start,end", [RANGES[0], RANGES[3], (date(2025, 5, 3), date(2025, 5, 20))])
+def test_its_plain_sql_sums_equal_the_orms_aggregation(history, start, end):
+    grid = Grid.objects.order_by("pk").first()
+    officer = AppealMonthOfficer.objects.exclude(assignee_id=None).values_list("assignee_id", flat=True)[0]
+    slices = [
+        measures.Slice(start, end),
+        measures.Slice(start, end, grid_ids=frozenset({grid.pk})),
+        measures.Slice(start, end, community_id=grid.community_id),
+        measures.Slice(start, end, officer_id=officer),
+        measures.Slice(start, end, channel="hotline"),
+        measures.Slice(start, end, grid_ids=frozenset()),  # no grid at all: nothing
+    ]
+    compared = 0
+    for sl in slices:
+        for period in (None, "day", "week", "month", "quarter"):
+            for by in (None, "grid", "category", "officer", "channel"):
+                if period == "day" and sl.days > 62:
+                    continue
+                expected = orm_sums(sl, period, by)
+                assert measures.grouped_sums(sl, period, by) == expected, (sl, period, by)
+                compared += sum(s["received"] for s in expected.values())
     assert compared > 0
 
 
