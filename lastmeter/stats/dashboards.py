@@ -265,13 +265,14 @@ def _appeals(target: Target, sl: measures.Slice, step: str, filters: dict[str, s
     total = _zero()
     for sums in trend_sums.values():
         _add(total, sums)
+    times = _times_of([sl, sl.shifted("yoy"), sl.shifted("mom")])
     current = _measured(total)
-    current.update(_times(sl))
+    current.update(times[sl])
     earlier = _earlier(
         sl,
         lambda s: {
             **_measured(measures.grouped_sums(s, None, None).get((None, None)) or _zero()),
-            **_times(s),
+            **times[s],
         },
     )
     kpis = _kpis(
@@ -333,10 +334,14 @@ def _earlier(
     return out
 
 
-def _times(sl: measures.Slice) -> dict[str, Any]:
-    """The median and p90 hours of the slice as measures (one query on the times rollup)."""
-    rows = measures.appeal_times(sl, None)
-    return {k: v for k, v in (rows[0] if rows else {}).items() if k.endswith("_h")}
+def _times_of(slices: list[measures.Slice]) -> dict[measures.Slice, dict[str, Any]]:
+    """The median and p90 hours of each slice as measures (the slices that are the same days
+    measured once; ``measures.appeal_times_of`` reads the jurisdiction's together)."""
+    unique = list(dict.fromkeys(slices))
+    return {
+        s: {k: v for k, v in (rows[0] if rows else {}).items() if k.endswith("_h")}
+        for s, rows in zip(unique, measures.appeal_times_of(unique), strict=True)
+    }
 
 
 def _kpis(

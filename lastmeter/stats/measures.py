@@ -411,7 +411,26 @@ def _binned_appeal_times(sl: Slice, by: str | None) -> list[dict[str, Any]]:
     counts = time_bins.read_counts(months, bins, column, edge_rows, APPEAL_SERIES, 1.0)
     if whole:  # the jurisdiction's edge days are kept as daily histograms too
         time_bins.add_whole_day_edges(counts, edges)
-    names = labels(by, counts.keys())
+    return _time_rows(counts, labels(by, counts.keys()))
+
+
+def appeal_times_of(slices: list[Slice]) -> list[list[dict[str, Any]]]:
+    """``appeal_times(sl, None)`` of each slice. The jurisdiction's long ranges — a dashboard's
+    year, the year before, the period before — share their reads of the histograms: the months
+    of all of them in one query and their edge days in one more, each slice's counts a sum of
+    its own (``FILTER`` on PostgreSQL), instead of two queries a slice over mostly the same
+    rows (the year before and the period before differ by a day when a 29 February lies
+    between)."""
+    if len(slices) < 2 or not all(
+        _binned_ok(s) and s.grid_ids is None and s.community_id is None for s in slices
+    ):
+        return [appeal_times(s, None) for s in slices]
+    counts = time_bins.read_whole_counts([split_range(s.start, s.end) for s in slices])
+    return [_time_rows(c, {}) for c in counts]
+
+
+def _time_rows(counts: time_bins.Counts, names: dict[Any, str]) -> list[dict[str, Any]]:
+    """The rows of ``appeal_times`` from the bin counts per key and step."""
     out = []
     for key, series in counts.items():
         if not any(n for bins_of_step in series.values() for n in bins_of_step.values()):
@@ -680,6 +699,7 @@ __all__ = [
     "Table",
     "appeal_measures",
     "appeal_times",
+    "appeal_times_of",
     "appeals_table",
     "change",
     "hour_weekday",

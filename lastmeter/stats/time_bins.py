@@ -309,6 +309,53 @@ def add_whole_day_edges(out: Counts, edges: list[tuple[date, date, int]]) -> Non
             out[None][series][b] += t
 
 
+def read_whole_counts(splits: list[tuple[list[date], list[tuple[date, date, int]]]]) -> list[Counts]:
+    """The jurisdiction's appeal bin counts (key None → series → bin → count) of several ranges, each given
+    as its ``split_range``: their whole months in one query and their edge days (from
+    ``TimeBinDay``) in another, a sum per range. The same counts as ``read_counts`` plus
+    ``add_whole_day_edges`` for each range."""
+    out: list[Counts] = [defaultdict(lambda: defaultdict(lambda: defaultdict(int))) for _s in splits]
+    months = sorted({m for whole, _edges in splits for m in whole})
+    sums = {f"t{i}": Sum("n", filter=Q(month__in=whole)) for i, (whole, _edges) in enumerate(splits)}
+    rows = (
+        TimeBin.objects.filter(series__in=APPEAL_SERIES, whole=True, month__in=months)
+        .values("series", "bin")
+        .annotate(**sums)
+        .order_by()
+    )
+    _add_per_range(out, rows.values_list("series", "bin", *sums))
+    with_edges = [(i, edges) for i, (_whole, edges) in enumerate(splits) if edges]
+    if with_edges:
+        condition = Q(pk__in=[])
+        edge_sums = {}
+        for i, edges in with_edges:
+            days, weight = edge_filter(edges)
+            condition |= days
+            edge_sums[f"t{i}"] = Sum(F("n") * weight)
+        zero = {f"t{i}": Value(0) for i in range(len(splits)) if f"t{i}" not in edge_sums}
+        edge_rows = (
+            TimeBinDay.objects.filter(condition, series__in=APPEAL_SERIES)
+            .values("series", "bin")
+            .annotate(**edge_sums)
+            .annotate(**zero)
+            .order_by()
+        )
+        _add_per_range(out, edge_rows.values_list("series", "bin", *(f"t{i}" for i in range(len(splits)))))
+    return out
+
+
+def _add_per_range(out: list[Counts], rows: QuerySet) -> None:
+    """Add rows of (series, bin, one count per range) to each range's counts (as tuples from the
+    cursor, as in ``read_counts``)."""
+    sql, params = rows.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for series, b, *per_range in cursor.fetchall():
+            for counts, n in zip(out, per_range, strict=True):
+                if n:
+                    counts[None][series][b] += n
+
+
 def edge_filter(edges: list[tuple[date, date, int]]) -> tuple[Q, Case]:
     """The condition selecting the edge days of ``split_range`` and the weight of each row."""
     condition = Q(pk__in=[])
@@ -332,6 +379,7 @@ __all__ = [
     "month_of",
     "months_of",
     "read_counts",
+    "read_whole_counts",
     "rebuild_bins",
     "split_range",
     "use_bins",

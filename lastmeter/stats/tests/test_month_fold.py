@@ -189,6 +189,17 @@ def test_its_plain_sql_sums_equal_the_orms_aggregation(history, start, end):
     assert compared > 0
 
 
+def test_it_reads_the_jurisdictions_times_of_several_ranges_together_as_one_by_one(history):
+    slices = [measures.Slice(start, end) for start, end in RANGES]
+    slices.append(slices[0])  # the same days twice
+    together = measures.appeal_times_of(slices)
+    assert together == [measures.appeal_times(sl, None) for sl in slices]
+    assert all(rows and rows[0]["land_n"] > 0 for rows in together)
+    grid = Grid.objects.order_by("pk").first()
+    areas = [measures.Slice(RANGES[0][0], RANGES[0][1], grid_ids=frozenset({grid.pk})), slices[1]]
+    assert measures.appeal_times_of(areas) == [measures.appeal_times(sl, None) for sl in areas]
+
+
 def test_it_covers_edges_added_and_taken_away():
     signs = {sign for start, end in RANGES for *_days, sign in split_range(start, end)[1]}
     assert signs == {1, -1}
