@@ -396,11 +396,11 @@ def _binned_appeal_times(sl: Slice, by: str | None) -> list[dict[str, Any]]:
     area = {} if whole else slice_lookups(sl, "community_id")
     bins: QuerySet[TimeBin] | QuerySet[TimeBinFold]
     if whole:
-        bins = TimeBin.objects.filter(series__in=APPEAL_SERIES, whole=True)
+        bins = TimeBinFold.objects.filter(series__in=APPEAL_SERIES, whole=True)
     elif by == "officer":
         bins = TimeBin.objects.filter(series__in=APPEAL_SERIES, whole=False, **area)
     else:  # the area's histograms summed over its officers already: a few times fewer rows
-        bins = TimeBinFold.objects.filter(series__in=APPEAL_SERIES, **area)
+        bins = TimeBinFold.objects.filter(series__in=APPEAL_SERIES, whole=False, **area)
     column = DIMENSIONS[by] if by else None
     edge_rows = None
     if edges and not whole:
@@ -554,7 +554,7 @@ def _binned_transfer_times(sl: Slice, by: str | None) -> dict[Any, tuple[tuple, 
     departments = {} if sl.department_ids is None else {"department_id__in": sl.department_ids}
     bins: QuerySet[TimeBin] | QuerySet[TimeBinFold]
     if sl.category_id is None and by != "category":  # summed over the categories already
-        bins = TimeBinFold.objects.filter(series__in=TRANSFER_SERIES, **departments)
+        bins = TimeBinFold.objects.filter(series__in=TRANSFER_SERIES, whole=False, **departments)
     else:  # transfer rows are all marked whole: saying so lets the (series, whole, month) index serve
         bins = TimeBin.objects.filter(series__in=TRANSFER_SERIES, whole=True, **departments)
         if sl.category_id is not None:

@@ -340,13 +340,16 @@ class TimeBin(models.Model):
 class TimeBinFold(models.Model):
     """``TimeBin`` summed over what no dashboard breaks its times down by: the appeal histograms
     per grid (over the officers; ``department_id`` empty) and the transfer histograms per
-    department (over the categories; no area). A community's or grid's year of appeal times read
+    department (over the categories; no area), with the jurisdiction's appeal histograms. A community's or grid's year of appeal times read
     some 50,000 rows per officer and bin in ``TimeBin``, a few thousand here; the jurisdiction's
     departments some 42,000 rows per category and bin, some 8,000 here (docs/MEASURES.md).
     Refolded from ``TimeBin`` with its months; a test holds it equal to the fold of a recount."""
 
     series = models.CharField(_("series"), max_length=10)
     month = models.DateField(_("month"))
+    # The jurisdiction's appeal histograms, copied from TimeBin: there they lie among a month's
+    # area rows (a year's read visited ~1,600 pages), here together (~150).
+    whole = models.BooleanField(_("whole jurisdiction"), default=False)
     grid_id = models.IntegerField(_("grid"), null=True)
     community_id = models.IntegerField(_("community"), null=True)
     department_id = models.IntegerField(_("department"), null=True)
@@ -359,7 +362,7 @@ class TimeBinFold(models.Model):
         indexes = [
             models.Index(fields=["grid_id", "month"], name="timebinfold_grid_month"),
             models.Index(fields=["community_id", "month"], name="timebinfold_community_month"),
-            models.Index(fields=["series", "month"], name="timebinfold_series_month"),
+            models.Index(fields=["series", "whole", "month"], name="timebinfold_series_month"),
             models.Index(fields=["department_id", "month"], name="timebinfold_department_month"),
         ]
 

@@ -104,8 +104,9 @@ def rebuild_bins(months: Iterable[date]) -> None:
 
 def fold_bins(months: Iterable[date]) -> None:
     """Replace the ``TimeBinFold`` rows of these months by ``TimeBin``'s appeal rows per area
-    summed over the officers and its transfer rows per department summed over the categories
-    (after ``rebuild_bins`` rewrote them; two queries a month)."""
+    summed over the officers, its transfer rows per department summed over the categories and
+    its jurisdiction's appeal rows as they are (after ``rebuild_bins`` rewrote them; three
+    queries a month)."""
     months = sorted(set(months))
     TimeBinFold.objects.filter(month__in=months).delete()
     for m in months:
@@ -129,6 +130,10 @@ def fold_bins(months: Iterable[date]) -> None:
             TimeBinFold(series=series, month=m, department_id=department, bin=b, n=t)
             for series, department, b, t in transfers
         ]
+        whole = TimeBin.objects.filter(month=m, whole=True, series__in=APPEAL_SERIES).values_list(
+            "series", "bin", "n"
+        )
+        rows += [TimeBinFold(series=series, month=m, whole=True, bin=b, n=n) for series, b, n in whole]
         TimeBinFold.objects.bulk_create(rows, batch_size=1000)
 
 
@@ -318,7 +323,7 @@ def read_whole_counts(splits: list[tuple[list[date], list[tuple[date, date, int]
     months = sorted({m for whole, _edges in splits for m in whole})
     sums = {f"t{i}": Sum("n", filter=Q(month__in=whole)) for i, (whole, _edges) in enumerate(splits)}
     rows = (
-        TimeBin.objects.filter(series__in=APPEAL_SERIES, whole=True, month__in=months)
+        TimeBinFold.objects.filter(series__in=APPEAL_SERIES, whole=True, month__in=months)
         .values("series", "bin")
         .annotate(**sums)
         .order_by()

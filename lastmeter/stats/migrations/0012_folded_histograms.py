@@ -35,6 +35,13 @@ def fold_existing_bins(apps, schema_editor):
         ),
         batch_size=2000,
     )
+    whole = timebin.objects.filter(whole=True, series__in=("contact", "land", "resolve")).values_list(
+        "series", "month", "bin", "n"
+    )
+    fold.objects.bulk_create(
+        (fold(series=series, month=month, whole=True, bin=b, n=n) for series, month, b, n in whole.iterator()),
+        batch_size=2000,
+    )
     if schema_editor.connection.vendor == "postgresql":
         # Statistics for the planner now: the rows came in bulk, and autovacuum may be late or off.
         schema_editor.execute("ANALYZE stats_timebinfold")
@@ -53,6 +60,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('series', models.CharField(max_length=10, verbose_name='series')),
                 ('month', models.DateField(verbose_name='month')),
+                ('whole', models.BooleanField(default=False, verbose_name='whole jurisdiction')),
                 ('grid_id', models.IntegerField(null=True, verbose_name='grid')),
                 ('community_id', models.IntegerField(null=True, verbose_name='community')),
                 ('department_id', models.IntegerField(null=True, verbose_name='department')),
@@ -62,7 +70,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'folded duration histogram (rollup)',
                 'verbose_name_plural': 'folded duration histograms (rollup)',
-                'indexes': [models.Index(fields=['grid_id', 'month'], name='timebinfold_grid_month'), models.Index(fields=['community_id', 'month'], name='timebinfold_community_month'), models.Index(fields=['series', 'month'], name='timebinfold_series_month'), models.Index(fields=['department_id', 'month'], name='timebinfold_department_month')],
+                'indexes': [models.Index(fields=['grid_id', 'month'], name='timebinfold_grid_month'), models.Index(fields=['community_id', 'month'], name='timebinfold_community_month'), models.Index(fields=['series', 'whole', 'month'], name='timebinfold_series_month'), models.Index(fields=['department_id', 'month'], name='timebinfold_department_month')],
             },
         ),
         migrations.RunPython(fold_existing_bins, migrations.RunPython.noop),

@@ -317,7 +317,7 @@ def bins_rolled_up() -> dict[tuple, int]:
     ones (keyed "day", series, day, bin)."""
     monthly = {tuple(getattr(b, f) for f in BIN_FIELDS): b.n for b in TimeBin.objects.all()}
     grids = {
-        ("fold", b.series, b.month, b.grid_id, b.community_id, b.department_id, b.bin): b.n
+        ("fold", b.series, b.month, b.whole, b.grid_id, b.community_id, b.department_id, b.bin): b.n
         for b in TimeBinFold.objects.all()
     }
     return monthly | grids | {("day", b.series, b.day, b.bin): b.n for b in TimeBinDay.objects.all()}
@@ -344,9 +344,11 @@ def bins_recounted() -> dict[tuple, int]:
     folds: dict[tuple, int] = defaultdict(int)
     for (series, month, is_whole, grid, community, _officer, dept, _cat, b), n in recount.items():
         if not is_whole and series in APPEAL_SERIES:
-            folds[("fold", series, month, grid, community, None, b)] += n
+            folds[("fold", series, month, False, grid, community, None, b)] += n
         elif is_whole and series not in APPEAL_SERIES:
-            folds[("fold", series, month, None, None, dept, b)] += n
+            folds[("fold", series, month, False, None, None, dept, b)] += n
+        else:  # the jurisdiction's appeal histograms, as they are
+            folds[("fold", series, month, True, None, None, None, b)] += n
     assert {k[1] for k in folds} == {"contact", "land", "resolve", "accept", "outcome"}
     return recount | dict(folds) | daily
 
