@@ -324,12 +324,6 @@ class TimeBin(models.Model):
                 include=["series", "whole", "assignee_id", "bin", "n"],
                 name="timebin_grid_month_cover",
             ),
-            # The same for a community's (its grids' officers' rows: some 50,000 a year).
-            models.Index(
-                fields=["community_id", "month"],
-                include=["series", "whole", "assignee_id", "bin", "n"],
-                name="timebin_community_month_cover",
-            ),
             models.Index(fields=["department_id", "month"], name="timebin_department_month"),
         ]
 

@@ -44,7 +44,7 @@ def fold_existing_days(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('stats', '0010_timebin_community_index'),
+        ('stats', '0009_month_officer_fold'),
     ]
 
     operations = [
