@@ -13,6 +13,7 @@ number of grids, days or departments.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
@@ -264,15 +265,16 @@ def _appeals(target: Target, sl: measures.Slice, step: str, filters: dict[str, s
     total = _zero()
     for sums in trend_sums.values():
         _add(total, sums)
+    times = _times_of([sl, sl.shifted("yoy"), sl.shifted("mom")])
     current = _measured(total)
-    current.update(_times(sl))
-    earlier = {
-        kind: {
-            **_measured(measures.grouped_sums(sl.shifted(kind), None, None).get((None, None)) or _zero()),
-            **_times(sl.shifted(kind)),
-        }
-        for kind in ("yoy", "mom")
-    }
+    current.update(times[sl])
+    earlier = _earlier(
+        sl,
+        lambda s: {
+            **_measured(measures.grouped_sums(s, None, None).get((None, None)) or _zero()),
+            **times[s],
+        },
+    )
     kpis = _kpis(
         current,
         earlier,
@@ -316,10 +318,30 @@ def _appeals(target: Target, sl: measures.Slice, step: str, filters: dict[str, s
     return kpis, tables, charts
 
 
-def _times(sl: measures.Slice) -> dict[str, Any]:
-    """The median and p90 hours of the slice as measures (one query on the times rollup)."""
-    rows = measures.appeal_times(sl, None)
-    return {k: v for k, v in (rows[0] if rows else {}).items() if k.endswith("_h")}
+def _earlier(
+    sl: measures.Slice, measure: Callable[[measures.Slice], dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """``measure`` of the YoY and MoM slices, measured once when they are the same days: a
+    365-day range's year before and its 365 days before are one range unless a 29 February lies
+    between (most year-long windows), and reading it twice was a sixth of a dashboard's time."""
+    done: dict[measures.Slice, dict[str, Any]] = {}
+    out = {}
+    for kind in ("yoy", "mom"):
+        s = sl.shifted(kind)
+        if s not in done:
+            done[s] = measure(s)
+        out[kind] = done[s]
+    return out
+
+
+def _times_of(slices: list[measures.Slice]) -> dict[measures.Slice, dict[str, Any]]:
+    """The median and p90 hours of each slice as measures (the slices that are the same days
+    measured once; ``measures.appeal_times_of`` reads the jurisdiction's together)."""
+    unique = list(dict.fromkeys(slices))
+    return {
+        s: {k: v for k, v in (rows[0] if rows else {}).items() if k.endswith("_h")}
+        for s, rows in zip(unique, measures.appeal_times_of(unique), strict=True)
+    }
 
 
 def _kpis(
@@ -509,7 +531,7 @@ def _department(target: Target, sl: measures.Slice, step: str, filters: dict[str
         return rows[0] if rows else {"transfers": 0, "returned": 0}
 
     current = {**totals(sl), "overdue": _overdue(frozenset({dept})).get(dept, 0)}
-    earlier = {kind: totals(sl.shifted(kind)) for kind in ("yoy", "mom")}
+    earlier = _earlier(sl, totals)
     links = _transfer_links(filters, sl, dept)
     kpis = _kpis(current, earlier, (*TRANSFER_KEYS, "overdue"), links)
 

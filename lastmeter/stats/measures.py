@@ -20,19 +20,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.db import connection
 from django.db.models import Aggregate, Count, F, FloatField, IntegerField, Q, QuerySet, Sum, Value
-from django.db.models.functions import (
-    ExtractHour,
-    ExtractIsoWeekDay,
-    TruncMonth,
-    TruncQuarter,
-    TruncWeek,
-    TruncYear,
-)
+from django.db.models.functions import ExtractHour, ExtractIsoWeekDay
 
 from lastmeter.accounts.models import Department, OrgUnit, Person
 from lastmeter.appeals.choices import Channel, ClockKind
@@ -41,7 +34,7 @@ from lastmeter.dispatching.choices import IncidentType
 from lastmeter.dispatching.models import Assignment, Incident
 from lastmeter.grids.models import Grid
 from lastmeter.grids.selectors import grid_id_containing
-from lastmeter.stats import month_fold, time_bins
+from lastmeter.stats import month_fold, rollup_sql, time_bins
 from lastmeter.stats.algorithms import histogram
 from lastmeter.stats.models import (
     HOUR_FIELDS,
@@ -51,6 +44,7 @@ from lastmeter.stats.models import (
     AppealDayArea,
     AppealTime,
     TimeBin,
+    TimeBinFold,
     TransferSpan,
 )
 from lastmeter.stats.rollups import TIME_STEPS, day_bounds, local_day, local_tz
@@ -65,7 +59,6 @@ DIMENSIONS: dict[str, str] = {
     "channel": "channel",
     "officer": "assignee_id",
 }
-_TRUNC = {"week": TruncWeek, "month": TruncMonth, "quarter": TruncQuarter, "year": TruncYear}
 
 
 @dataclass(frozen=True)
@@ -196,6 +189,16 @@ def by_area(sl: Slice, by: str | None = None) -> bool:
     return sl.channel is None and sl.officer_id is None and (by is None or by in AREA_DIMENSIONS)
 
 
+# Dimensions the monthly fold by officer keeps (category and channel are summed over there).
+OFFICER_DIMENSIONS = frozenset({"grid", "community", "officer"})
+
+
+def by_officer(sl: Slice, by: str | None = None) -> bool:
+    """True when the slice and breakdown can read the monthly fold by officer
+    (``AppealMonthOfficer``): no category or channel."""
+    return sl.channel is None and sl.category_id is None and (by is None or by in OFFICER_DIMENSIONS)
+
+
 def rollup_rows(sl: Slice, by: str | None = None) -> QuerySet:
     """The rollup rows of the slice: the fold by area when it has every column asked for (a
     sixth of the rows on years of history), else the daily rollup."""
@@ -208,34 +211,32 @@ def _zero() -> dict[str, int]:
 
 
 def grouped_sums(sl: Slice, period: str | None, by: str | None) -> dict[tuple[Any, Any], dict[str, int]]:
-    """{(period start or None, dimension value or None): sums} in one query (a long range by
-    area in at most three: its whole months from the monthly fold, see ``stats.month_fold``)."""
-    if by_area(sl, by) and month_fold.serves(sl.start, sl.end, period):
+    """{(period start or None, dimension value or None): sums} in one query (a long range in
+    two: its whole months, or weeks for a weekly trend, from a fold, see ``stats.month_fold``)."""
+    if month_fold.serves(sl.start, sl.end, period) and (by_area(sl, by) or by_officer(sl, by)):
         key = DIMENSIONS[by] if by else None
-        return month_fold.grouped_sums(sl.start, sl.end, slice_lookups(sl, "community_id"), period, key)
-    qs = rollup_rows(sl, by)
-    keys: list[str] = []
-    if period == "day":
-        qs = qs.annotate(p=F("day"))
-        keys.append("p")
-    elif period:
-        qs = qs.annotate(p=_TRUNC[period]("day"))
-        keys.append("p")
-    if by:
-        qs = qs.annotate(k=F(DIMENSIONS[by]))
-        keys.append("k")
-    sums = {f"s_{n}": Sum(n) for n in SUM_FIELDS}
-    if not keys:
-        total = qs.aggregate(**sums)
-        return {(None, None): {n: total[f"s_{n}"] or 0 for n in SUM_FIELDS}} if total["s_received"] else {}
-    rows = qs.values(*keys).annotate(**sums).order_by(*keys)
-    out: dict[tuple[Any, Any], dict[str, int]] = {}
-    for row in rows:
-        p = row.get("p")
-        if isinstance(p, datetime):
-            p = p.date()
-        out[(p, row.get("k"))] = {n: row[f"s_{n}"] or 0 for n in SUM_FIELDS}
-    return out
+        return month_fold.grouped_sums(
+            sl.start, sl.end, slice_lookups(sl, "community_id"), period, key, officer=not by_area(sl, by)
+        )
+    if month_fold.week_serves(sl.start, sl.end, period) and by_area(sl, by):
+        return month_fold.weekly_sums(
+            sl.start, sl.end, slice_lookups(sl, "community_id"), DIMENSIONS[by] if by else None
+        )
+    model = AppealDayArea if by_area(sl, by) else AppealDay
+    bucket = None if period is None else ("day", None if period == "day" else period)
+    rows = rollup_sql.grouped_sums(
+        model,
+        SUM_FIELDS,
+        slice_lookups(sl, "community_id"),
+        within=("day", sl.start, sl.end),
+        bucket=bucket,
+        key=DIMENSIONS[by] if by else None,
+        ordered=True,
+    )
+    if bucket is None and by is None:
+        total = dict(zip(SUM_FIELDS, rows[0][3], strict=True))
+        return {(None, None): total} if total["received"] else {}
+    return {(p, k): dict(zip(SUM_FIELDS, sums, strict=True)) for p, k, _weight, sums in rows}
 
 
 def labels(by: str | None, keys: Iterable[Any]) -> dict[Any, str]:
@@ -393,7 +394,13 @@ def _binned_appeal_times(sl: Slice, by: str | None) -> list[dict[str, Any]]:
     months, edges = split_range(sl.start, sl.end)
     whole = by is None and sl.grid_ids is None and sl.community_id is None
     area = {} if whole else slice_lookups(sl, "community_id")
-    bins = TimeBin.objects.filter(series__in=APPEAL_SERIES, whole=whole, **area)
+    bins: QuerySet[TimeBin] | QuerySet[TimeBinFold]
+    if whole:
+        bins = TimeBinFold.objects.filter(series__in=APPEAL_SERIES, whole=True)
+    elif by == "officer":
+        bins = TimeBin.objects.filter(series__in=APPEAL_SERIES, whole=False, **area)
+    else:  # the area's histograms summed over its officers already: a few times fewer rows
+        bins = TimeBinFold.objects.filter(series__in=APPEAL_SERIES, whole=False, **area)
     column = DIMENSIONS[by] if by else None
     edge_rows = None
     if edges and not whole:
@@ -404,7 +411,26 @@ def _binned_appeal_times(sl: Slice, by: str | None) -> list[dict[str, Any]]:
     counts = time_bins.read_counts(months, bins, column, edge_rows, APPEAL_SERIES, 1.0)
     if whole:  # the jurisdiction's edge days are kept as daily histograms too
         time_bins.add_whole_day_edges(counts, edges)
-    names = labels(by, counts.keys())
+    return _time_rows(counts, labels(by, counts.keys()))
+
+
+def appeal_times_of(slices: list[Slice]) -> list[list[dict[str, Any]]]:
+    """``appeal_times(sl, None)`` of each slice. The jurisdiction's long ranges — a dashboard's
+    year, the year before, the period before — share their reads of the histograms: the months
+    of all of them in one query and their edge days in one more, each slice's counts a sum of
+    its own (``FILTER`` on PostgreSQL), instead of two queries a slice over mostly the same
+    rows (the year before and the period before differ by a day when a 29 February lies
+    between)."""
+    if len(slices) < 2 or not all(
+        _binned_ok(s) and s.grid_ids is None and s.community_id is None for s in slices
+    ):
+        return [appeal_times(s, None) for s in slices]
+    counts = time_bins.read_whole_counts([split_range(s.start, s.end) for s in slices])
+    return [_time_rows(c, {}) for c in counts]
+
+
+def _time_rows(counts: time_bins.Counts, names: dict[Any, str]) -> list[dict[str, Any]]:
+    """The rows of ``appeal_times`` from the bin counts per key and step."""
     out = []
     for key, series in counts.items():
         if not any(n for bins_of_step in series.values() for n in bins_of_step.values()):
@@ -413,8 +439,9 @@ def _binned_appeal_times(sl: Slice, by: str | None) -> list[dict[str, Any]]:
         for step in TIME_STEPS:
             bins_of_step = series.get(step, {})
             row[f"{step}_n"] = sum(bins_of_step.values())
-            row[f"{step}_p50_h"] = _round(histogram.percentile(bins_of_step, 0.5))
-            row[f"{step}_p90_h"] = _round(histogram.percentile(bins_of_step, 0.9))
+            p50, p90 = histogram.percentiles(bins_of_step, (0.5, 0.9))
+            row[f"{step}_p50_h"] = _round(p50)
+            row[f"{step}_p90_h"] = _round(p90)
         out.append(row)
     out.sort(key=lambda r: (r["key"] is None, r["key"] or ""))
     return out
@@ -524,14 +551,16 @@ def _binned_transfer_times(sl: Slice, by: str | None) -> dict[Any, tuple[tuple, 
     """``_transfer_times`` of a long range from the monthly histograms plus the edge days'
     transfers (two queries; within 1 %, see docs/MEASURES.md)."""
     months, edges = split_range(sl.start, sl.end)
-    # Transfer rows are all marked whole: saying so lets the (series, whole, month) index serve.
-    bins = TimeBin.objects.filter(series__in=TRANSFER_SERIES, whole=True)
-    spans = TransferSpan.objects.all()
-    if sl.department_ids is not None:
-        bins = bins.filter(department_id__in=sl.department_ids)
-        spans = spans.filter(department_id__in=sl.department_ids)
+    departments = {} if sl.department_ids is None else {"department_id__in": sl.department_ids}
+    bins: QuerySet[TimeBin] | QuerySet[TimeBinFold]
+    if sl.category_id is None and by != "category":  # summed over the categories already
+        bins = TimeBinFold.objects.filter(series__in=TRANSFER_SERIES, whole=False, **departments)
+    else:  # transfer rows are all marked whole: saying so lets the (series, whole, month) index serve
+        bins = TimeBin.objects.filter(series__in=TRANSFER_SERIES, whole=True, **departments)
+        if sl.category_id is not None:
+            bins = bins.filter(category_id=sl.category_id)
+    spans = TransferSpan.objects.filter(**departments)
     if sl.category_id is not None:
-        bins = bins.filter(category_id=sl.category_id)
         spans = spans.filter(category_id=sl.category_id)
     column = TRANSFER_KEYS[by] if by else None
     edge_rows = None
@@ -543,7 +572,8 @@ def _binned_transfer_times(sl: Slice, by: str | None) -> dict[Any, tuple[tuple, 
     counts = time_bins.read_counts(months, bins, column, edge_rows, TRANSFER_SERIES, 3600.0)
 
     def pair(c: dict[int, int]) -> tuple[float | None, float | None]:
-        return histogram.percentile(c, 0.5), histogram.percentile(c, 0.9)
+        p50, p90 = histogram.percentiles(c, (0.5, 0.9))
+        return p50, p90
 
     return {k: (pair(s.get("accept", {})), pair(s.get("outcome", {}))) for k, s in counts.items()}
 
@@ -669,6 +699,7 @@ __all__ = [
     "Table",
     "appeal_measures",
     "appeal_times",
+    "appeal_times_of",
     "appeals_table",
     "change",
     "hour_weekday",

@@ -179,6 +179,54 @@ class AppealMonthArea(RollupSums):
         return f"{self.month:%Y-%m} grid={self.grid_id} cat={self.category_id}: {self.received}"
 
 
+class AppealWeekArea(RollupSums):
+    """``AppealDayArea`` folded by ISO week (Monday to Sunday; without the hours). A year-long
+    range's trend is weekly (``dashboard_parts.auto_period``): it reads its whole weeks here,
+    some 5,000 rows a year of a million appeals against 32,000 days, and the days of its part
+    weeks at either end from ``AppealDayArea`` (``stats.month_fold``). Refolded with
+    ``AppealMonthArea``: every week that meets a month being rebuilt."""
+
+    week = models.DateField(db_index=True)  # the Monday
+    grid_id = models.IntegerField(null=True)
+    community_id = models.IntegerField(null=True)
+    category_id = models.IntegerField(null=True)
+
+    class Meta:
+        verbose_name = _("appeal week by area (rollup)")
+        verbose_name_plural = _("appeal weeks by area (rollup)")
+        indexes = [
+            models.Index(fields=["grid_id", "week"]),
+            models.Index(fields=["community_id", "week"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"week of {self.week} grid={self.grid_id} cat={self.category_id}: {self.received}"
+
+
+class AppealMonthOfficer(RollupSums):
+    """``AppealDay`` folded by calendar month over category and channel, keeping the officer:
+    a grid dashboard's table of officers over a year summed some 40,000 day rows of its grid
+    (``AppealDayArea`` has no officer); here it is a few dozen. Read like ``AppealMonthArea``
+    (whole months here, the part months' days from ``AppealDay``: ``stats.month_fold``) and
+    refolded with it whenever a day of the month is rebuilt."""
+
+    month = models.DateField(db_index=True)  # the first day of the month
+    grid_id = models.IntegerField(null=True)
+    community_id = models.IntegerField(null=True)
+    assignee_id = models.IntegerField(null=True)
+
+    class Meta:
+        verbose_name = _("appeal month by officer (rollup)")
+        verbose_name_plural = _("appeal months by officer (rollup)")
+        indexes = [
+            models.Index(fields=["grid_id", "month"]),
+            models.Index(fields=["community_id", "month"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} grid={self.grid_id} officer={self.assignee_id}: {self.received}"
+
+
 class TransferSpan(models.Model):
     """One row per transfer: its local day, department, the appeal's grid and category, whether
     it was returned, the acceptance and outcome durations (seconds, when accepted/completed)
@@ -277,6 +325,39 @@ class TimeBin(models.Model):
                 name="timebin_grid_month_cover",
             ),
             models.Index(fields=["department_id", "month"], name="timebin_department_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.series} {self.month:%Y-%m} bin {self.bin}: {self.n}"
+
+
+class TimeBinFold(models.Model):
+    """``TimeBin`` summed over what no dashboard breaks its times down by: the appeal histograms
+    per grid (over the officers; ``department_id`` empty) and the transfer histograms per
+    department (over the categories; no area), with the jurisdiction's appeal histograms. A community's or grid's year of appeal times read
+    some 50,000 rows per officer and bin in ``TimeBin``, a few thousand here; the jurisdiction's
+    departments some 42,000 rows per category and bin, some 8,000 here (docs/MEASURES.md).
+    Refolded from ``TimeBin`` with its months; a test holds it equal to the fold of a recount."""
+
+    series = models.CharField(_("series"), max_length=10)
+    month = models.DateField(_("month"))
+    # The jurisdiction's appeal histograms, copied from TimeBin: there they lie among a month's
+    # area rows (a year's read visited ~1,600 pages), here together (~150).
+    whole = models.BooleanField(_("whole jurisdiction"), default=False)
+    grid_id = models.IntegerField(_("grid"), null=True)
+    community_id = models.IntegerField(_("community"), null=True)
+    department_id = models.IntegerField(_("department"), null=True)
+    bin = models.SmallIntegerField(_("bin"))
+    n = models.IntegerField(_("count"))
+
+    class Meta:
+        verbose_name = _("folded duration histogram (rollup)")
+        verbose_name_plural = _("folded duration histograms (rollup)")
+        indexes = [
+            models.Index(fields=["grid_id", "month"], name="timebinfold_grid_month"),
+            models.Index(fields=["community_id", "month"], name="timebinfold_community_month"),
+            models.Index(fields=["series", "whole", "month"], name="timebinfold_series_month"),
+            models.Index(fields=["department_id", "month"], name="timebinfold_department_month"),
         ]
 
     def __str__(self) -> str:

@@ -1,5 +1,6 @@
-"""The monthly folds of the rollup — ``AppealMonthArea`` from ``AppealDayArea``, ``TransferMonth``
-from ``TransferSpan`` —: writing them, and reading a long range's sums from them.
+"""The monthly and weekly folds of the rollup — ``AppealMonthArea`` and ``AppealWeekArea`` from
+``AppealDayArea``, ``AppealMonthOfficer`` from ``AppealDay``, ``TransferMonth`` from
+``TransferSpan`` —: writing them, and reading a long range's sums from them.
 
 A dashboard's default view is a year; summing a year of day rows five times (trend, YoY, MoM,
 grids, categories) was most of the leadership dashboard's time on years of history. A range is
@@ -11,23 +12,28 @@ duration histograms that share the split).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import Count, F, IntegerField, Q, Sum, Value
 from django.db.models.functions import TruncMonth, TruncQuarter, TruncYear
 
+from lastmeter.stats import rollup_sql
 from lastmeter.stats.models import (
     SUM_FIELDS,
     TRANSFER_SUM_FIELDS,
+    AppealDay,
     AppealDayArea,
     AppealMonthArea,
+    AppealMonthOfficer,
+    AppealWeekArea,
     TransferMonth,
     TransferSpan,
 )
 from lastmeter.stats.time_bins import edge_filter, month_end, split_range, use_bins
 
 AREA_COLUMNS = ("grid_id", "community_id", "category_id")
+OFFICER_COLUMNS = ("grid_id", "community_id", "assignee_id")
 # Periods whose buckets are unions of whole months: the fold can serve their trends.
 MONTHLY_PERIODS: dict[str | None, Any] = {
     None: None,
@@ -43,21 +49,53 @@ MONTHLY_PERIODS: dict[str | None, Any] = {
 def rebuild_month_area(months: Iterable[date]) -> None:
     """Refold these months (first days) from the day rows; the caller holds a transaction and
     has rewritten the days that changed."""
-    months = sorted(set(months))
-    if not months:
+    _refold(AppealMonthArea, "month", AppealDayArea, AREA_COLUMNS, [(m, month_end(m)) for m in set(months)])
+
+
+def rebuild_month_officer(months: Iterable[date]) -> None:
+    """Refold these months of ``AppealMonthOfficer`` from the daily rollup (same preconditions)."""
+    _refold(AppealMonthOfficer, "month", AppealDay, OFFICER_COLUMNS, [(m, month_end(m)) for m in set(months)])
+
+
+def rebuild_week_area(months: Iterable[date]) -> None:
+    """Refold every week that meets these months (first days) from the day rows by area (same
+    preconditions: a week across two months is refolded with either)."""
+    weeks = set()
+    for m in set(months):
+        week = week_of(m)
+        while week <= month_end(m):
+            weeks.add(week)
+            week += timedelta(days=7)
+    _refold(AppealWeekArea, "week", AppealDayArea, AREA_COLUMNS, [(w, w + timedelta(days=6)) for w in weeks])
+
+
+def week_of(d: date) -> date:
+    """The Monday of the ISO week of ``d``."""
+    return d - timedelta(days=d.weekday())
+
+
+def _refold(
+    model, period_field: str, day_model, columns: tuple[str, ...], spans: list[tuple[date, date]]
+) -> None:
+    """Replace ``model``'s rows of these spans (first day, last day; the first is the row's
+    ``period_field``) by the sums of ``day_model``'s rows of their days."""
+    spans = sorted(spans)
+    if not spans:
         return
-    AppealMonthArea.objects.filter(month__in=months).delete()
-    for m in months:
+    model.objects.filter(**{f"{period_field}__in": [first for first, _last in spans]}).delete()
+    for first, last in spans:
         rows = (
-            AppealDayArea.objects.filter(day__gte=m, day__lte=month_end(m))
-            .values(*AREA_COLUMNS)
+            day_model.objects.filter(day__gte=first, day__lte=last)
+            .values(*columns)
             .annotate(**{f"s_{n}": Sum(n) for n in SUM_FIELDS})
             .order_by()
         )
-        AppealMonthArea.objects.bulk_create(
+        model.objects.bulk_create(
             (
-                AppealMonthArea(
-                    month=m, **{c: r[c] for c in AREA_COLUMNS}, **{n: r[f"s_{n}"] for n in SUM_FIELDS}
+                model(
+                    **{period_field: first},
+                    **{c: r[c] for c in columns},
+                    **{n: r[f"s_{n}"] for n in SUM_FIELDS},
                 )
                 for r in rows
             ),
@@ -111,60 +149,98 @@ def serves(start: date, end: date, period: str | None) -> bool:
 
 
 def grouped_sums(
-    start: date, end: date, lookups: dict[str, Any], period: str | None, key: str | None
+    start: date,
+    end: date,
+    lookups: dict[str, Any],
+    period: str | None,
+    key: str | None,
+    *,
+    officer: bool = False,
 ) -> dict[tuple[Any, Any], dict[str, int]]:
     """``measures.grouped_sums`` of an area slice (``lookups``: its filters on the area columns;
     ``key``: the area column to group by) read from the monthly fold plus the edge days, each
     weighing +1 or −1: two queries. Groups left with nothing received (all their rows on days
-    taken away) are dropped, as the day rows would not have them."""
+    taken away) are dropped, as the day rows would not have them. ``officer``: read the fold
+    that keeps the officer (``AppealMonthOfficer``, its edge days from ``AppealDay``) instead
+    of the one that keeps the category."""
+    month_model, day_model = (AppealMonthOfficer, AppealDay) if officer else (AppealMonthArea, AppealDayArea)
     months, edges = split_range(start, end)
     out: dict[tuple[Any, Any], dict[str, int]] = {}
-    month_rows = AppealMonthArea.objects.filter(month__gte=months[0], month__lte=months[-1], **lookups)
-    _fold_in(out, _grouped(month_rows, _bucket(period, "month"), key))
+    within = ("month", months[0], months[-1])
+    _fold_in(
+        out,
+        rollup_sql.grouped_sums(
+            month_model, SUM_FIELDS, lookups, within=within, bucket=_bucket(period, "month"), key=key
+        ),
+    )
     if edges:
-        condition, weight = edge_filter(edges)
-        day_rows = AppealDayArea.objects.filter(condition, **lookups)
-        _fold_in(out, _grouped(day_rows, _bucket(period, "day"), key, weight))
+        # The edge days are grouped by their weight (one CASE per row, not one per sum).
+        _fold_in(
+            out,
+            rollup_sql.grouped_sums(
+                day_model, SUM_FIELDS, lookups, edges=edges, bucket=_bucket(period, "day"), key=key
+            ),
+        )
     return {k: v for k, v in out.items() if v["received"] > 0}
 
 
-def _bucket(period: str | None, column: str):
-    """The expression of a row's period start (None: no trend), for a month or a day column."""
+def week_serves(start: date, end: date, period: str | None) -> bool:
+    """Whether a weekly trend over a range is read from the weekly fold: the range holds two
+    whole weeks (a shorter one has few day rows)."""
+    if period != "week":
+        return False
+    first, last = _whole_weeks(start, end)
+    return (last - first).days + 1 >= 14
+
+
+def _whole_weeks(start: date, end: date) -> tuple[date, date]:
+    """The first Monday and last Sunday of the whole weeks inside ``start``..``end``."""
+    first = start if start.weekday() == 0 else week_of(start) + timedelta(days=7)
+    return first, week_of(end + timedelta(days=1)) - timedelta(days=1)
+
+
+def weekly_sums(
+    start: date, end: date, lookups: dict[str, Any], key: str | None
+) -> dict[tuple[Any, Any], dict[str, int]]:
+    """``measures.grouped_sums`` of an area slice by week (``week_serves``): the whole weeks
+    from the weekly fold, the days of the part weeks at either end (six at most each) from the
+    day rows by area, the period of each its Monday: two queries, exact, in the order of the
+    periods (then the keys, none last)."""
+    first, last = _whole_weeks(start, end)
+    out: dict[tuple[Any, Any], dict[str, int]] = {}
+    within = ("week", first, last - timedelta(days=6))
+    _fold_in(
+        out,
+        rollup_sql.grouped_sums(
+            AppealWeekArea, SUM_FIELDS, lookups, within=within, bucket=("week", None), key=key
+        ),
+    )
+    edges = [(start, first - timedelta(days=1), 1)] if start < first else []
+    edges += [(last + timedelta(days=1), end, 1)] if last < end else []
+    if edges:
+        _fold_in(
+            out,
+            rollup_sql.grouped_sums(
+                AppealDayArea, SUM_FIELDS, lookups, edges=edges, bucket=("day", "week"), key=key
+            ),
+        )
+    ordered = sorted(out.items(), key=lambda kv: (kv[0][0], kv[0][1] is None, kv[0][1] or 0))
+    return {k: v for k, v in ordered if v["received"] > 0}
+
+
+def _bucket(period: str | None, column: str) -> tuple[str, str | None] | None:
+    """How a row's period start is read (None: no trend): the month column as it is for a
+    monthly trend, else the column truncated to the period."""
     if period is None:
         return None
-    if period == "month":
-        return F(column) if column == "month" else TruncMonth(column)
-    return MONTHLY_PERIODS[period](column)
+    return (column, None) if period == "month" and column == "month" else (column, period)
 
 
-def _grouped(qs, bucket, key: str | None, weight=None) -> list[dict[str, Any]]:
-    """Sums per period and key; with ``weight`` (the edge days' ±1) the rows are also grouped by
-    their weight, which ``_fold_in`` applies (one CASE per row rather than one per sum)."""
-    sums = {f"s_{n}": Sum(n) for n in SUM_FIELDS}
-    keys = []
-    if weight is not None:
-        qs = qs.annotate(w=weight)
-        keys.append("w")
-    if bucket is not None:
-        qs = qs.annotate(p=bucket)
-        keys.append("p")
-    if key is not None:
-        qs = qs.annotate(k=F(key))
-        keys.append("k")
-    if not keys:
-        return [qs.aggregate(**sums)]
-    return list(qs.values(*keys).annotate(**sums).order_by())
-
-
-def _fold_in(out: dict[tuple[Any, Any], dict[str, int]], rows: list[dict[str, Any]]) -> None:
-    for row in rows:
-        p = row.get("p")
-        if isinstance(p, datetime):
-            p = p.date()
-        total = out.setdefault((p, row.get("k")), dict.fromkeys(SUM_FIELDS, 0))
-        sign = row.get("w", 1)
-        for n in SUM_FIELDS:
-            total[n] += (row[f"s_{n}"] or 0) * sign
+def _fold_in(out: dict[tuple[Any, Any], dict[str, int]], rows: list[tuple[Any, Any, int, list[int]]]) -> None:
+    for p, k, sign, sums in rows:
+        total = out.setdefault((p, k), dict.fromkeys(SUM_FIELDS, 0))
+        for n, value in zip(SUM_FIELDS, sums, strict=True):
+            total[n] += value * sign
 
 
 TRANSFER_COUNTS = ("transfers", "returned", *TRANSFER_SUM_FIELDS)
@@ -209,7 +285,12 @@ __all__ = [
     "MONTHLY_PERIODS",
     "grouped_sums",
     "rebuild_month_area",
+    "rebuild_month_officer",
     "rebuild_transfer_months",
+    "rebuild_week_area",
     "serves",
     "transfer_counts",
+    "week_of",
+    "week_serves",
+    "weekly_sums",
 ]

@@ -47,7 +47,12 @@ from lastmeter.stats.models import (
     RollupState,
     TransferSpan,
 )
-from lastmeter.stats.month_fold import rebuild_month_area, rebuild_transfer_months
+from lastmeter.stats.month_fold import (
+    rebuild_month_area,
+    rebuild_month_officer,
+    rebuild_transfer_months,
+    rebuild_week_area,
+)
 from lastmeter.stats.time_bins import month_of, months_of, rebuild_bins
 
 ROLLUP = "appeal_day"
@@ -534,6 +539,8 @@ def rebuild_days(days: Iterable[date]) -> int:
         months |= _transfer_months(TransferSpan.objects.filter(appeal_day__in=days))
         rebuild_bins(months)
         rebuild_month_area(months)
+        rebuild_month_officer(months)
+        rebuild_week_area(months)
         rebuild_transfer_months(months)
     return written
 
@@ -560,6 +567,8 @@ def rebuild(first: date | None = None, last: date | None = None) -> int:
         }
         rebuild_bins(months)
         rebuild_month_area(months)
+        rebuild_month_officer(months)
+        rebuild_week_area(months)
         rebuild_transfer_months(months)
         RollupState.objects.update_or_create(name=ROLLUP, defaults={"watermark": now})
     return written

@@ -19,7 +19,7 @@ from django.db import connection
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Sum, Value, When
 
 from lastmeter.stats.algorithms.histogram import EDGES, bin_of
-from lastmeter.stats.models import AppealTime, TimeBin, TimeBinDay, TransferSpan
+from lastmeter.stats.models import AppealTime, TimeBin, TimeBinDay, TimeBinFold, TransferSpan
 
 # Series → the column (hours) of AppealTime, and → the column (seconds) of TransferSpan.
 APPEAL_SERIES = {"contact": "contact_h", "land": "land_h", "resolve": "resolve_h"}
@@ -96,9 +96,45 @@ def rebuild_bins(months: Iterable[date]) -> None:
     if connection.vendor == "postgresql":
         for m in months:
             _insert_sql(m)
-        return
-    TimeBin.objects.bulk_create(compute_bins(months), batch_size=1000)
-    TimeBinDay.objects.bulk_create(compute_day_bins(months), batch_size=1000)
+    else:
+        TimeBin.objects.bulk_create(compute_bins(months), batch_size=1000)
+        TimeBinDay.objects.bulk_create(compute_day_bins(months), batch_size=1000)
+    fold_bins(months)
+
+
+def fold_bins(months: Iterable[date]) -> None:
+    """Replace the ``TimeBinFold`` rows of these months by ``TimeBin``'s appeal rows per area
+    summed over the officers, its transfer rows per department summed over the categories and
+    its jurisdiction's appeal rows as they are (after ``rebuild_bins`` rewrote them; three
+    queries a month)."""
+    months = sorted(set(months))
+    TimeBinFold.objects.filter(month__in=months).delete()
+    for m in months:
+        appeals = (
+            TimeBin.objects.filter(month=m, whole=False, series__in=APPEAL_SERIES)
+            .values_list("series", "grid_id", "community_id", "bin")
+            .annotate(t=Sum("n"))
+            .order_by()
+        )
+        transfers = (
+            TimeBin.objects.filter(month=m, whole=True, series__in=TRANSFER_SERIES)
+            .values_list("series", "department_id", "bin")
+            .annotate(t=Sum("n"))
+            .order_by()
+        )
+        rows = [
+            TimeBinFold(series=series, month=m, grid_id=grid, community_id=community, bin=b, n=t)
+            for series, grid, community, b, t in appeals
+        ]
+        rows += [
+            TimeBinFold(series=series, month=m, department_id=department, bin=b, n=t)
+            for series, department, b, t in transfers
+        ]
+        whole = TimeBin.objects.filter(month=m, whole=True, series__in=APPEAL_SERIES).values_list(
+            "series", "bin", "n"
+        )
+        rows += [TimeBinFold(series=series, month=m, whole=True, bin=b, n=n) for series, b, n in whole]
+        TimeBinFold.objects.bulk_create(rows, batch_size=1000)
 
 
 def compute_day_bins(months: Iterable[date]) -> list[TimeBinDay]:
@@ -211,26 +247,34 @@ Counts = dict[Any, dict[str, dict[int, int]]]  # key → series → bin → coun
 
 def read_counts(
     months: list[date],
-    bins: QuerySet[TimeBin],
+    bins: QuerySet[TimeBin] | QuerySet[TimeBinFold],
     key: str | None,
     edge_rows: QuerySet | None,
     columns: dict[str, str],
     scale: float,
 ) -> Counts:
-    """Bin counts per key and series: the months' ``TimeBin`` rows (``bins``, already filtered
-    to the slice, grouped here by ``key``), plus the edge days' rows (``edge_rows``: the per-row
+    """Bin counts per key and series: the months' ``TimeBin`` or ``TimeBinFold`` rows (``bins``,
+    already filtered to the slice, grouped here by ``key``), plus the edge days' rows (``edge_rows``: the per-row
     table filtered to the slice and the edge days, annotated with its key ``k`` and its weight
     ``w``, +1 or −1, see ``split_range``) binned with the same edges, each column's value divided
     by ``scale`` into hours. Two queries."""
     out: Counts = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
     if months:
-        # Tuples, not dicts: a year of a jurisdiction's departments is some 10,000 groups, and
-        # the ORM's per-row dict costs more than the query.
+        # Plain tuples from the cursor: a year of a jurisdiction's departments is some 10,000
+        # groups, and the ORM's per-row iteration (converters, then a dict or tuple) cost more
+        # than the query. The columns need no converting: text, small and big integers.
         fields = ("series", "bin", key) if key else ("series", "bin")
         grouped = bins.filter(month__in=months).values(*fields).annotate(t=Sum("n")).order_by()
-        for series, b, *rest in grouped.values_list(*fields, "t"):
-            k, t = (rest[0], rest[1]) if key else (None, rest[0])
-            out[k][series][b] += t
+        sql, params = grouped.values_list(*fields, "t").query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        if key:
+            for series, b, k, t in rows:
+                out[k][series][b] += t
+        else:
+            for series, b, t in rows:
+                out[None][series][b] += t
     if edge_rows is not None:
         _add_edges(out, edge_rows.values("k", "w", *columns.values()).order_by(), columns, scale)
     return out
@@ -263,8 +307,58 @@ def add_whole_day_edges(out: Counts, edges: list[tuple[date, date, int]]) -> Non
         return
     days, weight = edge_filter(edges)
     rows = TimeBinDay.objects.filter(days).values("series", "bin").annotate(t=Sum(F("n") * weight)).order_by()
-    for row in rows:
-        out[None][row["series"]][row["bin"]] += row["t"]
+    sql, params = rows.values_list("series", "bin", "t").query.sql_with_params()
+    with connection.cursor() as cursor:  # plain tuples, as in ``read_counts``
+        cursor.execute(sql, params)
+        for series, b, t in cursor.fetchall():
+            out[None][series][b] += t
+
+
+def read_whole_counts(splits: list[tuple[list[date], list[tuple[date, date, int]]]]) -> list[Counts]:
+    """The jurisdiction's appeal bin counts (key None → series → bin → count) of several ranges, each given
+    as its ``split_range``: their whole months in one query and their edge days (from
+    ``TimeBinDay``) in another, a sum per range. The same counts as ``read_counts`` plus
+    ``add_whole_day_edges`` for each range."""
+    out: list[Counts] = [defaultdict(lambda: defaultdict(lambda: defaultdict(int))) for _s in splits]
+    months = sorted({m for whole, _edges in splits for m in whole})
+    sums = {f"t{i}": Sum("n", filter=Q(month__in=whole)) for i, (whole, _edges) in enumerate(splits)}
+    rows = (
+        TimeBinFold.objects.filter(series__in=APPEAL_SERIES, whole=True, month__in=months)
+        .values("series", "bin")
+        .annotate(**sums)
+        .order_by()
+    )
+    _add_per_range(out, rows.values_list("series", "bin", *sums))
+    with_edges = [(i, edges) for i, (_whole, edges) in enumerate(splits) if edges]
+    if with_edges:
+        condition = Q(pk__in=[])
+        edge_sums = {}
+        for i, edges in with_edges:
+            days, weight = edge_filter(edges)
+            condition |= days
+            edge_sums[f"t{i}"] = Sum(F("n") * weight)
+        zero = {f"t{i}": Value(0) for i in range(len(splits)) if f"t{i}" not in edge_sums}
+        edge_rows = (
+            TimeBinDay.objects.filter(condition, series__in=APPEAL_SERIES)
+            .values("series", "bin")
+            .annotate(**edge_sums)
+            .annotate(**zero)
+            .order_by()
+        )
+        _add_per_range(out, edge_rows.values_list("series", "bin", *(f"t{i}" for i in range(len(splits)))))
+    return out
+
+
+def _add_per_range(out: list[Counts], rows: QuerySet) -> None:
+    """Add rows of (series, bin, one count per range) to each range's counts (as tuples from the
+    cursor, as in ``read_counts``)."""
+    sql, params = rows.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for series, b, *per_range in cursor.fetchall():
+            for counts, n in zip(out, per_range, strict=True):
+                if n:
+                    counts[None][series][b] += n
 
 
 def edge_filter(edges: list[tuple[date, date, int]]) -> tuple[Q, Case]:
@@ -285,10 +379,12 @@ __all__ = [
     "compute_bins",
     "compute_day_bins",
     "edge_filter",
+    "fold_bins",
     "month_end",
     "month_of",
     "months_of",
     "read_counts",
+    "read_whole_counts",
     "rebuild_bins",
     "split_range",
     "use_bins",

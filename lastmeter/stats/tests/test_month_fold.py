@@ -8,11 +8,21 @@ from datetime import date
 
 import pytest
 import time_machine
+from django.db.models import DateField, F, Sum
+from django.db.models.functions import Trunc
 
 from lastmeter.demo.history_writer import generate_history
 from lastmeter.grids.models import Grid
 from lastmeter.stats import measures, month_fold
-from lastmeter.stats.models import AppealMonthArea, TransferMonth
+from lastmeter.stats.models import (
+    SUM_FIELDS,
+    AppealDay,
+    AppealDayArea,
+    AppealMonthArea,
+    AppealMonthOfficer,
+    AppealWeekArea,
+    TransferMonth,
+)
 from lastmeter.stats.time_bins import split_range
 
 # Ranges over the history drawn below (2025-03 .. 2026-03): a part month at the head that is
@@ -31,6 +41,8 @@ def history(world):
     with time_machine.travel("2026-03-01 20:00 +0800", tick=False):
         generate_history(1500, years=1, seed=21)
     assert AppealMonthArea.objects.count() > 0 and TransferMonth.objects.count() > 0
+    assert AppealMonthOfficer.objects.exclude(assignee_id=None).exists()
+    assert AppealWeekArea.objects.count() > 0
 
 
 def day_path(sl, period, by, monkeypatch):
@@ -59,6 +71,59 @@ def test_it_sums_a_long_range_from_months_and_edge_days_exactly(history, start, 
 
 
 @pytest.mark.parametrize("start,end", RANGES)
+def test_it_sums_a_long_range_by_officer_from_the_officer_fold_exactly(history, start, end, monkeypatch):
+    grids = list(Grid.objects.values_list("pk", flat=True))
+    officer = AppealMonthOfficer.objects.exclude(assignee_id=None).values_list("assignee_id", flat=True)[0]
+    slices = [
+        measures.Slice(start, end),
+        measures.Slice(start, end, grid_ids=frozenset(grids[:1])),
+        measures.Slice(start, end, officer_id=officer),
+    ]
+    compared = 0
+    for sl in slices:
+        for period in (None, "month", "quarter"):
+            for by in ("officer", None, "grid"):
+                if by != "officer" and sl.officer_id is None:
+                    continue  # read from the fold by area (the test above)
+                assert measures.by_officer(sl, by) and not measures.by_area(sl, by)
+                from_months = measures.grouped_sums(sl, period, by)
+                from_days = day_path(sl, period, by, monkeypatch)
+                assert from_months == from_days, (sl, period, by)
+                compared += sum(s["received"] for s in from_days.values())
+    assert compared > 0
+
+
+@pytest.mark.parametrize(
+    "start,end",
+    [
+        *RANGES,
+        (date(2025, 4, 7), date(2025, 6, 29)),  # whole weeks only: Monday to Sunday
+        (date(2025, 4, 6), date(2025, 4, 21)),  # a Sunday, a whole week, then a Monday
+    ],
+)
+def test_it_sums_a_weekly_trend_from_whole_weeks_and_edge_days_exactly(history, start, end, monkeypatch):
+    grids = list(Grid.objects.values_list("pk", flat=True))
+    slices = [
+        measures.Slice(start, end),
+        measures.Slice(start, end, grid_ids=frozenset(grids[:1])),
+        measures.Slice(start, end, community_id=Grid.objects.get(pk=grids[0]).community_id),
+    ]
+    compared = 0
+    for sl in slices:
+        for by in (None, "grid", "category"):
+            assert month_fold.week_serves(sl.start, sl.end, "week")
+            from_weeks = measures.grouped_sums(sl, "week", by)
+            with monkeypatch.context() as m:
+                m.setattr(month_fold, "week_serves", lambda *_a: False)
+                from_days = measures.grouped_sums(sl, "week", by)
+            assert from_weeks == from_days, (sl, by)
+            assert [p for p, _k in from_weeks] == sorted(p for p, _k in from_weeks)  # periods in order
+            compared += sum(s["received"] for s in from_days.values())
+    assert compared > 0
+    assert not month_fold.week_serves(date(2025, 4, 9), date(2025, 4, 24), "week")  # one whole week
+
+
+@pytest.mark.parametrize("start,end", RANGES)
 def test_it_counts_a_long_range_of_transfers_from_months_and_edge_days_exactly(
     history, start, end, monkeypatch
 ):
@@ -74,6 +139,65 @@ def test_it_counts_a_long_range_of_transfers_from_months_and_edge_days_exactly(
             assert from_months == from_spans, (sl, by)
             compared += sum(row["transfers"] for row in from_spans)
     assert compared > 0
+
+
+def orm_sums(sl, period, by):
+    """The grouped sums as the ORM aggregates them over the day rows: the reference that the
+    plain SQL of ``stats.rollup_sql`` (day rows and folds alike) must equal."""
+    model = AppealDayArea if measures.by_area(sl, by) else AppealDay
+    qs = model.objects.filter(
+        day__gte=sl.start, day__lte=sl.end, **measures.slice_lookups(sl, "community_id")
+    )
+    keys = []
+    if period:
+        qs = qs.annotate(p=F("day") if period == "day" else Trunc("day", period, output_field=DateField()))
+        keys.append("p")
+    if by:
+        qs = qs.annotate(k=F(measures.DIMENSIONS[by]))
+        keys.append("k")
+    sums = {f"s_{n}": Sum(n) for n in SUM_FIELDS}
+    if not keys:
+        total = qs.aggregate(**sums)
+        return {(None, None): {n: total[f"s_{n}"] for n in SUM_FIELDS}} if total["s_received"] else {}
+    return {
+        (r.get("p"), r.get("k")): {n: r[f"s_{n}"] for n in SUM_FIELDS}
+        for r in qs.values(*keys).annotate(**sums)
+    }
+
+
+@pytest.mark.parametrize("start,end", [RANGES[0], RANGES[3], (date(2025, 5, 3), date(2025, 5, 20))])
+def test_its_plain_sql_sums_equal_the_orms_aggregation(history, start, end):
+    grid = Grid.objects.order_by("pk").first()
+    officer = AppealMonthOfficer.objects.exclude(assignee_id=None).values_list("assignee_id", flat=True)[0]
+    slices = [
+        measures.Slice(start, end),
+        measures.Slice(start, end, grid_ids=frozenset({grid.pk})),
+        measures.Slice(start, end, community_id=grid.community_id),
+        measures.Slice(start, end, officer_id=officer),
+        measures.Slice(start, end, channel="hotline"),
+        measures.Slice(start, end, grid_ids=frozenset()),  # no grid at all: nothing
+    ]
+    compared = 0
+    for sl in slices:
+        for period in (None, "day", "week", "month", "quarter"):
+            for by in (None, "grid", "category", "officer", "channel"):
+                if period == "day" and sl.days > 62:
+                    continue
+                expected = orm_sums(sl, period, by)
+                assert measures.grouped_sums(sl, period, by) == expected, (sl, period, by)
+                compared += sum(s["received"] for s in expected.values())
+    assert compared > 0
+
+
+def test_it_reads_the_jurisdictions_times_of_several_ranges_together_as_one_by_one(history):
+    slices = [measures.Slice(start, end) for start, end in RANGES]
+    slices.append(slices[0])  # the same days twice
+    together = measures.appeal_times_of(slices)
+    assert together == [measures.appeal_times(sl, None) for sl in slices]
+    assert all(rows and rows[0]["land_n"] > 0 for rows in together)
+    grid = Grid.objects.order_by("pk").first()
+    areas = [measures.Slice(RANGES[0][0], RANGES[0][1], grid_ids=frozenset({grid.pk})), slices[1]]
+    assert measures.appeal_times_of(areas) == [measures.appeal_times(sl, None) for sl in areas]
 
 
 def test_it_covers_edges_added_and_taken_away():

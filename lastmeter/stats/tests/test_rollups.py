@@ -32,9 +32,12 @@ from lastmeter.stats.models import (
     AppealDay,
     AppealDayArea,
     AppealMonthArea,
+    AppealMonthOfficer,
     AppealTime,
+    AppealWeekArea,
     TimeBin,
     TimeBinDay,
+    TimeBinFold,
     TransferMonth,
     TransferSpan,
 )
@@ -185,6 +188,44 @@ def month_area_folded(area: dict[tuple, dict[str, int]]) -> dict[tuple, dict[str
     return out
 
 
+def month_officer_rolled_up() -> dict[tuple, dict[str, int]]:
+    keys = ("month", "grid_id", "community_id", "assignee_id")
+    rows = AppealMonthOfficer.objects.values(*keys, *SUM_FIELDS)
+    out = {tuple(r[k] for k in keys): {n: r[n] for n in SUM_FIELDS} for r in rows}
+    assert len(out) == len(rows)  # one row per month, grid and officer
+    return out
+
+
+def month_officer_folded(day_rows: dict[tuple, dict[str, int]]) -> dict[tuple, dict[str, int]]:
+    """The recomputed daily rollup added up by calendar month, grid and officer, in Python."""
+    out: dict[tuple, dict[str, int]] = {}
+    for key, sums in day_rows.items():
+        row = dict(zip(KEY_FIELDS, key, strict=True))
+        folded = (row["day"].replace(day=1), row["grid_id"], row["community_id"], row["assignee_id"])
+        total = out.setdefault(folded, dict.fromkeys(SUM_FIELDS, 0))
+        for n in SUM_FIELDS:
+            total[n] += sums[n]
+    return out
+
+
+def week_area_rolled_up() -> dict[tuple, dict[str, int]]:
+    keys = ("week", "grid_id", "community_id", "category_id")
+    rows = AppealWeekArea.objects.values(*keys, *SUM_FIELDS)
+    out = {tuple(r[k] for k in keys): {n: r[n] for n in SUM_FIELDS} for r in rows}
+    assert len(out) == len(rows)  # one row per week and area
+    return out
+
+
+def week_area_folded(area: dict[tuple, dict[str, int]]) -> dict[tuple, dict[str, int]]:
+    """The day rows by area added up by ISO week (from its Monday), in Python."""
+    out: dict[tuple, dict[str, int]] = {}
+    for (day, *place), sums in area.items():
+        total = out.setdefault((day - timedelta(days=day.weekday()), *place), dict.fromkeys(SUM_FIELDS, 0))
+        for n in SUM_FIELDS:
+            total[n] += sums[n]
+    return out
+
+
 def transfer_months_rolled_up() -> dict[tuple, tuple[int, ...]]:
     keys = ("month", "department_id", "grid_id", "community_id", "category_id")
     counts = ("transfers", "returned", "accept_met", "accept_late", "outcome_met", "outcome_late")
@@ -248,6 +289,8 @@ def assert_rollups_equal_recomputation(world) -> None:
     area = area_rolled_up()
     assert area == area_recomputed(expected)
     assert month_area_rolled_up() == month_area_folded(area)
+    assert month_officer_rolled_up() == month_officer_folded(expected)
+    assert week_area_rolled_up() == week_area_folded(area)
     times = recomputed_times()
     assert sum(1 for t in times.values() if t[-1] is not None) > 0  # some appeals were resolved
     assert rolled_up_times() == times
@@ -270,9 +313,14 @@ BIN_FIELDS = (
 
 
 def bins_rolled_up() -> dict[tuple, int]:
-    """The monthly histograms, and the jurisdiction's daily ones (keyed "day", series, day, bin)."""
+    """The monthly histograms, their fold (keyed "fold", …) and the jurisdiction's daily
+    ones (keyed "day", series, day, bin)."""
     monthly = {tuple(getattr(b, f) for f in BIN_FIELDS): b.n for b in TimeBin.objects.all()}
-    return monthly | {("day", b.series, b.day, b.bin): b.n for b in TimeBinDay.objects.all()}
+    grids = {
+        ("fold", b.series, b.month, b.whole, b.grid_id, b.community_id, b.department_id, b.bin): b.n
+        for b in TimeBinFold.objects.all()
+    }
+    return monthly | grids | {("day", b.series, b.day, b.bin): b.n for b in TimeBinDay.objects.all()}
 
 
 def bins_recounted() -> dict[tuple, int]:
@@ -291,7 +339,18 @@ def bins_recounted() -> dict[tuple, int]:
         folded[(series, day.replace(day=1), b)] += n
     whole = {(k[0], k[1], k[-1]): n for k, n in recount.items() if k[2] and k[0] in APPEAL_SERIES}
     assert folded == whole
-    return recount | daily
+    # The appeal histograms per area summed over the officers, the transfer ones per department
+    # summed over the categories: the fold.
+    folds: dict[tuple, int] = defaultdict(int)
+    for (series, month, is_whole, grid, community, _officer, dept, _cat, b), n in recount.items():
+        if not is_whole and series in APPEAL_SERIES:
+            folds[("fold", series, month, False, grid, community, None, b)] += n
+        elif is_whole and series not in APPEAL_SERIES:
+            folds[("fold", series, month, False, None, None, dept, b)] += n
+        else:  # the jurisdiction's appeal histograms, as they are
+            folds[("fold", series, month, True, None, None, None, b)] += n
+    assert {k[1] for k in folds} == {"contact", "land", "resolve", "accept", "outcome"}
+    return recount | dict(folds) | daily
 
 
 S = AppealState
