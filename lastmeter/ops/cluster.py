@@ -143,6 +143,7 @@ http {{
     upstream lastmeter_web {{
 {servers}
         keepalive 64;
+        keepalive_timeout 60s;  # shorter than the servers' own (serve.KEEP_ALIVE_S)
     }}
     server {{
         listen {listen} backlog=1024;

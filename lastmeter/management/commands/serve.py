@@ -20,6 +20,12 @@ APPLICATION = "lastmeter.asgi:application"
 # Seconds a stopping uvicorn lets requests in flight finish before it closes what is left (the
 # websockets: their clients reconnect to another web process).
 GRACEFUL_S = 10
+# How long uvicorn keeps an idle keep-alive connection: longer than the proxy keeps its idle
+# upstream connections (nginx's keepalive_timeout, 60 s in deploy/nginx), so that it is always
+# the proxy that closes one. With uvicorn's default (5 s) nginx could send a request on a
+# connection uvicorn was closing: "connection reset by peer", a 502 for the client, as the load
+# benchmark's 2x2 run saw 31 times in 300 s (docs/BENCHMARKS.md, "Load").
+KEEP_ALIVE_S = 75
 
 
 class Command(BaseCommand):
@@ -65,4 +71,5 @@ class Command(BaseCommand):
             access_log=False,
             log_level="warning",
             timeout_graceful_shutdown=GRACEFUL_S,
+            timeout_keep_alive=KEEP_ALIVE_S,
         )
