@@ -295,7 +295,7 @@ LASTMETER_WORKER_NICE = env_int("LASTMETER_WORKER_NICE", 10)
 # How `lastmeter serve` runs Django for plain HTTP: "wsgi" (the default) runs the middleware and
 # view in one of LASTMETER_HTTP_THREADS threads through a2wsgi; "asgi" through Django's ASGI
 # handler, which hops between the event loop and threads up to three times per request (asgiref,
-# with the context copied each time): about 1.3 ms more CPU per request, measured on the health
+# with the context copied each time): about 0.8 ms more CPU per request, measured on the health
 # check (docs/BENCHMARKS.md, "Load"). Websockets always go through Channels (ASGI).
 LASTMETER_HTTP_INTERFACE = env_str("LASTMETER_HTTP_INTERFACE", "wsgi").strip().lower()
 if LASTMETER_HTTP_INTERFACE not in ("wsgi", "asgi"):
