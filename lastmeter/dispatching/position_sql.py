@@ -17,6 +17,7 @@ the ORM path.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from django.db import connection
@@ -75,7 +76,9 @@ SELECT * FROM moved
 """
 
 
+@cache
 def _statement() -> str:
+    """The statement with this schema's names: built once per process, not per report."""
     quote = connection.ops.quote_name
     return _SQL.format(
         unit_table=quote(Unit._meta.db_table),
@@ -119,10 +122,15 @@ def report_own_unit(
     return _unit_from(row[:-1]), bool(row[-1])
 
 
+@cache
+def _unit_fields() -> dict[str, Any]:
+    return {field.attname: field for field in Unit._meta.concrete_fields}
+
+
 def _unit_from(row: tuple[Any, ...]) -> Unit:
     """A Unit from the columns read back, each converted as the ORM would (the JSON of ``skills``
     arrives as text from a raw cursor)."""
-    fields = {field.attname: field for field in Unit._meta.concrete_fields}
+    fields = _unit_fields()
     values = {}
     for column, value in zip(UNIT_COLUMNS, row, strict=True):
         from_db = getattr(fields[column], "from_db_value", None)

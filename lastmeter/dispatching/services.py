@@ -36,6 +36,7 @@ from lastmeter.dispatching.assignments import (
 )
 from lastmeter.dispatching.choices import (
     ASSIGNED,
+    SOS_OPEN,
     UNIT_TRANSITIONS,
     IncidentStatus,
     IncidentType,
@@ -176,9 +177,7 @@ def do_report_position(
         if person_id is not None:
             # At most one alarm is open per person (raise_sos reuses an open one).
             alarm = one_or_none(
-                SosAlarm.objects.select_for_update().filter(
-                    person_id=person_id, status__in=["raised", "acknowledged"]
-                )
+                SosAlarm.objects.select_for_update().filter(person_id=person_id, status__in=list(SOS_OPEN))
             )
         if alarm is not None:
             follow_sos_position(alarm, lat, lon, at)
